@@ -1,0 +1,55 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+# Both do all set-up first (scripts/setup.sh: Debian packages, .venv, build).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUILD ?= build/cpp
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help setup demo test test-cpp test-python bench sanitize format golden clean
+
+help:
+	@echo "make demo      set up, build, and run the demo A/B analysis"
+	@echo "make test      set up, build, run every C++ (ctest) and Python (pytest) test"
+	@echo "make bench     benchmarks against statsmodels/scipy (writes nothing)"
+	@echo "make sanitize  ASan+UBSan build of the C++ tests"
+	@echo "make format    clang-format the C++ sources"
+	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr)"
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	$(VENV)/bin/sostac demo
+
+test: setup
+	$(MAKE) test-cpp
+	$(MAKE) test-python
+
+test-cpp:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSOSTAC_BUILD_TESTS=ON
+	cmake --build $(BUILD) -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-python:
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/python/bench_stats.py
+
+sanitize:
+	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	cmake --build build/sanitize -j$(JOBS) --target sostac_tests
+	cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./tests/cpp/sostac_tests
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+golden:
+	Rscript tests/golden/r/generate.R
+	$(PY) tests/golden/py/generate.py
+
+clean:
+	rm -rf build

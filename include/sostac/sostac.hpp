@@ -1,0 +1,7 @@
+#pragma once
+/// Umbrella header: everything sostac offers to C++ applications.
+
+#include <sostac/core/error.hpp>
+#include <sostac/core/parallel.hpp>
+#include <sostac/stats.hpp>
+#include <sostac/version.hpp>

@@ -1,0 +1,112 @@
+"""Command line: ``sostac demo`` (or ``python -m sostac demo``)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from importlib import resources
+from typing import Optional, Sequence
+
+from . import __version__, stats
+
+SAMPLE = "ab_test.csv"
+
+
+def _read_ab(path: Optional[str]):
+    """Per-variant totals of a daily CSV with columns date, variant, visitors,
+    conversions."""
+    if path is None:
+        text = resources.files("sostac").joinpath("data", SAMPLE).read_text()
+        source = f"sample data shipped in the package (sostac/data/{SAMPLE})"
+    else:
+        with open(path, newline="") as f:
+            text = f.read()
+        source = path
+    rows = list(csv.DictReader(text.splitlines()))
+    need = {"date", "variant", "visitors", "conversions"}
+    if not rows or not need <= set(rows[0]):
+        raise SystemExit(f"{source}: expected CSV columns {sorted(need)}")
+    totals: dict = {}
+    days = set()
+    for i, r in enumerate(rows):
+        try:
+            v, c = int(r["visitors"]), int(r["conversions"])
+        except ValueError:
+            raise SystemExit(f"{source}: row {i + 2}: visitors/conversions must be integers")
+        t = totals.setdefault(r["variant"], [0, 0])
+        t[0] += v
+        t[1] += c
+        days.add(r["date"])
+    return source, totals, len(days)
+
+
+def demo(path: Optional[str] = None, out=sys.stdout) -> int:
+    """A/B analysis of a daily aggregate: sample-ratio check, frequentist and
+    Bayesian comparison, and the minimum detectable effect of the design."""
+    source, totals, n_days = _read_ab(path)
+    arms = sorted(totals)
+    if len(arms) != 2:
+        raise SystemExit(f"{source}: the demo compares exactly 2 variants, found {arms}")
+    a, b = arms
+    (n_a, x_a), (n_b, x_b) = totals[a], totals[b]
+    p = print
+
+    def line(s=""):
+        p(s, file=out)
+
+    line(f"sostac {__version__} demo: A/B analysis of {source}")
+    line(f"{n_days} days, control = {a}, variant = {b}\n")
+    line(f"  {'arm':<8}{'visitors':>10}{'conversions':>13}{'rate':>9}")
+    for arm, (n, x) in ((a, totals[a]), (b, totals[b])):
+        line(f"  {arm:<8}{n:>10,}{x:>13,}{100 * x / n:>8.3f}%")
+
+    srm = stats.srm_test([n_a, n_b], [0.5, 0.5])
+    verdict = "OK" if srm.pvalue >= 0.001 else "MISMATCH: fix assignment before reading results"
+    line(f"\nSample-ratio check (planned 50/50): chi2 = {srm.statistic:.3f}, "
+         f"p = {srm.pvalue:.3g} -> {verdict}")
+
+    z = stats.two_proportion_test(x_a, n_a, x_b, n_b)
+    fisher = stats.two_proportion_test(x_a, n_a, x_b, n_b, method="fisher")
+    dci = stats.diff_ci(x_a, n_a, x_b, n_b)
+    lci = stats.lift_ci(x_a, n_a, x_b, n_b)
+    bayes = stats.beta_binomial(x_a, n_a, x_b, n_b)
+    line(f"\nConversion, {b} against {a}")
+    line(f"  difference   {100 * z.diff:+.3f} pp   95% CI [{100 * dci.low:+.3f}, "
+         f"{100 * dci.high:+.3f}] (Newcombe)")
+    line(f"  lift         {100 * z.lift:+.2f} %    95% CI [{100 * lci.low:+.2f}, "
+         f"{100 * lci.high:+.2f}] (delta method)")
+    line(f"  z test       z = {z.statistic:.3f}, p-value = {z.pvalue:.4g}")
+    line(f"  Fisher exact p-value = {fisher.pvalue:.4g}")
+    line(f"  Bayesian     P({b} > {a}) = {bayes.prob_b_better:.4f}, expected loss of "
+         f"shipping {b} = {100 * bayes.expected_loss_b:.4f} pp")
+
+    n_arm = min(n_a, n_b)
+    mde = stats.mde_proportions(x_a / n_a, n_arm)
+    line(f"\nDesign: with {n_arm:,} visitors per arm the minimum detectable effect at "
+         f"80% power, alpha 0.05, is {100 * mde:.3f} pp ({100 * mde / (x_a / n_a):.1f}% "
+         "relative)")
+    if z.pvalue < 0.05 and z.diff > 0:
+        call = f"ship {b}: it converts better, and the interval excludes no lift"
+    elif z.pvalue < 0.05:
+        call = f"keep {a}: {b} converts worse"
+    else:
+        call = "no decision: the difference is within noise; keep running or accept no effect"
+    line(f"\nVerdict: {call}.")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="sostac", description="sostac command line")
+    parser.add_argument("--version", action="version", version=f"sostac {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="A/B analysis of the sample data (or your own CSV)")
+    d.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo(args.csv)
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

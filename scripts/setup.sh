@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Brings a fresh Debian 12 machine to the point where sostac builds and tests:
+# Debian packages (only the missing ones), a virtual environment in .venv with the
+# Python tools, and sostac itself built and installed into it. Safe to re-run: each
+# step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+have_cmake() {
+  command -v cmake >/dev/null 2>&1 || return 1
+  local v
+  v=$(cmake --version | head -n1 | awk '{print $3}')
+  [ "$(printf '%s\n3.15\n' "$v" | sort -V | head -n1)" = "3.15" ]
+}
+
+python_ok() {
+  python3 -c 'import venv, ensurepip, sysconfig, os, sys
+sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)' \
+    >/dev/null 2>&1
+}
+
+# --- Debian packages -----------------------------------------------------------
+want=(libeigen3-dev libboost-math-dev catch2)
+command -v g++ >/dev/null 2>&1 || want+=(g++)
+command -v make >/dev/null 2>&1 || want+=(make)
+have_cmake || want+=(cmake)
+command -v python3 >/dev/null 2>&1 || want+=(python3)
+python_ok || want+=(python3-venv python3-dev)
+missing=()
+for p in "${want[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- virtual environment ---------------------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating $VENV"
+  python3 -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+stamp="$VENV/.requirements-$(sha256sum requirements-dev.txt | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  log "installing Python tools into $VENV"
+  "$PY" -m pip install -q --upgrade pip
+  "$PY" -m pip install -q -r requirements-dev.txt
+  rm -f "$VENV"/.requirements-*
+  touch "$stamp"
+fi
+
+# --- build and install sostac into the venv (incremental: build/<wheel tag>) ------
+log "building sostac"
+"$PY" -m pip install -q --no-build-isolation --no-deps .
+"$PY" -c 'import sostac; print("[setup] sostac", sostac.__version__, "ready in", sostac.__file__)'

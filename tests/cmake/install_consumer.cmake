@@ -1,0 +1,25 @@
+# Installs sostac into a scratch prefix, then configures, builds and runs
+# examples/cpp against that prefix only — what a C++ user does with
+# find_package(sostac CONFIG REQUIRED).
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "command failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND_PATH} -S ${SOURCE_DIR} -B ${WORK_DIR}/lib -DSOSTAC_BUILD_TESTS=OFF
+    -DSOSTAC_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${prefix} -DCMAKE_CXX_COMPILER=${CXX})
+run(${CMAKE_COMMAND_PATH} --install ${WORK_DIR}/lib)
+run(${CMAKE_COMMAND_PATH} -S ${SOURCE_DIR}/examples/cpp -B ${WORK_DIR}/app
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX})
+run(${CMAKE_COMMAND_PATH} --build ${WORK_DIR}/app)
+run(${WORK_DIR}/app/ab_test)
+message(STATUS "example output:\n${last_output}")
+if(NOT last_output MATCHES "p-value")
+  message(FATAL_ERROR "the example did not print a p-value")
+endif()
