@@ -14,6 +14,7 @@
 
 #include <sostac/core/error.hpp>
 #include <sostac/stats/common.hpp>
+#include <sostac/stats/detail/hypergeometric.hpp>
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/beta.hpp>
@@ -85,6 +86,36 @@ double gauss_kronrod(F& f, double lo, double hi, int depth = 16) {
   return gauss_kronrod(f, lo, mid, depth - 1) + gauss_kronrod(f, mid, hi, depth - 1);
 }
 
+/// The Beta(a, b) density at p with q = 1 - p passed separately, so that it stays
+/// accurate where p is within rounding of 1. As R's dbeta: Loader's saddle-point
+/// form (a + b - 1) dbinom(a - 1; a + b - 2, p) when a, b > 2, else the direct
+/// formula with log B(a, b) computed once.
+class beta_density {
+ public:
+  explicit beta_density(const beta_posterior& d) : a_(d.a), b_(d.b) {
+    loader_ = a_ > 2 && b_ > 2;
+    if (loader_) {
+      // Loader eq. (6) with x = a - 1, n = a + b - 2: everything but the two bd0
+      // terms depends on (a, b) only, so it is computed once here.
+      x_ = a_ - 1;
+      n_ = a_ + b_ - 2;
+      log_norm_ = std::log(a_ + b_ - 1) + stirlerr(n_) - stirlerr(x_) - stirlerr(n_ - x_) -
+                  0.5 * (std::log(2.0 * boost::math::constants::pi<double>()) +
+                         std::log(x_) + std::log1p(-x_ / n_));
+    } else {
+      log_norm_ = -std::log(boost::math::beta(a_, b_, fast_policy()));
+    }
+  }
+  double operator()(double p, double q) const {
+    if (loader_) return std::exp(log_norm_ - bd0(x_, n_ * p) - bd0(n_ - x_, n_ * q));
+    return std::exp((a_ - 1) * std::log(p) + (b_ - 1) * std::log(q) + log_norm_);
+  }
+
+ private:
+  double a_, b_, x_ = 0, n_ = 0, log_norm_ = 0;
+  bool loader_ = false;
+};
+
 /// Integral of f_D(p) g(p) over D's support (mean +- 60 sd, clipped to [0, 1]), cut
 /// into pieces at D's mean +- {0, 2, 4, 6, 10, 20, 40} sd and, for each of `others`
 /// (whose CDF may be steeper than D's density), at its mean +- {0, 2, 4, 6} sd.
@@ -113,9 +144,7 @@ double integrate_against(const beta_posterior& d, const std::vector<beta_posteri
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
-  auto dens = [&](double p) {
-    return boost::math::ibeta_derivative(d.a, d.b, p, fast_policy());
-  };
+  const beta_density dens(d);
   double total = 0;
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
     const double a = cuts[i], b = cuts[i + 1];
@@ -123,18 +152,18 @@ double integrate_against(const beta_posterior& d, const std::vector<beta_posteri
       const double e = 1.0 / d.a;
       auto h = [&](double u) {
         const double p = b * std::pow(u, e);
-        return p > 0 ? dens(p) * g(p) * (b * e) * std::pow(u, e - 1) : 0.0;
+        return p > 0 ? dens(p, 1.0 - p) * g(p) * (b * e) * std::pow(u, e - 1) : 0.0;
       };
       total += gauss_kronrod(h, 0.0, 1.0);
     } else if (b == 1.0 && d.b < 1.0) {
       const double e = 1.0 / d.b, w = 1.0 - a;
       auto h = [&](double u) {
-        const double p = 1.0 - w * std::pow(u, e);
-        return p < 1 ? dens(p) * g(p) * (w * e) * std::pow(u, e - 1) : 0.0;
+        const double q = w * std::pow(u, e);  // 1 - p, kept exact near p = 1
+        return q > 0 ? dens(1.0 - q, q) * g(1.0 - q) * (w * e) * std::pow(u, e - 1) : 0.0;
       };
       total += gauss_kronrod(h, 0.0, 1.0);
     } else {
-      auto h = [&](double p) { return dens(p) * g(p); };
+      auto h = [&](double p) { return dens(p, 1.0 - p) * g(p); };
       total += gauss_kronrod(h, a, b);
     }
   }

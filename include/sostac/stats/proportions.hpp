@@ -200,7 +200,9 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
 ///   G = 2 sum O log(O/E), referred to N(0, 1) (G to chi-square(1) when two-sided).
 ///
 /// When both arms have no successes (or both only successes) the pooled variance is
-/// 0 and there is no evidence either way: statistic 0, p-value 1.
+/// 0 and there is no evidence either way: the statistic is 0 and its p-value is read
+/// off N(0, 1) (1 two-sided, 0.5 one-sided); Fisher's conditional distribution is
+/// then a single point and both one-sided p-values are 1, as in R.
 inline proportion_test_result two_proportion_test(
     double x_a, double n_a, double x_b, double n_b,
     proportion_test_method method = proportion_test_method::z,
@@ -217,7 +219,7 @@ inline proportion_test_result two_proportion_test(
   switch (method) {
     case proportion_test_method::z:
     case proportion_test_method::z_yates: {
-      if (pooled_var == 0.0) return r;
+      if (pooled_var == 0.0) break;
       double num = diff;
       if (method == proportion_test_method::z_yates) {
         const double shrink = std::min(0.5 * inv_n, std::fabs(diff));
@@ -228,13 +230,13 @@ inline proportion_test_result two_proportion_test(
     }
     case proportion_test_method::z_unpooled: {
       const double var = pa * (1 - pa) / n_a + pb * (1 - pb) / n_b;
-      if (diff == 0.0) return r;
+      if (diff == 0.0) break;
       r.statistic = var == 0.0 ? std::copysign(std::numeric_limits<double>::infinity(), diff)
                                : diff / std::sqrt(var);
       break;
     }
     case proportion_test_method::g: {
-      if (pooled_var == 0.0) return r;
+      if (pooled_var == 0.0) break;
       // G = 2 sum bd0(O, E): each cell's O log(O/E) - (O - E) is non-negative and
       // evaluated without the cancellation of the textbook form.
       const double cells[4][2] = {{x_b, n_b * pooled},
