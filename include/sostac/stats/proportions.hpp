@@ -127,6 +127,15 @@ struct proportion_test_result {
 
 namespace detail {
 
+/// x_b/n_b - x_a/n_a rounded once: the numerator x_b n_a - x_a n_b is formed exactly
+/// from fused multiply-adds (Dekker's two-product), so rates that agree to 9 digits
+/// (5e8 vs 5e8 + 1 out of 1e9) do not lose their difference to cancellation.
+inline double rate_difference(double x_a, double n_a, double x_b, double n_b) {
+  const double p1 = x_b * n_a, e1 = std::fma(x_b, n_a, -p1);
+  const double p2 = x_a * n_b, e2 = std::fma(x_a, n_b, -p2);
+  return ((p1 - p2) + (e1 - e2)) / (n_a * n_b);
+}
+
 inline void check_two_arms(double x_a, double n_a, double x_b, double n_b) {
   check_successes("x_a", x_a, "n_a", n_a);
   check_successes("x_b", x_b, "n_b", n_b);
@@ -209,7 +218,7 @@ inline proportion_test_result two_proportion_test(
     alternative alt = alternative::two_sided) {
   detail::check_two_arms(x_a, n_a, x_b, n_b);
   const double pa = x_a / n_a, pb = x_b / n_b;
-  const double diff = pb - pa;
+  const double diff = detail::rate_difference(x_a, n_a, x_b, n_b);
   const double lift = pb / pa - 1.0;  // IEEE: +inf when pa = 0 < pb, nan when both 0
   const double inv_n = 1.0 / n_a + 1.0 / n_b;
   const double pooled = (x_a + x_b) / (n_a + n_b);
@@ -288,7 +297,8 @@ inline interval diff_ci(double x_a, double n_a, double x_b, double n_b, double l
   detail::check_two_arms(x_a, n_a, x_b, n_b);
   detail::check_level("level", level);
   const double z = two_sided_critical(level);
-  const double pa = x_a / n_a, pb = x_b / n_b, d = pb - pa;
+  const double pa = x_a / n_a, pb = x_b / n_b;
+  const double d = detail::rate_difference(x_a, n_a, x_b, n_b);
   switch (method) {
     case diff_ci_method::wald:
     case diff_ci_method::wald_cc: {

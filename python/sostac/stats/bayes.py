@@ -79,7 +79,7 @@ def prob_best(x: Any, n: Any, *, prior: Sequence[float] = (1.0, 1.0)) -> np.ndar
     --------
     >>> from sostac.stats import prob_best
     >>> prob_best([100, 120, 135], [1000, 1000, 1000]).round(4).tolist()
-    [0.0015, 0.1746, 0.8239]
+    [0.0038, 0.1566, 0.8396]
     """
     pa, pb = _prior(prior)
     xa = as_float_array("x", x)

@@ -1,0 +1,92 @@
+"""Type stubs for sostac._core, the private compiled core (kept in sync with
+python/src/*.cpp by tests/python/test_stubs.py)."""
+
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class InputError(ValueError): ...
+
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+
+class _Stats(ModuleType):
+    @staticmethod
+    def two_proportion_test(
+        x_a: npt.ArrayLike, n_a: npt.ArrayLike, x_b: npt.ArrayLike, n_b: npt.ArrayLike,
+        method: str, alternative: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def proportion_ci(
+        x: npt.ArrayLike, n: npt.ArrayLike, level: npt.ArrayLike, method: str, indexed: bool
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def diff_ci(
+        x_a: npt.ArrayLike, n_a: npt.ArrayLike, x_b: npt.ArrayLike, n_b: npt.ArrayLike,
+        level: npt.ArrayLike, method: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def lift_ci(
+        x_a: npt.ArrayLike, n_a: npt.ArrayLike, x_b: npt.ArrayLike, n_b: npt.ArrayLike,
+        level: npt.ArrayLike, method: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def t_test(
+        a: npt.ArrayLike, b: npt.ArrayLike, equal_var: bool, alternative: str, level: float
+    ) -> dict[str, float]: ...
+    @staticmethod
+    def t_test_from_stats(
+        mean_a: npt.ArrayLike, sd_a: npt.ArrayLike, n_a: npt.ArrayLike,
+        mean_b: npt.ArrayLike, sd_b: npt.ArrayLike, n_b: npt.ArrayLike,
+        level: npt.ArrayLike, equal_var: bool, alternative: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def mann_whitney(
+        a: npt.ArrayLike, b: npt.ArrayLike, alternative: str, continuity: bool
+    ) -> dict[str, float]: ...
+    @staticmethod
+    def adjust_pvalues(p: npt.ArrayLike, method: str) -> np.ndarray: ...
+    @staticmethod
+    def power_proportions(
+        p_a: npt.ArrayLike, p_b: npt.ArrayLike, n: npt.ArrayLike, alpha: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, method: str, tails: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def sample_size_proportions(
+        p_a: npt.ArrayLike, p_b: npt.ArrayLike, alpha: npt.ArrayLike, power: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, method: str, tails: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def mde_proportions(
+        p_a: npt.ArrayLike, n: npt.ArrayLike, alpha: npt.ArrayLike, power: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, method: str, tails: str, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def sample_size_means(
+        delta: npt.ArrayLike, sd: npt.ArrayLike, alpha: npt.ArrayLike, power: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, strict: bool, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def power_means(
+        delta: npt.ArrayLike, sd: npt.ArrayLike, n: npt.ArrayLike, alpha: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, strict: bool, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def srm_test(counts: npt.ArrayLike, ratios: npt.ArrayLike) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def homogeneity_test(x: npt.ArrayLike, n: npt.ArrayLike) -> dict[str, float]: ...
+    @staticmethod
+    def beta_binomial(
+        x_a: npt.ArrayLike, n_a: npt.ArrayLike, x_b: npt.ArrayLike, n_b: npt.ArrayLike,
+        prior_alpha: npt.ArrayLike, prior_beta: npt.ArrayLike, level: npt.ArrayLike,
+        indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def prob_best(
+        x: npt.ArrayLike, n: npt.ArrayLike, prior_alpha: float, prior_beta: float
+    ) -> np.ndarray: ...
+
+stats: _Stats
