@@ -4,8 +4,44 @@ The compiled core (``sostac._core``) is private; use ``sostac.stats`` for
 experiment statistics.
 """
 
-from . import stats
-from ._core import InputError, get_num_threads, set_num_threads
+from . import _core, stats
+from ._core import InputError
 from ._core import __version__
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads sostac's kernels use.
+
+    Parameters
+    ----------
+    n : int
+        Threads to use; ``n <= 0`` restores the default, which is the
+        ``SOSTAC_NUM_THREADS`` environment variable if set, else all cores. Results
+        never depend on this setting (work is cut into fixed chunks).
+
+    Examples
+    --------
+    >>> import sostac
+    >>> sostac.set_num_threads(1)
+    >>> sostac.get_num_threads()
+    1
+    >>> sostac.set_num_threads(0)  # back to the default
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise InputError(f"n: expected an integer number of threads, got {n!r}")
+    _core.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads sostac's kernels currently use.
+
+    Examples
+    --------
+    >>> import sostac
+    >>> sostac.get_num_threads() >= 1
+    True
+    """
+    return int(_core.get_num_threads())
+
 
 __all__ = ["InputError", "__version__", "get_num_threads", "set_num_threads", "stats"]

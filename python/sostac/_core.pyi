@@ -70,6 +70,11 @@ class _Stats(ModuleType):
         ratio: npt.ArrayLike, alternative: str, strict: bool, indexed: bool,
     ) -> dict[str, np.ndarray]: ...
     @staticmethod
+    def mde_means(
+        sd: npt.ArrayLike, n: npt.ArrayLike, alpha: npt.ArrayLike, power: npt.ArrayLike,
+        ratio: npt.ArrayLike, alternative: str, strict: bool, indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
     def power_means(
         delta: npt.ArrayLike, sd: npt.ArrayLike, n: npt.ArrayLike, alpha: npt.ArrayLike,
         ratio: npt.ArrayLike, alternative: str, strict: bool, indexed: bool,

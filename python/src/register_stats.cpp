@@ -257,6 +257,21 @@ void register_stats(py::module_& m) {
       py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
 
   m.def(
+      "mde_means",
+      [](const farray& sd, const farray& n, const farray& alpha, const farray& power,
+         const farray& ratio, const std::string& alternative, bool strict, bool indexed) {
+        const auto alt = st::parse_alternative(alternative);
+        return map_elements<5, 1>({sd, n, alpha, power, ratio},
+                                  {"sd", "n", "alpha", "power", "ratio"}, {"mde"}, indexed,
+                                  [&](const double* in, double* out) {
+                                    out[0] = st::mde_means(in[0], in[1], in[2], in[3], alt,
+                                                           in[4], strict);
+                                  });
+      },
+      py::arg("sd"), py::arg("n"), py::arg("alpha"), py::arg("power"), py::arg("ratio"),
+      py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
+
+  m.def(
       "power_means",
       [](const farray& delta, const farray& sd, const farray& n, const farray& alpha,
          const farray& ratio, const std::string& alternative, bool strict, bool indexed) {

@@ -60,7 +60,7 @@ def test_console_script_runs():
 
 @pytest.mark.parametrize(
     "module",
-    [sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
+    [sostac, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
      sostac.stats.power, sostac.stats.bayes],
 )
 def test_docstring_examples(module):

@@ -177,6 +177,10 @@ def test_power_errors():
         stats.sample_size_means(1.0, 1.0, alternative="less")
     with raises(r"^n: expected a group size with n \(1 \+ ratio\) > 2"):
         stats.power_means(1.0, 1.0, 1.0)
+    with raises(r"^sd: expected a finite positive number"):
+        stats.mde_means(-1.0, 50)
+    with raises(r"^n: expected a group size with n \(1 \+ ratio\) > 2"):
+        stats.mde_means(1.0, 1)
     with raises(r"^strict: expected True, False or None"):
         stats.power_proportions(0.1, 0.2, 100, strict="yes")
     with raises(r"^p_a\[1\]: "):
@@ -205,6 +209,11 @@ def test_multi_proportion_errors():
         stats.multi_proportion_test([1, 2, 3], [10, 10, 10], correction="none")
     with raises(r"^x\[2\]: successes 30 exceed"):
         stats.multi_proportion_test([1, 2, 30], [10, 10, 10])
+
+
+def test_thread_count_must_be_an_integer():
+    with raises(r"^n: expected an integer number of threads"):
+        sostac.set_num_threads(1.5)
 
 
 def test_thread_setting_round_trips():

@@ -149,7 +149,8 @@ def test_power_t_test():
             got = stats.power_means(row.delta, row.sd, row.n, **kw)
             rel = 1e-9
         else:
-            continue  # solving for delta: not part of the API (yet)
+            got = stats.mde_means(row.sd, row.n, power=row.power, **kw)
+            rel = 1e-6
         assert_close(got, row.result, [row.case], f"power.t.test {row.solve_for}", rel=rel,
                      abs_floor=1e-15 if row.solve_for == "power" else 0.0)
 

@@ -284,4 +284,25 @@ inline double sample_size_means(double delta, double sd, double alpha = 0.05, do
   return detail::solve_increasing(f, std::max(lower, guess), lower, 1e15, "power");
 }
 
+/// The smallest difference in means detectable with `power` by the two-sample t test
+/// with n units in group A (ratio * n in B) and standard deviation sd; positive, or
+/// negative for alternative 'less'. Equals R power.t.test(n, sd, power)$delta.
+inline double mde_means(double sd, double n, double alpha = 0.05, double power = 0.8,
+                        alternative alt = alternative::two_sided, double ratio = 1.0,
+                        bool strict = false) {
+  detail::check_positive("sd", sd);
+  detail::check_open_probability("power", power);
+  detail::check_power_common(alpha, ratio);
+  if (!(std::isfinite(n) && n * (1 + ratio) > 2))
+    detail::fail("n", "expected a group size with n (1 + ratio) > 2 (positive degrees of "
+                      "freedom), got " + detail::format_value(n));
+  const double sign = alt == alternative::less ? -1.0 : 1.0;
+  auto f = [&](double d) {
+    return detail::power_t(sign * d, sd, n, alpha, alt, ratio, strict) - power;
+  };
+  const double za = detail::upper_critical(alpha, alt), zb = norm_quantile(power);
+  const double guess = (za + zb) * sd * std::sqrt(1 / n + 1 / (ratio * n));
+  return sign * detail::solve_increasing(f, guess, 1e-300 * sd, 1e300, "power");
+}
+
 }  // namespace sostac::stats

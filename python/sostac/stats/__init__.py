@@ -10,6 +10,7 @@ from .bayes import beta_binomial, prob_best
 from .means import mann_whitney, t_test, t_test_from_stats
 from .multiple import adjust_pvalues, srm_test
 from .power import (
+    mde_means,
     mde_proportions,
     power_means,
     power_proportions,
@@ -30,6 +31,7 @@ __all__ = [
     "diff_ci",
     "lift_ci",
     "mann_whitney",
+    "mde_means",
     "mde_proportions",
     "multi_proportion_test",
     "power_means",

@@ -198,3 +198,34 @@ def power_means(
         bool(strict),
     )
     return out["power"]
+
+
+def mde_means(
+    sd: Any,
+    n: Any,
+    *,
+    alpha: Any = 0.05,
+    power: Any = 0.8,
+    alternative: str = "two-sided",
+    ratio: Any = 1.0,
+    strict: bool = False,
+):
+    """Minimum detectable difference in means (e.g. revenue per visitor) for the
+    two-sample t test with ``n`` units in group A; equals R ``power.t.test(n=, sd=,
+    power=)$delta``. Negative for ``alternative="less"``.
+
+    Examples
+    --------
+    >>> from sostac.stats import mde_means
+    >>> round(mde_means(1.0, 64), 4)
+    0.4991
+    """
+    check_choice("alternative", alternative, ALTERNATIVES)
+    out = call(
+        _k.mde_means,
+        ("sd", "n", "alpha", "power", "ratio"),
+        (sd, n, alpha, power, ratio),
+        alternative,
+        bool(strict),
+    )
+    return out["mde"]
