@@ -1,6 +1,7 @@
 // An A/B test read the way a marketer reports it: is B's conversion rate better,
 // by how much, and how sure are we? Build against an installed sostac:
-//   cmake -S examples/cpp -B build/example -DCMAKE_PREFIX_PATH=<prefix> && cmake --build build/example
+//   cmake -S examples/cpp -B build/example -DCMAKE_PREFIX_PATH=<prefix> && cmake
+//   --build build/example
 #include <sostac/sostac.hpp>
 
 #include <cstdio>
@@ -14,8 +15,8 @@ int main() {
   const auto ci = st::diff_ci(x_a, n_a, x_b, n_b, 0.95, st::diff_ci_method::newcombe);
   const auto bayes = st::beta_binomial(x_a, n_a, x_b, n_b);
 
-  std::printf("lift %+.2f%%, z = %.3f, p-value = %.4g\n", 100 * test.lift, test.statistic,
-              test.pvalue);
+  std::printf("lift %+.2f%%, z = %.3f, p-value = %.4g\n", 100 * test.lift,
+              test.statistic, test.pvalue);
   std::printf("95%% CI for p_b - p_a: [%.5f, %.5f]\n", ci.low, ci.high);
   std::printf("P(B > A) = %.4f\n", bayes.prob_b_better);
   return 0;

@@ -23,7 +23,8 @@ using farray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 template <std::size_t NIn, std::size_t NOut, class F>
 py::dict map_elements(const std::array<farray, NIn>& in,
                       const std::array<const char*, NIn>& in_names,
-                      const std::array<const char*, NOut>& out_names, bool indexed, F f) {
+                      const std::array<const char*, NOut>& out_names, bool indexed,
+                      F f) {
   const py::ssize_t n = in[0].size();
   for (std::size_t k = 0; k < NIn; ++k) {
     if (in[k].ndim() != 1)
@@ -44,20 +45,23 @@ py::dict map_elements(const std::array<farray, NIn>& in,
     // Safe without the GIL: the loop touches only the raw buffers of arrays that
     // `in` and `out` keep alive, and no Python object.
     py::gil_scoped_release release;
-    sostac::parallel_for(static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
-      std::array<double, NIn> x{};
-      std::array<double, NOut> y{};
-      for (std::size_t i = b; i < e; ++i) {
-        for (std::size_t k = 0; k < NIn; ++k) x[k] = ip[k][i];
-        try {
-          f(x.data(), y.data());
-        } catch (const input_error& err) {
-          if (indexed) throw err.at_index(i);
-          throw;
-        }
-        for (std::size_t k = 0; k < NOut; ++k) op[k][i] = y[k];
-      }
-    }, 4096);
+    sostac::parallel_for(
+        static_cast<std::size_t>(n),
+        [&](std::size_t b, std::size_t e) {
+          std::array<double, NIn> x{};
+          std::array<double, NOut> y{};
+          for (std::size_t i = b; i < e; ++i) {
+            for (std::size_t k = 0; k < NIn; ++k) x[k] = ip[k][i];
+            try {
+              f(x.data(), y.data());
+            } catch (const input_error& err) {
+              if (indexed) throw err.at_index(i);
+              throw;
+            }
+            for (std::size_t k = 0; k < NOut; ++k) op[k][i] = y[k];
+          }
+        },
+        4096);
   }
   py::dict d;
   for (std::size_t k = 0; k < NOut; ++k) d[out_names[k]] = out[k];

@@ -15,9 +15,10 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "sostac's compiled core (private; use the sostac package)";
   m.attr("__version__") = sostac::version;
   py::register_exception<sostac::input_error>(m, "InputError", PyExc_ValueError);
-  m.def("set_num_threads", &sostac::set_num_threads, py::arg("n"),
-        "Threads used by kernels; n <= 0 restores the default (SOSTAC_NUM_THREADS or all "
-        "cores).");
+  m.def(
+      "set_num_threads", &sostac::set_num_threads, py::arg("n"),
+      "Threads used by kernels; n <= 0 restores the default (SOSTAC_NUM_THREADS or all "
+      "cores).");
   m.def("get_num_threads", &sostac::num_threads, "Threads kernels currently use.");
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);

@@ -37,48 +37,49 @@ void register_stats(py::module_& m) {
          const std::string& method, const std::string& alternative, bool indexed) {
         const auto mt = st::parse_proportion_test_method(method);
         const auto alt = st::parse_alternative(alternative);
-        return map_elements<4, 5>(
-            {x_a, n_a, x_b, n_b}, {"x_a", "n_a", "x_b", "n_b"},
-            {"statistic", "pvalue", "log_pvalue", "diff", "lift"}, indexed,
-            [&](const double* in, double* out) {
-              const auto r = st::two_proportion_test(in[0], in[1], in[2], in[3], mt, alt);
-              out[0] = r.statistic;
-              out[1] = r.pvalue;
-              out[2] = r.log_pvalue;
-              out[3] = r.diff;
-              out[4] = r.lift;
-            });
+        return map_elements<4, 5>({x_a, n_a, x_b, n_b}, {"x_a", "n_a", "x_b", "n_b"},
+                                  {"statistic", "pvalue", "log_pvalue", "diff", "lift"},
+                                  indexed, [&](const double* in, double* out) {
+                                    const auto r = st::two_proportion_test(
+                                        in[0], in[1], in[2], in[3], mt, alt);
+                                    out[0] = r.statistic;
+                                    out[1] = r.pvalue;
+                                    out[2] = r.log_pvalue;
+                                    out[3] = r.diff;
+                                    out[4] = r.lift;
+                                  });
       },
       py::arg("x_a"), py::arg("n_a"), py::arg("x_b"), py::arg("n_b"), py::arg("method"),
       py::arg("alternative"), py::arg("indexed"));
 
   m.def(
       "proportion_ci",
-      [](const farray& x, const farray& n, const farray& level, const std::string& method,
-         bool indexed) {
+      [](const farray& x, const farray& n, const farray& level,
+         const std::string& method, bool indexed) {
         const auto mt = st::parse_proportion_ci_method(method);
-        return map_elements<3, 2>({x, n, level}, {"x", "n", "level"}, {"low", "high"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    const auto r = st::proportion_ci(in[0], in[1], in[2], mt);
+        return map_elements<3, 2>({x, n, level}, {"x", "n", "level"}, {"low", "high"},
+                                  indexed, [&](const double* in, double* out) {
+                                    const auto r =
+                                        st::proportion_ci(in[0], in[1], in[2], mt);
                                     out[0] = r.low;
                                     out[1] = r.high;
                                   });
       },
-      py::arg("x"), py::arg("n"), py::arg("level"), py::arg("method"), py::arg("indexed"));
+      py::arg("x"), py::arg("n"), py::arg("level"), py::arg("method"),
+      py::arg("indexed"));
 
   m.def(
       "diff_ci",
       [](const farray& x_a, const farray& n_a, const farray& x_b, const farray& n_b,
          const farray& level, const std::string& method, bool indexed) {
         const auto mt = st::parse_diff_ci_method(method);
-        return map_elements<5, 2>({x_a, n_a, x_b, n_b, level},
-                                  {"x_a", "n_a", "x_b", "n_b", "level"}, {"low", "high"},
-                                  indexed, [&](const double* in, double* out) {
-                                    const auto r =
-                                        st::diff_ci(in[0], in[1], in[2], in[3], in[4], mt);
-                                    out[0] = r.low;
-                                    out[1] = r.high;
-                                  });
+        return map_elements<5, 2>(
+            {x_a, n_a, x_b, n_b, level}, {"x_a", "n_a", "x_b", "n_b", "level"},
+            {"low", "high"}, indexed, [&](const double* in, double* out) {
+              const auto r = st::diff_ci(in[0], in[1], in[2], in[3], in[4], mt);
+              out[0] = r.low;
+              out[1] = r.high;
+            });
       },
       py::arg("x_a"), py::arg("n_a"), py::arg("x_b"), py::arg("n_b"), py::arg("level"),
       py::arg("method"), py::arg("indexed"));
@@ -88,22 +89,21 @@ void register_stats(py::module_& m) {
       [](const farray& x_a, const farray& n_a, const farray& x_b, const farray& n_b,
          const farray& level, const std::string& method, bool indexed) {
         const auto mt = st::parse_lift_ci_method(method);
-        return map_elements<5, 2>({x_a, n_a, x_b, n_b, level},
-                                  {"x_a", "n_a", "x_b", "n_b", "level"}, {"low", "high"},
-                                  indexed, [&](const double* in, double* out) {
-                                    const auto r =
-                                        st::lift_ci(in[0], in[1], in[2], in[3], in[4], mt);
-                                    out[0] = r.low;
-                                    out[1] = r.high;
-                                  });
+        return map_elements<5, 2>(
+            {x_a, n_a, x_b, n_b, level}, {"x_a", "n_a", "x_b", "n_b", "level"},
+            {"low", "high"}, indexed, [&](const double* in, double* out) {
+              const auto r = st::lift_ci(in[0], in[1], in[2], in[3], in[4], mt);
+              out[0] = r.low;
+              out[1] = r.high;
+            });
       },
       py::arg("x_a"), py::arg("n_a"), py::arg("x_b"), py::arg("n_b"), py::arg("level"),
       py::arg("method"), py::arg("indexed"));
 
   m.def(
       "t_test",
-      [](const farray& a, const farray& b, bool equal_var, const std::string& alternative,
-         double level) {
+      [](const farray& a, const farray& b, bool equal_var,
+         const std::string& alternative, double level) {
         const auto alt = st::parse_alternative(alternative);
         const farray va = as_vector(a, "a"), vb = as_vector(b, "b");
         st::t_test_result r{};
@@ -119,9 +119,10 @@ void register_stats(py::module_& m) {
 
   m.def(
       "t_test_from_stats",
-      [](const farray& mean_a, const farray& sd_a, const farray& n_a, const farray& mean_b,
-         const farray& sd_b, const farray& n_b, const farray& level, bool equal_var,
-         const std::string& alternative, bool indexed) {
+      [](const farray& mean_a, const farray& sd_a, const farray& n_a,
+         const farray& mean_b, const farray& sd_b, const farray& n_b,
+         const farray& level, bool equal_var, const std::string& alternative,
+         bool indexed) {
         const auto alt = st::parse_alternative(alternative);
         return map_elements<7, 8>(
             {mean_a, sd_a, n_a, mean_b, sd_b, n_b, level},
@@ -129,8 +130,8 @@ void register_stats(py::module_& m) {
             {"statistic", "df", "pvalue", "log_pvalue", "estimate", "stderr", "ci_low",
              "ci_high"},
             indexed, [&](const double* in, double* out) {
-              const auto r = st::t_test_from_stats(in[0], in[1], in[2], in[3], in[4], in[5],
-                                                   equal_var, alt, in[6]);
+              const auto r = st::t_test_from_stats(in[0], in[1], in[2], in[3], in[4],
+                                                   in[5], equal_var, alt, in[6]);
               out[0] = r.statistic;
               out[1] = r.df;
               out[2] = r.pvalue;
@@ -141,20 +142,22 @@ void register_stats(py::module_& m) {
               out[7] = r.ci_high;
             });
       },
-      py::arg("mean_a"), py::arg("sd_a"), py::arg("n_a"), py::arg("mean_b"), py::arg("sd_b"),
-      py::arg("n_b"), py::arg("level"), py::arg("equal_var"), py::arg("alternative"),
-      py::arg("indexed"));
+      py::arg("mean_a"), py::arg("sd_a"), py::arg("n_a"), py::arg("mean_b"),
+      py::arg("sd_b"), py::arg("n_b"), py::arg("level"), py::arg("equal_var"),
+      py::arg("alternative"), py::arg("indexed"));
 
   m.def(
       "mann_whitney",
-      [](const farray& a, const farray& b, const std::string& alternative, bool continuity) {
+      [](const farray& a, const farray& b, const std::string& alternative,
+         bool continuity) {
         const auto alt = st::parse_alternative(alternative);
         const farray va = as_vector(a, "a"), vb = as_vector(b, "b");
         st::mann_whitney_result r{};
         {
           py::gil_scoped_release release;  // reads only the two buffers
-          r = st::mann_whitney(va.data(), static_cast<std::size_t>(va.size()), vb.data(),
-                               static_cast<std::size_t>(vb.size()), alt, continuity);
+          r = st::mann_whitney(va.data(), static_cast<std::size_t>(va.size()),
+                               vb.data(), static_cast<std::size_t>(vb.size()), alt,
+                               continuity);
         }
         py::dict d;
         d["statistic"] = r.statistic;
@@ -191,12 +194,12 @@ void register_stats(py::module_& m) {
         const auto tl = tails == "both"  ? st::two_sided_tails::both
                         : tails == "one" ? st::two_sided_tails::one
                                          : st::two_sided_tails::reference;
-        return map_elements<5, 1>({p_a, p_b, n, alpha, ratio},
-                                  {"p_a", "p_b", "n", "alpha", "ratio"}, {"power"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    out[0] = st::power_proportions(in[0], in[1], in[2], in[3],
-                                                                   alt, in[4], mt, tl);
-                                  });
+        return map_elements<5, 1>(
+            {p_a, p_b, n, alpha, ratio}, {"p_a", "p_b", "n", "alpha", "ratio"},
+            {"power"}, indexed, [&](const double* in, double* out) {
+              out[0] =
+                  st::power_proportions(in[0], in[1], in[2], in[3], alt, in[4], mt, tl);
+            });
       },
       py::arg("p_a"), py::arg("p_b"), py::arg("n"), py::arg("alpha"), py::arg("ratio"),
       py::arg("alternative"), py::arg("method"), py::arg("tails"), py::arg("indexed"));
@@ -212,14 +215,15 @@ void register_stats(py::module_& m) {
                         : tails == "one" ? st::two_sided_tails::one
                                          : st::two_sided_tails::reference;
         return map_elements<5, 1>({p_a, p_b, alpha, power, ratio},
-                                  {"p_a", "p_b", "alpha", "power", "ratio"}, {"n"}, indexed,
-                                  [&](const double* in, double* out) {
+                                  {"p_a", "p_b", "alpha", "power", "ratio"}, {"n"},
+                                  indexed, [&](const double* in, double* out) {
                                     out[0] = st::sample_size_proportions(
                                         in[0], in[1], in[2], in[3], alt, in[4], mt, tl);
                                   });
       },
-      py::arg("p_a"), py::arg("p_b"), py::arg("alpha"), py::arg("power"), py::arg("ratio"),
-      py::arg("alternative"), py::arg("method"), py::arg("tails"), py::arg("indexed"));
+      py::arg("p_a"), py::arg("p_b"), py::arg("alpha"), py::arg("power"),
+      py::arg("ratio"), py::arg("alternative"), py::arg("method"), py::arg("tails"),
+      py::arg("indexed"));
 
   m.def(
       "mde_proportions",
@@ -231,42 +235,44 @@ void register_stats(py::module_& m) {
         const auto tl = tails == "both"  ? st::two_sided_tails::both
                         : tails == "one" ? st::two_sided_tails::one
                                          : st::two_sided_tails::reference;
-        return map_elements<5, 1>({p_a, n, alpha, power, ratio},
-                                  {"p_a", "n", "alpha", "power", "ratio"}, {"mde"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    out[0] = st::mde_proportions(in[0], in[1], in[2], in[3],
-                                                                 alt, in[4], mt, tl);
-                                  });
+        return map_elements<5, 1>(
+            {p_a, n, alpha, power, ratio}, {"p_a", "n", "alpha", "power", "ratio"},
+            {"mde"}, indexed, [&](const double* in, double* out) {
+              out[0] =
+                  st::mde_proportions(in[0], in[1], in[2], in[3], alt, in[4], mt, tl);
+            });
       },
-      py::arg("p_a"), py::arg("n"), py::arg("alpha"), py::arg("power"), py::arg("ratio"),
-      py::arg("alternative"), py::arg("method"), py::arg("tails"), py::arg("indexed"));
+      py::arg("p_a"), py::arg("n"), py::arg("alpha"), py::arg("power"),
+      py::arg("ratio"), py::arg("alternative"), py::arg("method"), py::arg("tails"),
+      py::arg("indexed"));
 
   m.def(
       "sample_size_means",
-      [](const farray& delta, const farray& sd, const farray& alpha, const farray& power,
-         const farray& ratio, const std::string& alternative, bool strict, bool indexed) {
+      [](const farray& delta, const farray& sd, const farray& alpha,
+         const farray& power, const farray& ratio, const std::string& alternative,
+         bool strict, bool indexed) {
         const auto alt = st::parse_alternative(alternative);
         return map_elements<5, 1>({delta, sd, alpha, power, ratio},
-                                  {"delta", "sd", "alpha", "power", "ratio"}, {"n"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    out[0] = st::sample_size_means(in[0], in[1], in[2], in[3],
-                                                                   alt, in[4], strict);
+                                  {"delta", "sd", "alpha", "power", "ratio"}, {"n"},
+                                  indexed, [&](const double* in, double* out) {
+                                    out[0] = st::sample_size_means(
+                                        in[0], in[1], in[2], in[3], alt, in[4], strict);
                                   });
       },
-      py::arg("delta"), py::arg("sd"), py::arg("alpha"), py::arg("power"), py::arg("ratio"),
-      py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
+      py::arg("delta"), py::arg("sd"), py::arg("alpha"), py::arg("power"),
+      py::arg("ratio"), py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
 
   m.def(
       "mde_means",
       [](const farray& sd, const farray& n, const farray& alpha, const farray& power,
-         const farray& ratio, const std::string& alternative, bool strict, bool indexed) {
+         const farray& ratio, const std::string& alternative, bool strict,
+         bool indexed) {
         const auto alt = st::parse_alternative(alternative);
-        return map_elements<5, 1>({sd, n, alpha, power, ratio},
-                                  {"sd", "n", "alpha", "power", "ratio"}, {"mde"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    out[0] = st::mde_means(in[0], in[1], in[2], in[3], alt,
-                                                           in[4], strict);
-                                  });
+        return map_elements<5, 1>(
+            {sd, n, alpha, power, ratio}, {"sd", "n", "alpha", "power", "ratio"},
+            {"mde"}, indexed, [&](const double* in, double* out) {
+              out[0] = st::mde_means(in[0], in[1], in[2], in[3], alt, in[4], strict);
+            });
       },
       py::arg("sd"), py::arg("n"), py::arg("alpha"), py::arg("power"), py::arg("ratio"),
       py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
@@ -274,14 +280,14 @@ void register_stats(py::module_& m) {
   m.def(
       "power_means",
       [](const farray& delta, const farray& sd, const farray& n, const farray& alpha,
-         const farray& ratio, const std::string& alternative, bool strict, bool indexed) {
+         const farray& ratio, const std::string& alternative, bool strict,
+         bool indexed) {
         const auto alt = st::parse_alternative(alternative);
-        return map_elements<5, 1>({delta, sd, n, alpha, ratio},
-                                  {"delta", "sd", "n", "alpha", "ratio"}, {"power"}, indexed,
-                                  [&](const double* in, double* out) {
-                                    out[0] = st::power_means(in[0], in[1], in[2], in[3], alt,
-                                                             in[4], strict);
-                                  });
+        return map_elements<5, 1>(
+            {delta, sd, n, alpha, ratio}, {"delta", "sd", "n", "alpha", "ratio"},
+            {"power"}, indexed, [&](const double* in, double* out) {
+              out[0] = st::power_means(in[0], in[1], in[2], in[3], alt, in[4], strict);
+            });
       },
       py::arg("delta"), py::arg("sd"), py::arg("n"), py::arg("alpha"), py::arg("ratio"),
       py::arg("alternative"), py::arg("strict"), py::arg("indexed"));
@@ -290,17 +296,19 @@ void register_stats(py::module_& m) {
       "srm_test",
       [](const farray& counts, const farray& ratios) {
         // counts and ratios: (m, k) row-major, one experiment per row.
-        if (counts.ndim() != 2 || ratios.ndim() != 2 || counts.shape(0) != ratios.shape(0) ||
-            counts.shape(1) != ratios.shape(1))
-          throw input_error("counts, ratios", "expected two (m, k) arrays of the same shape");
+        if (counts.ndim() != 2 || ratios.ndim() != 2 ||
+            counts.shape(0) != ratios.shape(0) || counts.shape(1) != ratios.shape(1))
+          throw input_error("counts, ratios",
+                            "expected two (m, k) arrays of the same shape");
         const auto m_rows = static_cast<std::size_t>(counts.shape(0));
         const auto k = static_cast<std::size_t>(counts.shape(1));
-        farray stat(static_cast<py::ssize_t>(m_rows)), df(static_cast<py::ssize_t>(m_rows)),
-            pv(static_cast<py::ssize_t>(m_rows)), lp(static_cast<py::ssize_t>(m_rows));
+        farray stat(static_cast<py::ssize_t>(m_rows)),
+            df(static_cast<py::ssize_t>(m_rows)), pv(static_cast<py::ssize_t>(m_rows)),
+            lp(static_cast<py::ssize_t>(m_rows));
         const double* c = counts.data();
         const double* r = ratios.data();
-        double *ps = stat.mutable_data(), *pd = df.mutable_data(), *pp = pv.mutable_data(),
-               *pl = lp.mutable_data();
+        double *ps = stat.mutable_data(), *pd = df.mutable_data(),
+               *pp = pv.mutable_data(), *pl = lp.mutable_data();
         {
           py::gil_scoped_release release;  // raw buffers only
           for (std::size_t i = 0; i < m_rows; ++i) {
@@ -309,7 +317,8 @@ void register_stats(py::module_& m) {
               res = st::srm_test(c + i * k, r + i * k, k);
             } catch (const input_error& e) {
               if (m_rows > 1)
-                throw input_error(e.argument() + " (row " + std::to_string(i) + ")", e.message());
+                throw input_error(e.argument() + " (row " + std::to_string(i) + ")",
+                                  e.message());
               throw;
             }
             ps[i] = res.statistic;
@@ -332,10 +341,10 @@ void register_stats(py::module_& m) {
       [](const farray& x, const farray& n) {
         const farray vx = as_vector(x, "x"), vn = as_vector(n, "n");
         if (vx.size() != vn.size())
-          throw input_error("n", "expected " + std::to_string(vx.size()) + " values, got " +
-                                     std::to_string(vn.size()));
-        const auto r =
-            st::homogeneity_test(vx.data(), vn.data(), static_cast<std::size_t>(vx.size()));
+          throw input_error("n", "expected " + std::to_string(vx.size()) +
+                                     " values, got " + std::to_string(vn.size()));
+        const auto r = st::homogeneity_test(vx.data(), vn.data(),
+                                            static_cast<std::size_t>(vx.size()));
         py::dict d;
         d["statistic"] = r.statistic;
         d["df"] = r.df;
@@ -356,7 +365,8 @@ void register_stats(py::module_& m) {
             {"prob_b_better", "expected_loss_a", "expected_loss_b", "mean_a", "mean_b",
              "ci_a_low", "ci_a_high", "ci_b_low", "ci_b_high"},
             indexed, [&](const double* in, double* out) {
-              const auto r = st::beta_binomial(in[0], in[1], in[2], in[3], in[4], in[5], in[6]);
+              const auto r =
+                  st::beta_binomial(in[0], in[1], in[2], in[3], in[4], in[5], in[6]);
               out[0] = r.prob_b_better;
               out[1] = r.expected_loss_a;
               out[2] = r.expected_loss_b;
@@ -368,16 +378,17 @@ void register_stats(py::module_& m) {
               out[8] = r.ci_b_high;
             });
       },
-      py::arg("x_a"), py::arg("n_a"), py::arg("x_b"), py::arg("n_b"), py::arg("prior_alpha"),
-      py::arg("prior_beta"), py::arg("level"), py::arg("indexed"));
+      py::arg("x_a"), py::arg("n_a"), py::arg("x_b"), py::arg("n_b"),
+      py::arg("prior_alpha"), py::arg("prior_beta"), py::arg("level"),
+      py::arg("indexed"));
 
   m.def(
       "prob_best",
       [](const farray& x, const farray& n, double prior_alpha, double prior_beta) {
         const farray vx = as_vector(x, "x"), vn = as_vector(n, "n");
         if (vx.size() != vn.size())
-          throw input_error("n", "expected " + std::to_string(vx.size()) + " values, got " +
-                                     std::to_string(vn.size()));
+          throw input_error("n", "expected " + std::to_string(vx.size()) +
+                                     " values, got " + std::to_string(vn.size()));
         farray out(vx.size());
         double* o = out.mutable_data();
         {

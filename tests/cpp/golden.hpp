@@ -54,7 +54,8 @@ inline std::vector<row> read(const std::string& relative) {
 inline bool close(double a, double b, double rel, double abs_floor = 0.0) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
   if (std::isinf(a) || std::isinf(b)) return a == b;
-  return std::fabs(a - b) <= std::max(rel * std::max(std::fabs(a), std::fabs(b)), abs_floor);
+  return std::fabs(a - b) <=
+         std::max(rel * std::max(std::fabs(a), std::fabs(b)), abs_floor);
 }
 
 }  // namespace golden

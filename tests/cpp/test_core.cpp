@@ -17,7 +17,8 @@ TEST_CASE("input_error names the argument and can be re-addressed to an index") 
   CHECK(std::string(e.what()) == "x_a: expected a non-negative whole count, got -1");
   const input_error at = e.at_index(3);
   CHECK(at.argument() == "x_a[3]");
-  CHECK(std::string(at.what()) == "x_a[3]: expected a non-negative whole count, got -1");
+  CHECK(std::string(at.what()) ==
+        "x_a[3]: expected a non-negative whole count, got -1");
   // It is an invalid_argument, which pybind11 turns into ValueError.
   CHECK_THROWS_AS(throw at, std::invalid_argument);
 }
@@ -42,9 +43,12 @@ TEST_CASE("parallel_for covers every index once / whatever the thread count") {
   for (int threads : {1, 2, 3, 8}) {
     sostac::set_num_threads(threads);
     std::vector<int> hits(100003, 0);
-    sostac::parallel_for(hits.size(), [&](std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) ++hits[i];
-    }, 1000);
+    sostac::parallel_for(
+        hits.size(),
+        [&](std::size_t b, std::size_t e) {
+          for (std::size_t i = b; i < e; ++i) ++hits[i];
+        },
+        1000);
     for (int h : hits) REQUIRE(h == 1);
   }
   sostac::set_num_threads(0);
@@ -53,9 +57,12 @@ TEST_CASE("parallel_for covers every index once / whatever the thread count") {
 TEST_CASE("parallel_for rethrows the error of the lowest failing chunk") {
   sostac::set_num_threads(4);
   try {
-    sostac::parallel_for(10000, [](std::size_t b, std::size_t) {
-      if (b >= 3000) throw input_error("x[" + std::to_string(b) + "]", "bad");
-    }, 1000);
+    sostac::parallel_for(
+        10000,
+        [](std::size_t b, std::size_t) {
+          if (b >= 3000) throw input_error("x[" + std::to_string(b) + "]", "bad");
+        },
+        1000);
     FAIL("no exception");
   } catch (const input_error& e) {
     CHECK(e.argument() == "x[3000]");

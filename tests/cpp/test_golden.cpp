@@ -28,13 +28,14 @@ TEST_CASE("golden: prop.test (z / z-yates) and its interval") {
     const auto alt = st::parse_alternative(r.str("alternative"));
     const auto t = st::two_proportion_test(
         r.num("x_a"), r.num("n_a"), r.num("x_b"), r.num("n_b"),
-        yates ? st::proportion_test_method::z_yates : st::proportion_test_method::z, alt);
+        yates ? st::proportion_test_method::z_yates : st::proportion_test_method::z,
+        alt);
     CHECK(golden::close(t.statistic * t.statistic, r.num("statistic"), 1e-9, 1e-20));
     check_pvalue(t.pvalue, t.log_pvalue, r.num("pvalue"), r.num("log_pvalue"));
     if (alt == st::alternative::two_sided) {
-      const auto ci = st::diff_ci(r.num("x_a"), r.num("n_a"), r.num("x_b"), r.num("n_b"),
-                                  r.num("level"),
-                                  yates ? st::diff_ci_method::wald_cc : st::diff_ci_method::wald);
+      const auto ci = st::diff_ci(
+          r.num("x_a"), r.num("n_a"), r.num("x_b"), r.num("n_b"), r.num("level"),
+          yates ? st::diff_ci_method::wald_cc : st::diff_ci_method::wald);
       CHECK(golden::close(ci.low, r.num("diff_low"), 1e-9, 1e-15));
       CHECK(golden::close(ci.high, r.num("diff_high"), 1e-9, 1e-15));
     }
@@ -46,9 +47,10 @@ TEST_CASE("golden: fisher.test") {
   REQUIRE(rows.size() > 50);
   for (const auto& r : rows) {
     INFO("case " << r.str("case"));
-    const auto t = st::two_proportion_test(r.num("x_a"), r.num("n_a"), r.num("x_b"), r.num("n_b"),
-                                           st::proportion_test_method::fisher,
-                                           st::parse_alternative(r.str("alternative")));
+    const auto t =
+        st::two_proportion_test(r.num("x_a"), r.num("n_a"), r.num("x_b"), r.num("n_b"),
+                                st::proportion_test_method::fisher,
+                                st::parse_alternative(r.str("alternative")));
     check_pvalue(t.pvalue, t.log_pvalue, r.num("pvalue"), r.num("log_pvalue"));
   }
 }
@@ -64,7 +66,8 @@ TEST_CASE("golden: p.adjust") {
     for (const char* m : names) {
       INFO("set " << id << " method " << m);
       const auto q = st::adjust_pvalues(p, st::parse_adjust_method(m));
-      for (std::size_t i = 0; i < p.size(); ++i) CHECK(golden::close(q[i], set[i]->num(m), 1e-12));
+      for (std::size_t i = 0; i < p.size(); ++i)
+        CHECK(golden::close(q[i], set[i]->num(m), 1e-12));
     }
   }
 }

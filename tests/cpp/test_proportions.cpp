@@ -8,10 +8,10 @@ namespace st = sostac::stats;
 using sostac::input_error;
 
 TEST_CASE("two_proportion_test: direction / symmetry and degenerate tables") {
-  const auto g = st::two_proportion_test(100, 1000, 130, 1000, st::proportion_test_method::z,
-                                         st::alternative::greater);
-  const auto l = st::two_proportion_test(130, 1000, 100, 1000, st::proportion_test_method::z,
-                                         st::alternative::less);
+  const auto g = st::two_proportion_test(
+      100, 1000, 130, 1000, st::proportion_test_method::z, st::alternative::greater);
+  const auto l = st::two_proportion_test(
+      130, 1000, 100, 1000, st::proportion_test_method::z, st::alternative::less);
   CHECK(g.statistic == Approx(-l.statistic));
   CHECK(g.pvalue == Approx(l.pvalue).epsilon(1e-14));
   CHECK(g.diff == Approx(0.03));
@@ -43,9 +43,10 @@ TEST_CASE("two_proportion_test: bad input names the argument") {
 }
 
 TEST_CASE("intervals contain the estimate and nest as the level grows") {
-  for (auto m : {st::proportion_ci_method::wilson, st::proportion_ci_method::wilson_cc,
-                 st::proportion_ci_method::clopper_pearson, st::proportion_ci_method::jeffreys,
-                 st::proportion_ci_method::agresti_coull, st::proportion_ci_method::wald}) {
+  for (auto m :
+       {st::proportion_ci_method::wilson, st::proportion_ci_method::wilson_cc,
+        st::proportion_ci_method::clopper_pearson, st::proportion_ci_method::jeffreys,
+        st::proportion_ci_method::agresti_coull, st::proportion_ci_method::wald}) {
     for (double x : {0.0, 1.0, 17.0, 50.0}) {
       const auto narrow = st::proportion_ci(x, 50, 0.8, m);
       const auto wide = st::proportion_ci(x, 50, 0.99, m);

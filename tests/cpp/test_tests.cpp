@@ -21,7 +21,8 @@ TEST_CASE("t_test equals R t.test(b / a) on a small example") {
 }
 
 TEST_CASE("t_test rejects bad samples by index") {
-  const std::vector<double> a{1.0, NAN, 2.0}, b{1.0, 2.0, 3.0}, one{1.0}, flat{2.0, 2.0};
+  const std::vector<double> a{1.0, NAN, 2.0}, b{1.0, 2.0, 3.0}, one{1.0},
+      flat{2.0, 2.0};
   CHECK_THROWS_WITH(st::t_test(a.data(), a.size(), b.data(), b.size()),
                     Catch::Contains("a[1]"));
   CHECK_THROWS_WITH(st::t_test(one.data(), one.size(), b.data(), b.size()),
@@ -46,8 +47,8 @@ TEST_CASE("mann_whitney: ties / symmetry / errors") {
 TEST_CASE("adjust_pvalues: monotone / bounded / errors") {
   const std::vector<double> p{0.01, 0.04, 0.03, 0.2, 0.0, 1.0};
   for (auto m : {st::adjust_method::bonferroni, st::adjust_method::holm,
-                 st::adjust_method::hochberg, st::adjust_method::hommel, st::adjust_method::bh,
-                 st::adjust_method::by}) {
+                 st::adjust_method::hochberg, st::adjust_method::hommel,
+                 st::adjust_method::bh, st::adjust_method::by}) {
     const auto q = st::adjust_pvalues(p, m);
     for (std::size_t i = 0; i < p.size(); ++i) {
       CHECK(q[i] >= p[i]);
@@ -55,11 +56,13 @@ TEST_CASE("adjust_pvalues: monotone / bounded / errors") {
     }
   }
   const std::vector<double> bad{0.1, 1.5};
-  CHECK_THROWS_WITH(st::adjust_pvalues(bad, st::adjust_method::bh), Catch::Contains("p[1]"));
+  CHECK_THROWS_WITH(st::adjust_pvalues(bad, st::adjust_method::bh),
+                    Catch::Contains("p[1]"));
 }
 
 TEST_CASE("srm_test validates ratios and counts") {
-  const double c[] = {500, 520}, good[] = {0.5, 0.5}, bad[] = {0.5, 0.6}, neg[] = {-0.5, 1.5};
+  const double c[] = {500, 520}, good[] = {0.5, 0.5}, bad[] = {0.5, 0.6},
+               neg[] = {-0.5, 1.5};
   CHECK(st::srm_test(c, good, 2).df == 1.0);
   CHECK_THROWS_WITH(st::srm_test(c, bad, 2), Catch::Contains("ratios"));
   CHECK_THROWS_WITH(st::srm_test(c, neg, 2), Catch::Contains("ratios[0]"));

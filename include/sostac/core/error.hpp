@@ -18,7 +18,8 @@ namespace sostac {
 class input_error : public std::invalid_argument {
  public:
   input_error(std::string argument, const std::string& message)
-      : std::invalid_argument(argument + ": " + message), argument_(std::move(argument)),
+      : std::invalid_argument(argument + ": " + message),
+        argument_(std::move(argument)),
         message_(message) {}
 
   const std::string& argument() const noexcept { return argument_; }
@@ -50,7 +51,8 @@ inline std::string format_value(double v) {
 }
 
 inline void check_finite(const char* argument, double v) {
-  if (!std::isfinite(v)) fail(argument, "expected a finite number, got " + format_value(v));
+  if (!std::isfinite(v))
+    fail(argument, "expected a finite number, got " + format_value(v));
 }
 
 /// A count of trials or successes: finite, non-negative and whole.
@@ -62,7 +64,8 @@ inline void check_count(const char* argument, double v) {
 }
 
 /// Successes x out of n trials, n >= 1.
-inline void check_successes(const char* x_name, double x, const char* n_name, double n) {
+inline void check_successes(const char* x_name, double x, const char* n_name,
+                            double n) {
   check_count(x_name, x);
   check_count(n_name, n);
   if (n < 1) fail(n_name, "expected at least one trial, got " + format_value(n));
@@ -74,13 +77,15 @@ inline void check_successes(const char* x_name, double x, const char* n_name, do
 /// A confidence or credible level strictly inside (0, 1).
 inline void check_level(const char* argument, double level) {
   if (!(level > 0 && level < 1))
-    fail(argument, "expected a level strictly between 0 and 1, got " + format_value(level));
+    fail(argument,
+         "expected a level strictly between 0 and 1, got " + format_value(level));
 }
 
 /// A probability strictly inside (0, 1) (alpha, power, a planned rate).
 inline void check_open_probability(const char* argument, double p) {
   if (!(p > 0 && p < 1))
-    fail(argument, "expected a probability strictly between 0 and 1, got " + format_value(p));
+    fail(argument,
+         "expected a probability strictly between 0 and 1, got " + format_value(p));
 }
 
 /// A probability in the closed interval [0, 1] (an observed p-value).

@@ -38,7 +38,9 @@ inline int num_threads() {
 }
 
 /// n <= 0 restores the default.
-inline void set_num_threads(int n) noexcept { detail::thread_setting().store(n > 0 ? n : 0); }
+inline void set_num_threads(int n) noexcept {
+  detail::thread_setting().store(n > 0 ? n : 0);
+}
 
 /// Calls body(begin, end) over [0, size) in chunks of `grain` elements, spread over
 /// up to num_threads() threads. An exception from any chunk is rethrown after all

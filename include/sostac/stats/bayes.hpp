@@ -9,17 +9,18 @@
 /// narrower posterior D, over D's mean +- 60 sd (outside which D's mass is below
 /// 1e-18 even for skewed Betas), cut at D's mean +- {0, 2, 4, 6, 10, 20, 40} sd so
 /// each piece is smooth on its own scale, each by adaptive 15-point Gauss–Kronrod
-/// until |K15 - G7| < 1e-12 on every piece. A density with a < 1 (b < 1) is infinite at 0 (1); on the piece
-/// touching that end we substitute p = c u^(1/a), which makes the integrand bounded.
+/// until |K15 - G7| < 1e-12 on every piece. A density with a < 1 (b < 1) is infinite at
+/// 0 (1); on the piece touching that end we substitute p = c u^(1/a), which makes the
+/// integrand bounded.
 
 #include <sostac/core/error.hpp>
 #include <sostac/stats/common.hpp>
 #include <sostac/stats/detail/hypergeometric.hpp>
 
+#include <algorithm>
 #include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/beta.hpp>
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
@@ -40,12 +41,12 @@ struct beta_posterior {
 };
 
 struct beta_binomial_result {
-  double prob_b_better;     ///< P(p_B > p_A)
-  double expected_loss_a;   ///< E[max(p_B - p_A, 0)]: expected loss of choosing A
-  double expected_loss_b;   ///< E[max(p_A - p_B, 0)]: expected loss of choosing B
-  double mean_a;            ///< posterior means
+  double prob_b_better;    ///< P(p_B > p_A)
+  double expected_loss_a;  ///< E[max(p_B - p_A, 0)]: expected loss of choosing A
+  double expected_loss_b;  ///< E[max(p_A - p_B, 0)]: expected loss of choosing B
+  double mean_a;           ///< posterior means
   double mean_b;
-  double ci_a_low;          ///< equal-tailed credible intervals at `level`
+  double ci_a_low;  ///< equal-tailed credible intervals at `level`
   double ci_a_high;
   double ci_b_low;
   double ci_b_high;
@@ -112,7 +113,8 @@ class beta_density {
       // terms depends on (a, b) only, so it is computed once here.
       x_ = a_ - 1;
       n_ = a_ + b_ - 2;
-      log_norm_ = std::log(a_ + b_ - 1) + stirlerr(n_) - stirlerr(x_) - stirlerr(n_ - x_) -
+      log_norm_ = std::log(a_ + b_ - 1) + stirlerr(n_) - stirlerr(x_) -
+                  stirlerr(n_ - x_) -
                   0.5 * (std::log(2.0 * boost::math::constants::pi<double>()) +
                          std::log(x_) + std::log1p(-x_ / n_));
     } else {
@@ -133,8 +135,8 @@ class beta_density {
 /// into pieces at D's mean +- {0, 2, 4, 6, 10, 20, 40} sd and, for each of `others`
 /// (whose CDF may be steeper than D's density), at its mean +- {0, 2, 4, 6} sd.
 template <class G>
-double integrate_against(const beta_posterior& d, const std::vector<beta_posterior>& others,
-                         G g) {
+double integrate_against(const beta_posterior& d,
+                         const std::vector<beta_posterior>& others, G g) {
   const double m = d.mean(), s = d.sd();
   const double lo = std::max(0.0, m - 60 * s), hi = std::min(1.0, m + 60 * s);
   std::vector<double> cuts{lo, hi};
@@ -172,7 +174,8 @@ double integrate_against(const beta_posterior& d, const std::vector<beta_posteri
       const double e = 1.0 / d.b, w = 1.0 - a;
       auto h = [&](double u) {
         const double q = w * std::pow(u, e);  // 1 - p, kept exact near p = 1
-        return q > 0 ? dens(1.0 - q, q) * g(1.0 - q) * (w * e) * std::pow(u, e - 1) : 0.0;
+        return q > 0 ? dens(1.0 - q, q) * g(1.0 - q) * (w * e) * std::pow(u, e - 1)
+                     : 0.0;
       };
       total += gauss_kronrod(h, 0.0, 1.0);
     } else {
@@ -186,9 +189,10 @@ double integrate_against(const beta_posterior& d, const std::vector<beta_posteri
 /// P(p_Y > p_X), integrating against the narrower posterior so that the other's
 /// CDF is smooth on the scale of the pieces: integral f_Y F_X, or integral f_X S_Y.
 inline double prob_greater(const beta_posterior& y, const beta_posterior& x) {
-  const double r = y.sd() <= x.sd()
-                       ? integrate_against(y, {}, [&](double p) { return beta_cdf(x, p); })
-                       : integrate_against(x, {}, [&](double p) { return beta_sf(y, p); });
+  const double r =
+      y.sd() <= x.sd()
+          ? integrate_against(y, {}, [&](double p) { return beta_cdf(x, p); })
+          : integrate_against(x, {}, [&](double p) { return beta_sf(y, p); });
   return std::min(1.0, std::max(0.0, r));
 }
 
@@ -214,7 +218,8 @@ inline double expected_excess(const beta_posterior& x, const beta_posterior& y) 
   return std::max(0.0, r);
 }
 
-inline void posterior_interval(const beta_posterior& d, double level, double& lo, double& hi) {
+inline void posterior_interval(const beta_posterior& d, double level, double& lo,
+                               double& hi) {
   const double tail = 0.5 * (1 - level);
   lo = boost::math::ibeta_inv(d.a, d.b, tail, fast_policy());
   hi = boost::math::ibetac_inv(d.a, d.b, tail, fast_policy());
@@ -223,8 +228,9 @@ inline void posterior_interval(const beta_posterior& d, double level, double& lo
 }  // namespace detail
 
 /// Beta-binomial A/B comparison with prior Beta(prior_alpha, prior_beta) on each arm.
-inline beta_binomial_result beta_binomial(double x_a, double n_a, double x_b, double n_b,
-                                          double prior_alpha = 1.0, double prior_beta = 1.0,
+inline beta_binomial_result beta_binomial(double x_a, double n_a, double x_b,
+                                          double n_b, double prior_alpha = 1.0,
+                                          double prior_beta = 1.0,
                                           double level = 0.95) {
   detail::check_successes("x_a", x_a, "n_a", n_a);
   detail::check_successes("x_b", x_b, "n_b", n_b);
@@ -258,7 +264,8 @@ inline void prob_best(const double* x, const double* n, std::size_t k, double* o
   detail::check_prior(prior_alpha, prior_beta);
   std::vector<beta_posterior> post(k);
   for (std::size_t i = 0; i < k; ++i) {
-    const std::string xi = "x[" + std::to_string(i) + "]", ni = "n[" + std::to_string(i) + "]";
+    const std::string xi = "x[" + std::to_string(i) + "]",
+                      ni = "n[" + std::to_string(i) + "]";
     detail::check_successes(xi.c_str(), x[i], ni.c_str(), n[i]);
     post[i] = {prior_alpha + x[i], prior_beta + n[i] - x[i]};
   }
@@ -278,11 +285,14 @@ inline void prob_best(const double* x, const double* n, std::size_t k, double* o
   }
 }
 
-inline std::vector<double> prob_best(const std::vector<double>& x, const std::vector<double>& n,
-                                     double prior_alpha = 1.0, double prior_beta = 1.0) {
+inline std::vector<double> prob_best(const std::vector<double>& x,
+                                     const std::vector<double>& n,
+                                     double prior_alpha = 1.0,
+                                     double prior_beta = 1.0) {
   if (x.size() != n.size())
     detail::fail("n", "expected as many trial counts as success counts (" +
-                          std::to_string(x.size()) + "), got " + std::to_string(n.size()));
+                          std::to_string(x.size()) + "), got " +
+                          std::to_string(n.size()));
   std::vector<double> out(x.size());
   prob_best(x.data(), n.data(), x.size(), out.data(), prior_alpha, prior_beta);
   return out;

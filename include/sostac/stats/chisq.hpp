@@ -21,8 +21,10 @@ struct chisq_result {
 /// Pearson's goodness-of-fit test of `counts` against probabilities `ratios`
 /// (equal to R chisq.test(counts, p = ratios)). ratios must be positive and sum to 1
 /// within 1.5e-8, R's tolerance; counts are whole and not all zero.
-inline chisq_result srm_test(const double* counts, const double* ratios, std::size_t k) {
-  if (k < 2) detail::fail("counts", "expected at least 2 arms, got " + std::to_string(k));
+inline chisq_result srm_test(const double* counts, const double* ratios,
+                             std::size_t k) {
+  if (k < 2)
+    detail::fail("counts", "expected at least 2 arms, got " + std::to_string(k));
   double total = 0, psum = 0;
   for (std::size_t i = 0; i < k; ++i) {
     const std::string ci = "counts[" + std::to_string(i) + "]";

@@ -5,8 +5,8 @@
 #include <sostac/core/error.hpp>
 #include <sostac/stats/detail/tails.hpp>
 
-#include <boost/math/special_functions/erf.hpp>
 #include <boost/math/constants/constants.hpp>
+#include <boost/math/special_functions/erf.hpp>
 #include <string>
 
 namespace sostac::stats {
@@ -22,7 +22,8 @@ using namespace ::sostac::detail;
 enum class alternative { two_sided, greater, less };
 
 inline alternative parse_alternative(const std::string& s) {
-  if (s == "two-sided" || s == "two_sided" || s == "two.sided") return alternative::two_sided;
+  if (s == "two-sided" || s == "two_sided" || s == "two.sided")
+    return alternative::two_sided;
   if (s == "greater" || s == "larger") return alternative::greater;
   if (s == "less" || s == "smaller") return alternative::less;
   throw input_error("alternative",
@@ -31,9 +32,12 @@ inline alternative parse_alternative(const std::string& s) {
 
 inline const char* to_string(alternative a) noexcept {
   switch (a) {
-    case alternative::greater: return "greater";
-    case alternative::less: return "less";
-    default: return "two-sided";
+    case alternative::greater:
+      return "greater";
+    case alternative::less:
+      return "less";
+    default:
+      return "two-sided";
   }
 }
 
@@ -54,18 +58,24 @@ struct test_result {
 /// p-value of a standard-normal statistic z under `alt`.
 inline detail::tail_prob normal_pvalue(double z, alternative alt) {
   switch (alt) {
-    case alternative::greater: return detail::norm_upper(z);
-    case alternative::less: return detail::norm_lower(z);
-    default: return detail::norm_two_sided(z);
+    case alternative::greater:
+      return detail::norm_upper(z);
+    case alternative::less:
+      return detail::norm_lower(z);
+    default:
+      return detail::norm_two_sided(z);
   }
 }
 
 /// p-value of a Student-t statistic under `alt`.
 inline detail::tail_prob t_pvalue(double t, double df, alternative alt) {
   switch (alt) {
-    case alternative::greater: return detail::t_upper(t, df);
-    case alternative::less: return detail::t_lower(t, df);
-    default: return detail::t_two_sided(t, df);
+    case alternative::greater:
+      return detail::t_upper(t, df);
+    case alternative::less:
+      return detail::t_lower(t, df);
+    default:
+      return detail::t_two_sided(t, df);
   }
 }
 
@@ -77,7 +87,8 @@ inline double norm_quantile(double p) {
 /// z_{(1+level)/2}: the critical value of a two-sided interval at `level`. Written
 /// with erfc_inv(1 - level) so that levels close to 1 keep their precision.
 inline double two_sided_critical(double level) {
-  return boost::math::constants::root_two<double>() * boost::math::erfc_inv(1.0 - level);
+  return boost::math::constants::root_two<double>() *
+         boost::math::erfc_inv(1.0 - level);
 }
 
 }  // namespace sostac::stats

@@ -15,15 +15,15 @@
 namespace sostac::stats {
 
 struct mann_whitney_result {
-  double statistic;   ///< U of b: sum of b's ranks - n_b (n_b + 1) / 2 (R's W)
+  double statistic;  ///< U of b: sum of b's ranks - n_b (n_b + 1) / 2 (R's W)
   double pvalue;
   double log_pvalue;
-  double z;           ///< the standardised statistic the p-value is read from
-  double auc;         ///< U / (n_a n_b) = P(B > A) + P(B = A) / 2
+  double z;    ///< the standardised statistic the p-value is read from
+  double auc;  ///< U / (n_a n_b) = P(B > A) + P(B = A) / 2
 };
 
-inline mann_whitney_result mann_whitney(const double* a, std::size_t n_a, const double* b,
-                                        std::size_t n_b,
+inline mann_whitney_result mann_whitney(const double* a, std::size_t n_a,
+                                        const double* b, std::size_t n_b,
                                         alternative alt = alternative::two_sided,
                                         bool continuity = true) {
   if (n_a < 1) detail::fail("a", "expected at least 1 observation, got 0");
@@ -42,7 +42,8 @@ inline mann_whitney_result mann_whitney(const double* a, std::size_t n_a, const 
   }
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
   // Midranks; accumulate b's rank sum and sum(t^3 - t) over tie groups.
   double rank_sum_b = 0, ties = 0;
   for (std::size_t i = 0; i < n;) {
@@ -64,8 +65,9 @@ inline mann_whitney_result mann_whitney(const double* a, std::size_t n_a, const 
   double zc = u - na * nb / 2;
   if (continuity) {
     const double c = alt == alternative::greater ? 0.5
-                     : alt == alternative::less  ? -0.5
-                                                 : (zc > 0 ? 0.5 : (zc < 0 ? -0.5 : 0.0));
+                     : alt == alternative::less
+                         ? -0.5
+                         : (zc > 0 ? 0.5 : (zc < 0 ? -0.5 : 0.0));
     zc -= c;
   }
   const double z = zc / sigma;

@@ -21,18 +21,22 @@ inline adjust_method parse_adjust_method(const std::string& s) {
   if (s == "hommel") return adjust_method::hommel;
   if (s == "bh" || s == "BH" || s == "fdr_bh" || s == "fdr") return adjust_method::bh;
   if (s == "by" || s == "BY" || s == "fdr_by") return adjust_method::by;
-  throw input_error("method", "expected one of 'bonferroni', 'holm', 'hochberg', 'hommel', "
-                              "'bh', 'by', got '" + s + "'");
+  throw input_error("method",
+                    "expected one of 'bonferroni', 'holm', 'hochberg', 'hommel', "
+                    "'bh', 'by', got '" +
+                        s + "'");
 }
 
 /// Writes the adjusted p-values of p[0..n) into out[0..n) (out may alias p).
 /// Bonferroni; Holm (1979) step-down; Hochberg (1988) step-up; Hommel (1988) as in
 /// Wright (1992), O(n^2); Benjamini & Hochberg (1995); Benjamini & Yekutieli (2001).
-inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method, double* out) {
+inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
+                           double* out) {
   for (std::size_t i = 0; i < n; ++i)
     if (!(p[i] >= 0 && p[i] <= 1))
-      throw input_error("p[" + std::to_string(i) + "]",
-                        "expected a p-value in [0, 1], got " + detail::format_value(p[i]));
+      throw input_error(
+          "p[" + std::to_string(i) + "]",
+          "expected a p-value in [0, 1], got " + detail::format_value(p[i]));
   if (n == 0) return;
   const double dn = static_cast<double>(n);
   if (method == adjust_method::bonferroni) {
@@ -41,7 +45,8 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
   }
   std::vector<std::size_t> o(n);
   std::iota(o.begin(), o.end(), std::size_t{0});
-  std::stable_sort(o.begin(), o.end(), [&](std::size_t i, std::size_t j) { return p[i] < p[j]; });
+  std::stable_sort(o.begin(), o.end(),
+                   [&](std::size_t i, std::size_t j) { return p[i] < p[j]; });
   std::vector<double> adj(n);  // adjusted values in ascending order of p
   switch (method) {
     case adjust_method::holm: {
@@ -63,7 +68,8 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
       double run = INFINITY;
       for (std::size_t k = n; k-- > 0;) {
         const double rank = static_cast<double>(k + 1);
-        const double f = method == adjust_method::hochberg ? (dn - rank + 1) : q * dn / rank;
+        const double f =
+            method == adjust_method::hochberg ? (dn - rank + 1) : q * dn / rank;
         run = std::min(run, f * p[o[k]]);
         adj[k] = std::min(1.0, run);
       }
@@ -73,26 +79,31 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
       std::vector<double> ps(n);
       for (std::size_t k = 0; k < n; ++k) ps[k] = p[o[k]];
       double m0 = INFINITY;
-      for (std::size_t k = 0; k < n; ++k) m0 = std::min(m0, dn * ps[k] / static_cast<double>(k + 1));
+      for (std::size_t k = 0; k < n; ++k)
+        m0 = std::min(m0, dn * ps[k] / static_cast<double>(k + 1));
       std::vector<double> q(n, m0), pa(n, m0);
       for (std::size_t m = n - 1; m >= 2; --m) {
         const std::size_t split = n - m + 1;  // i1 = [0, split), i2 = [split, n)
         double q1 = INFINITY;
         for (std::size_t j = split; j < n; ++j)
-          q1 = std::min(q1, static_cast<double>(m) * ps[j] / static_cast<double>(j - split + 2));
-        for (std::size_t j = 0; j < split; ++j) q[j] = std::min(static_cast<double>(m) * ps[j], q1);
+          q1 = std::min(
+              q1, static_cast<double>(m) * ps[j] / static_cast<double>(j - split + 2));
+        for (std::size_t j = 0; j < split; ++j)
+          q[j] = std::min(static_cast<double>(m) * ps[j], q1);
         for (std::size_t j = split; j < n; ++j) q[j] = q[split - 1];
         for (std::size_t j = 0; j < n; ++j) pa[j] = std::max(pa[j], q[j]);
       }
       for (std::size_t k = 0; k < n; ++k) adj[k] = std::max(pa[k], ps[k]);
       break;
     }
-    default: break;
+    default:
+      break;
   }
   for (std::size_t k = 0; k < n; ++k) out[o[k]] = adj[k];
 }
 
-inline std::vector<double> adjust_pvalues(const std::vector<double>& p, adjust_method method) {
+inline std::vector<double> adjust_pvalues(const std::vector<double>& p,
+                                          adjust_method method) {
   std::vector<double> out(p.size());
   adjust_pvalues(p.data(), p.size(), method, out.data());
   return out;

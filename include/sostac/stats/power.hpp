@@ -58,7 +58,8 @@ inline double upper_critical(double alpha, alternative alt) {
 /// TOMS 748 to ~50 bits. Returns `lower` when f(lower) >= 0 already; throws
 /// input_error naming `what` when f(upper) < 0.
 template <class F>
-double solve_increasing(F f, double guess, double lower, double upper, const char* what) {
+double solve_increasing(F f, double guess, double lower, double upper,
+                        const char* what) {
   double lo = guess, hi = guess, flo = f(guess), fhi = flo;
   if (flo >= 0) {
     while (flo >= 0) {
@@ -87,8 +88,8 @@ double solve_increasing(F f, double guess, double lower, double upper, const cha
 
 /// Power of the pooled two-proportion z test (R power.prop.test, generalised to
 /// n_b = ratio n_a with the n-weighted pooled proportion under H0).
-inline double power_pooled(double pa, double pb, double n, double alpha, alternative alt,
-                           double ratio, bool both_tails) {
+inline double power_pooled(double pa, double pb, double n, double alpha,
+                           alternative alt, double ratio, bool both_tails) {
   const double nb = ratio * n;
   const double pbar = (pa + ratio * pb) / (1 + ratio);
   const double s0 = std::sqrt(pbar * (1 - pbar) * (1 / n + 1 / nb));
@@ -96,8 +97,10 @@ inline double power_pooled(double pa, double pb, double n, double alpha, alterna
   const double d = pb - pa;
   const double z = upper_critical(alpha, alt);
   switch (alt) {
-    case alternative::greater: return norm_cdf((d - z * s0) / s1);
-    case alternative::less: return norm_cdf((-d - z * s0) / s1);
+    case alternative::greater:
+      return norm_cdf((d - z * s0) / s1);
+    case alternative::less:
+      return norm_cdf((-d - z * s0) / s1);
     default: {
       double pw = norm_cdf((std::fabs(d) - z * s0) / s1);
       if (both_tails) pw += norm_cdf((-std::fabs(d) - z * s0) / s1);
@@ -108,14 +111,16 @@ inline double power_pooled(double pa, double pb, double n, double alpha, alterna
 
 /// Power of the arcsine test with Cohen's h = 2 asin(sqrt(p_b)) - 2 asin(sqrt(p_a))
 /// (pwr.2p.test; pwr.2p2n.test for unequal groups: h sqrt(n_a n_b / (n_a + n_b))).
-inline double power_arcsine(double pa, double pb, double n, double alpha, alternative alt,
-                            double ratio, bool both_tails) {
+inline double power_arcsine(double pa, double pb, double n, double alpha,
+                            alternative alt, double ratio, bool both_tails) {
   const double h = 2 * std::asin(std::sqrt(pb)) - 2 * std::asin(std::sqrt(pa));
   const double shift = h * std::sqrt(n * ratio / (1 + ratio));
   const double z = upper_critical(alpha, alt);
   switch (alt) {
-    case alternative::greater: return norm_cdf(shift - z);
-    case alternative::less: return norm_cdf(-shift - z);
+    case alternative::greater:
+      return norm_cdf(shift - z);
+    case alternative::less:
+      return norm_cdf(-shift - z);
     default: {
       double pw = norm_cdf(std::fabs(shift) - z);
       if (both_tails) pw += norm_cdf(-std::fabs(shift) - z);
@@ -131,7 +136,8 @@ inline double power_props(double pa, double pb, double n, double alpha, alternat
 }
 
 inline void check_direction(double pa, double pb, alternative alt) {
-  if (pa == pb) fail("p_b", "expected p_b different from p_a, got both " + format_value(pa));
+  if (pa == pb)
+    fail("p_b", "expected p_b different from p_a, got both " + format_value(pa));
   if (alt == alternative::greater && pb < pa)
     fail("p_b", "alternative 'greater' needs p_b > p_a, got p_b = " + format_value(pb) +
                     " < p_a = " + format_value(pa));
@@ -144,25 +150,26 @@ inline void check_direction(double pa, double pb, alternative alt) {
 
 /// Power to detect p_b against p_a with n in group A and ratio * n in group B.
 inline double power_proportions(double p_a, double p_b, double n, double alpha = 0.05,
-                                alternative alt = alternative::two_sided, double ratio = 1.0,
+                                alternative alt = alternative::two_sided,
+                                double ratio = 1.0,
                                 power_method method = power_method::pooled,
                                 two_sided_tails tails = two_sided_tails::reference) {
   detail::check_open_probability("p_a", p_a);
   detail::check_open_probability("p_b", p_b);
   detail::check_power_common(alpha, ratio);
   if (!(std::isfinite(n) && n > 0))
-    detail::fail("n", "expected a finite positive group size, got " + detail::format_value(n));
+    detail::fail(
+        "n", "expected a finite positive group size, got " + detail::format_value(n));
   return detail::power_props(p_a, p_b, n, alpha, alt, ratio, method,
                              detail::count_both_tails(tails, method));
 }
 
 /// Group-A size n (group B: ratio * n) giving `power` to detect p_b against p_a.
-inline double sample_size_proportions(double p_a, double p_b, double alpha = 0.05,
-                                      double power = 0.8,
-                                      alternative alt = alternative::two_sided,
-                                      double ratio = 1.0,
-                                      power_method method = power_method::pooled,
-                                      two_sided_tails tails = two_sided_tails::reference) {
+inline double sample_size_proportions(
+    double p_a, double p_b, double alpha = 0.05, double power = 0.8,
+    alternative alt = alternative::two_sided, double ratio = 1.0,
+    power_method method = power_method::pooled,
+    two_sided_tails tails = two_sided_tails::reference) {
   detail::check_open_probability("p_a", p_a);
   detail::check_open_probability("p_b", p_b);
   detail::check_open_probability("power", power);
@@ -194,21 +201,26 @@ inline double sample_size_proportions(double p_a, double p_b, double alpha = 0.0
 
 /// The smallest |p_b - p_a| detectable with `power` when group A has n units,
 /// returned signed as p_b - p_a (negative for alternative 'less').
-inline double mde_proportions(double p_a, double n, double alpha = 0.05, double power = 0.8,
-                              alternative alt = alternative::two_sided, double ratio = 1.0,
+inline double mde_proportions(double p_a, double n, double alpha = 0.05,
+                              double power = 0.8,
+                              alternative alt = alternative::two_sided,
+                              double ratio = 1.0,
                               power_method method = power_method::pooled,
                               two_sided_tails tails = two_sided_tails::reference) {
   detail::check_open_probability("p_a", p_a);
   detail::check_open_probability("power", power);
   detail::check_power_common(alpha, ratio);
   if (!(std::isfinite(n) && n > 0))
-    detail::fail("n", "expected a finite positive group size, got " + detail::format_value(n));
+    detail::fail(
+        "n", "expected a finite positive group size, got " + detail::format_value(n));
   const bool both = detail::count_both_tails(tails, method);
   const double sign = alt == alternative::less ? -1.0 : 1.0;
   const double room = alt == alternative::less ? p_a : 1 - p_a;
   // power as a function of the effect size d in (0, room): increasing.
   auto f = [&](double d) {
-    return detail::power_props(p_a, p_a + sign * d, n, alpha, alt, ratio, method, both) - power;
+    return detail::power_props(p_a, p_a + sign * d, n, alpha, alt, ratio, method,
+                               both) -
+           power;
   };
   double hi = room * (1 - 1e-15);
   if (f(hi) < 0)
@@ -258,27 +270,35 @@ inline double power_means(double delta, double sd, double n, double alpha = 0.05
   detail::check_means(delta, sd);
   detail::check_power_common(alpha, ratio);
   if (!(std::isfinite(n) && n * (1 + ratio) > 2))
-    detail::fail("n", "expected a group size with n (1 + ratio) > 2 (positive degrees of "
-                      "freedom), got " + detail::format_value(n));
+    detail::fail("n",
+                 "expected a group size with n (1 + ratio) > 2 (positive degrees of "
+                 "freedom), got " +
+                     detail::format_value(n));
   return detail::power_t(delta, sd, n, alpha, alt, ratio, strict);
 }
 
 /// Group-A size (group B: ratio * n) giving `power` for the two-sample t test; equals
 /// R power.t.test(delta, sd, power, sig.level) for ratio = 1.
-inline double sample_size_means(double delta, double sd, double alpha = 0.05, double power = 0.8,
-                                alternative alt = alternative::two_sided, double ratio = 1.0,
-                                bool strict = false) {
+inline double sample_size_means(double delta, double sd, double alpha = 0.05,
+                                double power = 0.8,
+                                alternative alt = alternative::two_sided,
+                                double ratio = 1.0, bool strict = false) {
   detail::check_means(delta, sd);
   detail::check_open_probability("power", power);
   detail::check_power_common(alpha, ratio);
   if (alt == alternative::greater && delta < 0)
-    detail::fail("delta", "alternative 'greater' needs delta > 0, got " + detail::format_value(delta));
+    detail::fail("delta", "alternative 'greater' needs delta > 0, got " +
+                              detail::format_value(delta));
   if (alt == alternative::less && delta > 0)
-    detail::fail("delta", "alternative 'less' needs delta < 0, got " + detail::format_value(delta));
-  auto f = [&](double n) { return detail::power_t(delta, sd, n, alpha, alt, ratio, strict) - power; };
+    detail::fail("delta", "alternative 'less' needs delta < 0, got " +
+                              detail::format_value(delta));
+  auto f = [&](double n) {
+    return detail::power_t(delta, sd, n, alpha, alt, ratio, strict) - power;
+  };
   // Start from the normal approximation, which is a little below the t answer.
   const double za = detail::upper_critical(alpha, alt), zb = norm_quantile(power);
-  const double guess = (za + zb) * (za + zb) * sd * sd * (1 + 1 / ratio) / (delta * delta);
+  const double guess =
+      (za + zb) * (za + zb) * sd * sd * (1 + 1 / ratio) / (delta * delta);
   // The t distribution needs nu = n (1 + ratio) - 2 > 0; we search from nu = 0.5.
   const double lower = 2.5 / (1 + ratio);
   return detail::solve_increasing(f, std::max(lower, guess), lower, 1e15, "power");
@@ -294,8 +314,10 @@ inline double mde_means(double sd, double n, double alpha = 0.05, double power =
   detail::check_open_probability("power", power);
   detail::check_power_common(alpha, ratio);
   if (!(std::isfinite(n) && n * (1 + ratio) > 2))
-    detail::fail("n", "expected a group size with n (1 + ratio) > 2 (positive degrees of "
-                      "freedom), got " + detail::format_value(n));
+    detail::fail("n",
+                 "expected a group size with n (1 + ratio) > 2 (positive degrees of "
+                 "freedom), got " +
+                     detail::format_value(n));
   const double sign = alt == alternative::less ? -1.0 : 1.0;
   auto f = [&](double d) {
     return detail::power_t(sign * d, sd, n, alpha, alt, ratio, strict) - power;

@@ -8,8 +8,8 @@
 #include <sostac/stats/common.hpp>
 #include <sostac/stats/detail/hypergeometric.hpp>
 
-#include <boost/math/special_functions/beta.hpp>
 #include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -20,18 +20,28 @@ namespace sostac::stats {
 // One proportion
 // ---------------------------------------------------------------------------------
 
-enum class proportion_ci_method { wilson, wilson_cc, clopper_pearson, jeffreys, agresti_coull, wald };
+enum class proportion_ci_method {
+  wilson,
+  wilson_cc,
+  clopper_pearson,
+  jeffreys,
+  agresti_coull,
+  wald
+};
 
 inline proportion_ci_method parse_proportion_ci_method(const std::string& s) {
   if (s == "wilson") return proportion_ci_method::wilson;
   if (s == "wilson-cc") return proportion_ci_method::wilson_cc;
-  if (s == "clopper-pearson" || s == "exact") return proportion_ci_method::clopper_pearson;
+  if (s == "clopper-pearson" || s == "exact")
+    return proportion_ci_method::clopper_pearson;
   if (s == "jeffreys") return proportion_ci_method::jeffreys;
   if (s == "agresti-coull") return proportion_ci_method::agresti_coull;
   if (s == "wald" || s == "normal") return proportion_ci_method::wald;
-  throw input_error("method",
-                    "expected one of 'wilson', 'wilson-cc', 'clopper-pearson', 'jeffreys', "
-                    "'agresti-coull', 'wald', got '" + s + "'");
+  throw input_error(
+      "method",
+      "expected one of 'wilson', 'wilson-cc', 'clopper-pearson', 'jeffreys', "
+      "'agresti-coull', 'wald', got '" +
+          s + "'");
 }
 
 namespace detail {
@@ -43,13 +53,15 @@ inline interval wilson_interval(double x, double n, double z, double yates) {
   const double est = x / n;
   const double z22n = z * z / (2.0 * n);
   double pc = est + yates / n;
-  const double up = pc >= 1 ? 1.0
-                            : (pc + z22n + z * std::sqrt(pc * (1 - pc) / n + z22n / (2 * n))) /
-                                  (1 + 2 * z22n);
+  const double up =
+      pc >= 1 ? 1.0
+              : (pc + z22n + z * std::sqrt(pc * (1 - pc) / n + z22n / (2 * n))) /
+                    (1 + 2 * z22n);
   pc = est - yates / n;
-  const double lo = pc <= 0 ? 0.0
-                            : (pc + z22n - z * std::sqrt(pc * (1 - pc) / n + z22n / (2 * n))) /
-                                  (1 + 2 * z22n);
+  const double lo =
+      pc <= 0 ? 0.0
+              : (pc + z22n - z * std::sqrt(pc * (1 - pc) / n + z22n / (2 * n))) /
+                    (1 + 2 * z22n);
   return {std::max(lo, 0.0), std::min(up, 1.0)};
 }
 
@@ -58,31 +70,37 @@ inline interval wilson_interval(double x, double n, double z, double yates) {
 /// Jeffreys interval's boundary rule).
 inline interval beta_interval(double x, double n, double level, double prior) {
   const double tail = 0.5 * (1.0 - level);
-  const double lo = x == 0 ? 0.0
-                           : boost::math::ibeta_inv(x + prior, n - x + 1.0 - prior, tail);
-  const double hi = x == n ? 1.0
-                           : boost::math::ibetac_inv(x + 1.0 - prior, n - x + prior, tail);
+  const double lo =
+      x == 0 ? 0.0 : boost::math::ibeta_inv(x + prior, n - x + 1.0 - prior, tail);
+  const double hi =
+      x == n ? 1.0 : boost::math::ibetac_inv(x + 1.0 - prior, n - x + prior, tail);
   return {lo, hi};
 }
 
-inline double clip01(double v) noexcept { return std::min(1.0, std::max(0.0, v)); }
+inline double clip01(double v) noexcept {
+  return std::min(1.0, std::max(0.0, v));
+}
 
 }  // namespace detail
 
 /// Confidence interval for a binomial proportion x / n at confidence `level`.
-inline interval proportion_ci(double x, double n, double level = 0.95,
-                              proportion_ci_method method = proportion_ci_method::wilson) {
+inline interval proportion_ci(
+    double x, double n, double level = 0.95,
+    proportion_ci_method method = proportion_ci_method::wilson) {
   detail::check_successes("x", x, "n", n);
   detail::check_level("level", level);
   const double z = two_sided_critical(level);
   const double p = x / n;
   switch (method) {
-    case proportion_ci_method::wilson: return detail::wilson_interval(x, n, z, 0.0);
+    case proportion_ci_method::wilson:
+      return detail::wilson_interval(x, n, z, 0.0);
     case proportion_ci_method::wilson_cc:
       // R's prop.test(x, n) corrects by min(0.5, |x - n p0|) with its default p0 = 0.5.
       return detail::wilson_interval(x, n, z, std::min(0.5, std::fabs(x - 0.5 * n)));
-    case proportion_ci_method::clopper_pearson: return detail::beta_interval(x, n, level, 0.0);
-    case proportion_ci_method::jeffreys: return detail::beta_interval(x, n, level, 0.5);
+    case proportion_ci_method::clopper_pearson:
+      return detail::beta_interval(x, n, level, 0.0);
+    case proportion_ci_method::jeffreys:
+      return detail::beta_interval(x, n, level, 0.5);
     case proportion_ci_method::agresti_coull: {
       // Agresti & Coull (1998): Wald interval around (x + z^2/2) / (n + z^2);
       // clipped to [0, 1] as statsmodels' proportion_confint does.
@@ -111,8 +129,10 @@ inline proportion_test_method parse_proportion_test_method(const std::string& s)
   if (s == "z-unpooled") return proportion_test_method::z_unpooled;
   if (s == "fisher") return proportion_test_method::fisher;
   if (s == "g") return proportion_test_method::g;
-  throw input_error("method", "expected one of 'z', 'z-yates', 'z-unpooled', 'fisher', 'g', "
-                              "got '" + s + "'");
+  throw input_error("method",
+                    "expected one of 'z', 'z-yates', 'z-unpooled', 'fisher', 'g', "
+                    "got '" +
+                        s + "'");
 }
 
 /// Result of comparing two proportions. `diff` = p_b - p_a, `lift` = p_b/p_a - 1
@@ -167,7 +187,10 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
       if (below(a)) {
         while (b - a > 0) {
           const double mid = std::floor(0.5 * (a + b + 1));
-          if (below(mid)) a = mid; else b = mid - 1;
+          if (below(mid))
+            a = mid;
+          else
+            b = mid - 1;
         }
         left = a;
       }
@@ -177,7 +200,10 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
       if (below(b)) {
         while (b - a > 0) {
           const double mid = std::floor(0.5 * (a + b));
-          if (below(mid)) b = mid; else a = mid + 1;
+          if (below(mid))
+            b = mid;
+          else
+            a = mid + 1;
         }
         right = a;
       }
@@ -185,8 +211,10 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
     if (right <= left + 1) {
       log_p = 0.0;
     } else {
-      const double l = left >= h.lo() ? h.log_cdf(left) : -std::numeric_limits<double>::infinity();
-      const double r = right <= h.hi() ? h.log_sf(right) : -std::numeric_limits<double>::infinity();
+      const double l =
+          left >= h.lo() ? h.log_cdf(left) : -std::numeric_limits<double>::infinity();
+      const double r =
+          right <= h.hi() ? h.log_sf(right) : -std::numeric_limits<double>::infinity();
       log_p = std::min(0.0, log_add_exp(l, r));
     }
   }
@@ -240,8 +268,9 @@ inline proportion_test_result two_proportion_test(
     case proportion_test_method::z_unpooled: {
       const double var = pa * (1 - pa) / n_a + pb * (1 - pb) / n_b;
       if (diff == 0.0) break;
-      r.statistic = var == 0.0 ? std::copysign(std::numeric_limits<double>::infinity(), diff)
-                               : diff / std::sqrt(var);
+      r.statistic = var == 0.0
+                        ? std::copysign(std::numeric_limits<double>::infinity(), diff)
+                        : diff / std::sqrt(var);
       break;
     }
     case proportion_test_method::g: {
@@ -281,8 +310,10 @@ inline diff_ci_method parse_diff_ci_method(const std::string& s) {
   if (s == "wald-cc") return diff_ci_method::wald_cc;
   if (s == "newcombe" || s == "newcomb") return diff_ci_method::newcombe;
   if (s == "agresti-caffo") return diff_ci_method::agresti_caffo;
-  throw input_error("method", "expected one of 'wald', 'wald-cc', 'newcombe', "
-                              "'agresti-caffo', got '" + s + "'");
+  throw input_error("method",
+                    "expected one of 'wald', 'wald-cc', 'newcombe', "
+                    "'agresti-caffo', got '" +
+                        s + "'");
 }
 
 /// Confidence interval for p_b - p_a.
@@ -292,7 +323,8 @@ inline diff_ci_method parse_diff_ci_method(const std::string& s) {
 ///   intervals of each arm.
 /// - `agresti_caffo`: Agresti & Caffo (2000): Wald after adding one success and one
 ///   failure to each arm.
-inline interval diff_ci(double x_a, double n_a, double x_b, double n_b, double level = 0.95,
+inline interval diff_ci(double x_a, double n_a, double x_b, double n_b,
+                        double level = 0.95,
                         diff_ci_method method = diff_ci_method::newcombe) {
   detail::check_two_arms(x_a, n_a, x_b, n_b);
   detail::check_level("level", level);
@@ -319,8 +351,10 @@ inline interval diff_ci(double x_a, double n_a, double x_b, double n_b, double l
     default: {
       const interval a = detail::wilson_interval(x_a, n_a, z, 0.0);
       const interval b = detail::wilson_interval(x_b, n_b, z, 0.0);
-      const double lo = d - std::sqrt((pb - b.low) * (pb - b.low) + (a.high - pa) * (a.high - pa));
-      const double hi = d + std::sqrt((b.high - pb) * (b.high - pb) + (pa - a.low) * (pa - a.low));
+      const double lo =
+          d - std::sqrt((pb - b.low) * (pb - b.low) + (a.high - pa) * (a.high - pa));
+      const double hi =
+          d + std::sqrt((b.high - pb) * (b.high - pb) + (pa - a.low) * (pa - a.low));
       return {lo, hi};
     }
   }
@@ -332,36 +366,45 @@ inline lift_ci_method parse_lift_ci_method(const std::string& s) {
   if (s == "delta") return lift_ci_method::delta;
   if (s == "log" || s == "katz") return lift_ci_method::log;
   if (s == "fieller") return lift_ci_method::fieller;
-  throw input_error("method", "expected one of 'delta', 'log', 'fieller', got '" + s + "'");
+  throw input_error("method",
+                    "expected one of 'delta', 'log', 'fieller', got '" + s + "'");
 }
 
 /// Confidence interval for the relative lift p_b / p_a - 1; needs x_a >= 1 and
 /// x_b >= 1.
-/// - `delta`: delta method on the ratio scale, R ± z R sqrt(q_a/(n_a p_a) + q_b/(n_b p_b)).
+/// - `delta`: delta method on the ratio scale, R ± z R sqrt(q_a/(n_a p_a) + q_b/(n_b
+/// p_b)).
 /// - `log`: Katz et al. (1978) log-ratio interval (statsmodels
 ///   confint_proportions_2indep(compare="ratio", method="log")).
 /// - `fieller`: Fieller's (1954) interval for a ratio of independent normal means;
 ///   (-inf, inf) when p_a is not significantly different from 0 at this level.
-inline interval lift_ci(double x_a, double n_a, double x_b, double n_b, double level = 0.95,
+inline interval lift_ci(double x_a, double n_a, double x_b, double n_b,
+                        double level = 0.95,
                         lift_ci_method method = lift_ci_method::delta) {
   detail::check_two_arms(x_a, n_a, x_b, n_b);
   detail::check_level("level", level);
-  if (x_a == 0) detail::fail("x_a", "the relative lift needs at least one success in the "
-                                    "control arm A, got x_a = 0");
-  if (x_b == 0) detail::fail("x_b", "the relative lift interval needs at least one success "
-                                    "in arm B, got x_b = 0");
+  if (x_a == 0)
+    detail::fail("x_a",
+                 "the relative lift needs at least one success in the "
+                 "control arm A, got x_a = 0");
+  if (x_b == 0)
+    detail::fail("x_b",
+                 "the relative lift interval needs at least one success "
+                 "in arm B, got x_b = 0");
   const double z = two_sided_critical(level);
   const double pa = x_a / n_a, pb = x_b / n_b, ratio = pb / pa;
   switch (method) {
     case lift_ci_method::log: {
       const double se = std::sqrt(1 / x_b - 1 / n_b + 1 / x_a - 1 / n_a);
-      return {std::expm1(std::log(ratio) - z * se), std::expm1(std::log(ratio) + z * se)};
+      return {std::expm1(std::log(ratio) - z * se),
+              std::expm1(std::log(ratio) + z * se)};
     }
     case lift_ci_method::fieller: {
       const double va = pa * (1 - pa) / n_a, vb = pb * (1 - pb) / n_b;
       const double a = pa * pa - z * z * va;
       if (!(a > 0))
-        return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+        return {-std::numeric_limits<double>::infinity(),
+                std::numeric_limits<double>::infinity()};
       // Roots of a t^2 - 2 pa pb t + (pb^2 - z^2 vb) = 0; the discriminant/4 simplifies
       // to z^2 (pb^2 va + pa^2 vb - z^2 va vb) >= 0.
       const double disc = z * z * (pb * pb * va + pa * pa * vb - z * z * va * vb);
@@ -370,7 +413,8 @@ inline interval lift_ci(double x_a, double n_a, double x_b, double n_b, double l
     }
     case lift_ci_method::delta:
     default: {
-      const double se = ratio * std::sqrt((1 - pa) / (n_a * pa) + (1 - pb) / (n_b * pb));
+      const double se =
+          ratio * std::sqrt((1 - pa) / (n_a * pa) + (1 - pb) / (n_b * pb));
       return {ratio - 1.0 - z * se, ratio - 1.0 + z * se};
     }
   }

@@ -5,8 +5,8 @@
 #include <sostac/core/error.hpp>
 #include <sostac/stats/common.hpp>
 
-#include <boost/math/distributions/students_t.hpp>
 #include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -14,14 +14,14 @@
 namespace sostac::stats {
 
 struct t_test_result {
-  double statistic;   ///< t for mean_b - mean_a
-  double df;          ///< degrees of freedom (Welch–Satterthwaite when unequal variances)
+  double statistic;  ///< t for mean_b - mean_a
+  double df;  ///< degrees of freedom (Welch–Satterthwaite when unequal variances)
   double pvalue;
   double log_pvalue;
-  double estimate;    ///< mean_b - mean_a
-  double stderr_;     ///< standard error of the estimate
-  double ci_low;      ///< confidence interval for mean_b - mean_a; one-sided
-  double ci_high;     ///< alternatives give a half-infinite interval, as R does
+  double estimate;  ///< mean_b - mean_a
+  double stderr_;   ///< standard error of the estimate
+  double ci_low;    ///< confidence interval for mean_b - mean_a; one-sided
+  double ci_high;   ///< alternatives give a half-infinite interval, as R does
 };
 
 /// Summary of one sample: mean, standard deviation (n - 1 denominator), size.
@@ -36,8 +36,7 @@ namespace detail {
 /// Mean and sd by two passes (the second corrects the mean for rounding, as in
 /// Chan, Golub & LeVeque 1983), rejecting non-finite values by index.
 inline sample_summary summarize(const char* name, const double* x, std::size_t n) {
-  if (n < 2)
-    fail(name, "expected at least 2 observations, got " + std::to_string(n));
+  if (n < 2) fail(name, "expected at least 2 observations, got " + std::to_string(n));
   double sum = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i]))
@@ -58,11 +57,12 @@ inline sample_summary summarize(const char* name, const double* x, std::size_t n
   return {mean, std::sqrt(std::max(var, 0.0)), dn};
 }
 
-inline void check_summary(const char* mean_name, double mean, const char* sd_name, double sd,
-                          const char* n_name, double n) {
+inline void check_summary(const char* mean_name, double mean, const char* sd_name,
+                          double sd, const char* n_name, double n) {
   check_finite(mean_name, mean);
   if (!(std::isfinite(sd) && sd >= 0))
-    fail(sd_name, "expected a finite non-negative standard deviation, got " + format_value(sd));
+    fail(sd_name,
+         "expected a finite non-negative standard deviation, got " + format_value(sd));
   check_count(n_name, n);
   if (n < 2) fail(n_name, "expected at least 2 observations, got " + format_value(n));
 }
@@ -71,8 +71,9 @@ inline void check_summary(const char* mean_name, double mean, const char* sd_nam
 
 /// Welch (equal_var = false) or Student two-sample t test of mean_b - mean_a from
 /// summary statistics.
-inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a, double mean_b,
-                                       double sd_b, double n_b, bool equal_var = false,
+inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a,
+                                       double mean_b, double sd_b, double n_b,
+                                       bool equal_var = false,
                                        alternative alt = alternative::two_sided,
                                        double level = 0.95) {
   detail::check_summary("mean_a", mean_a, "sd_a", sd_a, "n_a", n_a);
@@ -94,15 +95,17 @@ inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a, d
   if (!(se >= 10 * std::numeric_limits<double>::epsilon() *
                   std::max(std::fabs(mean_a), std::fabs(mean_b))) ||
       se == 0)
-    throw input_error("sd_a, sd_b", "the data are essentially constant (standard error " +
-                                        detail::format_value(se) + "); the t test is undefined");
+    throw input_error("sd_a, sd_b",
+                      "the data are essentially constant (standard error " +
+                          detail::format_value(se) + "); the t test is undefined");
   const double t = est / se;
   const auto p = t_pvalue(t, df, alt);
   const boost::math::students_t_distribution<double> dist(df);
   double lo, hi;
   const double inf = std::numeric_limits<double>::infinity();
   if (alt == alternative::two_sided) {
-    const double q = boost::math::quantile(boost::math::complement(dist, 0.5 * (1 - level)));
+    const double q =
+        boost::math::quantile(boost::math::complement(dist, 0.5 * (1 - level)));
     lo = est - q * se;
     hi = est + q * se;
   } else {
@@ -114,13 +117,15 @@ inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a, d
 }
 
 /// The same test from the samples themselves (a: control, b: variant).
-inline t_test_result t_test(const double* a, std::size_t n_a, const double* b, std::size_t n_b,
-                            bool equal_var = false, alternative alt = alternative::two_sided,
+inline t_test_result t_test(const double* a, std::size_t n_a, const double* b,
+                            std::size_t n_b, bool equal_var = false,
+                            alternative alt = alternative::two_sided,
                             double level = 0.95) {
   const auto sa = detail::summarize("a", a, n_a);
   const auto sb = detail::summarize("b", b, n_b);
   detail::check_level("level", level);
-  return t_test_from_stats(sa.mean, sa.sd, sa.n, sb.mean, sb.sd, sb.n, equal_var, alt, level);
+  return t_test_from_stats(sa.mean, sa.sd, sa.n, sb.mean, sb.sd, sb.n, equal_var, alt,
+                           level);
 }
 
 }  // namespace sostac::stats

@@ -5,9 +5,9 @@
 /// hypergeometric distribution that stay accurate for populations of 1e9 and for
 /// probabilities far below 1e-308 (everything is carried as logarithms).
 
+#include <algorithm>
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/special_functions/gamma.hpp>
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,7 +20,8 @@ inline double stirlerr(double n) {
   if (n <= 15.0) {
     // lgamma is accurate to an ulp here and n is small, so the subtraction is exact
     // enough (the result enters an exponent, where absolute error is what counts).
-    const double half_log_2pi = 0.5 * std::log(2.0 * boost::math::constants::pi<double>());
+    const double half_log_2pi =
+        0.5 * std::log(2.0 * boost::math::constants::pi<double>());
     return boost::math::lgamma(n + 1.0) - (n + 0.5) * std::log(n) + n - half_log_2pi;
   }
   const double nn = n * n;
@@ -61,10 +62,10 @@ inline double log_dbinom_raw(double x, double n, double p, double q) {
   }
   if (x == n) return q < 0.1 ? -bd0(n, n * p) - n * q : n * std::log(p);
   if (x < 0 || x > n) return neg_inf;
-  const double lc = stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) -
-                    bd0(n - x, n * q);
-  const double lf =
-      std::log(2.0 * boost::math::constants::pi<double>()) + std::log(x) + std::log1p(-x / n);
+  const double lc =
+      stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) - bd0(n - x, n * q);
+  const double lf = std::log(2.0 * boost::math::constants::pi<double>()) + std::log(x) +
+                    std::log1p(-x / n);
   return lc - 0.5 * lf;
 }
 
@@ -73,8 +74,11 @@ inline double log_dbinom_raw(double x, double n, double p, double q) {
 class hypergeometric {
  public:
   hypergeometric(double white, double black, double drawn)
-      : r_(white), b_(black), n_(drawn),
-        lo_(std::max(0.0, drawn - black)), hi_(std::min(drawn, white)) {
+      : r_(white),
+        b_(black),
+        n_(drawn),
+        lo_(std::max(0.0, drawn - black)),
+        hi_(std::min(drawn, white)) {
     const double total = white + black;
     p_ = drawn / total;
     q_ = (total - drawn) / total;
@@ -91,7 +95,8 @@ class hypergeometric {
   /// log P(X = k), Loader's saddle-point form of dhyper.
   double log_pmf(double k) const {
     if (k < lo_ || k > hi_) return -std::numeric_limits<double>::infinity();
-    return log_dbinom_raw(k, r_, p_, q_) + log_dbinom_raw(n_ - k, b_, p_, q_) - log_norm_;
+    return log_dbinom_raw(k, r_, p_, q_) + log_dbinom_raw(n_ - k, b_, p_, q_) -
+           log_norm_;
   }
 
   /// log P(X <= k).

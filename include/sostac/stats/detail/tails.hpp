@@ -36,7 +36,8 @@ inline double log_norm_cdf(double x) {
     sum += term;
     if (std::fabs(term) < 1e-17 * sum) break;
   }
-  const double log_phi = -0.5 * x2 - 0.5 * std::log(2.0 * boost::math::constants::pi<double>());
+  const double log_phi =
+      -0.5 * x2 - 0.5 * std::log(2.0 * boost::math::constants::pi<double>());
   return log_phi - std::log(-x) + std::log(sum);
 }
 
@@ -45,14 +46,19 @@ inline double norm_cdf(double x) {
   return 0.5 * boost::math::erfc(-x / boost::math::constants::root_two<double>());
 }
 
-inline tail_prob norm_lower(double x) { return {norm_cdf(x), log_norm_cdf(x)}; }
-inline tail_prob norm_upper(double x) { return {norm_cdf(-x), log_norm_cdf(-x)}; }
+inline tail_prob norm_lower(double x) {
+  return {norm_cdf(x), log_norm_cdf(x)};
+}
+inline tail_prob norm_upper(double x) {
+  return {norm_cdf(-x), log_norm_cdf(-x)};
+}
 
 /// 2 * Phi(-|z|): the two-sided normal p-value.
 inline tail_prob norm_two_sided(double z) {
   const double a = -std::fabs(z);
   const double p = std::fmin(1.0, 2.0 * norm_cdf(a));
-  return {p, std::fmin(0.0, boost::math::constants::ln_two<double>() + log_norm_cdf(a))};
+  return {p,
+          std::fmin(0.0, boost::math::constants::ln_two<double>() + log_norm_cdf(a))};
 }
 
 /// log Q(a, x) = log Gamma(a, x)/Gamma(a) for x > a + 1 by the Legendre continued
@@ -121,7 +127,9 @@ inline tail_prob t_upper(double t, double df) {
   return {p, std::log1p(-half)};
 }
 
-inline tail_prob t_lower(double t, double df) { return t_upper(-t, df); }
+inline tail_prob t_lower(double t, double df) {
+  return t_upper(-t, df);
+}
 
 inline tail_prob t_two_sided(double t, double df) {
   const tail_prob up = t_upper(std::fabs(t), df);
