@@ -47,8 +47,9 @@ sanitize:
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 
-golden:
+golden: setup
 	Rscript tests/golden/r/generate.R
+	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 
 clean:
