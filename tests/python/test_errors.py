@@ -122,8 +122,10 @@ def test_samples_need_two_finite_observations():
         stats.t_test([1.0, 2.0], [1.0, math.nan, 3.0])
     with raises(r"^a\[0\]: expected a finite number, got inf"):
         stats.t_test([math.inf, 2.0], [1.0, 2.0])
-    with raises(r"essentially constant"):
+    with raises(r"^a, b: the data are essentially constant"):
         stats.t_test([2.0, 2.0], [2.0, 2.0])
+    with raises(r"^sd_a, sd_b: the data are essentially constant"):
+        stats.t_test_from_stats(2.0, 0.0, 5, 2.0, 0.0, 5)
     with raises(r"^n_a: expected at least 2 observations"):
         stats.t_test_from_stats(1.0, 1.0, 1, 2.0, 1.0, 10)
     with raises(r"^sd_b: expected a finite non-negative standard deviation"):

@@ -4,7 +4,7 @@
 ///
 /// Sample sizes are continuous (round up yourself) and solved to full double
 /// precision: closed forms where they exist, otherwise TOMS 748 root finding to a
-/// relative tolerance of ~4e-15 (R's uniroot stops at ~1e-4 by default).
+/// relative tolerance of 2^-49 ~ 1.8e-15 (R's uniroot stops at ~1e-4 by default).
 
 #include <sostac/core/error.hpp>
 #include <sostac/stats/common.hpp>

@@ -165,8 +165,8 @@ inline void check_two_arms(double x_a, double n_a, double x_b, double n_b) {
 /// conditioning on the margins: x_b is hypergeometric. The two-sided p-value sums
 /// the tables no more probable than the observed one, with R fisher.test's relative
 /// tolerance of 1e-7 for ties. The tables form at most two tails of a unimodal
-/// distribution, found by bisection and summed in log space, so the cost does not
-/// grow with n.
+/// distribution, found by bisection and summed in log space: the cost grows only
+/// like sqrt(n) (the significant terms of the tails), ~0.3 ms at n = 1e9.
 inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
                                alternative alt) {
   const hypergeometric h(x_a + x_b, (n_a - x_a) + (n_b - x_b), n_b);

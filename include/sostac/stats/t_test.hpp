@@ -69,16 +69,14 @@ inline void check_summary(const char* mean_name, double mean, const char* sd_nam
 
 }  // namespace detail
 
-/// Welch (equal_var = false) or Student two-sample t test of mean_b - mean_a from
-/// summary statistics.
-inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a,
-                                       double mean_b, double sd_b, double n_b,
-                                       bool equal_var = false,
-                                       alternative alt = alternative::two_sided,
-                                       double level = 0.95) {
-  detail::check_summary("mean_a", mean_a, "sd_a", sd_a, "n_a", n_a);
-  detail::check_summary("mean_b", mean_b, "sd_b", sd_b, "n_b", n_b);
-  detail::check_level("level", level);
+namespace detail {
+
+/// The test from validated summaries; `data` names the arguments a constant-data
+/// error is about ("a, b" for samples, "sd_a, sd_b" for summaries).
+inline t_test_result t_test_summary(double mean_a, double sd_a, double n_a,
+                                    double mean_b, double sd_b, double n_b,
+                                    bool equal_var, alternative alt, double level,
+                                    const char* data) {
   const double va = sd_a * sd_a / n_a, vb = sd_b * sd_b / n_b;
   double se, df;
   if (equal_var) {
@@ -95,9 +93,8 @@ inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a,
   if (!(se >= 10 * std::numeric_limits<double>::epsilon() *
                   std::max(std::fabs(mean_a), std::fabs(mean_b))) ||
       se == 0)
-    throw input_error("sd_a, sd_b",
-                      "the data are essentially constant (standard error " +
-                          detail::format_value(se) + "); the t test is undefined");
+    throw input_error(data, "the data are essentially constant (standard error " +
+                                format_value(se) + "); the t test is undefined");
   const double t = est / se;
   const auto p = t_pvalue(t, df, alt);
   const boost::math::students_t_distribution<double> dist(df);
@@ -116,6 +113,22 @@ inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a,
   return {t, df, p.p, p.log_p, est, se, lo, hi};
 }
 
+}  // namespace detail
+
+/// Welch (equal_var = false) or Student two-sample t test of mean_b - mean_a from
+/// summary statistics.
+inline t_test_result t_test_from_stats(double mean_a, double sd_a, double n_a,
+                                       double mean_b, double sd_b, double n_b,
+                                       bool equal_var = false,
+                                       alternative alt = alternative::two_sided,
+                                       double level = 0.95) {
+  detail::check_summary("mean_a", mean_a, "sd_a", sd_a, "n_a", n_a);
+  detail::check_summary("mean_b", mean_b, "sd_b", sd_b, "n_b", n_b);
+  detail::check_level("level", level);
+  return detail::t_test_summary(mean_a, sd_a, n_a, mean_b, sd_b, n_b, equal_var, alt,
+                                level, "sd_a, sd_b");
+}
+
 /// The same test from the samples themselves (a: control, b: variant).
 inline t_test_result t_test(const double* a, std::size_t n_a, const double* b,
                             std::size_t n_b, bool equal_var = false,
@@ -124,8 +137,8 @@ inline t_test_result t_test(const double* a, std::size_t n_a, const double* b,
   const auto sa = detail::summarize("a", a, n_a);
   const auto sb = detail::summarize("b", b, n_b);
   detail::check_level("level", level);
-  return t_test_from_stats(sa.mean, sa.sd, sa.n, sb.mean, sb.sd, sb.n, equal_var, alt,
-                           level);
+  return detail::t_test_summary(sa.mean, sa.sd, sa.n, sb.mean, sb.sd, sb.n, equal_var,
+                                alt, level, "a, b");
 }
 
 }  // namespace sostac::stats
