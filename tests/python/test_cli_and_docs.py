@@ -93,3 +93,30 @@ def test_readme_cpp_example_runs(tmp_path):
     )
     out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
     assert "P(B>A)" in out and "lift" in out
+
+
+def _doc_examples(path: Path):
+    """(code, expected output or None) for each ```python block of a Markdown page;
+    the expected output is the ```text block after an "Output:" line."""
+    text = path.read_text()
+    pattern = re.compile(r"```python\n(.*?)```\s*(?:Output:\s*```text\n(.*?)```)?", re.S)
+    return [(m.group(1), m.group(2)) for m in pattern.finditer(text)]
+
+
+STATS_DOC = ROOT / "docs" / "stats.md"
+
+
+@pytest.mark.parametrize("i", range(len(_doc_examples(STATS_DOC))))
+def test_stats_doc_examples_print_what_the_page_says(i):
+    code, expected = _doc_examples(STATS_DOC)[i]
+    if code.lstrip().startswith("stats.") and "import" not in code:
+        pytest.skip("signature listing, not an example")
+    buf = io.StringIO()
+    old = sys.stdout
+    sys.stdout = buf
+    try:
+        exec(compile(code, f"docs/stats.md example {i}", "exec"), {})
+    finally:
+        sys.stdout = old
+    if expected is not None:
+        assert buf.getvalue().strip() == expected.strip()
