@@ -85,10 +85,17 @@ inline double norm_quantile(double p) {
 }
 
 /// z_{(1+level)/2}: the critical value of a two-sided interval at `level`. Written
-/// with erfc_inv(1 - level) so that levels close to 1 keep their precision.
+/// with erfc_inv(1 - level) so that levels close to 1 keep their precision. The last
+/// level seen is cached per thread: vectorised calls pass the same level millions
+/// of times, and erfc_inv costs more than the interval itself.
 inline double two_sided_critical(double level) {
-  return boost::math::constants::root_two<double>() *
-         boost::math::erfc_inv(1.0 - level);
+  thread_local double last_level = -1.0, last_z = 0.0;
+  if (level != last_level) {
+    last_z =
+        boost::math::constants::root_two<double>() * boost::math::erfc_inv(1.0 - level);
+    last_level = level;
+  }
+  return last_z;
 }
 
 }  // namespace sostac::stats

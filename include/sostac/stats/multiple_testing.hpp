@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sostac::stats {
@@ -43,16 +44,18 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
     for (std::size_t i = 0; i < n; ++i) out[i] = std::min(1.0, dn * p[i]);
     return;
   }
-  std::vector<std::size_t> o(n);
-  std::iota(o.begin(), o.end(), std::size_t{0});
-  std::stable_sort(o.begin(), o.end(),
-                   [&](std::size_t i, std::size_t j) { return p[i] < p[j]; });
+  // Sort (p, index) pairs: contiguous keys sort several times faster than an
+  // indirect comparison, and the index tie-break keeps ties in input order (R's
+  // order() is stable).
+  std::vector<std::pair<double, std::size_t>> sorted(n);
+  for (std::size_t i = 0; i < n; ++i) sorted[i] = {p[i], i};
+  std::sort(sorted.begin(), sorted.end());
   std::vector<double> adj(n);  // adjusted values in ascending order of p
   switch (method) {
     case adjust_method::holm: {
       double run = 0;
       for (std::size_t k = 0; k < n; ++k) {
-        run = std::max(run, (dn - static_cast<double>(k)) * p[o[k]]);
+        run = std::max(run, (dn - static_cast<double>(k)) * sorted[k].first);
         adj[k] = std::min(1.0, run);
       }
       break;
@@ -70,14 +73,14 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
         const double rank = static_cast<double>(k + 1);
         const double f =
             method == adjust_method::hochberg ? (dn - rank + 1) : q * dn / rank;
-        run = std::min(run, f * p[o[k]]);
+        run = std::min(run, f * sorted[k].first);
         adj[k] = std::min(1.0, run);
       }
       break;
     }
     case adjust_method::hommel: {
       std::vector<double> ps(n);
-      for (std::size_t k = 0; k < n; ++k) ps[k] = p[o[k]];
+      for (std::size_t k = 0; k < n; ++k) ps[k] = sorted[k].first;
       double m0 = INFINITY;
       for (std::size_t k = 0; k < n; ++k)
         m0 = std::min(m0, dn * ps[k] / static_cast<double>(k + 1));
@@ -99,7 +102,7 @@ inline void adjust_pvalues(const double* p, std::size_t n, adjust_method method,
     default:
       break;
   }
-  for (std::size_t k = 0; k < n; ++k) out[o[k]] = adj[k];
+  for (std::size_t k = 0; k < n; ++k) out[sorted[k].second] = adj[k];
 }
 
 inline std::vector<double> adjust_pvalues(const std::vector<double>& p,

@@ -161,12 +161,19 @@ inline void check_two_arms(double x_a, double n_a, double x_b, double n_b) {
   check_successes("x_b", x_b, "n_b", n_b);
 }
 
+/// A p-value from its logarithm, capped at 1 (sums of probabilities can round above).
+inline tail_prob finish_log_p(double log_p) {
+  log_p = std::min(0.0, log_p);
+  return {std::exp(log_p), log_p};
+}
+
 /// Fisher's exact test on the table (rows B, A; columns success, failure),
 /// conditioning on the margins: x_b is hypergeometric. The two-sided p-value sums
 /// the tables no more probable than the observed one, with R fisher.test's relative
 /// tolerance of 1e-7 for ties. The tables form at most two tails of a unimodal
-/// distribution, found by bisection and summed in log space: the cost grows only
-/// like sqrt(n) (the significant terms of the tails), ~0.3 ms at n = 1e9.
+/// distribution, found by walking with pmf ratios (or by bisection when p is far
+/// below 1e-300) and summed in log space: the cost grows only like sqrt(n) (the
+/// significant terms of the tails), ~0.3 ms at n = 1e9.
 inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
                                alternative alt) {
   const hypergeometric h(x_a + x_b, (n_a - x_a) + (n_b - x_b), n_b);
@@ -176,8 +183,18 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
   } else if (alt == alternative::less) {
     log_p = h.log_cdf(x_b);
   } else {
-    const double threshold = h.log_pmf(x_b) + std::log1p(1e-7);
+    // Fast path: one walk with pmf ratios from the observed count across the mode
+    // (counting from the other colour when x_b is above the mode), valid while the
+    // ratios cannot overflow. Otherwise (p far below 1e-300) bisect for the tails.
+    const double log_fx = h.log_pmf(x_b);
     const double mode = h.mode();
+    if (h.log_pmf(mode) - log_fx < 600.0) {
+      if (x_b <= mode) return finish_log_p(h.log_two_sided_walk(x_b, log_fx));
+      const hypergeometric m = h.mirrored();
+      if (n_b - x_b <= m.mode())
+        return finish_log_p(m.log_two_sided_walk(n_b - x_b, log_fx));
+    }
+    const double threshold = log_fx + std::log1p(1e-7);
     auto below = [&](double k) { return h.log_pmf(k) <= threshold; };
     // Left tail [lo, left], right tail [right, hi]; the pmf rises to the mode and
     // falls after it, so each boundary is found by bisection.
@@ -218,8 +235,7 @@ inline tail_prob fisher_pvalue(double x_a, double n_a, double x_b, double n_b,
       log_p = std::min(0.0, log_add_exp(l, r));
     }
   }
-  log_p = std::min(0.0, log_p);
-  return {std::exp(log_p), log_p};
+  return finish_log_p(log_p);
 }
 
 }  // namespace detail

@@ -115,13 +115,65 @@ class hypergeometric {
     return log1m_exp(log_sum_down(k - 1.0));
   }
 
+  /// f(k+1) / f(k) and f(k-1) / f(k): consecutive pmf ratios (rational, exact to
+  /// rounding).
+  double up_ratio(double k) const noexcept {
+    return (r_ - k) * (n_ - k) / ((k + 1.0) * (b_ - n_ + k + 1.0));
+  }
+  double down_ratio(double k) const noexcept {
+    return k * (b_ - n_ + k) / ((r_ - k + 1.0) * (n_ - k + 1.0));
+  }
+
+  /// The same distribution counted from the other colour: K - X.
+  hypergeometric mirrored() const { return hypergeometric(b_, r_, n_); }
+
+  /// log of the two-sided p-value sum_{k : f(k) <= f(x) (1 + 1e-7)} f(k) for x at or
+  /// below the mode, by one walk with pmf ratios: down from x for the left tail, then
+  /// up across the mode to the first k whose pmf is back under the threshold, then on
+  /// through the right tail. Needs f(mode) / f(x) < e^600 (no overflow); the caller
+  /// checks.
+  double log_two_sided_walk(double x, double log_fx) const {
+    constexpr double thr = 1.0 + 1e-7;  // R fisher.test's relErr
+    double total = 1.0, term = 1.0;
+    for (double k = x; k > lo_; k -= 1.0) {  // left tail, decreasing terms
+      term *= down_ratio(k);
+      total += term;
+      if (term < 1e-17 * total) break;
+    }
+    double r = 1.0, k = x;
+    while (k < hi_) {  // ties just right of x belong to the p-value
+      const double next = r * up_ratio(k);
+      if (next > thr) break;
+      r = next;
+      k += 1.0;
+      total += r;
+    }
+    if (k >= hi_) return 0.0;  // no table is more probable than x: p = 1 exactly
+    while (k < hi_) {  // the more probable middle is skipped ...
+      r *= up_ratio(k);
+      k += 1.0;
+      if (r <= thr) {      // ... until the pmf is back under the threshold:
+        double right = r;  // the right tail, decreasing terms
+        while (k < hi_) {
+          r *= up_ratio(k);
+          k += 1.0;
+          right += r;
+          if (r < 1e-17 * right) break;
+        }
+        total += right;
+        break;
+      }
+    }
+    return log_fx + std::log(total);
+  }
+
   /// log P(X <= k) for k at or below the mode: sum the terms down from k. Each term
   /// is the previous times the pmf ratio f(j-1)/f(j), and they shrink monotonically,
   /// so we stop once a term no longer changes the sum.
   double log_sum_down(double k) const {
     double term = 1.0, sum = 1.0;
     for (double j = k; j > lo_; j -= 1.0) {
-      term *= j * (b_ - n_ + j) / ((r_ - j + 1.0) * (n_ - j + 1.0));
+      term *= down_ratio(j);
       sum += term;
       if (term < 1e-17 * sum) break;
     }
@@ -132,7 +184,7 @@ class hypergeometric {
   double log_sum_up(double k) const {
     double term = 1.0, sum = 1.0;
     for (double j = k; j < hi_; j += 1.0) {
-      term *= (r_ - j) * (n_ - j) / ((j + 1.0) * (b_ - n_ + j + 1.0));
+      term *= up_ratio(j);
       sum += term;
       if (term < 1e-17 * sum) break;
     }

@@ -46,19 +46,29 @@ inline double norm_cdf(double x) {
   return 0.5 * boost::math::erfc(-x / boost::math::constants::root_two<double>());
 }
 
+/// Phi(x) and its log from a single erfc: the smaller tail q is computed directly
+/// (accurate to an ulp), so log q is exact to rounding while q is a normal double,
+/// and a probability near 1 takes its log as log1p(-q). Only where q underflows do we
+/// fall back to the asymptotic series of log_norm_cdf.
 inline tail_prob norm_lower(double x) {
-  return {norm_cdf(x), log_norm_cdf(x)};
+  using boost::math::constants::root_two;
+  if (x <= 0) {
+    const double p = 0.5 * boost::math::erfc(-x / root_two<double>());
+    return {p, p > 1e-300 ? std::log(p) : log_norm_cdf(x)};
+  }
+  const double q = 0.5 * boost::math::erfc(x / root_two<double>());
+  return {1.0 - q, std::log1p(-q)};
 }
+
 inline tail_prob norm_upper(double x) {
-  return {norm_cdf(-x), log_norm_cdf(-x)};
+  return norm_lower(-x);
 }
 
 /// 2 * Phi(-|z|): the two-sided normal p-value.
 inline tail_prob norm_two_sided(double z) {
-  const double a = -std::fabs(z);
-  const double p = std::fmin(1.0, 2.0 * norm_cdf(a));
-  return {p,
-          std::fmin(0.0, boost::math::constants::ln_two<double>() + log_norm_cdf(a))};
+  const tail_prob t = norm_lower(-std::fabs(z));
+  return {std::fmin(1.0, 2.0 * t.p),
+          std::fmin(0.0, boost::math::constants::ln_two<double>() + t.log_p)};
 }
 
 /// log Q(a, x) = log Gamma(a, x)/Gamma(a) for x > a + 1 by the Legendre continued
