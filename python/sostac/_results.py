@@ -7,7 +7,7 @@ and numpy arrays (of the broadcast input shape) for array input.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -125,9 +125,6 @@ class ConfidenceInterval(tuple):
         return pd.DataFrame(
             {"low": np.ravel(self.low), "high": np.ravel(self.high)}
         )
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self[0], self[1]))
 
     def __repr__(self) -> str:
         lvl = self._level

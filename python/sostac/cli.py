@@ -50,10 +50,8 @@ def demo(path: Optional[str] = None, out=sys.stdout) -> int:
         raise SystemExit(f"{source}: the demo compares exactly 2 variants, found {arms}")
     a, b = arms
     (n_a, x_a), (n_b, x_b) = totals[a], totals[b]
-    p = print
-
     def line(s=""):
-        p(s, file=out)
+        print(s, file=out)
 
     line(f"sostac {__version__} demo: A/B analysis of {source}")
     line(f"{n_days} days, control = {a}, variant = {b}\n")
@@ -78,20 +76,21 @@ def demo(path: Optional[str] = None, out=sys.stdout) -> int:
          f"{100 * lci.high:+.2f}] (delta method)")
     line(f"  z test       z = {z.statistic:.3f}, p-value = {z.pvalue:.4g}")
     line(f"  Fisher exact p-value = {fisher.pvalue:.4g}")
-    line(f"  Bayesian     P({b} > {a}) = {bayes.prob_b_better:.4f}, expected loss of "
-         f"shipping {b} = {100 * bayes.expected_loss_b:.4f} pp")
+    line(f"  Bayesian     P({b} > {a}) = {bayes.prob_b_better:.6g}, expected loss of "
+         f"shipping {b} = {100 * bayes.expected_loss_b:.3g} pp (uniform prior)")
 
     n_arm = min(n_a, n_b)
     mde = stats.mde_proportions(x_a / n_a, n_arm)
     line(f"\nDesign: with {n_arm:,} visitors per arm the minimum detectable effect at "
          f"80% power, alpha 0.05, is {100 * mde:.3f} pp ({100 * mde / (x_a / n_a):.1f}% "
          "relative)")
-    if z.pvalue < 0.05 and z.diff > 0:
-        call = f"ship {b}: it converts better, and the interval excludes no lift"
-    elif z.pvalue < 0.05:
-        call = f"keep {a}: {b} converts worse"
+    # The verdict reads the 95% interval for the difference, so it says what it shows.
+    if dci.low > 0:
+        call = f"ship {b}: the 95% interval for the difference lies above zero"
+    elif dci.high < 0:
+        call = f"keep {a}: the 95% interval for the difference lies below zero"
     else:
-        call = "no decision: the difference is within noise; keep running or accept no effect"
+        call = "no decision: the interval contains zero; keep running or accept no effect"
     line(f"\nVerdict: {call}.")
     return 0
 

@@ -15,6 +15,14 @@ namespace st = sostac::stats;
 
 namespace {
 
+/// "both" / "one" / "reference": the Python layer maps strict=True/False/None.
+st::two_sided_tails parse_tails(const std::string& tails) {
+  if (tails == "both") return st::two_sided_tails::both;
+  if (tails == "one") return st::two_sided_tails::one;
+  if (tails == "reference") return st::two_sided_tails::reference;
+  throw input_error("strict", "expected True, False or None");
+}
+
 py::dict t_result_dict(const st::t_test_result& r) {
   py::dict d;
   d["statistic"] = r.statistic;
@@ -191,9 +199,7 @@ void register_stats(py::module_& m) {
          const std::string& tails, bool indexed) {
         const auto alt = st::parse_alternative(alternative);
         const auto mt = st::parse_power_method(method);
-        const auto tl = tails == "both"  ? st::two_sided_tails::both
-                        : tails == "one" ? st::two_sided_tails::one
-                                         : st::two_sided_tails::reference;
+        const auto tl = parse_tails(tails);
         return map_elements<5, 1>(
             {p_a, p_b, n, alpha, ratio}, {"p_a", "p_b", "n", "alpha", "ratio"},
             {"power"}, indexed, [&](const double* in, double* out) {
@@ -211,9 +217,7 @@ void register_stats(py::module_& m) {
          const std::string& tails, bool indexed) {
         const auto alt = st::parse_alternative(alternative);
         const auto mt = st::parse_power_method(method);
-        const auto tl = tails == "both"  ? st::two_sided_tails::both
-                        : tails == "one" ? st::two_sided_tails::one
-                                         : st::two_sided_tails::reference;
+        const auto tl = parse_tails(tails);
         return map_elements<5, 1>({p_a, p_b, alpha, power, ratio},
                                   {"p_a", "p_b", "alpha", "power", "ratio"}, {"n"},
                                   indexed, [&](const double* in, double* out) {
@@ -232,9 +236,7 @@ void register_stats(py::module_& m) {
          const std::string& tails, bool indexed) {
         const auto alt = st::parse_alternative(alternative);
         const auto mt = st::parse_power_method(method);
-        const auto tl = tails == "both"  ? st::two_sided_tails::both
-                        : tails == "one" ? st::two_sided_tails::one
-                                         : st::two_sided_tails::reference;
+        const auto tl = parse_tails(tails);
         return map_elements<5, 1>(
             {p_a, n, alpha, power, ratio}, {"p_a", "n", "alpha", "power", "ratio"},
             {"mde"}, indexed, [&](const double* in, double* out) {

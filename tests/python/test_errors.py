@@ -198,6 +198,8 @@ def test_bayes_errors():
         stats.beta_binomial(11, 10, 2, 10)
     with raises(r"^x: expected at least 2 arms"):
         stats.prob_best([1], [10])
+    with raises(r"^prior: expected a pair"):
+        stats.prob_best([1, 2], [10, 10], prior=("a", 1))
     with raises(r"^x\[1\]: successes 20 exceed"):
         stats.prob_best([1, 20], [10, 10])
 

@@ -23,7 +23,6 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <vector>
 

@@ -255,6 +255,15 @@ inline double power_t(double delta, double sd, double n, double alpha, alternati
   return pw;
 }
 
+/// The two-sample t test needs nu = n (1 + ratio) - 2 > 0 degrees of freedom.
+inline void check_t_group_size(double n, double ratio) {
+  if (!(std::isfinite(n) && n * (1 + ratio) > 2))
+    fail("n",
+         "expected a group size with n (1 + ratio) > 2 (positive degrees of "
+         "freedom), got " +
+             format_value(n));
+}
+
 inline void check_means(double delta, double sd) {
   check_finite("delta", delta);
   if (delta == 0) fail("delta", "expected a non-zero difference in means, got 0");
@@ -269,11 +278,7 @@ inline double power_means(double delta, double sd, double n, double alpha = 0.05
                           bool strict = false) {
   detail::check_means(delta, sd);
   detail::check_power_common(alpha, ratio);
-  if (!(std::isfinite(n) && n * (1 + ratio) > 2))
-    detail::fail("n",
-                 "expected a group size with n (1 + ratio) > 2 (positive degrees of "
-                 "freedom), got " +
-                     detail::format_value(n));
+  detail::check_t_group_size(n, ratio);
   return detail::power_t(delta, sd, n, alpha, alt, ratio, strict);
 }
 
@@ -313,11 +318,7 @@ inline double mde_means(double sd, double n, double alpha = 0.05, double power =
   detail::check_positive("sd", sd);
   detail::check_open_probability("power", power);
   detail::check_power_common(alpha, ratio);
-  if (!(std::isfinite(n) && n * (1 + ratio) > 2))
-    detail::fail("n",
-                 "expected a group size with n (1 + ratio) > 2 (positive degrees of "
-                 "freedom), got " +
-                     detail::format_value(n));
+  detail::check_t_group_size(n, ratio);
   const double sign = alt == alternative::less ? -1.0 : 1.0;
   auto f = [&](double d) {
     return detail::power_t(sign * d, sd, n, alpha, alt, ratio, strict) - power;

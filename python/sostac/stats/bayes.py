@@ -86,6 +86,10 @@ def prob_best(x: Any, n: Any, *, prior: Sequence[float] = (1.0, 1.0)) -> np.ndar
     na = as_float_array("n", n)
     if xa.ndim != 1 or na.ndim != 1:
         raise _core.InputError("x, n: expected one-dimensional arrays of per-arm counts")
-    for name, v in (("prior", pa), ("prior", pb)):
-        as_float_array(name, v)
-    return np.asarray(_k.prob_best(xa, na, float(pa), float(pb)))
+    try:
+        alpha, beta = float(pa), float(pb)
+    except (TypeError, ValueError):
+        raise _core.InputError(
+            f"prior: expected a pair (alpha, beta) of positive numbers, got {prior!r}"
+        ) from None
+    return np.asarray(_k.prob_best(xa, na, alpha, beta))
