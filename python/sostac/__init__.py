@@ -19,6 +19,10 @@ def set_num_threads(n: int) -> None:
         ``SOSTAC_NUM_THREADS`` environment variable if set, else all cores. Results
         never depend on this setting (work is cut into fixed chunks).
 
+    Returns
+    -------
+    None
+
     Examples
     --------
     >>> import sostac
@@ -34,6 +38,16 @@ def set_num_threads(n: int) -> None:
 
 def get_num_threads() -> int:
     """The number of threads sostac's kernels currently use.
+
+    Parameters
+    ----------
+    None
+
+    Returns
+    -------
+    int
+        The value set by :func:`set_num_threads`, else ``SOSTAC_NUM_THREADS``, else
+        the number of cores.
 
     Examples
     --------

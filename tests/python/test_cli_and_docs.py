@@ -120,3 +120,13 @@ def test_stats_doc_examples_print_what_the_page_says(i):
         sys.stdout = old
     if expected is not None:
         assert buf.getvalue().strip() == expected.strip()
+
+
+@pytest.mark.parametrize("name", sorted(sostac.stats.__all__) + ["set_num_threads", "get_num_threads"])
+def test_public_functions_have_numpydoc_sections(name):
+    import inspect
+
+    f = getattr(sostac.stats, name, None) or getattr(sostac, name)
+    doc = inspect.getdoc(f) or ""
+    for section in ("Parameters", "Returns", "Examples"):
+        assert f"{section}\n---" in doc, f"{name}: no {section} section"

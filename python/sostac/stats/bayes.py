@@ -75,6 +75,18 @@ def prob_best(x: Any, n: Any, *, prior: Sequence[float] = (1.0, 1.0)) -> np.ndar
     """P(arm i has the highest conversion rate) for k arms under Beta priors,
     by quadrature (sums to 1 within 1e-12).
 
+    Parameters
+    ----------
+    x, n : array_like of length k >= 2
+        Conversions and trials per arm.
+    prior : (alpha, beta)
+        Beta prior shared by all arms.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(arm i is best) for each arm.
+
     Examples
     --------
     >>> from sostac.stats import prob_best

@@ -84,6 +84,22 @@ def t_test_from_stats(
     """The t test from summary statistics (means, standard deviations with n - 1
     denominators, sizes); all arguments broadcast.
 
+    Parameters
+    ----------
+    mean_a, sd_a, n_a : float or array_like
+        Mean, standard deviation (n - 1 denominator) and size of the control sample.
+    mean_b, sd_b, n_b : float or array_like
+        The same for the variant; sizes at least 2.
+    equal_var, alternative
+        As in :func:`t_test`.
+    level : float or array_like
+        Confidence level of ``ci``.
+
+    Returns
+    -------
+    TTestResult
+        As :func:`t_test`, with arrays for array input.
+
     Examples
     --------
     >>> from sostac.stats import t_test_from_stats
@@ -114,6 +130,15 @@ def mann_whitney(
     MannWhitneyResult
         ``statistic`` (U of b, R's W), ``pvalue``, ``log_pvalue``, ``z`` and ``auc``
         (U / (n_a n_b) = P(B > A) + P(B = A) / 2).
+
+    Parameters
+    ----------
+    a, b : array_like, 1-D
+        Control and variant samples (at least one value each; NaN is an error).
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"``: B tends to be larger than A.
+    continuity : bool
+        Apply the 0.5 continuity correction to the normal approximation.
 
     Examples
     --------

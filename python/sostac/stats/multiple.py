@@ -57,6 +57,13 @@ def srm_test(counts: Any, ratios: Any = None) -> ChisqResult:
     ratios : array_like, shape (k,) or (m, k), optional
         Planned allocation, positive and summing to 1; equal split by default.
 
+    Returns
+    -------
+    ChisqResult
+        ``statistic``, ``df``, ``pvalue``, ``log_pvalue`` (arrays of length m for
+        2-D input). A p-value below ~0.001 means the split is not what was planned:
+        fix the assignment before reading any result.
+
     Examples
     --------
     >>> from sostac.stats import srm_test

@@ -86,6 +86,28 @@ def power_proportions(
     """Power to detect ``p_b`` against ``p_a`` with ``n`` units in group A (see
     :func:`sample_size_proportions` for the options).
 
+    Parameters
+    ----------
+    p_a, p_b : float or array_like
+        Baseline and target conversion rates in (0, 1).
+    n : float or array_like
+        Units in group A (group B has ``ratio * n``).
+    alpha : float or array_like
+        Significance level.
+    alternative : {"two-sided", "greater", "less"}
+        One-sided alternatives require p_b on their side of p_a.
+    ratio : float or array_like
+        n_b / n_a.
+    method : {"pooled", "arcsine"}
+        See :func:`sample_size_proportions`.
+    strict : bool or None
+        Whether two-sided power counts the far tail; None follows the reference.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Power in (0, 1).
+
     Examples
     --------
     >>> from sostac.stats import power_proportions
@@ -120,6 +142,31 @@ def mde_proportions(
     group A detect with the given power (negative for ``alternative="less"``). For
     the pooled method it equals R ``power.prop.test(n, p1, power)$p2 - p1``.
 
+    Parameters
+    ----------
+    p_a : float or array_like
+        Baseline conversion rate in (0, 1).
+    n : float or array_like
+        Units in group A (group B has ``ratio * n``).
+    power : float or array_like
+        Desired power.
+    alpha : float or array_like
+        Significance level.
+    alternative : {"two-sided", "greater", "less"}
+        One-sided alternatives require p_b on their side of p_a.
+    ratio : float or array_like
+        n_b / n_a.
+    method : {"pooled", "arcsine"}
+        See :func:`sample_size_proportions`.
+    strict : bool or None
+        Whether two-sided power counts the far tail; None follows the reference.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The minimum detectable ``p_b - p_a`` (absolute; divide by ``p_a`` for the
+        relative MDE).
+
     Examples
     --------
     >>> from sostac.stats import mde_proportions
@@ -153,6 +200,28 @@ def sample_size_means(
     means with common standard deviation ``sd``; equals R ``power.t.test(delta=,
     sd=, power=, sig.level=, strict=)`` (type "two.sample") for ratio 1.
 
+    Parameters
+    ----------
+    delta : float or array_like
+        Difference in means to detect (non-zero).
+    sd : float or array_like
+        Common standard deviation (positive).
+    power : float or array_like
+        Desired power.
+    alpha : float or array_like
+        Significance level.
+    alternative : {"two-sided", "greater", "less"}
+        One-sided alternatives need delta on their side of 0.
+    ratio : float or array_like
+        n_b / n_a.
+    strict : bool
+        Whether two-sided power counts the far tail too (R's ``strict``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Units in group A (continuous; round up).
+
     Examples
     --------
     >>> from sostac.stats import sample_size_means
@@ -182,6 +251,26 @@ def power_means(
 ):
     """Power of the two-sample t test (noncentral t); equals R ``power.t.test(n=,
     delta=, sd=)$power``.
+
+    Parameters
+    ----------
+    delta, sd : float or array_like
+        Difference in means and common standard deviation.
+    n : float or array_like
+        Units in group A; ``n * (1 + ratio)`` must exceed 2.
+    alpha : float or array_like
+        Significance level.
+    alternative : {"two-sided", "greater", "less"}
+        One-sided alternatives need delta on their side of 0.
+    ratio : float or array_like
+        n_b / n_a.
+    strict : bool
+        Whether two-sided power counts the far tail too (R's ``strict``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Power in (0, 1).
 
     Examples
     --------
@@ -213,6 +302,28 @@ def mde_means(
     """Minimum detectable difference in means (e.g. revenue per visitor) for the
     two-sample t test with ``n`` units in group A; equals R ``power.t.test(n=, sd=,
     power=)$delta``. Negative for ``alternative="less"``.
+
+    Parameters
+    ----------
+    sd : float or array_like
+        Common standard deviation (positive).
+    n : float or array_like
+        Units in group A; ``n * (1 + ratio)`` must exceed 2.
+    power : float or array_like
+        Desired power.
+    alpha : float or array_like
+        Significance level.
+    alternative : {"two-sided", "greater", "less"}
+        One-sided alternatives need delta on their side of 0.
+    ratio : float or array_like
+        n_b / n_a.
+    strict : bool
+        Whether two-sided power counts the far tail too (R's ``strict``).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The minimum detectable difference in means.
 
     Examples
     --------

@@ -142,6 +142,11 @@ def diff_ci(
         Newcombe's hybrid score interval (method 10); ``"agresti-caffo"`` adds one
         success and one failure to each arm.
 
+    Returns
+    -------
+    ConfidenceInterval
+        Unpacks as ``(low, high)``; arrays for array input.
+
     Examples
     --------
     >>> from sostac.stats import diff_ci
@@ -181,6 +186,11 @@ def lift_ci(
         interval (statsmodels ``confint_proportions_2indep(compare="ratio",
         method="log")`` minus 1); ``"fieller"``: Fieller's interval, ``(-inf, inf)``
         when the control rate is not distinguishable from 0.
+
+    Returns
+    -------
+    ConfidenceInterval
+        Unpacks as ``(low, high)``; arrays for array input.
 
     Examples
     --------
