@@ -86,3 +86,17 @@ def test_srm_accepts_many_experiments():
     r = stats.srm_test(counts)
     assert r.pvalue.shape == (3,) and r.pvalue[1] < 1e-6 and r.pvalue[2] == 1.0
     assert stats.srm_test([3000, 3000]).pvalue == 1.0
+
+
+def test_pandas_columns_in_and_a_frame_out():
+    df = pd.DataFrame(
+        {"x_a": [100, 50, 7], "n_a": [1000, 800, 90], "x_b": [130, 45, 12], "n_b": [1000, 820, 95]}
+    )
+    r = stats.two_proportion_test(df.x_a, df.n_a, df.x_b, df.n_b, method="fisher")
+    assert r.pvalue.shape == (3,)
+    out = pd.concat([df, r.to_frame()], axis=1)
+    assert list(out.columns[-3:]) == ["lift", "method", "alternative"]
+    ci = stats.diff_ci(df.x_a, df.n_a, df.x_b, df.n_b)
+    assert np.all(ci.to_frame()["low"] < out["diff"])
+    with pytest.raises(ValueError, match=r"^x_b\[1\]"):
+        stats.two_proportion_test(df.x_a, df.n_a, df.x_b.replace(45, 900), df.n_b)
