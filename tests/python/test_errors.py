@@ -194,6 +194,10 @@ def test_bayes_errors():
         stats.beta_binomial(1, 10, 2, 10, prior=(0, 1))
     with raises(r"^prior: expected a pair"):
         stats.beta_binomial(1, 10, 2, 10, prior=1)
+    with raises(r"^prior: alpha and beta below 0.01 are not supported"):
+        stats.beta_binomial(0, 10, 0, 10, prior=(0.005, 1))
+    with raises(r"^prior: alpha and beta below 0.01"):
+        stats.prob_best([0, 1], [10, 10], prior=(1, 0.001))
     with raises(r"^x_a: "):
         stats.beta_binomial(11, 10, 2, 10)
     with raises(r"^x: expected at least 2 arms"):

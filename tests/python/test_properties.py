@@ -104,13 +104,33 @@ def test_adjusted_pvalues_dominate_and_keep_order(p, method):
     assert np.all(np.diff(q[order]) >= -1e-15)
 
 
-@given(arms(max_n=5000), st.sampled_from([(1.0, 1.0), (0.5, 0.5), (2.0, 30.0)]))
+@st.composite
+def wide_arms(draw):
+    """Counts from tiny to 1e9 trials, with the edges x = 0 and x = n likely."""
+    def arm():
+        n = draw(st.one_of(st.integers(1, 50), st.integers(1, 10**9)))
+        x = draw(st.one_of(st.just(0), st.just(n), st.integers(0, n)))
+        return x, n
+
+    (x_a, n_a), (x_b, n_b) = arm(), arm()
+    return x_a, n_a, x_b, n_b
+
+
+PRIORS = st.one_of(
+    st.sampled_from([(1.0, 1.0), (0.5, 0.5), (2.0, 30.0)]),
+    st.tuples(st.floats(0.01, 10.0), st.floats(0.01, 10.0)),
+)
+
+
+@given(wide_arms(), PRIORS)
 def test_bayes_probabilities_are_complementary(t, prior):
     x_a, n_a, x_b, n_b = t
     r = stats.beta_binomial(x_a, n_a, x_b, n_b, prior=prior)
     s = stats.beta_binomial(x_b, n_b, x_a, n_a, prior=prior)
     assert 0.0 <= r.prob_b_better <= 1.0
     assert abs(r.prob_b_better + s.prob_b_better - 1.0) < 1e-10
+    if (x_a, n_a) == (x_b, n_b):
+        assert abs(r.prob_b_better - 0.5) < 1e-10
     assert abs((r.expected_loss_a - r.expected_loss_b) - (r.mean_b - r.mean_a)) < 1e-12
     assert r.ci_a.low <= r.mean_a <= r.ci_a.high
 

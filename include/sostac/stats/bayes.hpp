@@ -23,6 +23,7 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -53,23 +54,43 @@ struct beta_binomial_result {
 
 namespace detail {
 
+/// Priors below 0.01 leave a posterior (after 0 successes) whose mass sits below
+/// 1e-300, beyond double precision; there the quadrature cannot promise its
+/// accuracy, so they are refused rather than answered approximately.
 inline void check_prior(double alpha, double beta) {
   if (!(std::isfinite(alpha) && alpha > 0))
     fail("prior", "expected a positive finite alpha, got " + format_value(alpha));
   if (!(std::isfinite(beta) && beta > 0))
     fail("prior", "expected a positive finite beta, got " + format_value(beta));
+  if (alpha < 0.01 || beta < 0.01)
+    fail("prior", "alpha and beta below 0.01 are not supported (got " +
+                      format_value(alpha) + ", " + format_value(beta) +
+                      "): the posterior of an arm with no successes would sit below "
+                      "1e-300, where the 1e-9 accuracy cannot be guaranteed");
 }
 
-// Double precision throughout: Boost's default promotion to long double costs 3x
-// and buys nothing at the 1e-12 accuracy the quadrature is run to.
+// Boost's incomplete beta in double precision is off by an absolute 3e-13 for
+// parameters up to 1e4, 3e-11 up to 1e6, 3.5e-10 at 1e7 and 4e-8 at 1e9 (measured
+// against its long-double default). An integrated probability inherits at most that
+// absolute error, so we use double up to 1e6, where it is 4x faster, and long double
+// beyond.
 using fast_policy =
     boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+inline bool needs_promotion(const beta_posterior& d) noexcept {
+  return std::max(d.a, d.b) > 1e6;
+}
 
 inline double beta_cdf(const beta_posterior& d, double p) {
-  return p <= 0 ? 0.0 : p >= 1 ? 1.0 : boost::math::ibeta(d.a, d.b, p, fast_policy());
+  if (p <= 0) return 0.0;
+  if (p >= 1) return 1.0;
+  return needs_promotion(d) ? boost::math::ibeta(d.a, d.b, p)
+                            : boost::math::ibeta(d.a, d.b, p, fast_policy());
 }
 inline double beta_sf(const beta_posterior& d, double p) {
-  return p <= 0 ? 1.0 : p >= 1 ? 0.0 : boost::math::ibetac(d.a, d.b, p, fast_policy());
+  if (p <= 0) return 1.0;
+  if (p >= 1) return 0.0;
+  return needs_promotion(d) ? boost::math::ibetac(d.a, d.b, p)
+                            : boost::math::ibetac(d.a, d.b, p, fast_policy());
 }
 
 /// Adaptive 15-point Gauss–Kronrod with an absolute error target. The integrals
@@ -117,12 +138,16 @@ class beta_density {
                   0.5 * (std::log(2.0 * boost::math::constants::pi<double>()) +
                          std::log(x_) + std::log1p(-x_ / n_));
     } else {
-      log_norm_ = -std::log(boost::math::beta(a_, b_, fast_policy()));
+      log_norm_ = -std::log(boost::math::beta(a_, b_));
     }
   }
   double operator()(double p, double q) const {
     if (loader_) return std::exp(log_norm_ - bd0(x_, n_ * p) - bd0(n_ - x_, n_ * q));
-    return std::exp((a_ - 1) * std::log(p) + (b_ - 1) * std::log(q) + log_norm_);
+    // Take each log from the side that is small: log(1 - p) of p = 1e-9 loses 1e-7
+    // of its value to the rounding of q, which (b - 1) = 1e9 would multiply.
+    const double lp = p < 0.5 ? std::log(p) : std::log1p(-q);
+    const double lq = q < 0.5 ? std::log(q) : std::log1p(-p);
+    return std::exp((a_ - 1) * lp + (b_ - 1) * lq + log_norm_);
   }
 
  private:
@@ -137,7 +162,24 @@ template <class G>
 double integrate_against(const beta_posterior& d,
                          const std::vector<beta_posterior>& others, G g) {
   const double m = d.mean(), s = d.sd();
-  const double lo = std::max(0.0, m - 60 * s), hi = std::min(1.0, m + 60 * s);
+  double lo, hi;
+  if (d.a < 1 || d.b < 1) {
+    // A density that is infinite at an end: most mass hugs that end and the sd
+    // understates how far the rest reaches (Beta(0.01, 10) has 3.5e-7 beyond
+    // mean + 60 sd), so take the window from the 1e-18 quantiles.
+    lo = 0.0;
+    hi = 1.0;
+    try {  // the full interval is correct too, only slower, if a quantile fails
+      if (d.a >= 1) lo = boost::math::ibeta_inv(d.a, d.b, 1e-18, fast_policy());
+      if (d.b >= 1) hi = boost::math::ibetac_inv(d.a, d.b, 1e-18, fast_policy());
+    } catch (const std::runtime_error&) {
+      lo = 0.0;
+      hi = 1.0;
+    }
+  } else {
+    lo = std::max(0.0, m - 60 * s);
+    hi = std::min(1.0, m + 60 * s);
+  }
   std::vector<double> cuts{lo, hi};
   auto add = [&](const beta_posterior& x, bool own) {
     const double mx = x.mean(), sx = x.sd();
@@ -185,23 +227,39 @@ double integrate_against(const beta_posterior& d,
   return total;
 }
 
-/// P(p_Y > p_X), integrating against the narrower posterior so that the other's
-/// CDF is smooth on the scale of the pieces: integral f_Y F_X, or integral f_X S_Y.
-inline double prob_greater(const beta_posterior& y, const beta_posterior& x) {
+/// Beta(b, a): the distribution of 1 - p. Integrals are taken on whichever side of
+/// 1/2 the density sits nearer 0, where doubles resolve it: near p = 1, q = 1 - p
+/// keeps only absolute precision (x = n = 1e9 lost 3e-8 before this).
+inline beta_posterior reflected(const beta_posterior& d) {
+  return {d.b, d.a};
+}
+
+/// P(p_Y > p_X) = integral f_Y F_X (density_y) or integral f_X S_Y.
+inline double prob_greater_against(const beta_posterior& y, const beta_posterior& x,
+                                   bool density_y) {
   const double r =
-      y.sd() <= x.sd()
-          ? integrate_against(y, {}, [&](double p) { return beta_cdf(x, p); })
-          : integrate_against(x, {}, [&](double p) { return beta_sf(y, p); });
+      density_y ? integrate_against(y, {}, [&](double p) { return beta_cdf(x, p); })
+                : integrate_against(x, {}, [&](double p) { return beta_sf(y, p); });
   return std::min(1.0, std::max(0.0, r));
 }
 
-/// E[max(p_X - p_Y, 0)], against the narrower posterior:
-/// integral f_Y(q) [mean_X S_{X+}(q) - q S_X(q)] dq, or
-/// integral f_X(p) [p F_Y(p) - mean_Y F_{Y+}(p)] dp, where X+ = Beta(a_X + 1, b_X) and
-/// the brackets are E[(p_X - q)^+] and E[(p - p_Y)^+].
-inline double expected_excess(const beta_posterior& x, const beta_posterior& y) {
+/// P(p_Y > p_X), integrating against the narrower posterior so that the other's
+/// CDF is smooth on the scale of the pieces; if that posterior sits above 1/2, as
+/// P(q_X > q_Y) on the reflected side (the density keeps its role).
+inline double prob_greater(const beta_posterior& y, const beta_posterior& x) {
+  const bool density_y = y.sd() <= x.sd();
+  if ((density_y ? y : x).mean() > 0.5)
+    return prob_greater_against(reflected(x), reflected(y), !density_y);
+  return prob_greater_against(y, x, density_y);
+}
+
+/// E[max(p_X - p_Y, 0)] as integral f_Y(q) [mean_X S_{X+}(q) - q S_X(q)] dq
+/// (density_y) or integral f_X(p) [p F_Y(p) - mean_Y F_{Y+}(p)] dp, where
+/// X+ = Beta(a_X + 1, b_X) and the brackets are E[(p_X - q)^+] and E[(p - p_Y)^+].
+inline double expected_excess_against(const beta_posterior& x, const beta_posterior& y,
+                                      bool density_y) {
   double r;
-  if (y.sd() <= x.sd()) {
+  if (density_y) {
     const beta_posterior xp{x.a + 1, x.b};
     const double mx = x.mean();
     r = integrate_against(y, {}, [&](double q) {
@@ -217,11 +275,25 @@ inline double expected_excess(const beta_posterior& x, const beta_posterior& y) 
   return std::max(0.0, r);
 }
 
+/// E[max(p_X - p_Y, 0)] against the narrower posterior; on the reflected side,
+/// E[(q_Y - q_X)^+], when that posterior sits above 1/2.
+inline double expected_excess(const beta_posterior& x, const beta_posterior& y) {
+  const bool density_y = y.sd() <= x.sd();
+  if ((density_y ? y : x).mean() > 0.5)
+    return expected_excess_against(reflected(y), reflected(x), !density_y);
+  return expected_excess_against(x, y, density_y);
+}
+
 inline void posterior_interval(const beta_posterior& d, double level, double& lo,
                                double& hi) {
   const double tail = 0.5 * (1 - level);
-  lo = boost::math::ibeta_inv(d.a, d.b, tail, fast_policy());
-  hi = boost::math::ibetac_inv(d.a, d.b, tail, fast_policy());
+  if (needs_promotion(d)) {
+    lo = boost::math::ibeta_inv(d.a, d.b, tail);
+    hi = boost::math::ibetac_inv(d.a, d.b, tail);
+  } else {
+    lo = boost::math::ibeta_inv(d.a, d.b, tail, fast_policy());
+    hi = boost::math::ibetac_inv(d.a, d.b, tail, fast_policy());
+  }
 }
 
 }  // namespace detail
@@ -269,13 +341,17 @@ inline void prob_best(const double* x, const double* n, std::size_t k, double* o
     post[i] = {prior_alpha + x[i], prior_beta + n[i] - x[i]};
   }
   for (std::size_t i = 0; i < k; ++i) {
+    // P(p_i is the largest) = integral f_i prod_j F_j, or, on the reflected side
+    // (q = 1 - p, when arm i's posterior sits above 1/2), integral f_i' prod_j S_j'.
+    const bool flip = post[i].mean() > 0.5;
     std::vector<beta_posterior> others;
     for (std::size_t j = 0; j < k; ++j)
-      if (j != i) others.push_back(post[j]);
-    const double r = detail::integrate_against(post[i], others, [&](double p) {
+      if (j != i) others.push_back(flip ? detail::reflected(post[j]) : post[j]);
+    const beta_posterior di = flip ? detail::reflected(post[i]) : post[i];
+    const double r = detail::integrate_against(di, others, [&](double p) {
       double prod = 1.0;
       for (const auto& o : others) {
-        prod *= detail::beta_cdf(o, p);
+        prod *= flip ? detail::beta_sf(o, p) : detail::beta_cdf(o, p);
         if (prod == 0.0) break;
       }
       return prod;
