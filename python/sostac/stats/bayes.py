@@ -41,7 +41,9 @@ def beta_binomial(
     x_a, n_a, x_b, n_b : int or array_like
         Conversions and trials per arm (A is control); broadcast together.
     prior : (alpha, beta)
-        Beta prior shared by both arms; (1, 1) is uniform, (0.5, 0.5) Jeffreys.
+        Beta prior shared by both arms; (1, 1) is uniform, (0.5, 0.5) Jeffreys. Both
+        must be at least 0.01 (below that the posterior of an arm with no successes
+        lies under 1e-300 and the stated accuracy cannot be kept).
     level : float
         Level of the equal-tailed credible intervals.
 
