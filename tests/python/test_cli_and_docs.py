@@ -77,14 +77,16 @@ def _readme_block(lang: str) -> str:
 
 def test_readme_python_example_runs():
     code = _readme_block("python")
-    assert len(code.strip().splitlines()) <= 12
+    assert len(code.strip().splitlines()) == 10
     exec(compile(code, "README.md", "exec"), {})
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 def test_readme_cpp_example_runs(tmp_path):
     src = tmp_path / "readme.cpp"
-    src.write_text(_readme_block("cpp"))
+    code = _readme_block("cpp")
+    assert len(code.strip().splitlines()) == 10
+    src.write_text(code)
     exe = tmp_path / "readme"
     subprocess.run(
         ["g++", "-std=c++17", "-O1", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",

@@ -184,3 +184,16 @@ def test_vectorised_equals_scalar_calls():
                 np.isnan(one.statistic) and np.isnan(vec.statistic[i]))
     grid = stats.two_proportion_test(np.array([[10], [20]]), 100, np.array([15, 25, 35]), 100)
     assert grid.pvalue.shape == (2, 3)
+
+
+@given(wide_arms(), st.sampled_from(TESTS), st.sampled_from(["two-sided", "greater", "less"]))
+def test_pvalues_stay_probabilities_up_to_a_billion_trials(t, method, alternative):
+    r = stats.two_proportion_test(*t, method=method, alternative=alternative)
+    assert 0.0 <= r.pvalue <= 1.0 and r.log_pvalue <= 0.0
+    if r.pvalue > 1e-300:
+        assert np.isclose(np.exp(r.log_pvalue), r.pvalue, rtol=1e-9)
+    x_a, n_a, x_b, n_b = t
+    swapped = stats.two_proportion_test(x_b, n_b, x_a, n_a, method=method,
+                                        alternative={"greater": "less", "less": "greater"}.get(
+                                            alternative, alternative))
+    assert np.isclose(r.log_pvalue, swapped.log_pvalue, rtol=1e-9, atol=1e-12)
