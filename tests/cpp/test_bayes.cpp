@@ -59,3 +59,21 @@ TEST_CASE("beta_binomial: bad input") {
   CHECK_THROWS_AS(st::prob_best(std::vector<double>{1}, std::vector<double>{10}),
                   input_error);
 }
+
+TEST_CASE("identical arms give exactly 1/2 at the edges and at n = 1e9") {
+  // Regression tests: windows from quantiles for skewed posteriors, reflection
+  // above 1/2, log1p in the density and long-double incomplete beta above 1e6.
+  const double cases[][3] = {{1e9, 1e9, 0.5}, {0, 1e9, 2.0},  {0, 999999999, 2.0},
+                             {0, 10, 0.01},   {10, 10, 0.01}, {5e8, 1e9, 1.0}};
+  for (const auto& c : cases) {
+    INFO("x = " << c[0] << ", n = " << c[1] << ", prior = " << c[2]);
+    const auto r = st::beta_binomial(c[0], c[1], c[0], c[1], c[2], c[2]);
+    CHECK(r.prob_b_better == Approx(0.5).margin(1e-10));
+    CHECK(r.expected_loss_a == Approx(r.expected_loss_b).margin(1e-15));
+  }
+}
+
+TEST_CASE("priors below 0.01 are refused") {
+  CHECK_THROWS_WITH(st::beta_binomial(0, 10, 0, 10, 0.005, 1), Catch::Contains("0.01"));
+  CHECK_NOTHROW(st::beta_binomial(0, 10, 0, 10, 0.01, 0.01));
+}
