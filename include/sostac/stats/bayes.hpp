@@ -6,12 +6,13 @@
 ///
 /// Method. With posteriors Beta(a, b) per arm, P(p_B > p_A) = integral of
 /// f_B(p) F_A(p) dp = integral of f_A(p) S_B(p) dp; we integrate against the
-/// narrower posterior D, over D's mean +- 60 sd (outside which D's mass is below
-/// 1e-18 even for skewed Betas), cut at D's mean +- {0, 2, 4, 6, 10, 20, 40} sd so
-/// each piece is smooth on its own scale, each by adaptive 15-point Gauss–Kronrod
-/// until |K15 - G7| < 1e-12 on every piece. A density with a < 1 (b < 1) is infinite at
-/// 0 (1); on the piece touching that end we substitute p = c u^(1/a), which makes the
-/// integrand bounded.
+/// narrower posterior D, reflected to q = 1 - p when D sits above 1/2 (doubles
+/// resolve values near 0, not near 1). The range is D's mean +- 60 sd, or its 1e-18
+/// quantiles when D is skewed (a < 1 or b < 1), cut at D's mean +- {0, 2, 4, 6, 10,
+/// 20, 40} sd so each piece is smooth on its own scale; each piece by adaptive
+/// 15-point Gauss–Kronrod until |K15 - G7| < 1e-12. A density with a < 1 (b < 1) is
+/// infinite at 0 (1); on the piece touching that end we substitute p = c u^(1/a),
+/// which makes the integrand bounded. Priors below 0.01 are refused (check_prior).
 
 #include <sostac/core/error.hpp>
 #include <sostac/stats/common.hpp>
