@@ -3,5 +3,6 @@
 
 #include <sostac/core/error.hpp>
 #include <sostac/core/parallel.hpp>
+#include <sostac/plan.hpp>
 #include <sostac/stats.hpp>
 #include <sostac/version.hpp>

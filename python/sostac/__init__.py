@@ -1,12 +1,13 @@
 """sostac: SOSTAC/RACE digital-marketing plans and the statistics that control them.
 
 The compiled core (``sostac._core``) is private; use ``sostac.stats`` for
-experiment statistics.
+experiment statistics and ``sostac.kpi_catalog()`` for the KPI vocabulary.
 """
 
 from . import _core, stats
 from ._core import InputError
 from ._core import __version__
+from ._kpi import kpi_catalog
 
 
 def set_num_threads(n: int) -> None:
@@ -58,4 +59,11 @@ def get_num_threads() -> int:
     return int(_core.get_num_threads())
 
 
-__all__ = ["InputError", "__version__", "get_num_threads", "set_num_threads", "stats"]
+__all__ = [
+    "InputError",
+    "__version__",
+    "get_num_threads",
+    "kpi_catalog",
+    "set_num_threads",
+    "stats",
+]

@@ -95,3 +95,11 @@ class _Stats(ModuleType):
     ) -> np.ndarray: ...
 
 stats: _Stats
+
+class _Plan(ModuleType):
+    @staticmethod
+    def kpi_catalog() -> list[dict[str, object]]: ...
+    @staticmethod
+    def parse_measure_expression(text: str, argument: str) -> list[tuple[float, str]]: ...
+
+plan: _Plan

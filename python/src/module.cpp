@@ -8,8 +8,9 @@
 namespace py = pybind11;
 
 namespace sostac::python {
+void register_plan(py::module_& m);
 void register_stats(py::module_& m);
-}
+}  // namespace sostac::python
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "sostac's compiled core (private; use the sostac package)";
@@ -20,6 +21,8 @@ PYBIND11_MODULE(_core, m) {
       "Threads used by kernels; n <= 0 restores the default (SOSTAC_NUM_THREADS or all "
       "cores).");
   m.def("get_num_threads", &sostac::num_threads, "Threads kernels currently use.");
+  auto plan = m.def_submodule("plan", "plan vocabulary and KPI catalogue");
+  sostac::python::register_plan(plan);
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import sostac
+import sostac._kpi
 import sostac.stats.bayes
 import sostac.stats.means
 import sostac.stats.multiple
@@ -60,7 +61,7 @@ def test_console_script_runs():
 
 @pytest.mark.parametrize(
     "module",
-    [sostac, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
+    [sostac, sostac._kpi, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
      sostac.stats.power, sostac.stats.bayes],
 )
 def test_docstring_examples(module):
@@ -124,7 +125,9 @@ def test_stats_doc_examples_print_what_the_page_says(i):
         assert buf.getvalue().strip() == expected.strip()
 
 
-@pytest.mark.parametrize("name", sorted(sostac.stats.__all__) + ["set_num_threads", "get_num_threads"])
+@pytest.mark.parametrize(
+    "name", sorted(sostac.stats.__all__) + ["set_num_threads", "get_num_threads", "kpi_catalog"]
+)
 def test_public_functions_have_numpydoc_sections(name):
     import inspect
 

@@ -34,10 +34,17 @@ def test_stub_lists_every_stats_kernel_with_its_arguments():
             assert f"{arg}:" in sig, f"{name}: argument {arg} not in {sig}"
 
 
+def test_stub_lists_every_plan_function():
+    tree = _stub_tree()
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Plan")
+    stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    assert stubbed == {n for n in dir(_core.plan) if not n.startswith("_")}
+
+
 def test_stub_lists_top_level_names():
     tree = _stub_tree()
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     names |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
     compiled = {n for n in dir(_core) if not n.startswith("_")} | {"__version__"}
-    assert compiled <= names | {"_Stats"}
+    assert compiled <= names | {"_Stats", "_Plan"}
     assert inspect.ismodule(_core.stats)

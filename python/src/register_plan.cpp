@@ -1,0 +1,47 @@
+// Bindings of include/sostac/plan/: the KPI catalogue and measure expressions.
+#include <sostac/plan.hpp>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+
+namespace sostac::python {
+
+namespace py = pybind11;
+
+void register_plan(py::module_& m) {
+  m.def(
+      "kpi_catalog",
+      [] {
+        py::list rows;
+        for (const auto& k : sostac::plan::kpi_catalog()) {
+          py::dict d;
+          d["id"] = k.id;
+          d["name"] = k.name;
+          d["numerator"] = k.numerator;
+          d["denominator"] = k.denominator;
+          d["scale"] = k.scale;
+          d["unit"] = k.unit;
+          d["direction"] = sostac::plan::to_string(k.better);
+          d["race"] = sostac::plan::to_string(k.race);
+          d["cadence"] = sostac::plan::to_string(k.default_cadence);
+          d["description"] = k.description;
+          rows.append(d);
+        }
+        return rows;
+      },
+      "The built-in KPI catalogue as a list of dicts.");
+  m.def(
+      "parse_measure_expression",
+      [](const std::string& text, const std::string& argument) {
+        py::list terms;
+        for (const auto& t : sostac::plan::parse_measure_expression(text, argument))
+          terms.append(py::make_tuple(t.coefficient, t.measure));
+        return terms;
+      },
+      py::arg("text"), py::arg("argument"),
+      "[(coefficient, measure), ...] of an expression like 'revenue - cost'.");
+}
+
+}  // namespace sostac::python
