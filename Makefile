@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BUILD ?= build/cpp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup demo test test-cpp test-python bench sanitize format golden clean
+.PHONY: help setup demo test test-cpp test-python bench sanitize format golden schema clean
 
 help:
 	@echo "make demo      set up, build, and run the demo A/B analysis"
@@ -15,6 +15,7 @@ help:
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
 	@echo "make format    clang-format the C++ sources"
 	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr)"
+	@echo "make schema    embed docs/plan.schema.json into the C++ headers"
 
 setup:
 	bash scripts/setup.sh
@@ -51,6 +52,9 @@ golden: setup
 	Rscript tests/golden/r/generate.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
+
+schema:
+	python3 scripts/embed_schema.py
 
 clean:
 	rm -rf build

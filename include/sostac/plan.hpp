@@ -1,5 +1,6 @@
 #pragma once
-/// The plan layer: SOSTAC/RACE vocabulary and the KPI catalogue (the plan model,
-/// validation and scheduling follow).
+/// The plan layer: SOSTAC/RACE vocabulary, the KPI catalogue and the plan document
+/// (parsing and schema checks; semantic validation and scheduling follow).
 
+#include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>

@@ -8,6 +8,7 @@ from . import _core, stats
 from ._core import InputError
 from ._core import __version__
 from ._kpi import kpi_catalog
+from .plan import Finding, Plan, plan_schema
 
 
 def set_num_threads(n: int) -> None:
@@ -60,10 +61,13 @@ def get_num_threads() -> int:
 
 
 __all__ = [
+    "Finding",
     "InputError",
+    "Plan",
     "__version__",
     "get_num_threads",
     "kpi_catalog",
+    "plan_schema",
     "set_num_threads",
     "stats",
 ]

@@ -5,12 +5,38 @@
 #include <pybind11/stl.h>
 
 #include <string>
+#include <vector>
 
 namespace sostac::python {
 
 namespace py = pybind11;
 
 void register_plan(py::module_& m) {
+  m.def(
+      "check_document",
+      [](const std::string& text, const std::string& source) {
+        std::vector<sostac::plan::finding> found;
+        {
+          py::gil_scoped_release release;  // works on its own copies of the text
+          found =
+              sostac::plan::check_schema(sostac::plan::parse_document(text, source));
+        }
+        py::list out;
+        for (const auto& f : found) {
+          py::dict d;
+          d["severity"] = f.severity;
+          d["code"] = f.code;
+          d["path"] = f.path;
+          d["message"] = f.message;
+          out.append(d);
+        }
+        return out;
+      },
+      py::arg("text"), py::arg("source"),
+      "Parses JSON text and checks it against the plan schema; returns findings.");
+  m.def(
+      "schema_text", [] { return std::string(sostac::plan::detail::plan_schema_text); },
+      "The plan document's JSON Schema (docs/plan.schema.json).");
   m.def(
       "kpi_catalog",
       [] {

@@ -1,0 +1,272 @@
+"""SOSTAC plan documents: load (YAML or JSON), check, save, round-trip.
+
+A plan is kept as the document tree itself, so that load -> save -> load is
+lossless; the compiled core checks it against the one JSON Schema
+(``docs/plan.schema.json``). Semantic validation (SMART, traceability, budget,
+schedule), scheduling and the plan table follow in later releases.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, List, Union
+
+from . import _core
+from ._core import InputError
+
+PathLike = Union[str, Path]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or note) about a plan: ``severity`` ("error", "warning",
+    "info"), a stable ``code``, the JSON ``path`` (e.g. ``"objectives[2].target"``)
+    and a ``message`` a marketer understands."""
+
+    severity: str
+    code: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path or "(document)"
+        return f"{self.severity}: {where}: {self.message} [{self.code}]"
+
+
+def _stringify_dates(value: Any) -> Any:
+    """YAML reads 2026-01-31 as a date; the document format keeps ISO text."""
+    if isinstance(value, dict):
+        return {k: _stringify_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_dates(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _child(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _replace_non_finite(value: Any, path: str, out: List["Finding"]) -> Any:
+    """A copy of ``value`` with NaN/inf replaced by None, each reported in ``out``."""
+    if isinstance(value, dict):
+        return {k: _replace_non_finite(v, _child(path, str(k)), out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_non_finite(v, f"{path}[{i}]", out) for i, v in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        out.append(Finding("error", "schema.non-finite", path,
+                           f"expected a finite number, got {value}"))
+        return None
+    return value
+
+
+def _yaml():
+    try:
+        import yaml
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("YAML plans need PyYAML: pip install pyyaml") from exc
+    return yaml
+
+
+class Plan:
+    """A SOSTAC plan document.
+
+    Parameters
+    ----------
+    document : dict
+        The document tree (as JSON or YAML gives it). It is copied.
+
+    Examples
+    --------
+    >>> from sostac import Plan
+    >>> plan = Plan.from_dict({"sostac": 1, "plan": {"id": "q1", "name": "Q1 search"},
+    ...                        "objectives": [{"id": "o1", "kpi": "ctr", "targte": 0.01}]})
+    >>> for f in plan.validate():
+    ...     print(f)
+    error: objectives[0].target: the required field 'target' is missing [schema.required]
+    error: objectives[0].targte: unknown field 'targte'; did you mean 'target'? [schema.unknown-field]
+    """
+
+    def __init__(self, document: dict) -> None:
+        if not isinstance(document, dict):
+            raise InputError(
+                f"document: expected a mapping at the top of a plan, got {type(document).__name__}"
+            )
+        self._doc = _stringify_dates(copy.deepcopy(document))
+
+    # -- construction and I/O ---------------------------------------------------------
+    @classmethod
+    def from_dict(cls, document: dict) -> "Plan":
+        """A plan from a document tree (dict), e.g. parsed JSON or YAML.
+
+        Parameters
+        ----------
+        document : dict
+            The plan document.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> Plan.from_dict({"sostac": 1, "plan": {"id": "p", "name": "P"}}).validate()
+        []
+        """
+        return cls(document)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Plan":
+        """Load a plan from a ``.json``, ``.yaml`` or ``.yml`` file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file; its extension picks the parser.
+
+        Returns
+        -------
+        Plan
+
+        Raises
+        ------
+        ValueError
+            Malformed JSON or YAML (with the position), or a document that is not a
+            mapping. Problems *inside* a well-formed document are findings of
+            :meth:`validate`, not errors.
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> plan.to_dict()["plan"]["id"]
+        'b2b-paid-search-2027'
+        """
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix not in (".json", ".yaml", ".yml"):
+            raise InputError(f"path: expected a .json, .yaml or .yml file, got '{p.name}'")
+        text = p.read_text(encoding="utf-8")
+        if suffix == ".json":
+            try:
+                doc = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{p.name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                ) from None
+        else:
+            yaml = _yaml()
+            try:
+                doc = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise InputError(f"{p.name}: not valid YAML: {exc}") from None
+        return cls(doc)
+
+    def to_dict(self) -> dict:
+        """The document tree (a deep copy).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> Plan.from_dict({"sostac": 1, "plan": {"id": "p", "name": "P"}}).to_dict()["sostac"]
+        1
+        """
+        return copy.deepcopy(self._doc)
+
+    def save(self, path: PathLike) -> None:
+        """Write the plan as JSON or YAML (by extension); loading it back gives an
+        identical document.
+
+        Parameters
+        ----------
+        path : str or Path
+            Target ``.json``, ``.yaml`` or ``.yml`` file.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from sostac import Plan
+        >>> plan = Plan.from_dict({"sostac": 1, "plan": {"id": "p", "name": "P"}})
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "p.yaml"
+        >>> plan.save(f); Plan.load(f).to_dict() == plan.to_dict()
+        True
+        """
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix == ".json":
+            p.write_text(json.dumps(self._doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        elif suffix in (".yaml", ".yml"):
+            text = _yaml().safe_dump(self._doc, sort_keys=False, allow_unicode=True)
+            p.write_text(text, encoding="utf-8")
+        else:
+            raise InputError(f"path: expected a .json, .yaml or .yml file, got '{p.name}'")
+
+    # -- checks -----------------------------------------------------------------------
+    def validate(self) -> List[Finding]:
+        """Check the plan against the document schema (``docs/plan.schema.json``).
+
+        Returns
+        -------
+        list of Finding
+            Empty when the document conforms. Codes: ``schema.required``,
+            ``schema.unknown-field`` (with a did-you-mean), ``schema.type``,
+            ``schema.enum``, ``schema.minimum``, ``schema.maximum``,
+            ``schema.min-length``, ``schema.pattern``, ``schema.date``,
+            ``schema.non-finite`` (NaN or infinity, possible from YAML).
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> doc = {"sostac": 1, "plan": {"id": "p", "name": "P"},
+        ...        "tactics": [{"id": "t1", "channel": "search", "budget": -5}]}
+        >>> [f.path for f in Plan.from_dict(doc).validate()]
+        ['tactics[0].budget']
+        """
+        # JSON has no NaN or infinity (YAML has .nan and .inf): report them here, by
+        # path, and hand the checker null in their place.
+        bad: List[Finding] = []
+        clean = _replace_non_finite(self._doc, "", bad)
+        text = json.dumps(clean, allow_nan=False)
+        found = [Finding(**f) for f in _core.plan.check_document(text, "document")]
+        bad_paths = {f.path for f in bad}
+        return bad + [f for f in found if not (f.code == "schema.type" and f.path in bad_paths)]
+
+    def __repr__(self) -> str:
+        head = self._doc.get("plan", {}) if isinstance(self._doc.get("plan"), dict) else {}
+        counts = ", ".join(
+            f"{len(self._doc[k])} {k}"
+            for k in ("objectives", "strategies", "tactics", "actions")
+            if isinstance(self._doc.get(k), list)
+        )
+        return f"Plan(id={head.get('id')!r}, name={head.get('name')!r}{', ' + counts if counts else ''})"
+
+
+def plan_schema() -> dict:
+    """The plan document's JSON Schema as a dict (the file docs/plan.schema.json).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import sostac
+    >>> sostac.plan_schema()["properties"]["sostac"]["enum"]
+    [1]
+    """
+    return json.loads(_core.plan.schema_text())

@@ -1,0 +1,140 @@
+"""Plan documents: load, check against the schema, save, round-trip; bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sostac
+from sostac import Plan, _core
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "plans").glob("*.yaml"))
+
+
+def minimal():
+    return {"sostac": 1, "plan": {"id": "p1", "name": "Plan"}}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_plans_conform(path):
+    assert Plan.load(path).validate() == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("fmt", [".json", ".yaml", ".yml"])
+def test_round_trip_is_lossless(path, fmt, tmp_path):
+    plan = Plan.load(path)
+    out = tmp_path / f"copy{fmt}"
+    plan.save(out)
+    again = Plan.load(out)
+    assert again.to_dict() == plan.to_dict()
+    again.save(tmp_path / f"second{fmt}")
+    assert (tmp_path / f"second{fmt}").read_text() == out.read_text()
+
+
+def test_examples_ship_in_the_package():
+    import importlib.resources as r
+
+    shipped = {p.name for p in (r.files("sostac") / "data" / "plans").iterdir()}
+    assert shipped == {p.name for p in EXAMPLES}
+
+
+def test_dates_are_kept_as_iso_text(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("sostac: 1\nplan: {id: p, name: P, horizon: {start: 2027-01-01, end: 2027-12-31}}\n")
+    assert Plan.load(f).to_dict()["plan"]["horizon"] == {"start": "2027-01-01", "end": "2027-12-31"}
+
+
+@pytest.mark.parametrize(
+    "change, code, path",
+    [
+        (lambda d: d["plan"].pop("name"), "schema.required", "plan.name"),
+        (lambda d: d.update(objectivs=[]), "schema.unknown-field", "objectivs"),
+        (lambda d: d.update(sostac=2), "schema.enum", "sostac"),
+        (lambda d: d.update(tactics={"id": "t"}), "schema.type", "tactics"),
+        (lambda d: d.update(tactics=[{"id": "t", "channel": "seo", "budget": -10}]),
+         "schema.minimum", "tactics[0].budget"),
+        (lambda d: d["plan"].update(economics={"margin": 2}), "schema.maximum",
+         "plan.economics.margin"),
+        (lambda d: d["plan"].update(name=""), "schema.min-length", "plan.name"),
+        (lambda d: d["plan"].update(currency="euro"), "schema.pattern", "plan.currency"),
+        (lambda d: d["plan"].update(horizon={"start": "2027-13-01", "end": "2027-12-31"}),
+         "schema.date", "plan.horizon.start"),
+    ],
+)
+def test_each_schema_rule_triggers_and_names_the_path(change, code, path):
+    doc = minimal()
+    assert Plan.from_dict(doc).validate() == []  # the rule does not fire on a good plan
+    change(doc)
+    found = Plan.from_dict(doc).validate()
+    assert (code, path) in {(f.code, f.path) for f in found}
+    assert all(f.severity == "error" and f.message for f in found)
+
+
+def test_unknown_field_suggests_the_intended_name():
+    doc = minimal()
+    doc["objectives"] = [{"id": "o1", "kpi": "ctr", "target": 0.02, "dedline": "2027-06-30"}]
+    (f,) = Plan.from_dict(doc).validate()
+    assert f.message == "unknown field 'dedline'; did you mean 'deadline'?"
+    assert str(f) == (
+        "error: objectives[0].dedline: unknown field 'dedline'; did you mean 'deadline'? "
+        "[schema.unknown-field]"
+    )
+
+
+def test_bad_files_raise_one_clear_error(tmp_path):
+    bad_json = tmp_path / "p.json"
+    bad_json.write_text('{"sostac": 1, "plan": ')
+    with pytest.raises(ValueError, match=r"^p.json: not valid JSON: .* line 1, column"):
+        Plan.load(bad_json)
+    bad_yaml = tmp_path / "p.yaml"
+    bad_yaml.write_text("sostac: 1\nplan: [unclosed\n")
+    with pytest.raises(ValueError, match=r"^p.yaml: not valid YAML"):
+        Plan.load(bad_yaml)
+    with pytest.raises(ValueError, match=r"^path: expected a .json, .yaml or .yml file"):
+        Plan.load(tmp_path / "p.txt")
+    with pytest.raises(ValueError, match=r"^document: expected a mapping"):
+        Plan.from_dict(["not", "a", "plan"])
+    with pytest.raises(ValueError, match=r"deeper than 64 levels"):
+        _core.plan.check_document("[" * 100_000, "document")
+    with pytest.raises(ValueError, match=r"^document: not valid JSON"):
+        _core.plan.check_document("{'single': 'quotes'}", "document")
+
+
+def test_non_finite_numbers_are_findings():
+    doc = minimal()
+    doc["tactics"] = [{"id": "t", "channel": "seo", "budget": float("inf")}]
+    (f,) = Plan.from_dict(doc).validate()
+    assert (f.code, f.path) == ("schema.non-finite", "tactics[0].budget")
+
+
+def test_schema_is_the_published_file():
+    published = json.loads((ROOT / "docs" / "plan.schema.json").read_text())
+    assert sostac.plan_schema() == published
+
+
+def test_repr():
+    plan = Plan.load(EXAMPLES[0])
+    assert repr(plan).startswith("Plan(id='b2b-paid-search-2027'")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=30,
+)
+FIELDS = st.sampled_from(["sostac", "plan", "objectives", "tactics", "actions", "control",
+                          "situation", "strategies", "kpis", "id", "name", "budget"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(FIELDS, JSON, max_size=6))
+def test_any_document_gives_findings_never_a_crash(doc):
+    found = Plan.from_dict(doc).validate()
+    assert isinstance(found, list)
+    assert all(f.severity in ("error", "warning", "info") and f.code for f in found)
