@@ -136,3 +136,10 @@ def test_public_functions_have_numpydoc_sections(name):
     doc = inspect.getdoc(f) or ""
     for section in ("Parameters", "Returns", "Examples"):
         assert f"{section}\n---" in doc, f"{name}: no {section} section"
+
+
+def test_plan_doc_python_example_runs(tmp_path, monkeypatch):
+    code = _doc_examples(ROOT / "docs" / "plan.md")[0][0]
+    monkeypatch.chdir(ROOT)
+    code = code.replace('plan.save("plan.json")', f'plan.save({str(tmp_path / "plan.json")!r})')
+    exec(compile(code, "docs/plan.md", "exec"), {})
