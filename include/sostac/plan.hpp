@@ -4,3 +4,4 @@
 
 #include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>
+#include <sostac/plan/validate.hpp>

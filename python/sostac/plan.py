@@ -85,12 +85,11 @@ class Plan:
     Examples
     --------
     >>> from sostac import Plan
-    >>> plan = Plan.from_dict({"sostac": 1, "plan": {"id": "q1", "name": "Q1 search"},
-    ...                        "objectives": [{"id": "o1", "kpi": "ctr", "targte": 0.01}]})
+    >>> plan = Plan.from_dict({"sostac": 1, "plan": {"id": "q1", "nmae": "Q1 search"}})
     >>> for f in plan.validate():
     ...     print(f)
-    error: objectives[0].target: the required field 'target' is missing [schema.required]
-    error: objectives[0].targte: unknown field 'targte'; did you mean 'target'? [schema.unknown-field]
+    error: plan.name: the required field 'name' is missing [schema.required]
+    error: plan.nmae: unknown field 'nmae'; did you mean 'name'? [schema.unknown-field]
     """
 
     def __init__(self, document: dict) -> None:
@@ -218,24 +217,26 @@ class Plan:
 
     # -- checks -----------------------------------------------------------------------
     def validate(self) -> List[Finding]:
-        """Check the plan against the document schema (``docs/plan.schema.json``).
+        """Check the plan: first against the document schema
+        (``docs/plan.schema.json``), then against the semantic rules (references and
+        ids, traceability, schedule, budget, SMART), each with a stable code listed in
+        ``docs/plan.md``.
 
         Returns
         -------
         list of Finding
-            Empty when the document conforms. Codes: ``schema.required``,
-            ``schema.unknown-field`` (with a did-you-mean), ``schema.type``,
-            ``schema.enum``, ``schema.minimum``, ``schema.maximum``,
-            ``schema.min-length``, ``schema.pattern``, ``schema.date``,
-            ``schema.non-finite`` (NaN or infinity, possible from YAML).
+            Empty when the plan has no problem. Schema codes start with ``schema.``
+            (``schema.non-finite`` flags NaN or infinity, possible from YAML);
+            semantic codes with ``ids.``, ``ref.``, ``kpi.``, ``trace.``,
+            ``schedule.``, ``budget.`` and ``smart.``.
 
         Examples
         --------
         >>> from sostac import Plan
         >>> doc = {"sostac": 1, "plan": {"id": "p", "name": "P"},
         ...        "tactics": [{"id": "t1", "channel": "search", "budget": -5}]}
-        >>> [f.path for f in Plan.from_dict(doc).validate()]
-        ['tactics[0].budget']
+        >>> [(f.severity, f.code, f.path) for f in Plan.from_dict(doc).validate()]
+        [('error', 'schema.minimum', 'tactics[0].budget'), ('warning', 'trace.tactic-without-strategy', 'tactics[0]')]
         """
         # JSON has no NaN or infinity (YAML has .nan and .inf): report them here, by
         # path, and hand the checker null in their place.

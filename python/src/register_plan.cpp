@@ -14,12 +14,13 @@ namespace py = pybind11;
 void register_plan(py::module_& m) {
   m.def(
       "check_document",
-      [](const std::string& text, const std::string& source) {
+      [](const std::string& text, const std::string& source, bool schema_only) {
         std::vector<sostac::plan::finding> found;
         {
           py::gil_scoped_release release;  // works on its own copies of the text
-          found =
-              sostac::plan::check_schema(sostac::plan::parse_document(text, source));
+          const auto doc = sostac::plan::parse_document(text, source);
+          found = schema_only ? sostac::plan::check_schema(doc)
+                              : sostac::plan::validate_document(doc);
         }
         py::list out;
         for (const auto& f : found) {
@@ -32,8 +33,9 @@ void register_plan(py::module_& m) {
         }
         return out;
       },
-      py::arg("text"), py::arg("source"),
-      "Parses JSON text and checks it against the plan schema; returns findings.");
+      py::arg("text"), py::arg("source"), py::arg("schema_only") = false,
+      "Parses JSON text and checks it (schema, then semantic rules); returns "
+      "findings.");
   m.def(
       "schema_text", [] { return std::string(sostac::plan::detail::plan_schema_text); },
       "The plan document's JSON Schema (docs/plan.schema.json).");

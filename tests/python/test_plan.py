@@ -71,7 +71,7 @@ def test_each_schema_rule_triggers_and_names_the_path(change, code, path):
     doc = minimal()
     assert Plan.from_dict(doc).validate() == []  # the rule does not fire on a good plan
     change(doc)
-    found = Plan.from_dict(doc).validate()
+    found = [f for f in Plan.from_dict(doc).validate() if f.code.startswith("schema.")]
     assert (code, path) in {(f.code, f.path) for f in found}
     assert all(f.severity == "error" and f.message for f in found)
 
@@ -79,7 +79,7 @@ def test_each_schema_rule_triggers_and_names_the_path(change, code, path):
 def test_unknown_field_suggests_the_intended_name():
     doc = minimal()
     doc["objectives"] = [{"id": "o1", "kpi": "ctr", "target": 0.02, "dedline": "2027-06-30"}]
-    (f,) = Plan.from_dict(doc).validate()
+    (f,) = [f for f in Plan.from_dict(doc).validate() if f.code.startswith("schema.")]
     assert f.message == "unknown field 'dedline'; did you mean 'deadline'?"
     assert str(f) == (
         "error: objectives[0].dedline: unknown field 'dedline'; did you mean 'deadline'? "
@@ -109,7 +109,7 @@ def test_bad_files_raise_one_clear_error(tmp_path):
 def test_non_finite_numbers_are_findings():
     doc = minimal()
     doc["tactics"] = [{"id": "t", "channel": "seo", "budget": float("inf")}]
-    (f,) = Plan.from_dict(doc).validate()
+    (f,) = [f for f in Plan.from_dict(doc).validate() if f.code.startswith("schema.")]
     assert (f.code, f.path) == ("schema.non-finite", "tactics[0].budget")
 
 

@@ -1,0 +1,494 @@
+#pragma once
+/// Semantic checks of a plan document, on top of the schema: references and ids,
+/// traceability (every objective served by a strategy, every tactic by a strategy,
+/// every action by a tactic, every KPI used), schedule (dates, windows, dependency
+/// order and cycles), budget (plan total, channel-mix shares, action costs) and the
+/// SMART qualities of objectives. Each rule has a stable code (listed in
+/// docs/plan.md); findings carry the JSON path of the value to fix.
+///
+/// The checks read the tree defensively: a value of the wrong type (already a
+/// schema finding) is skipped, so a half-broken document still gets every finding
+/// that applies to the rest of it.
+
+#include <sostac/plan/document.hpp>
+#include <sostac/plan/kpi.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sostac::plan {
+
+namespace detail {
+
+/// The list `doc[key]` as (index, element) pairs of objects; empty if absent/wrong.
+inline std::vector<std::pair<std::size_t, const json*>> items(const json& doc,
+                                                              const char* key) {
+  std::vector<std::pair<std::size_t, const json*>> out;
+  if (!doc.is_object() || !doc.contains(key) || !doc[key].is_array()) return out;
+  const json& list = doc[key];
+  for (std::size_t i = 0; i < list.size(); ++i)
+    if (list[i].is_object()) out.emplace_back(i, &list[i]);
+  return out;
+}
+
+inline std::string str(const json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_string()
+             ? obj[key].get<std::string>()
+             : std::string();
+}
+
+inline bool num(const json& obj, const char* key, double& out) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) return false;
+  out = obj[key].get<double>();
+  return std::isfinite(out);
+}
+
+inline std::vector<std::string> strs(const json& obj, const char* key) {
+  std::vector<std::string> out;
+  if (obj.is_object() && obj.contains(key) && obj[key].is_array())
+    for (const auto& v : obj[key])
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+/// A valid ISO date string, or "" (dates compare as text once valid).
+inline std::string date(const json& obj, const char* key) {
+  const std::string s = str(obj, key);
+  return is_iso_date(s) ? s : std::string();
+}
+
+inline std::string at(const char* list, std::size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
+
+inline std::string money(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+inline std::string suggest(const std::string& s, const std::set<std::string>& known) {
+  std::string best;
+  std::size_t best_d = 3;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(s, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+class plan_checker {
+ public:
+  explicit plan_checker(const json& doc) : doc_(doc) {}
+
+  std::vector<finding> run() {
+    if (!doc_.is_object()) return out_;
+    collect_ids();
+    check_references();
+    check_kpis();
+    check_traceability();
+    check_schedule();
+    check_budget();
+    check_smart();
+    return out_;
+  }
+
+ private:
+  void add(const char* severity, const char* code, std::string path, std::string msg) {
+    out_.push_back({severity, code, std::move(path), std::move(msg)});
+  }
+
+  // -- ids ----------------------------------------------------------------------------
+  std::set<std::string> ids_of(const char* list) {
+    std::set<std::string> seen;
+    for (const auto& [i, obj] : items(doc_, list)) {
+      const std::string id = str(*obj, "id");
+      if (id.empty()) continue;
+      if (!seen.insert(id).second)
+        add("error", "ids.duplicate", at(list, i) + ".id",
+            "the id '" + id + "' is used twice in " + list + "; ids must be unique");
+    }
+    return seen;
+  }
+
+  void collect_ids() {
+    objectives_ = ids_of("objectives");
+    strategies_ = ids_of("strategies");
+    tactics_ = ids_of("tactics");
+    actions_ = ids_of("actions");
+    plan_kpis_ = ids_of("kpis");
+    if (doc_.contains("situation")) {
+      std::set<std::string> personas;
+      for (const auto& [i, p] : items(doc_["situation"], "personas")) {
+        const std::string id = str(*p, "id");
+        if (!id.empty() && !personas.insert(id).second)
+          add("error", "ids.duplicate", "situation." + at("personas", i) + ".id",
+              "the id '" + id + "' is used twice in personas; ids must be unique");
+      }
+    }
+    for (const auto& k : kpi_catalog()) all_kpis_.insert(k.id);
+    all_kpis_.insert(plan_kpis_.begin(), plan_kpis_.end());
+  }
+
+  // -- references
+  // -----------------------------------------------------------------------
+  void ref(const std::string& id, const std::set<std::string>& known, const char* what,
+           const char* code, const std::string& path) {
+    if (!id.empty() && !known.count(id))
+      add("error", code, path,
+          "'" + id + "' is not the id of any " + what + suggest(id, known));
+  }
+
+  void check_references() {
+    for (const auto& [i, s] : items(doc_, "strategies")) {
+      const auto serves = strs(*s, "serves");
+      for (std::size_t j = 0; j < serves.size(); ++j)
+        ref(serves[j], objectives_, "objective", "ref.unknown-objective",
+            at("strategies", i) + "." + at("serves", j));
+    }
+    for (const auto& [i, t] : items(doc_, "tactics")) {
+      ref(str(*t, "strategy"), strategies_, "strategy", "ref.unknown-strategy",
+          at("tactics", i) + ".strategy");
+      const auto deps = strs(*t, "depends_on");
+      for (std::size_t j = 0; j < deps.size(); ++j)
+        ref(deps[j], tactics_, "tactic", "ref.unknown-tactic",
+            at("tactics", i) + "." + at("depends_on", j));
+    }
+    for (const auto& [i, a] : items(doc_, "actions")) {
+      ref(str(*a, "tactic"), tactics_, "tactic", "ref.unknown-tactic",
+          at("actions", i) + ".tactic");
+      const auto deps = strs(*a, "depends_on");
+      for (std::size_t j = 0; j < deps.size(); ++j)
+        ref(deps[j], actions_, "action", "ref.unknown-action",
+            at("actions", i) + "." + at("depends_on", j));
+    }
+    if (doc_.contains("control")) {
+      const json& c = doc_["control"];
+      for (const auto& [i, t] : items(c, "targets"))
+        ref(str(*t, "objective"), objectives_, "objective", "ref.unknown-objective",
+            "control." + at("targets", i) + ".objective");
+      for (const auto& [i, x] : items(c, "experiments"))
+        ref(str(*x, "tactic"), tactics_, "tactic", "ref.unknown-tactic",
+            "control." + at("experiments", i) + ".tactic");
+    }
+  }
+
+  // -- KPIs ---------------------------------------------------------------------------
+  void kpi(const std::string& id, const std::string& path) {
+    if (id.empty()) return;
+    used_kpis_.insert(id);
+    if (!all_kpis_.count(id))
+      add("error", "kpi.unknown", path,
+          "'" + id + "' is neither in the KPI catalogue nor defined under kpis" +
+              suggest(id, all_kpis_));
+  }
+
+  void check_kpis() {
+    for (const auto& [i, o] : items(doc_, "objectives"))
+      kpi(str(*o, "kpi"), at("objectives", i) + ".kpi");
+    for (const auto& [i, t] : items(doc_, "tactics")) {
+      const auto ks = strs(*t, "kpis");
+      for (std::size_t j = 0; j < ks.size(); ++j)
+        kpi(ks[j], at("tactics", i) + "." + at("kpis", j));
+    }
+    if (doc_.contains("situation"))
+      for (const auto& [i, b] : items(doc_["situation"], "baselines"))
+        kpi(str(*b, "kpi"), "situation." + at("baselines", i) + ".kpi");
+    if (doc_.contains("control"))
+      for (const auto& [i, x] : items(doc_["control"], "experiments"))
+        kpi(str(*x, "kpi"), "control." + at("experiments", i) + ".kpi");
+    for (const auto& [i, k] : items(doc_, "kpis")) {
+      const std::string id = str(*k, "id");
+      if (find_kpi(id))
+        add("warning", "kpi.shadows-catalog", at("kpis", i) + ".id",
+            "'" + id + "' is already a catalogue KPI; this definition replaces it");
+      for (const char* part : {"numerator", "denominator"}) {
+        const std::string expr = str(*k, part);
+        if (expr.empty()) continue;
+        try {
+          parse_measure_expression(expr, at("kpis", i) + "." + part);
+        } catch (const input_error& e) {
+          add("error", "kpi.formula", e.argument(), e.message());
+        }
+      }
+    }
+  }
+
+  // -- traceability -------------------------------------------------------------------
+  void check_traceability() {
+    std::set<std::string> served;
+    for (const auto& [i, s] : items(doc_, "strategies")) {
+      const auto serves = strs(*s, "serves");
+      served.insert(serves.begin(), serves.end());
+      if (serves.empty())
+        add("warning", "trace.strategy-serves-nothing", at("strategies", i),
+            "strategy '" + str(*s, "id") + "' serves no objective");
+    }
+    for (const auto& [i, o] : items(doc_, "objectives")) {
+      const std::string id = str(*o, "id");
+      if (!id.empty() && !served.count(id))
+        add("warning", "trace.objective-without-strategy", at("objectives", i),
+            "no strategy serves objective '" + id + "'");
+    }
+    for (const auto& [i, t] : items(doc_, "tactics"))
+      if (str(*t, "strategy").empty())
+        add("warning", "trace.tactic-without-strategy", at("tactics", i),
+            "tactic '" + str(*t, "id") + "' serves no strategy");
+    for (const auto& [i, a] : items(doc_, "actions"))
+      if (str(*a, "tactic").empty())
+        add("warning", "trace.action-without-tactic", at("actions", i),
+            "action '" + str(*a, "id") + "' serves no tactic");
+    for (const auto& [i, k] : items(doc_, "kpis")) {
+      const std::string id = str(*k, "id");
+      if (!id.empty() && !used_kpis_.count(id))
+        add("warning", "trace.orphan-kpi", at("kpis", i),
+            "KPI '" + id +
+                "' is defined but no objective, tactic, baseline or "
+                "experiment uses it");
+    }
+  }
+
+  // -- schedule
+  // -------------------------------------------------------------------------
+  void check_dates(const char* list) {
+    for (const auto& [i, x] : items(doc_, list)) {
+      const std::string s = date(*x, "start"), e = date(*x, "end");
+      if (!s.empty() && !e.empty() && e < s)
+        add("error", "schedule.reversed", at(list, i) + ".end",
+            std::string(list == std::string("tactics") ? "tactic" : "action") + " '" +
+                str(*x, "id") + "' ends (" + e + ") before it starts (" + s + ")");
+    }
+  }
+
+  /// Dependencies: order (a dependent should start after its dependency ends) and
+  /// cycles, reported once each with the ids around the cycle.
+  void check_dependencies(const char* list, const char* what) {
+    std::map<std::string, const json*> by_id;
+    for (const auto& [i, x] : items(doc_, list)) by_id.emplace(str(*x, "id"), x);
+    for (const auto& [i, x] : items(doc_, list)) {
+      const auto deps = strs(*x, "depends_on");
+      const std::string start = date(*x, "start");
+      for (std::size_t j = 0; j < deps.size(); ++j) {
+        const auto it = by_id.find(deps[j]);
+        if (it == by_id.end()) continue;
+        const std::string dep_end = date(*it->second, "end");
+        if (!start.empty() && !dep_end.empty() && start <= dep_end)
+          add("warning", "schedule.dependency-order", at(list, i) + ".start",
+              std::string(what) + " '" + str(*x, "id") + "' starts on " + start +
+                  ", before '" + deps[j] + "', which it depends on, ends on " +
+                  dep_end);
+      }
+    }
+    // Cycles by depth-first search (colours: 0 new, 1 on the stack, 2 done).
+    std::map<std::string, int> colour;
+    std::vector<std::string> stack;
+    std::set<std::string> reported;
+    std::function<void(const std::string&)> visit = [&](const std::string& id) {
+      colour[id] = 1;
+      stack.push_back(id);
+      for (const auto& d : strs(*by_id[id], "depends_on")) {
+        if (!by_id.count(d)) continue;
+        if (colour[d] == 1) {
+          const auto from = std::find(stack.begin(), stack.end(), d);
+          std::vector<std::string> cyc(from, stack.end());
+          const auto lowest = std::min_element(cyc.begin(), cyc.end());
+          std::rotate(cyc.begin(), lowest, cyc.end());
+          std::string text;
+          for (const auto& c : cyc) text += c + " -> ";
+          text += cyc.front();
+          if (reported.insert(text).second) {
+            std::size_t index = 0;
+            for (const auto& [i, x] : items(doc_, list))
+              if (str(*x, "id") == cyc.front()) index = i;
+            add("error", "schedule.cycle", at(list, index) + ".depends_on",
+                std::string(what) +
+                    "s depend on each other in a cycle (each on the next): " + text);
+          }
+        } else if (colour[d] == 0) {
+          visit(d);
+        }
+      }
+      stack.pop_back();
+      colour[id] = 2;
+    };
+    for (const auto& [id, x] : by_id)
+      if (!id.empty() && colour[id] == 0) visit(id);
+  }
+
+  void check_schedule() {
+    std::string h_start, h_end;
+    if (doc_.contains("plan") && doc_["plan"].contains("horizon")) {
+      const json& h = doc_["plan"]["horizon"];
+      h_start = date(h, "start");
+      h_end = date(h, "end");
+      if (!h_start.empty() && !h_end.empty() && h_end < h_start)
+        add("error", "schedule.reversed", "plan.horizon.end",
+            "the plan ends (" + h_end + ") before it starts (" + h_start + ")");
+    }
+    check_dates("tactics");
+    check_dates("actions");
+    std::map<std::string, std::pair<std::string, std::string>> windows;
+    for (const auto& [i, t] : items(doc_, "tactics")) {
+      const std::string s = date(*t, "start"), e = date(*t, "end");
+      windows[str(*t, "id")] = {s, e};
+      if ((!h_start.empty() && !s.empty() && s < h_start) ||
+          (!h_end.empty() && !e.empty() && e > h_end))
+        add("warning", "schedule.outside-horizon", at("tactics", i),
+            "tactic '" + str(*t, "id") + "' runs outside the plan horizon " + h_start +
+                " to " + h_end);
+    }
+    for (const auto& [i, a] : items(doc_, "actions")) {
+      const auto w = windows.find(str(*a, "tactic"));
+      if (w == windows.end()) continue;
+      const std::string s = date(*a, "start"), e = date(*a, "end");
+      const auto& [ts, te] = w->second;
+      if ((!ts.empty() && !s.empty() && s < ts) ||
+          (!te.empty() && !e.empty() && e > te))
+        add("warning", "schedule.outside-tactic", at("actions", i),
+            "action '" + str(*a, "id") + "' (" + s + " to " + e +
+                ") falls outside its tactic's window " + ts + " to " + te);
+    }
+    check_dependencies("tactics", "tactic");
+    check_dependencies("actions", "action");
+  }
+
+  // -- budget
+  // -----------------------------------------------------------------------------
+  void check_budget() {
+    double plan_budget = -1;
+    if (doc_.contains("plan") && doc_["plan"].contains("resources"))
+      num(doc_["plan"]["resources"], "budget", plan_budget);
+    double total = 0;
+    std::map<std::pair<std::string, std::string>, double> by_strategy_channel;
+    std::map<std::string, double> tactic_budget;
+    for (const auto& [i, t] : items(doc_, "tactics")) {
+      double b = 0;
+      if (!num(*t, "budget", b)) continue;
+      total += b;
+      tactic_budget[str(*t, "id")] = b;
+      by_strategy_channel[{str(*t, "strategy"), str(*t, "channel")}] += b;
+    }
+    if (plan_budget >= 0 && total > plan_budget * (1 + 1e-12))
+      add("error", "budget.tactics-exceed-plan", "plan.resources.budget",
+          "tactic budgets add up to " + money(total) + ", more than the plan budget " +
+              money(plan_budget));
+    for (const auto& [i, s] : items(doc_, "strategies")) {
+      if (!s->contains("channel_mix") || !(*s)["channel_mix"].is_object()) continue;
+      const json& mix = (*s)["channel_mix"];
+      double shares = 0;
+      for (auto it = mix.begin(); it != mix.end(); ++it) {
+        if (!it.value().is_number()) continue;
+        const double share = it.value().get<double>();
+        shares += share;
+        const double spent = by_strategy_channel[{str(*s, "id"), it.key()}];
+        if (plan_budget >= 0 && spent > share * plan_budget * (1 + 1e-12))
+          add("warning", "budget.tactics-exceed-share",
+              at("strategies", i) + ".channel_mix." + it.key(),
+              "tactics of strategy '" + str(*s, "id") + "' spend " + money(spent) +
+                  " on " + it.key() + ", more than its share (" +
+                  money(share * plan_budget) + ")");
+      }
+      if (shares > 1 + 1e-9)
+        add("error", "budget.mix-over-100", at("strategies", i) + ".channel_mix",
+            "the channel shares of strategy '" + str(*s, "id") + "' add up to " +
+                money(100 * shares) + "%");
+    }
+    std::map<std::string, double> action_cost;
+    for (const auto& [i, a] : items(doc_, "actions")) {
+      double c = 0;
+      if (num(*a, "cost", c)) action_cost[str(*a, "tactic")] += c;
+    }
+    for (const auto& [i, t] : items(doc_, "tactics")) {
+      const std::string id = str(*t, "id");
+      const auto b = tactic_budget.find(id);
+      const auto c = action_cost.find(id);
+      if (b != tactic_budget.end() && c != action_cost.end() &&
+          c->second > b->second * (1 + 1e-12))
+        add("error", "budget.actions-exceed-tactic", at("tactics", i) + ".budget",
+            "the actions of tactic '" + id + "' cost " + money(c->second) +
+                ", more than its budget " + money(b->second));
+    }
+  }
+
+  // -- SMART
+  // ------------------------------------------------------------------------------
+  void check_smart() {
+    std::set<std::string> baseline_kpis;
+    if (doc_.contains("situation"))
+      for (const auto& [i, b] : items(doc_["situation"], "baselines"))
+        baseline_kpis.insert(str(*b, "kpi"));
+    std::string h_start, h_end;
+    if (doc_.contains("plan") && doc_["plan"].contains("horizon")) {
+      h_start = date(doc_["plan"]["horizon"], "start");
+      h_end = date(doc_["plan"]["horizon"], "end");
+    }
+    for (const auto& [i, o] : items(doc_, "objectives")) {
+      const std::string p = at("objectives", i), id = str(*o, "id");
+      const bool scoped = o->contains("scope") && (*o)["scope"].is_object() &&
+                          (!str((*o)["scope"], "channel").empty() ||
+                           !str((*o)["scope"], "segment").empty());
+      if (!scoped)
+        add("warning", "smart.specific", p + ".scope",
+            "objective '" + id + "' names no channel or segment: say where it applies");
+      double baseline = 0, target = 0;
+      const bool has_baseline = num(*o, "baseline", baseline);
+      const bool has_target = num(*o, "target", target);
+      if (!has_baseline && !baseline_kpis.count(str(*o, "kpi")))
+        add("warning", "smart.measurable", p + ".baseline",
+            "objective '" + id +
+                "' has no baseline (here or in situation.baselines): "
+                "the change it asks for cannot be measured");
+      const std::string dir = str(*o, "direction");
+      if (has_baseline && has_target && !dir.empty() &&
+          ((dir == "increase" && target <= baseline) ||
+           (dir == "decrease" && target >= baseline)))
+        add("error", "smart.direction", p + ".target",
+            "objective '" + id + "' should " + dir + " from " + money(baseline) +
+                " but its target is " + money(target));
+      if (const auto* k = find_kpi(str(*o, "kpi"));
+          k && !dir.empty() &&
+          ((dir == "increase") != (k->better == direction::higher)))
+        add("warning", "smart.direction", p + ".direction",
+            "objective '" + id + "' aims to " + dir + " " + k->name + ", for which " +
+                (k->better == direction::higher ? "higher" : "lower") + " is better");
+      if (str(*o, "five_s").empty() || str(*o, "race").empty())
+        add("warning", "smart.relevant", p,
+            "objective '" + id + "' is not tagged with one of the 5S and a RACE stage");
+      const std::string deadline = date(*o, "deadline");
+      if (deadline.empty())
+        add("warning", "smart.time-bound", p + ".deadline",
+            "objective '" + id + "' has no deadline");
+      else if ((!h_start.empty() && deadline < h_start) ||
+               (!h_end.empty() && deadline > h_end))
+        add("error", "smart.time-bound", p + ".deadline",
+            "objective '" + id + "' is due " + deadline +
+                ", outside the plan horizon " + h_start + " to " + h_end);
+    }
+  }
+
+  const json& doc_;
+  std::vector<finding> out_;
+  std::set<std::string> objectives_, strategies_, tactics_, actions_, plan_kpis_,
+      all_kpis_, used_kpis_;
+};
+
+}  // namespace detail
+
+/// Every finding for a plan document: the schema's first, then the semantic rules.
+inline std::vector<finding> validate_document(const json& document) {
+  std::vector<finding> out = check_schema(document);
+  auto more = detail::plan_checker(document).run();
+  out.insert(out.end(), std::make_move_iterator(more.begin()),
+             std::make_move_iterator(more.end()));
+  return out;
+}
+
+}  // namespace sostac::plan
