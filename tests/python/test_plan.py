@@ -138,3 +138,9 @@ def test_any_document_gives_findings_never_a_crash(doc):
     found = Plan.from_dict(doc).validate()
     assert isinstance(found, list)
     assert all(f.severity in ("error", "warning", "info") and f.code for f in found)
+
+
+def test_the_ecommerce_example_covers_race_and_the_5s():
+    d = Plan.load(ROOT / "examples" / "plans" / "ecommerce_race.yaml").to_dict()
+    assert {o["five_s"] for o in d["objectives"]} == {"sell", "serve", "speak", "save", "sizzle"}
+    assert {o["race"] for o in d["objectives"]} >= {"reach", "act", "convert", "engage"}
