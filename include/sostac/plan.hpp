@@ -4,4 +4,5 @@
 
 #include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>
+#include <sostac/plan/schedule.hpp>
 #include <sostac/plan/validate.hpp>

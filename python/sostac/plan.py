@@ -247,6 +247,62 @@ class Plan:
         bad_paths = {f.path for f in bad}
         return bad + [f for f in found if not (f.code == "schema.type" and f.path in bad_paths)]
 
+    # -- schedule ---------------------------------------------------------------------
+    def _schedule(self) -> dict:
+        clean = _replace_non_finite(self._doc, "", [])
+        return _core.plan.schedule(json.dumps(clean, allow_nan=False))
+
+    def schedule(self):
+        """The plan's tactics and actions with their CPM slack.
+
+        Dates are as planned; dependencies are finish-to-start. A tactic's slack is
+        how many days it could end later without delaying a tactic that depends on it
+        or the last tactic's end; an action's is bounded by its own tactic's end.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns id, kind ("tactic" or "action"), start, end (datetime64),
+            slack_days, critical (slack 0).
+
+        Raises
+        ------
+        ValueError
+            An item without start/end dates, or a dependency cycle (with its path).
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> plan.schedule().query("kind == 'tactic'")[["id", "slack_days", "critical"]].values.tolist()
+        [['t-research', 5, False], ['t-launch', 0, True], ['t-retargeting', 92, False], ['t-scale', 0, True]]
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("schedule() needs pandas: pip install pandas") from exc
+        rows = self._schedule()["activities"]
+        frame = pd.DataFrame(rows, columns=["id", "kind", "start", "end", "slack_days", "critical"])
+        for col in ("start", "end"):
+            frame[col] = pd.to_datetime(frame[col])
+        return frame
+
+    def critical_path(self) -> List[str]:
+        """Ids of the tactics on the critical path, first to last: from the tactic that
+        ends last, back through dependencies with zero slack.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml").critical_path()
+        ['t-launch', 't-scale']
+        """
+        return list(self._schedule()["critical_path"])
+
     def __repr__(self) -> str:
         head = self._doc.get("plan", {}) if isinstance(self._doc.get("plan"), dict) else {}
         counts = ", ".join(

@@ -37,6 +37,32 @@ void register_plan(py::module_& m) {
       "Parses JSON text and checks it (schema, then semantic rules); returns "
       "findings.");
   m.def(
+      "schedule",
+      [](const std::string& text) {
+        sostac::plan::plan_schedule sched;
+        {
+          py::gil_scoped_release release;  // works on its own copy of the text
+          sched = sostac::plan::schedule_plan(
+              sostac::plan::parse_document(text, "document"));
+        }
+        py::list rows;
+        for (const auto& a : sched.activities) {
+          py::dict d;
+          d["id"] = a.id;
+          d["kind"] = a.kind;
+          d["start"] = a.start;
+          d["end"] = a.end;
+          d["slack_days"] = a.slack_days;
+          d["critical"] = a.critical;
+          rows.append(d);
+        }
+        py::dict out;
+        out["activities"] = rows;
+        out["critical_path"] = sched.critical_path;
+        return out;
+      },
+      py::arg("text"), "CPM schedule: activities with slack, and the critical path.");
+  m.def(
       "schema_text", [] { return std::string(sostac::plan::detail::plan_schema_text); },
       "The plan document's JSON Schema (docs/plan.schema.json).");
   m.def(

@@ -144,3 +144,45 @@ def test_the_ecommerce_example_covers_race_and_the_5s():
     d = Plan.load(ROOT / "examples" / "plans" / "ecommerce_race.yaml").to_dict()
     assert {o["five_s"] for o in d["objectives"]} == {"sell", "serve", "speak", "save", "sizzle"}
     assert {o["race"] for o in d["objectives"]} >= {"reach", "act", "convert", "engage"}
+
+
+def test_schedule_matches_hand_computed_cpm():
+    plan = Plan.load(ROOT / "examples" / "plans" / "b2b_paid_search.yaml")
+    s = plan.schedule().set_index("id")
+    assert list(s.columns) == ["kind", "start", "end", "slack_days", "critical"]
+    # t-research ends 03-26, t-launch (which depends on it) starts 04-01: 5 days.
+    # t-retargeting depends on nothing after it: it may end as late as 12-31 (92 days).
+    expected = {"t-research": 5, "t-launch": 0, "t-retargeting": 92, "t-scale": 0,
+                # actions are bounded by their tactic's end and by their dependents:
+                "a-keywords": 2, "a-landing": 0, "a-campaigns": 75, "a-review": 175}
+    assert s["slack_days"].to_dict() == expected
+    assert s["critical"].to_dict() == {k: v == 0 for k, v in expected.items()}
+    assert str(s.loc["t-launch", "start"].date()) == "2027-04-01"
+    assert plan.critical_path() == ["t-launch", "t-scale"]
+
+
+def test_schedule_of_a_chain_is_all_critical():
+    doc = minimal()
+    doc["tactics"] = [
+        {"id": "a", "channel": "x", "start": "2027-01-01", "end": "2027-01-10"},
+        {"id": "b", "channel": "x", "start": "2027-01-11", "end": "2027-01-20", "depends_on": ["a"]},
+        {"id": "c", "channel": "x", "start": "2027-01-21", "end": "2027-01-31", "depends_on": ["b"]},
+        {"id": "side", "channel": "y", "start": "2027-01-05", "end": "2027-01-25"},
+    ]
+    plan = Plan.from_dict(doc)
+    assert plan.critical_path() == ["a", "b", "c"]
+    assert plan.schedule().set_index("id")["slack_days"].to_dict() == {"a": 0, "b": 0, "c": 0, "side": 6}
+
+
+def test_schedule_errors_name_the_problem():
+    doc = minimal()
+    doc["tactics"] = [{"id": "a", "channel": "x", "start": "2027-01-01"}]
+    with pytest.raises(ValueError, match=r"^tactics\[0\]: 'a' needs start and end dates"):
+        Plan.from_dict(doc).schedule()
+    doc["tactics"] = [
+        {"id": "a", "channel": "x", "start": "2027-01-01", "end": "2027-01-02", "depends_on": ["b"]},
+        {"id": "b", "channel": "x", "start": "2027-01-03", "end": "2027-01-04", "depends_on": ["a"]},
+    ]
+    with pytest.raises(ValueError, match=r"^tactics: the dependencies form a cycle"):
+        Plan.from_dict(doc).critical_path()
+    assert Plan.from_dict(minimal()).critical_path() == []

@@ -1,0 +1,183 @@
+#pragma once
+/// Critical-path scheduling (CPM) of a plan's tactics and actions from their planned
+/// dates and finish-to-start dependencies (Kelley & Walker 1959).
+///
+/// Each activity keeps its planned dates; the backward pass gives its late finish:
+/// the latest day it can end without delaying a dependent activity or its horizon
+/// (for tactics, the latest planned tactic end; for actions, their tactic's planned
+/// end). Slack = late finish - planned end, in days; zero slack is critical. The
+/// critical path runs back from the tactic that ends last through zero-slack
+/// predecessors.
+
+#include <sostac/plan/validate.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sostac::plan {
+
+struct scheduled_activity {
+  std::string id;
+  std::string kind;   ///< "tactic" or "action"
+  std::string start;  ///< ISO dates as planned
+  std::string end;
+  std::int64_t slack_days;
+  bool critical;
+};
+
+struct plan_schedule {
+  std::vector<scheduled_activity> activities;  ///< tactics first, then actions
+  std::vector<std::string> critical_path;      ///< tactic ids, first to last
+};
+
+namespace detail {
+
+/// Days since 1970-01-01 of an ISO date (Howard Hinnant's days_from_civil).
+inline std::int64_t day_number(const std::string& iso) {
+  std::int64_t y = std::stoll(iso.substr(0, 4));
+  const unsigned m = static_cast<unsigned>(std::stoi(iso.substr(5, 2)));
+  const unsigned d = static_cast<unsigned>(std::stoi(iso.substr(8, 2)));
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct activity {
+  std::size_t index;
+  std::string id, parent, start, end;
+  std::int64_t s, e;
+  std::vector<std::string> deps;
+  std::int64_t late_finish = 0;
+};
+
+/// Activities of one list with valid dates; a missing or invalid date, a reversed
+/// range or a dependency cycle throws input_error naming the path.
+inline std::vector<activity> activities_of(const json& doc, const char* list,
+                                           const char* parent_key) {
+  std::vector<activity> out;
+  for (const auto& [i, x] : items(doc, list)) {
+    activity a;
+    a.index = i;
+    a.id = str(*x, "id");
+    a.parent = parent_key ? str(*x, parent_key) : "";
+    a.start = date(*x, "start");
+    a.end = date(*x, "end");
+    const std::string p = at(list, i);
+    if (a.id.empty()) throw input_error(p + ".id", "every scheduled item needs an id");
+    if (a.start.empty() || a.end.empty())
+      throw input_error(p, "'" + a.id +
+                               "' needs start and end dates (YYYY-MM-DD) to be "
+                               "scheduled");
+    a.s = day_number(a.start);
+    a.e = day_number(a.end);
+    if (a.e < a.s)
+      throw input_error(p + ".end", "'" + a.id + "' ends before it starts");
+    a.deps = strs(*x, "depends_on");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+/// Backward pass: late finish of each activity, processing successors first
+/// (reverse topological order); throws on a cycle.
+inline void backward_pass(std::vector<activity>& acts, const char* list,
+                          const std::map<std::string, std::int64_t>& horizon_of) {
+  std::map<std::string, std::size_t> pos;
+  for (std::size_t k = 0; k < acts.size(); ++k) pos[acts[k].id] = k;
+  std::vector<std::vector<std::size_t>> successors(acts.size());
+  std::vector<std::size_t> pending(acts.size(), 0);  // successors not yet processed
+  for (std::size_t k = 0; k < acts.size(); ++k)
+    for (const auto& d : acts[k].deps)
+      if (const auto it = pos.find(d); it != pos.end()) {
+        successors[it->second].push_back(k);
+        ++pending[it->second];
+      }
+  std::vector<std::size_t> ready;
+  for (std::size_t k = 0; k < acts.size(); ++k)
+    if (pending[k] == 0) ready.push_back(k);
+  std::size_t done = 0;
+  while (!ready.empty()) {
+    const std::size_t k = ready.back();
+    ready.pop_back();
+    ++done;
+    activity& a = acts[k];
+    std::int64_t lf = horizon_of.at(a.parent);
+    for (const std::size_t j : successors[k]) {
+      const activity& b = acts[j];
+      const std::int64_t late_start = b.late_finish - (b.e - b.s);
+      lf = std::min(lf, late_start - 1);
+    }
+    a.late_finish = lf;
+    for (const auto& d : a.deps)
+      if (const auto it = pos.find(d); it != pos.end() && --pending[it->second] == 0)
+        ready.push_back(it->second);
+  }
+  if (done != acts.size())
+    throw input_error(list,
+                      "the dependencies form a cycle (validate() names it); a "
+                      "cyclic plan cannot be scheduled");
+}
+
+}  // namespace detail
+
+/// CPM schedule of a plan document (see the header comment for the method).
+inline plan_schedule schedule_plan(const json& doc) {
+  using namespace detail;
+  if (!doc.is_object())
+    throw input_error("document", "expected a plan document (object)");
+  auto tactics = activities_of(doc, "tactics", nullptr);
+  auto actions = activities_of(doc, "actions", "tactic");
+  plan_schedule out;
+  if (tactics.empty() && actions.empty()) return out;
+
+  std::int64_t project_end = 0;
+  for (const auto& t : tactics) project_end = std::max(project_end, t.e);
+  backward_pass(tactics, "tactics", {{"", project_end}});
+
+  std::map<std::string, std::int64_t> tactic_end{{"", 0}};
+  std::int64_t last_action = 0;
+  for (const auto& a : actions) last_action = std::max(last_action, a.e);
+  tactic_end[""] = tactics.empty() ? last_action : std::max(project_end, last_action);
+  for (const auto& t : tactics) tactic_end[t.id] = t.e;
+  for (auto& a : actions)
+    if (!tactic_end.count(a.parent)) a.parent = "";  // unknown tactic: plan-level bound
+  backward_pass(actions, "actions", tactic_end);
+
+  auto emit = [&](const std::vector<activity>& acts, const char* kind) {
+    for (const auto& a : acts) {
+      const std::int64_t slack = a.late_finish - a.e;
+      out.activities.push_back({a.id, kind, a.start, a.end, slack, slack == 0});
+    }
+  };
+  emit(tactics, "tactic");
+  emit(actions, "action");
+
+  // Critical path: from the last-ending tactic back through zero-slack predecessors
+  // (the latest-ending one, then the lowest id, when several qualify).
+  std::map<std::string, const activity*> by_id;
+  for (const auto& t : tactics) by_id[t.id] = &t;
+  const activity* cur = nullptr;
+  for (const auto& t : tactics)
+    if (t.e == project_end && (!cur || t.id < cur->id)) cur = &t;
+  while (cur) {
+    out.critical_path.push_back(cur->id);
+    const activity* next = nullptr;
+    for (const auto& d : cur->deps) {
+      const auto it = by_id.find(d);
+      if (it == by_id.end() || it->second->late_finish != it->second->e) continue;
+      const activity* c = it->second;
+      if (!next || c->e > next->e || (c->e == next->e && c->id < next->id)) next = c;
+    }
+    cur = next;
+  }
+  std::reverse(out.critical_path.begin(), out.critical_path.end());
+  return out;
+}
+
+}  // namespace sostac::plan

@@ -1,0 +1,50 @@
+#include <sostac/plan/schedule.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+namespace pl = sostac::plan;
+
+TEST_CASE("day numbers follow the civil calendar") {
+  CHECK(pl::detail::day_number("1970-01-01") == 0);
+  CHECK(pl::detail::day_number("2000-03-01") - pl::detail::day_number("2000-02-28") ==
+        2);
+  CHECK(pl::detail::day_number("2100-03-01") - pl::detail::day_number("2100-02-28") ==
+        1);
+  CHECK(pl::detail::day_number("2027-12-31") - pl::detail::day_number("2027-01-01") ==
+        364);
+}
+
+TEST_CASE("CPM slack and critical path") {
+  const auto doc = pl::json::parse(R"({"tactics": [
+    {"id": "a", "start": "2027-01-01", "end": "2027-01-10"},
+    {"id": "b", "start": "2027-01-15", "end": "2027-01-20", "depends_on": ["a"]},
+    {"id": "c", "start": "2027-01-21", "end": "2027-01-31", "depends_on": ["b"]},
+    {"id": "d", "start": "2027-01-02", "end": "2027-01-12", "depends_on": ["a"]}],
+    "actions": [{"id": "x", "tactic": "b", "start": "2027-01-15", "end": "2027-01-16"},
+                {"id": "y", "tactic": "b", "start": "2027-01-17", "end": "2027-01-20",
+                 "depends_on": ["x"]}]})");
+  const auto s = pl::schedule_plan(doc);
+  std::map<std::string, long long> slack;
+  for (const auto& a : s.activities) slack[a.id] = a.slack_days;
+  CHECK(slack["a"] == 4);  // b may start as late as 01-15: a may end 01-14
+  CHECK(slack["b"] == 0);
+  CHECK(slack["c"] == 0);
+  CHECK(slack["d"] == 19);  // nothing depends on d: it may end 01-31
+  CHECK(slack["x"] == 0);   // y fills the rest of tactic b's window
+  CHECK(slack["y"] == 0);
+  CHECK(s.critical_path == std::vector<std::string>{"b", "c"});
+}
+
+TEST_CASE("unschedulable plans raise one clear error") {
+  CHECK_THROWS_WITH(pl::schedule_plan(pl::json::parse(R"({"tactics": [{"id": "a"}]})")),
+                    Catch::Contains("needs start and end dates"));
+  CHECK_THROWS_WITH(
+      pl::schedule_plan(pl::json::parse(
+          R"({"actions": [{"id": "a", "start": "2027-01-01", "end": "2027-01-02", "depends_on": ["b"]},
+                         {"id": "b", "start": "2027-01-01", "end": "2027-01-02", "depends_on": ["a"]}]})")),
+      Catch::Contains("cycle"));
+  CHECK(pl::schedule_plan(pl::json::parse("{}")).activities.empty());
+}
