@@ -37,11 +37,18 @@ def test_round_trip_is_lossless(path, fmt, tmp_path):
     assert (tmp_path / f"second{fmt}").read_text() == out.read_text()
 
 
+def test_the_json_example_is_the_yaml_example():
+    # examples/cpp/plan_check reads the JSON twin (C++ loads JSON only).
+    plans = ROOT / "examples" / "plans"
+    assert Plan.load(plans / "b2b_paid_search.json").to_dict() == Plan.load(
+        plans / "b2b_paid_search.yaml").to_dict()
+
+
 def test_examples_ship_in_the_package():
     import importlib.resources as r
 
     shipped = {p.name for p in (r.files("sostac") / "data" / "plans").iterdir()}
-    assert shipped == {p.name for p in EXAMPLES}
+    assert shipped == {p.name for p in (ROOT / "examples" / "plans").iterdir()}
 
 
 def test_dates_are_kept_as_iso_text(tmp_path):
