@@ -4,5 +4,6 @@
 
 #include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>
+#include <sostac/plan/loading.hpp>
 #include <sostac/plan/schedule.hpp>
 #include <sostac/plan/validate.hpp>

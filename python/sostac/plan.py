@@ -287,6 +287,58 @@ class Plan:
             frame[col] = pd.to_datetime(frame[col])
         return frame
 
+    def loading(self, freq: str = "W"):
+        """People-hours and money per period against the plan's 3M limits.
+
+        Each action's ``effort_hours`` and each tactic's ``budget`` are spread evenly
+        over their calendar days (action costs are part of their tactic's budget),
+        then summed per period.
+
+        Parameters
+        ----------
+        freq : str
+            A pandas frequency: ``"W"`` (weeks ending Sunday), ``"MS"`` (months),
+            ``"D"`` (days), ...
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by period end (for "W") or start (for "MS"); columns
+            people_hours, money, people_hours_limit (``people_hours_per_week`` scaled
+            to the period's days, NaN if the plan sets none) and over_allocated.
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> weekly = plan.loading("W")
+        >>> round(weekly["money"].sum()), bool(weekly["over_allocated"].any())
+        (116000, False)
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("loading() needs pandas: pip install pandas") from exc
+        clean = _replace_non_finite(self._doc, "", [])
+        daily = _core.plan.daily_loading(json.dumps(clean, allow_nan=False))
+        frame = pd.DataFrame(
+            {"people_hours": daily["people_hours"], "money": daily["money"]},
+            index=pd.DatetimeIndex(pd.to_datetime(daily["date"]), name="date"),
+        )
+        try:
+            grouped = frame.resample(freq)
+        except ValueError as exc:
+            raise InputError(f"freq: not a pandas frequency: {freq!r}") from exc
+        out = grouped.sum()
+        days = grouped.size() if len(frame) else pd.Series(dtype=float)
+        limit = ((self._doc.get("plan") or {}).get("resources") or {}).get("people_hours_per_week")
+        if isinstance(limit, (int, float)) and not isinstance(limit, bool):
+            out["people_hours_limit"] = limit * days.astype(float) / 7.0
+        else:
+            out["people_hours_limit"] = float("nan")
+        out["over_allocated"] = out["people_hours"] > out["people_hours_limit"] * (1 + 1e-9)
+        return out
+
     def critical_path(self) -> List[str]:
         """Ids of the tactics on the critical path, first to last: from the tactic that
         ends last, back through dependencies with zero slack.

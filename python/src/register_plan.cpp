@@ -63,6 +63,28 @@ void register_plan(py::module_& m) {
       },
       py::arg("text"), "CPM schedule: activities with slack, and the critical path.");
   m.def(
+      "daily_loading",
+      [](const std::string& text) {
+        std::vector<sostac::plan::day_load> days;
+        {
+          py::gil_scoped_release release;  // works on its own copy of the text
+          days = sostac::plan::daily_loading(
+              sostac::plan::parse_document(text, "document"));
+        }
+        py::dict out;
+        py::list dates, hours, money;
+        for (const auto& d : days) {
+          dates.append(sostac::plan::detail::iso_date(d.day));
+          hours.append(d.people_hours);
+          money.append(d.money);
+        }
+        out["date"] = dates;
+        out["people_hours"] = hours;
+        out["money"] = money;
+        return out;
+      },
+      py::arg("text"), "People-hours and money per calendar day.");
+  m.def(
       "schema_text", [] { return std::string(sostac::plan::detail::plan_schema_text); },
       "The plan document's JSON Schema (docs/plan.schema.json).");
   m.def(

@@ -1,3 +1,4 @@
+#include <sostac/plan/loading.hpp>
 #include <sostac/plan/schedule.hpp>
 
 #include <catch2/catch.hpp>
@@ -47,4 +48,22 @@ TEST_CASE("unschedulable plans raise one clear error") {
                          {"id": "b", "start": "2027-01-01", "end": "2027-01-02", "depends_on": ["a"]}]})")),
       Catch::Contains("cycle"));
   CHECK(pl::schedule_plan(pl::json::parse("{}")).activities.empty());
+}
+
+TEST_CASE("loading spreads effort and budget over calendar days") {
+  const auto doc = pl::json::parse(R"({
+    "plan": {"resources": {"people_hours_per_week": 10}},
+    "tactics": [{"id": "t", "start": "2027-01-04", "end": "2027-01-13", "budget": 1000}],
+    "actions": [{"id": "a", "start": "2027-01-04", "end": "2027-01-05", "effort_hours": 30}]})");
+  const auto days = pl::daily_loading(doc);
+  REQUIRE(days.size() == 10);
+  CHECK(pl::detail::iso_date(days.front().day) == "2027-01-04");
+  CHECK(days[0].people_hours == Approx(15.0));
+  CHECK(days[2].people_hours == 0.0);
+  CHECK(days[9].money == Approx(100.0));
+  const auto f = pl::check_loading(doc);
+  REQUIRE(f.size() == 1);
+  CHECK_THAT(f[0].message,
+             Catch::StartsWith("1 week needs more people-hours than the 10.00"));
+  CHECK_THAT(f[0].message, Catch::Contains("the week of 2027-01-04, needs 30.00"));
 }

@@ -193,3 +193,31 @@ def test_schedule_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"^tactics: the dependencies form a cycle"):
         Plan.from_dict(doc).critical_path()
     assert Plan.from_dict(minimal()).critical_path() == []
+
+
+def test_loading_spreads_effort_and_budget():
+    plan = Plan.load(ROOT / "examples" / "plans" / "b2b_paid_search.yaml")
+    weekly = plan.loading("W")
+    assert list(weekly.columns) == ["people_hours", "money", "people_hours_limit", "over_allocated"]
+    assert weekly["money"].sum() == pytest.approx(116000, rel=1e-12)  # the tactic budgets
+    assert weekly["people_hours"].sum() == pytest.approx(80 + 120 + 60 + 16, rel=1e-12)
+    # a-keywords: 80 hours over 2027-01-04..02-05 (33 days) -> 80/33*7 in a full week
+    assert weekly.loc["2027-01-10", "people_hours"] == pytest.approx(80 / 33 * 7)
+    assert not weekly["over_allocated"].any()
+    monthly = plan.loading("MS")
+    assert monthly["money"].sum() == pytest.approx(116000, rel=1e-12)
+    with pytest.raises(ValueError, match=r"^freq: not a pandas frequency"):
+        plan.loading("fortnightly-ish")
+
+
+def test_over_allocation_is_one_warning():
+    d = Plan.load(ROOT / "examples" / "plans" / "b2b_paid_search.yaml").to_dict()
+    d["plan"]["resources"]["people_hours_per_week"] = 10
+    plan = Plan.from_dict(d)
+    found = [f for f in plan.validate() if f.code == "resources.over-allocated"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert found[0].path == "plan.resources.people_hours_per_week"
+    weekly = plan.loading("W")
+    n_over = int(weekly["over_allocated"].sum())
+    assert found[0].message.startswith(f"{n_over} weeks need more people-hours than the 10.00")
+    assert "the busiest, the week of 2027-" in found[0].message

@@ -9,7 +9,7 @@
 /// critical path runs back from the tactic that ends last through zero-slack
 /// predecessors.
 
-#include <sostac/plan/validate.hpp>
+#include <sostac/plan/detail/tree.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -34,19 +34,6 @@ struct plan_schedule {
 };
 
 namespace detail {
-
-/// Days since 1970-01-01 of an ISO date (Howard Hinnant's days_from_civil).
-inline std::int64_t day_number(const std::string& iso) {
-  std::int64_t y = std::stoll(iso.substr(0, 4));
-  const unsigned m = static_cast<unsigned>(std::stoi(iso.substr(5, 2)));
-  const unsigned d = static_cast<unsigned>(std::stoi(iso.substr(8, 2)));
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 struct activity {
   std::size_t index;

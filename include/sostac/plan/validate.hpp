@@ -10,8 +10,10 @@
 /// schema finding) is skipped, so a half-broken document still gets every finding
 /// that applies to the rest of it.
 
+#include <sostac/plan/detail/tree.hpp>
 #include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>
+#include <sostac/plan/loading.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -27,63 +29,6 @@
 namespace sostac::plan {
 
 namespace detail {
-
-/// The list `doc[key]` as (index, element) pairs of objects; empty if absent/wrong.
-inline std::vector<std::pair<std::size_t, const json*>> items(const json& doc,
-                                                              const char* key) {
-  std::vector<std::pair<std::size_t, const json*>> out;
-  if (!doc.is_object() || !doc.contains(key) || !doc[key].is_array()) return out;
-  const json& list = doc[key];
-  for (std::size_t i = 0; i < list.size(); ++i)
-    if (list[i].is_object()) out.emplace_back(i, &list[i]);
-  return out;
-}
-
-inline std::string str(const json& obj, const char* key) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string()
-             ? obj[key].get<std::string>()
-             : std::string();
-}
-
-inline bool num(const json& obj, const char* key, double& out) {
-  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) return false;
-  out = obj[key].get<double>();
-  return std::isfinite(out);
-}
-
-inline std::vector<std::string> strs(const json& obj, const char* key) {
-  std::vector<std::string> out;
-  if (obj.is_object() && obj.contains(key) && obj[key].is_array())
-    for (const auto& v : obj[key])
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
-/// A valid ISO date string, or "" (dates compare as text once valid).
-inline std::string date(const json& obj, const char* key) {
-  const std::string s = str(obj, key);
-  return is_iso_date(s) ? s : std::string();
-}
-
-inline std::string at(const char* list, std::size_t i) {
-  return std::string(list) + "[" + std::to_string(i) + "]";
-}
-
-inline std::string money(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-inline std::string suggest(const std::string& s, const std::set<std::string>& known) {
-  std::string best;
-  std::size_t best_d = 3;
-  for (const auto& k : known) {
-    const std::size_t d = edit_distance(s, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best.empty() ? "" : "; did you mean '" + best + "'?";
-}
 
 class plan_checker {
  public:
@@ -482,12 +427,12 @@ class plan_checker {
 
 }  // namespace detail
 
-/// Every finding for a plan document: the schema's first, then the semantic rules.
+/// Every finding for a plan document: the schema's first, then the semantic rules,
+/// then weekly resource over-allocation.
 inline std::vector<finding> validate_document(const json& document) {
   std::vector<finding> out = check_schema(document);
-  auto more = detail::plan_checker(document).run();
-  out.insert(out.end(), std::make_move_iterator(more.begin()),
-             std::make_move_iterator(more.end()));
+  for (auto& f : detail::plan_checker(document).run()) out.push_back(std::move(f));
+  for (auto& f : check_loading(document)) out.push_back(std::move(f));
   return out;
 }
 

@@ -1,0 +1,84 @@
+#pragma once
+/// Resource loading of a plan, the 3M's "men" and "money" over time: each action's
+/// effort_hours and each tactic's budget spread evenly over their calendar days.
+/// (Action costs are part of their tactic's budget, so money counts budgets only.)
+
+#include <sostac/plan/detail/tree.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sostac::plan {
+
+/// One calendar day of load.
+struct day_load {
+  std::int64_t day;  ///< days since 1970-01-01
+  double people_hours;
+  double money;
+};
+
+/// Daily load from the first to the last scheduled day (empty if nothing is dated).
+/// Items without valid dates are skipped (validation reports them).
+inline std::vector<day_load> daily_loading(const json& doc) {
+  using namespace detail;
+  std::map<std::int64_t, std::pair<double, double>> by_day;
+  auto spread = [&](const char* list, const char* amount, bool hours) {
+    for (const auto& [i, x] : items(doc, list)) {
+      const std::string s = date(*x, "start"), e = date(*x, "end");
+      double v = 0;
+      if (s.empty() || e.empty() || !num(*x, amount, v) || v <= 0) continue;
+      const std::int64_t a = day_number(s), b = day_number(e);
+      if (b < a) continue;
+      const double per_day = v / static_cast<double>(b - a + 1);
+      for (std::int64_t d = a; d <= b; ++d)
+        (hours ? by_day[d].first : by_day[d].second) += per_day;
+    }
+  };
+  spread("actions", "effort_hours", true);
+  spread("tactics", "budget", false);
+  std::vector<day_load> out;
+  if (by_day.empty()) return out;
+  for (std::int64_t d = by_day.begin()->first; d <= by_day.rbegin()->first; ++d) {
+    const auto it = by_day.find(d);
+    out.push_back({d, it == by_day.end() ? 0.0 : it->second.first,
+                   it == by_day.end() ? 0.0 : it->second.second});
+  }
+  return out;
+}
+
+/// One warning when any ISO week (Monday to Sunday) needs more people-hours than
+/// plan.resources.people_hours_per_week, naming how many weeks and the busiest.
+inline std::vector<finding> check_loading(const json& doc) {
+  std::vector<finding> out;
+  double limit = 0;
+  if (!doc.is_object() || !doc.contains("plan") || !doc["plan"].is_object() ||
+      !doc["plan"].contains("resources") ||
+      !detail::num(doc["plan"]["resources"], "people_hours_per_week", limit))
+    return out;
+  std::map<std::int64_t, double> weeks;  // Monday's day number -> hours
+  for (const auto& d : daily_loading(doc)) {
+    // 1970-01-01 was a Thursday: the Monday on or before day z is z - (z + 3) mod 7.
+    const std::int64_t monday = d.day - (((d.day + 3) % 7) + 7) % 7;
+    weeks[monday] += d.people_hours;
+  }
+  std::size_t over = 0;
+  std::int64_t busiest = 0;
+  double most = -1;
+  for (const auto& [monday, hours] : weeks) {
+    if (hours <= limit * (1 + 1e-9)) continue;
+    ++over;
+    if (hours > most) most = hours, busiest = monday;
+  }
+  if (over > 0)
+    out.push_back({"warning", "resources.over-allocated",
+                   "plan.resources.people_hours_per_week",
+                   std::to_string(over) + (over == 1 ? " week needs" : " weeks need") +
+                       " more people-hours than the " + detail::money(limit) +
+                       " available; the busiest, the week of " +
+                       detail::iso_date(busiest) + ", needs " + detail::money(most)});
+  return out;
+}
+
+}  // namespace sostac::plan
