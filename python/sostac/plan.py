@@ -355,6 +355,140 @@ class Plan:
         """
         return list(self._schedule()["critical_path"])
 
+    # -- the integrated plan table and the Gantt chart -----------------------------------
+    def table(self):
+        """The integrated plan table: one row per objective, with the motivation from
+        the situation analysis, the strategies serving it, their tactics that track
+        its KPI, and the KPIs used to control it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns objective, statement, five_s, race, kpi, baseline, target,
+            deadline, motivation (the KPI's baseline in ``situation.baselines``: value,
+            date and source), strategies, tactics, kpis.
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> plan.table().set_index("objective").loc["o-ctr", ["strategies", "tactics"]].tolist()
+        ['s-long-tail', 't-launch']
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("table() needs pandas: pip install pandas") from exc
+        d = self._doc
+
+        def listed(key):
+            v = d.get(key)
+            return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+
+        situation = d.get("situation") if isinstance(d.get("situation"), dict) else {}
+        baselines = {
+            b.get("kpi"): b for b in situation.get("baselines", []) or [] if isinstance(b, dict)
+        }
+        rows = []
+        for o in listed("objectives"):
+            kpi = o.get("kpi")
+            strategies = [s for s in listed("strategies") if o.get("id") in (s.get("serves") or [])]
+            sids = {s.get("id") for s in strategies}
+            tactics = [
+                t for t in listed("tactics")
+                if t.get("strategy") in sids and kpi in (t.get("kpis") or [])
+            ]
+            kpis = [kpi] + sorted({k for t in tactics for k in (t.get("kpis") or []) if k != kpi})
+            b = baselines.get(kpi)
+            motivation = ""
+            if b:
+                motivation = f"{kpi} = {b.get('value')}"
+                if b.get("as_of"):
+                    motivation += f" as of {b['as_of']}"
+                if b.get("source"):
+                    motivation += f" ({b['source']})"
+            rows.append({
+                "objective": o.get("id"), "statement": o.get("statement", ""),
+                "five_s": o.get("five_s"), "race": o.get("race"), "kpi": kpi,
+                "baseline": o.get("baseline", b.get("value") if b else None),
+                "target": o.get("target"), "deadline": o.get("deadline"),
+                "motivation": motivation,
+                "strategies": ", ".join(s.get("id", "") for s in strategies),
+                "tactics": ", ".join(t.get("id", "") for t in tactics),
+                "kpis": ", ".join(k for k in kpis if k),
+            })
+        columns = ["objective", "statement", "five_s", "race", "kpi", "baseline", "target",
+                   "deadline", "motivation", "strategies", "tactics", "kpis"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = f"<b>{html.escape(repr(self))}</b>"
+        try:
+            return head + self.table().to_html(index=False, na_rep="")
+        except ImportError:  # pragma: no cover - without pandas
+            return head
+
+    def gantt(self, ax=None):
+        """Draw the schedule as a Gantt chart: one bar per tactic and action (actions
+        indented under the tactics), critical items in red.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure if None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> ax = plan.gantt()
+        >>> len(ax.patches)  # 4 tactics + 4 actions
+        8
+        """
+        try:
+            import matplotlib.dates as mdates
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("gantt() needs matplotlib: pip install matplotlib") from exc
+        sched = self.schedule()
+        # Each tactic followed by its own actions; actions of no known tactic last.
+        parent = {
+            a.get("id"): a.get("tactic")
+            for a in (self._doc.get("actions") or []) if isinstance(a, dict)
+        }
+        tactic_ids = list(sched.loc[sched["kind"] == "tactic", "id"])
+        order = []
+        for t in tactic_ids:
+            order.append(("tactic", t))
+            order += [("action", a) for a in sched.loc[sched["kind"] == "action", "id"]
+                      if parent.get(a) == t]
+        order += [("action", a) for a in sched.loc[sched["kind"] == "action", "id"]
+                  if parent.get(a) not in tactic_ids]
+        sched = sched.set_index(["kind", "id"]).loc[order].reset_index()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 0.4 * max(len(sched), 1) + 1.5))
+        labels = []
+        for row, item in enumerate(sched.itertuples()):
+            start = mdates.date2num(item.start)
+            width = mdates.date2num(item.end) - start + 1
+            color = "tab:red" if item.critical else ("tab:blue" if item.kind == "tactic" else "tab:gray")
+            ax.barh(row, width, left=start, height=0.6, color=color)
+            labels.append(item.id if item.kind == "tactic" else f"   {item.id}")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.xaxis_date()
+        ax.set_title(f"{(self._doc.get('plan') or {}).get('name', 'Plan')}: schedule "
+                     "(red = critical path)")
+        return ax
+
     def __repr__(self) -> str:
         head = self._doc.get("plan", {}) if isinstance(self._doc.get("plan"), dict) else {}
         counts = ", ".join(

@@ -221,3 +221,32 @@ def test_over_allocation_is_one_warning():
     n_over = int(weekly["over_allocated"].sum())
     assert found[0].message.startswith(f"{n_over} weeks need more people-hours than the 10.00")
     assert "the busiest, the week of 2027-" in found[0].message
+
+
+def test_plan_table():
+    plan = Plan.load(ROOT / "examples" / "plans" / "b2b_paid_search.yaml")
+    t = plan.table().set_index("objective")
+    assert list(t.index) == ["o-ctr", "o-cpa", "o-leads"]
+    assert t.loc["o-ctr", "motivation"] == "ctr = 0.01 as of 2026-12-31 (Industry benchmark (no own data yet))"
+    assert t.loc["o-cpa", "tactics"] == "t-launch, t-retargeting, t-scale"
+    assert t.loc["o-cpa", "kpis"] == "cpa, cpc, ctr, lead_conversion_rate, roas"
+    assert t.loc["o-cpa", "motivation"] == ""  # no situation baseline for CPA
+    html = plan._repr_html_()
+    assert "<table" in html and "o-leads" in html
+
+
+def test_gantt_draws_every_item_and_marks_the_critical_path():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plan = Plan.load(ROOT / "examples" / "plans" / "b2b_paid_search.yaml")
+    fig, ax = plt.subplots()
+    assert plan.gantt(ax=ax) is ax
+    assert len(ax.patches) == len(plan.schedule())
+    red = [p for p in ax.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("tab:red")]
+    assert len(red) == int(plan.schedule()["critical"].sum())
+    labels = [t.get_text().strip() for t in ax.get_yticklabels()]
+    assert labels[:3] == ["t-research", "a-keywords", "a-landing"]  # actions under their tactic
+    plt.close(fig)
