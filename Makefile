@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 BUILD ?= build/cpp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup demo test test-cpp test-python bench sanitize format golden schema clean
+.PHONY: help setup demo test test-cpp test-python test-fuzz fuzz fuzz-build bench sanitize format golden schema clean
 
 help:
 	@echo "make demo      set up, build, and run the demo A/B analysis"
 	@echo "make test      set up, build, run every C++ (ctest) and Python (pytest) test"
 	@echo "make bench     benchmarks against statsmodels/scipy (writes nothing)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
+	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
 	@echo "make format    clang-format the C++ sources"
 	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr)"
 	@echo "make schema    embed docs/plan.schema.json into the C++ headers"
@@ -26,6 +27,27 @@ demo: setup
 test: setup
 	$(MAKE) test-cpp
 	$(MAKE) test-python
+	$(MAKE) test-fuzz
+
+# The plan loader under libFuzzer (+ASan/UBSan), from the seed corpus; `make test`
+# runs it for 60 s, `make fuzz` for FUZZ_SECONDS. New inputs go to a scratch copy of
+# the corpus, so the committed seeds stay as they are.
+FUZZ_SECONDS ?= 600
+FUZZ_CXX ?= clang++-14
+fuzz-build:
+	cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOSTAC_BUILD_TESTS=OFF \
+	  -DSOSTAC_INSTALL=OFF -DSOSTAC_BUILD_FUZZERS=ON -DCMAKE_CXX_COMPILER=$(FUZZ_CXX)
+	cmake --build build/fuzz -j$(JOBS) --target fuzz_plan
+
+test-fuzz: fuzz-build
+	rm -rf build/fuzz/corpus && cp -r tests/fuzz/corpus build/fuzz/corpus
+	build/fuzz/tests/fuzz/fuzz_plan -max_total_time=60 -max_len=65536 -timeout=10 \
+	  -rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus
+
+fuzz: fuzz-build
+	mkdir -p build/fuzz/corpus && cp -rn tests/fuzz/corpus/. build/fuzz/corpus/
+	build/fuzz/tests/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -timeout=10 -rss_limit_mb=2048 build/fuzz/corpus
 
 test-cpp:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSOSTAC_BUILD_TESTS=ON

@@ -23,7 +23,7 @@ sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyt
 }
 
 # --- Debian packages -----------------------------------------------------------
-want=(libeigen3-dev libboost-math-dev catch2 nlohmann-json3-dev)
+want=(libeigen3-dev libboost-math-dev catch2 nlohmann-json3-dev clang-14 libclang-rt-14-dev)
 command -v g++ >/dev/null 2>&1 || want+=(g++)
 command -v make >/dev/null 2>&1 || want+=(make)
 have_cmake || want+=(cmake)

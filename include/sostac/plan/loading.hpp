@@ -5,6 +5,8 @@
 
 #include <sostac/plan/detail/tree.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,10 +22,12 @@ struct day_load {
 };
 
 /// Daily load from the first to the last scheduled day (empty if nothing is dated).
-/// Items without valid dates are skipped (validation reports them).
+/// Items without valid dates are skipped (validation reports them). Each item adds a
+/// constant rate over its days, so the rates are kept as a difference array and
+/// swept once: O(items log items + days), however many items overlap.
 inline std::vector<day_load> daily_loading(const json& doc) {
   using namespace detail;
-  std::map<std::int64_t, std::pair<double, double>> by_day;
+  std::map<std::int64_t, std::pair<double, double>> change;  // day -> rate changes
   auto spread = [&](const char* list, const char* amount, bool hours) {
     for (const auto& [i, x] : items(doc, list)) {
       const std::string s = date(*x, "start"), e = date(*x, "end");
@@ -32,18 +36,34 @@ inline std::vector<day_load> daily_loading(const json& doc) {
       const std::int64_t a = day_number(s), b = day_number(e);
       if (b < a) continue;
       const double per_day = v / static_cast<double>(b - a + 1);
-      for (std::int64_t d = a; d <= b; ++d)
-        (hours ? by_day[d].first : by_day[d].second) += per_day;
+      (hours ? change[a].first : change[a].second) += per_day;
+      (hours ? change[b + 1].first : change[b + 1].second) -= per_day;
     }
   };
   spread("actions", "effort_hours", true);
   spread("tactics", "budget", false);
   std::vector<day_load> out;
-  if (by_day.empty()) return out;
-  for (std::int64_t d = by_day.begin()->first; d <= by_day.rbegin()->first; ++d) {
-    const auto it = by_day.find(d);
-    out.push_back({d, it == by_day.end() ? 0.0 : it->second.first,
-                   it == by_day.end() ? 0.0 : it->second.second});
+  if (change.empty()) return out;
+  const std::int64_t first = change.begin()->first, last = change.rbegin()->first - 1;
+  out.reserve(static_cast<std::size_t>(last - first + 1));
+  // Rates are sums and differences of the same terms, so when every item has ended
+  // a rounding residue can remain; anything below 1e-12 of the largest rate change
+  // is that residue, not load.
+  double scale_h = 0, scale_m = 0;
+  for (const auto& [day, c] : change) {
+    scale_h = std::max(scale_h, std::fabs(c.first));
+    scale_m = std::max(scale_m, std::fabs(c.second));
+  }
+  double hours = 0, money = 0;
+  auto next = change.begin();
+  for (std::int64_t d = first; d <= last; ++d) {
+    if (next != change.end() && next->first == d) {
+      hours += next->second.first;
+      money += next->second.second;
+      ++next;
+    }
+    out.push_back({d, std::fabs(hours) <= 1e-12 * scale_h ? 0.0 : hours,
+                   std::fabs(money) <= 1e-12 * scale_m ? 0.0 : money});
   }
   return out;
 }
