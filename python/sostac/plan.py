@@ -1,20 +1,21 @@
-"""SOSTAC plan documents: load (YAML or JSON), check, save, round-trip.
+"""SOSTAC plan documents: load (YAML or JSON), build and edit, check, schedule.
 
 A plan is kept as the document tree itself, so that load -> save -> load is
-lossless; the compiled core checks it against the one JSON Schema
-(``docs/plan.schema.json``). Semantic validation (SMART, traceability, budget,
-schedule), scheduling and the plan table follow in later releases.
+lossless. The compiled core checks it against the one JSON Schema
+(``docs/plan.schema.json``) and the semantic rules, schedules it and computes its
+loading; this module adds I/O, editing, the lifecycle and pandas/matplotlib views.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import datetime as _dt
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Union
+from typing import Any, Dict, List, Optional, Union
 
 from . import _core
 from ._core import InputError
@@ -66,6 +67,46 @@ def _replace_non_finite(value: Any, path: str, out: List["Finding"]) -> Any:
     return value
 
 
+_HEADER_FIELDS = {
+    "id": ("id",), "name": ("name",), "currency": ("currency",), "stage": ("stage",),
+    "revision": ("revision",), "start": ("horizon", "start"), "end": ("horizon", "end"),
+    "budget": ("resources", "budget"),
+    "people_hours_per_week": ("resources", "people_hours_per_week"),
+    "average_order_value": ("economics", "average_order_value"),
+    "margin": ("economics", "margin"),
+}
+
+
+def _plan_header(fields: dict) -> dict:
+    """The ``plan`` section from Plan(...) keywords."""
+    head: dict = {}
+    for key, value in fields.items():
+        if key not in _HEADER_FIELDS:
+            close = difflib.get_close_matches(key, list(_HEADER_FIELDS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(f"{key}: not a plan field{hint}")
+        if value is None:
+            continue
+        *parents, leaf = _HEADER_FIELDS[key]
+        node = head
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return head
+
+
+def _diff(a: Any, b: Any, path: str, out: List[tuple]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            _diff(a.get(k), b.get(k), _child(path, str(k)), out)
+    elif isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            _diff(a[i] if i < len(a) else None, b[i] if i < len(b) else None,
+                  f"{path}[{i}]", out)
+    elif a != b:
+        out.append((path, a, b))
+
+
 def _yaml():
     try:
         import yaml
@@ -82,9 +123,20 @@ class Plan:
     document : dict
         The document tree (as JSON or YAML gives it). It is copied.
 
+    Build one in code, or load one (:meth:`load`, :meth:`from_dict`):
+
+    >>> from sostac import Plan
+    >>> plan = (Plan(id="q1", name="Q1 search", start="2027-01-01", end="2027-03-31")
+    ...         .add_objective("o1", kpi="ctr", baseline=0.01, target=0.015,
+    ...                        direction="increase", deadline="2027-03-31",
+    ...                        scope={"channel": "paid_search"}, five_s="speak", race="reach")
+    ...         .add_strategy("s1", serves=["o1"])
+    ...         .add_tactic("t1", channel="paid_search", strategy="s1"))
+    >>> plan.validate()
+    []
+
     Examples
     --------
-    >>> from sostac import Plan
     >>> plan = Plan.from_dict({"sostac": 1, "plan": {"id": "q1", "nmae": "Q1 search"}})
     >>> for f in plan.validate():
     ...     print(f)
@@ -92,7 +144,13 @@ class Plan:
     error: plan.nmae: unknown field 'nmae'; did you mean 'name'? [schema.unknown-field]
     """
 
-    def __init__(self, document: dict) -> None:
+    def __init__(self, document: Optional[dict] = None, **fields: Any) -> None:
+        if document is None:
+            # Plan(id=..., name=..., currency=..., start=..., end=..., budget=...,
+            #      people_hours_per_week=..., average_order_value=..., margin=...)
+            document = {"sostac": 1, "plan": _plan_header(fields)}
+        elif fields:
+            raise InputError("fields: give either a document or keyword fields, not both")
         if not isinstance(document, dict):
             raise InputError(
                 f"document: expected a mapping at the top of a plan, got {type(document).__name__}"
@@ -246,6 +304,327 @@ class Plan:
         found = [Finding(**f) for f in _core.plan.check_document(text, "document")]
         bad_paths = {f.path for f in bad}
         return bad + [f for f in found if not (f.code == "schema.type" and f.path in bad_paths)]
+
+    # -- editing in code ------------------------------------------------------------------
+    def _add(self, section: str, item: dict, id_key: Optional[str] = "id") -> "Plan":
+        schema = plan_schema()
+        item_schema = schema["properties"][section]["items"]
+        allowed = item_schema["properties"]
+        for key in item:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, list(allowed), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise InputError(f"{key}: not a field of {section}{hint}")
+        items = self._doc.setdefault(section, [])
+        if not isinstance(items, list):
+            raise InputError(f"{section}: the plan's {section} is not a list")
+        if id_key is not None:
+            if any(isinstance(x, dict) and x.get(id_key) == item[id_key] for x in items):
+                raise InputError(f"id: '{item[id_key]}' is already one of the plan's {section}")
+        items.append(_stringify_dates({k: v for k, v in item.items() if v is not None}))
+        return self
+
+    def add_objective(self, id: str, *, kpi: str, target: float, **fields: Any) -> "Plan":
+        """Add a SMART objective (fields as in the document: statement, baseline,
+        direction, deadline, scope, five_s, race, owner). Returns the plan, so calls
+        chain. Unknown fields and duplicate ids raise ``ValueError``.
+
+        Parameters
+        ----------
+        id, kpi, target
+            The objective's id, KPI (catalogue or plan-defined) and target value.
+        **fields
+            Any other objective field.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> Plan(id="p", name="P").add_objective("o1", kpi="cpa", target=40).to_dict()["objectives"]
+        [{'id': 'o1', 'kpi': 'cpa', 'target': 40}]
+        """
+        return self._add("objectives", {"id": id, "kpi": kpi, "target": target, **fields})
+
+    def add_kpi(self, id: str, *, numerator: str, **fields: Any) -> "Plan":
+        """Add a KPI to the plan's catalogue (denominator, unit, direction, race).
+
+        Parameters
+        ----------
+        id, numerator
+            The KPI's id and numerator expression over base measures.
+        **fields
+            denominator, unit, direction, race.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_kpi("profit_per_lead", numerator="revenue - cost",
+        ...                                    denominator="leads", unit="currency")
+        >>> p.to_dict()["kpis"][0]["numerator"]
+        'revenue - cost'
+        """
+        return self._add("kpis", {"id": id, "numerator": numerator, **fields})
+
+    def add_strategy(self, id: str, **fields: Any) -> "Plan":
+        """Add a strategy (summary, segments, positioning, serves, channel_mix).
+
+        Parameters
+        ----------
+        id
+            The strategy's id.
+        **fields
+            Any other strategy field.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> Plan(id="p", name="P").add_strategy("s1", serves=["o1"]).to_dict()["strategies"]
+        [{'id': 's1', 'serves': ['o1']}]
+        """
+        return self._add("strategies", {"id": id, **fields})
+
+    def add_tactic(self, id: str, *, channel: str, **fields: Any) -> "Plan":
+        """Add a channel tactic (strategy, start, end, budget, race, aida, kpis,
+        depends_on).
+
+        Parameters
+        ----------
+        id, channel
+            The tactic's id and channel.
+        **fields
+            Any other tactic field.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_tactic("t1", channel="seo", budget=5000)
+        >>> p.to_dict()["tactics"]
+        [{'id': 't1', 'channel': 'seo', 'budget': 5000}]
+        """
+        return self._add("tactics", {"id": id, "channel": channel, **fields})
+
+    def add_action(self, id: str, *, title: str, **fields: Any) -> "Plan":
+        """Add an action, the 3M at its finest grain (tactic, owner, start, end,
+        effort_hours, cost, skills, depends_on, status).
+
+        Parameters
+        ----------
+        id, title
+            The action's id and title.
+        **fields
+            Any other action field.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> Plan(id="p", name="P").add_action("a1", title="Audit", tactc="t1")
+        Traceback (most recent call last):
+          ...
+        sostac._core.InputError: tactc: not a field of actions; did you mean 'tactic'?
+        """
+        return self._add("actions", {"id": id, "title": title, **fields})
+
+    def add_baseline(self, kpi: str, value: float, **fields: Any) -> "Plan":
+        """Add a KPI baseline to the situation analysis (as_of, source, history).
+
+        Parameters
+        ----------
+        kpi, value
+            The KPI and its current value.
+        **fields
+            as_of, source, history.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_baseline("ctr", 0.01, as_of="2026-12-31")
+        >>> p.to_dict()["situation"]["baselines"]
+        [{'kpi': 'ctr', 'value': 0.01, 'as_of': '2026-12-31'}]
+        """
+        situation = self._doc.setdefault("situation", {})
+        if not isinstance(situation, dict):
+            raise InputError("situation: the plan's situation is not a mapping")
+        schema = plan_schema()["properties"]["situation"]["properties"]["baselines"]["items"]
+        for key in fields:
+            if key not in schema["properties"]:
+                close = difflib.get_close_matches(key, list(schema["properties"]), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise InputError(f"{key}: not a field of baselines{hint}")
+        situation.setdefault("baselines", []).append(
+            _stringify_dates({"kpi": kpi, "value": value, **fields}))
+        return self
+
+    # -- lifecycle ---------------------------------------------------------------------
+    STAGES = ("situation", "objectives", "strategy", "tactics", "actions", "control", "review")
+    _SECTION_STAGE = {"situation": "situation", "objectives": "objectives", "kpis": "objectives",
+                      "strategies": "strategy", "tactics": "tactics", "actions": "actions",
+                      "control": "control"}
+
+    @property
+    def stage(self) -> str:
+        """The SOSTAC stage the plan has reached (``plan.stage``, default
+        "situation")."""
+        head = self._doc.get("plan") if isinstance(self._doc.get("plan"), dict) else {}
+        return head.get("stage", "situation")
+
+    def advance(self, to: Optional[str] = None) -> "Plan":
+        """Move the plan to a later stage (the next one by default). Every stage before
+        the target must validate without errors: the errors found in those sections
+        (and in the plan header) are listed in the ``ValueError``.
+
+        Parameters
+        ----------
+        to : str, optional
+            One of situation, objectives, strategy, tactics, actions, control, review.
+
+        Returns
+        -------
+        Plan
+            The same plan, now at the new stage.
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> plan.stage, plan.advance().stage
+        ('tactics', 'actions')
+        """
+        current = self.STAGES.index(self.stage) if self.stage in self.STAGES else 0
+        target = current + 1 if to is None else (
+            self.STAGES.index(to) if to in self.STAGES else -1)
+        if target < 0:
+            raise InputError(f"to: expected one of {', '.join(self.STAGES)}, got {to!r}")
+        if target <= current or target >= len(self.STAGES):
+            raise InputError(
+                f"to: the plan is at '{self.stage}'; it can only move forward "
+                f"({', '.join(self.STAGES[current + 1:]) or 'nothing after review'})")
+        earlier = set(self.STAGES[:target])
+        blocking = [
+            f for f in self.validate()
+            if f.severity == "error" and (
+                self._SECTION_STAGE.get(f.path.split(".")[0].split("[")[0], "plan") in earlier
+                or f.path.split(".")[0].split("[")[0] in ("plan", "sostac", ""))
+        ]
+        if blocking:
+            listed = "; ".join(str(f) for f in blocking[:5])
+            more = f" (and {len(blocking) - 5} more)" if len(blocking) > 5 else ""
+            raise InputError(
+                f"to: cannot move to '{self.STAGES[target]}' while earlier stages have "
+                f"errors: {listed}{more}")
+        self._doc.setdefault("plan", {})["stage"] = self.STAGES[target]
+        return self
+
+    def review(self, results: Dict[str, float], *, as_of: str, source: str = "") -> "Plan":
+        """Close the Control stage: a new revision of the plan that starts again at the
+        Situation, with the measured KPI values as its baselines. The Control results
+        feed the next Situation analysis, as the SOSTAC cycle asks (a full review
+        every ``control.review_every_months``).
+
+        Parameters
+        ----------
+        results : dict
+            KPI id -> measured value.
+        as_of : str
+            The date of the measurement, YYYY-MM-DD.
+        source : str
+            Where the values come from (default: "control review of revision N").
+
+        Returns
+        -------
+        Plan
+            A new plan (this one is unchanged): revision + 1, stage "situation", each
+            result as the KPI's baseline (the old baseline moves into its history) and
+            each objective on that KPI rebased.
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> plan = sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml")
+        >>> nxt = plan.review({"ctr": 0.013}, as_of="2027-06-30")
+        >>> nxt.to_dict()["plan"]["revision"], nxt.stage
+        (2, 'situation')
+        >>> [c for c in plan.diff(nxt) if c[0].startswith("situation.baselines[0]")][:2]
+        [('situation.baselines[0].value', 0.01, 0.013), ('situation.baselines[0].as_of', '2026-12-31', '2027-06-30')]
+        """
+        if not isinstance(results, dict) or not results:
+            raise InputError("results: expected a mapping of KPI id to measured value")
+        for k, v in results.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InputError(f"results[{k!r}]: expected a finite number, got {v!r}")
+        try:
+            if not isinstance(as_of, str) or len(as_of) != 10:
+                raise ValueError
+            _dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {as_of!r}") from None
+        doc = copy.deepcopy(self._doc)
+        head = doc.setdefault("plan", {})
+        revision = head.get("revision", 1) if isinstance(head.get("revision"), int) else 1
+        head["revision"] = revision + 1
+        head["stage"] = "situation"
+        source = source or f"control review of revision {revision}"
+        baselines = doc.setdefault("situation", {}).setdefault("baselines", [])
+        for kpi, value in results.items():
+            entry = next((b for b in baselines if isinstance(b, dict) and b.get("kpi") == kpi), None)
+            if entry is None:
+                baselines.append({"kpi": kpi, "value": value, "as_of": as_of, "source": source})
+                continue
+            if "as_of" in entry:
+                entry.setdefault("history", []).append({"date": entry["as_of"], "value": entry["value"]})
+            entry.update(value=value, as_of=as_of, source=source)
+        for o in doc.get("objectives", []) or []:
+            if isinstance(o, dict) and o.get("kpi") in results:
+                o["baseline"] = results[o["kpi"]]
+        return Plan(doc)
+
+    def diff(self, other: "Plan") -> List[tuple]:
+        """Differences from this plan to ``other`` (e.g. the next revision), as
+        ``(path, old, new)`` with JSON paths; ``None`` marks an absent value.
+
+        Parameters
+        ----------
+        other : Plan
+
+        Returns
+        -------
+        list of tuple
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> a = Plan(id="p", name="P")
+        >>> b = Plan(id="p", name="P", currency="EUR")
+        >>> a.diff(b)
+        [('plan.currency', None, 'EUR')]
+        """
+        if not isinstance(other, Plan):
+            raise InputError(f"other: expected a Plan, got {type(other).__name__}")
+        out: List[tuple] = []
+        _diff(self._doc, other._doc, "", out)
+        return out
 
     # -- schedule ---------------------------------------------------------------------
     def _schedule(self) -> dict:

@@ -143,3 +143,16 @@ def test_plan_doc_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = code.replace('plan.save("plan.json")', f'plan.save({str(tmp_path / "plan.json")!r})')
     exec(compile(code, "docs/plan.md", "exec"), {})
+
+
+def test_plan_doc_building_example_runs():
+    code = _doc_examples(ROOT / "docs" / "plan.md")[1][0]
+    assert "add_objective" in code
+    buf = io.StringIO()
+    old = sys.stdout
+    sys.stdout = buf
+    try:
+        exec(compile(code, "docs/plan.md", "exec"), {})
+    finally:
+        sys.stdout = old
+    assert buf.getvalue().strip() == "[]"
