@@ -83,3 +83,23 @@ TEST_CASE("wrong types are schema findings and do not stop the other rules") {
   CHECK(get(f, "schema.type") != nullptr);
   CHECK(get(f, "kpi.unknown") != nullptr);
 }
+
+TEST_CASE("achievable: history and power") {
+  auto d = base();
+  d["situation"]["baselines"] = pl::json::parse(R"([{"kpi": "ctr", "value": 0.010,
+      "as_of": "2026-12-31", "history": [{"date": "2026-10-31", "value": 0.0095},
+                                         {"date": "2026-11-30", "value": 0.0098}]}])");
+  CHECK(get(pl::validate_document(d), "smart.achievable") ==
+        nullptr);                       // +50% vs 5% moves
+  d["objectives"][0]["target"] = 0.03;  // +200%: more than 3 x the largest move (5.26%)
+  CHECK(get(pl::validate_document(d), "smart.achievable")->path ==
+        "objectives[0].target");
+  d["objectives"][0]["target"] = 0.015;
+  d["situation"]["baselines"][0].erase("history");
+  d["objectives"][0]["traffic_per_week"] = 1000;  // 26 weeks x 1000: far too few clicks
+  const auto* f = get(pl::validate_document(d), "smart.achievable");
+  REQUIRE(f != nullptr);
+  CHECK(f->path == "objectives[0].traffic_per_week");
+  d["objectives"][0]["traffic_per_week"] = 100000;
+  CHECK(get(pl::validate_document(d), "smart.achievable") == nullptr);
+}

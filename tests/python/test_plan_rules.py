@@ -89,6 +89,12 @@ RULES = [
      "objectives[0].target", "should increase"),
     (lambda d: find(d, "objectives", "o-cpa").update(direction="increase", target=1200),
      "warning", "smart.direction", "objectives[1].direction", "lower is better"),
+    (lambda d: find(d, "objectives", "o-leads").update(target=0.05), "warning",
+     "smart.achievable", "objectives[2].target",
+     "asks for a 138.10% change, more than three times the largest move in its history "
+     "(10.00% between periods)"),
+    (lambda d: find(d, "objectives", "o-leads").update(traffic_per_week=200), "warning",
+     "smart.achievable", "objectives[2].traffic_per_week", "80% needs about"),
     (lambda d: find(d, "objectives", "o-ctr").pop("five_s"), "warning", "smart.relevant",
      "objectives[0]", "5S and a RACE stage"),
     (lambda d: find(d, "objectives", "o-ctr").pop("deadline"), "warning", "smart.time-bound",
@@ -110,6 +116,21 @@ def test_rule(mutate, severity, code, path, text):
     assert found, f"{code} at {path} not reported"
     assert found[0].severity == severity
     assert text in found[0].message, found[0].message
+
+
+def test_power_check_agrees_with_sostac_stats():
+    import datetime as dt
+
+    from sostac import stats
+
+    d = doc()
+    find(d, "objectives", "o-leads").update(traffic_per_week=200)
+    (f,) = [f for f in Plan.from_dict(d).validate() if f.code == "smart.achievable"]
+    weeks = (dt.date(2027, 9, 30) - dt.date(2027, 1, 1)).days / 7
+    power = stats.power_proportions(0.021, 0.026, 200 * weeks / 2)
+    needed = 2 * stats.sample_size_proportions(0.021, 0.026) / weeks
+    assert f"with {100 * power:.2f}% power" in f.message
+    assert f"80% needs about {int(-(-needed // 1))}.00 per week" in f.message
 
 
 def test_a_broken_document_still_gets_semantic_findings():

@@ -132,7 +132,12 @@ inline constexpr const char* plan_schema_text = R"sostac_schema({
           },
           "five_s": {"enum": ["sell", "serve", "speak", "save", "sizzle"]},
           "race": {"$ref": "#/$defs/race"},
-          "owner": {"type": "string"}
+          "owner": {"type": "string"},
+          "traffic_per_week": {
+            "description": "Weekly volume of the KPI's denominator in scope (sessions, impressions, ...), for the power check of a rate objective.",
+            "type": "number",
+            "minimum": 0
+          }
         }
       }
     },

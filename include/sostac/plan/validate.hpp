@@ -14,6 +14,7 @@
 #include <sostac/plan/document.hpp>
 #include <sostac/plan/kpi.hpp>
 #include <sostac/plan/loading.hpp>
+#include <sostac/stats/power.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -363,6 +364,75 @@ class plan_checker {
     }
   }
 
+  // SMART: achievable.
+  /// The unit of a KPI from the plan's kpis or the catalogue ("" if unknown).
+  std::string kpi_unit(const std::string& id) const {
+    for (const auto& [i, k] : items(doc_, "kpis"))
+      if (str(*k, "id") == id) return str(*k, "unit");
+    if (const auto* k = find_kpi(id)) return k->unit;
+    return "";
+  }
+
+  /// Two checks: the required change against the baseline's history (more than three
+  /// times its largest move between periods is ambitious), and, for a rate KPI with
+  /// traffic_per_week, whether the traffic until the deadline can detect the change:
+  /// power of the pooled two-proportion z test (alpha 0.05, two-sided) with half
+  /// the traffic before and half after, against 80%.
+  void check_achievable(const json& o, const std::string& p, const std::string& id,
+                        bool has_baseline, double baseline, bool has_target,
+                        double target, const std::string& plan_start) {
+    const std::string kpi = str(o, "kpi");
+    if (!has_baseline || !has_target || baseline == 0) return;
+    const double required = std::fabs(target / baseline - 1);
+    if (doc_.contains("situation"))
+      for (const auto& [i, b] : items(doc_["situation"], "baselines")) {
+        if (str(*b, "kpi") != kpi || !b->contains("history") ||
+            !(*b)["history"].is_array())
+          continue;
+        std::vector<std::pair<std::string, double>> points;
+        for (const auto& h : (*b)["history"]) {
+          double v = 0;
+          if (h.is_object() && !date(h, "date").empty() && num(h, "value", v))
+            points.emplace_back(date(h, "date"), v);
+        }
+        double v = 0;
+        if (!date(*b, "as_of").empty() && num(*b, "value", v))
+          points.emplace_back(date(*b, "as_of"), v);
+        std::sort(points.begin(), points.end());
+        double largest = 0;
+        for (std::size_t k = 1; k < points.size(); ++k)
+          if (points[k - 1].second != 0)
+            largest = std::max(largest,
+                               std::fabs(points[k].second / points[k - 1].second - 1));
+        if (points.size() >= 3 && largest > 0 && required > 3 * largest)
+          add("warning", "smart.achievable", p + ".target",
+              "objective '" + id + "' asks for a " + money(100 * required) +
+                  "% change, more than three times the largest move in its history (" +
+                  money(100 * largest) + "% between periods)");
+      }
+    double traffic = 0;
+    const std::string deadline = date(o, "deadline");
+    if (!num(o, "traffic_per_week", traffic) || traffic <= 0 ||
+        kpi_unit(kpi) != "ratio" || deadline.empty() || plan_start.empty() ||
+        !(baseline > 0 && baseline < 1) || !(target > 0 && target < 1) ||
+        target == baseline)
+      return;
+    const double weeks =
+        static_cast<double>(day_number(deadline) - day_number(plan_start)) / 7.0;
+    if (weeks <= 0) return;
+    const double per_group = traffic * weeks / 2;
+    const double power = stats::power_proportions(baseline, target, per_group);
+    if (power < 0.8) {
+      const double needed =
+          2 * stats::sample_size_proportions(baseline, target) / weeks;
+      add("warning", "smart.achievable", p + ".traffic_per_week",
+          "objective '" + id + "': " + money(traffic) + " per week until " + deadline +
+              " detects a change from " + money(100 * baseline) + "% to " +
+              money(100 * target) + "% with " + money(100 * power) +
+              "% power; 80% needs about " + money(std::ceil(needed)) + " per week");
+    }
+  }
+
   // -- SMART
   // ------------------------------------------------------------------------------
   void check_smart() {
@@ -407,6 +477,7 @@ class plan_checker {
       if (str(*o, "five_s").empty() || str(*o, "race").empty())
         add("warning", "smart.relevant", p,
             "objective '" + id + "' is not tagged with one of the 5S and a RACE stage");
+      check_achievable(*o, p, id, has_baseline, baseline, has_target, target, h_start);
       const std::string deadline = date(*o, "deadline");
       if (deadline.empty())
         add("warning", "smart.time-bound", p + ".deadline",
