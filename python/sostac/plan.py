@@ -77,14 +77,21 @@ _HEADER_FIELDS = {
 }
 
 
+def _check_fields(given: Any, allowed: Any, what: str) -> None:
+    """Raise InputError for the first key of ``given`` not in ``allowed``, with a
+    did-you-mean."""
+    for key in given:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(f"{key}: not {what}{hint}")
+
+
 def _plan_header(fields: dict) -> dict:
     """The ``plan`` section from Plan(...) keywords."""
+    _check_fields(fields, _HEADER_FIELDS, "a plan field")
     head: dict = {}
     for key, value in fields.items():
-        if key not in _HEADER_FIELDS:
-            close = difflib.get_close_matches(key, list(_HEADER_FIELDS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(f"{key}: not a plan field{hint}")
         if value is None:
             continue
         *parents, leaf = _HEADER_FIELDS[key]
@@ -307,14 +314,8 @@ class Plan:
 
     # -- editing in code ------------------------------------------------------------------
     def _add(self, section: str, item: dict, id_key: Optional[str] = "id") -> "Plan":
-        schema = plan_schema()
-        item_schema = schema["properties"][section]["items"]
-        allowed = item_schema["properties"]
-        for key in item:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, list(allowed), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise InputError(f"{key}: not a field of {section}{hint}")
+        _check_fields(item, plan_schema()["properties"][section]["items"]["properties"],
+                      f"a field of {section}")
         items = self._doc.setdefault(section, [])
         if not isinstance(items, list):
             raise InputError(f"{section}: the plan's {section} is not a list")
@@ -468,11 +469,7 @@ class Plan:
         if not isinstance(situation, dict):
             raise InputError("situation: the plan's situation is not a mapping")
         schema = plan_schema()["properties"]["situation"]["properties"]["baselines"]["items"]
-        for key in fields:
-            if key not in schema["properties"]:
-                close = difflib.get_close_matches(key, list(schema["properties"]), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise InputError(f"{key}: not a field of baselines{hint}")
+        _check_fields(fields, schema["properties"], "a field of baselines")
         situation.setdefault("baselines", []).append(
             _stringify_dates({"kpi": kpi, "value": value, **fields}))
         return self
