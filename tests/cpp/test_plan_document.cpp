@@ -62,6 +62,11 @@ TEST_CASE("dates follow the calendar") {
 TEST_CASE("text that is not a JSON document raises one clear error") {
   CHECK_THROWS_WITH(pl::parse_document("{\"sostac\": 1,", "plan.json"),
                     Catch::StartsWith("plan.json: not valid JSON"));
+  // Found by the fuzzer: a number too large for a double is nlohmann's out_of_range,
+  // not a parse_error; it must still be one clear input_error.
+  CHECK_THROWS_WITH(pl::parse_document("[1e99999]", "plan.json"),
+                    Catch::StartsWith("plan.json: not valid JSON") &&
+                        Catch::Contains("number overflow"));
   const std::string deep(100000, '[');
   CHECK_THROWS_WITH(pl::parse_document(deep, "x"),
                     Catch::Contains("deeper than 64 levels"));

@@ -111,6 +111,9 @@ def test_bad_files_raise_one_clear_error(tmp_path):
         _core.plan.check_document("[" * 100_000, "document")
     with pytest.raises(ValueError, match=r"^document: not valid JSON"):
         _core.plan.check_document("{'single': 'quotes'}", "document")
+    # found by the fuzzer: number overflow is not a parse error in nlohmann
+    with pytest.raises(ValueError, match=r"^document: not valid JSON: .*number overflow"):
+        _core.plan.check_document('{"sostac": [1e99999]}', "document")
 
 
 def test_non_finite_numbers_are_findings():

@@ -261,7 +261,9 @@ inline json parse_document(std::string_view text,
     throw input_error(source, "the document nests deeper than 64 levels");
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for syntax, out_of_range for numbers beyond double (found by the
+    // fuzzer): either way the text is not a usable JSON document.
     throw input_error(source, std::string("not valid JSON: ") + e.what());
   }
 }
