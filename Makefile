@@ -24,10 +24,11 @@ setup:
 demo: setup
 	$(VENV)/bin/sostac demo
 
+# pytest runs last so that its summary closes the output.
 test: setup
 	$(MAKE) test-cpp
-	$(MAKE) test-python
 	$(MAKE) test-fuzz
+	$(MAKE) test-python
 
 # The plan loader under libFuzzer (+ASan/UBSan), from the seed corpus; `make test`
 # runs it for 60 s with a fixed seed (reproducible), `make fuzz` for FUZZ_SECONDS
