@@ -92,6 +92,19 @@ inline bool is_iso_date(const std::string& s) {
   return d <= days[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
+/// "; did you mean 'x'?" for the name in `names` closest to `s` (edit distance at
+/// most 2; the first such in iteration order on ties), or "" when none is close.
+template <class Names>
+std::string suggest(std::string_view s, const Names& names) {
+  std::string best;
+  std::size_t best_d = 3;
+  for (const auto& n : names) {
+    const std::size_t d = edit_distance(s, n);
+    if (d < best_d) best_d = d, best = n;
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
 inline std::string type_name(const json& v) {
   switch (v.type()) {
     case json::value_t::object:
@@ -199,17 +212,12 @@ class schema_checker {
                  s["additionalProperties"].is_object()) {
         check(it.value(), s["additionalProperties"], child(path, key), out);
       } else if (s.value("additionalProperties", true) == false) {
-        std::string msg = "unknown field '" + key + "'";
-        if (props) {
-          std::string best;
-          std::size_t best_d = 3;
-          for (auto p = props->begin(); p != props->end(); ++p) {
-            const std::size_t d = edit_distance(key, p.key());
-            if (d < best_d) best_d = d, best = p.key();
-          }
-          if (!best.empty()) msg += "; did you mean '" + best + "'?";
-        }
-        out.push_back({"error", "schema.unknown-field", child(path, key), msg});
+        std::vector<std::string> known;
+        if (props)
+          for (auto p = props->begin(); p != props->end(); ++p)
+            known.push_back(p.key());
+        out.push_back({"error", "schema.unknown-field", child(path, key),
+                       "unknown field '" + key + "'" + suggest(key, known)});
       }
     }
   }

@@ -37,6 +37,10 @@ class plan_checker {
 
   std::vector<finding> run() {
     if (!doc_.is_object()) return out_;
+    if (doc_.contains("plan") && doc_["plan"].contains("horizon")) {
+      h_start_ = date(doc_["plan"]["horizon"], "start");
+      h_end_ = date(doc_["plan"]["horizon"], "end");
+    }
     collect_ids();
     check_references();
     check_kpis();
@@ -270,15 +274,11 @@ class plan_checker {
   }
 
   void check_schedule() {
-    std::string h_start, h_end;
-    if (doc_.contains("plan") && doc_["plan"].contains("horizon")) {
-      const json& h = doc_["plan"]["horizon"];
-      h_start = date(h, "start");
-      h_end = date(h, "end");
-      if (!h_start.empty() && !h_end.empty() && h_end < h_start)
-        add("error", "schedule.reversed", "plan.horizon.end",
-            "the plan ends (" + h_end + ") before it starts (" + h_start + ")");
-    }
+    const std::string& h_start = h_start_;
+    const std::string& h_end = h_end_;
+    if (!h_start.empty() && !h_end.empty() && h_end < h_start)
+      add("error", "schedule.reversed", "plan.horizon.end",
+          "the plan ends (" + h_end + ") before it starts (" + h_start + ")");
     check_dates("tactics");
     check_dates("actions");
     std::map<std::string, std::pair<std::string, std::string>> windows;
@@ -440,11 +440,8 @@ class plan_checker {
     if (doc_.contains("situation"))
       for (const auto& [i, b] : items(doc_["situation"], "baselines"))
         baseline_kpis.insert(str(*b, "kpi"));
-    std::string h_start, h_end;
-    if (doc_.contains("plan") && doc_["plan"].contains("horizon")) {
-      h_start = date(doc_["plan"]["horizon"], "start");
-      h_end = date(doc_["plan"]["horizon"], "end");
-    }
+    const std::string& h_start = h_start_;
+    const std::string& h_end = h_end_;
     for (const auto& [i, o] : items(doc_, "objectives")) {
       const std::string p = at("objectives", i), id = str(*o, "id");
       const bool scoped = o->contains("scope") && (*o)["scope"].is_object() &&
@@ -491,6 +488,7 @@ class plan_checker {
   }
 
   const json& doc_;
+  std::string h_start_, h_end_;  ///< the plan horizon's valid dates, or ""
   std::vector<finding> out_;
   std::set<std::string> objectives_, strategies_, tactics_, actions_, plan_kpis_,
       all_kpis_, used_kpis_;

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,16 +59,6 @@ inline std::string money(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
-}
-
-inline std::string suggest(const std::string& s, const std::set<std::string>& known) {
-  std::string best;
-  std::size_t best_d = 3;
-  for (const auto& k : known) {
-    const std::size_t d = edit_distance(s, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best.empty() ? "" : "; did you mean '" + best + "'?";
 }
 
 /// Days since 1970-01-01 of an ISO date (Howard Hinnant's days_from_civil).
