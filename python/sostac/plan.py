@@ -303,11 +303,8 @@ class Plan:
         >>> [(f.severity, f.code, f.path) for f in Plan.from_dict(doc).validate()]
         [('error', 'schema.minimum', 'tactics[0].budget'), ('warning', 'trace.tactic-without-strategy', 'tactics[0]')]
         """
-        # JSON has no NaN or infinity (YAML has .nan and .inf): report them here, by
-        # path, and hand the checker null in their place.
         bad: List[Finding] = []
-        clean = _replace_non_finite(self._doc, "", bad)
-        text = json.dumps(clean, allow_nan=False)
+        text = self._core_text(bad)
         found = [Finding(**f) for f in _core.plan.check_document(text, "document")]
         bad_paths = {f.path for f in bad}
         return bad + [f for f in found if not (f.code == "schema.type" and f.path in bad_paths)]
@@ -519,12 +516,15 @@ class Plan:
                 f"to: the plan is at '{self.stage}'; it can only move forward "
                 f"({', '.join(self.STAGES[current + 1:]) or 'nothing after review'})")
         earlier = set(self.STAGES[:target])
-        blocking = [
-            f for f in self.validate()
-            if f.severity == "error" and (
-                self._SECTION_STAGE.get(f.path.split(".")[0].split("[")[0], "plan") in earlier
-                or f.path.split(".")[0].split("[")[0] in ("plan", "sostac", ""))
-        ]
+
+        def blocks(f: Finding) -> bool:
+            # an error in a section of an earlier stage, or in the header
+            section = f.path.split(".")[0].split("[")[0]
+            return f.severity == "error" and (
+                self._SECTION_STAGE.get(section) in earlier
+                or section in ("plan", "sostac", ""))
+
+        blocking = [f for f in self.validate() if blocks(f)]
         if blocking:
             listed = "; ".join(str(f) for f in blocking[:5])
             more = f" (and {len(blocking) - 5} more)" if len(blocking) > 5 else ""
@@ -624,9 +624,15 @@ class Plan:
         return out
 
     # -- schedule ---------------------------------------------------------------------
+    def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:
+        """The document as JSON text for the compiled core. JSON has no NaN or
+        infinity (YAML has .nan and .inf): they go to the core as null and, when a
+        list is given, are reported in it by path."""
+        bad: List[Finding] = [] if non_finite is None else non_finite
+        return json.dumps(_replace_non_finite(self._doc, "", bad), allow_nan=False)
+
     def _schedule(self) -> dict:
-        clean = _replace_non_finite(self._doc, "", [])
-        return _core.plan.schedule(json.dumps(clean, allow_nan=False))
+        return _core.plan.schedule(self._core_text())
 
     def schedule(self):
         """The plan's tactics and actions with their CPM slack.
@@ -695,8 +701,7 @@ class Plan:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("loading() needs pandas: pip install pandas") from exc
-        clean = _replace_non_finite(self._doc, "", [])
-        daily = _core.plan.daily_loading(json.dumps(clean, allow_nan=False))
+        daily = _core.plan.daily_loading(self._core_text())
         frame = pd.DataFrame(
             {"people_hours": daily["people_hours"], "money": daily["money"]},
             index=pd.DatetimeIndex(pd.to_datetime(daily["date"]), name="date"),
