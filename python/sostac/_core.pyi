@@ -97,10 +97,19 @@ class _Stats(ModuleType):
 stats: _Stats
 
 class _Plan(ModuleType):
+    stages: tuple[str, ...]
     @staticmethod
     def check_document(
         text: str, source: str, schema_only: bool = ...
     ) -> list[dict[str, str]]: ...
+    @staticmethod
+    def advance(text: str, to: str) -> str: ...
+    @staticmethod
+    def review(
+        text: str, results: list[tuple[str, float]], as_of: str, source: str
+    ) -> str: ...
+    @staticmethod
+    def diff(a: str, b: str) -> list[tuple[str, str, str]]: ...
     @staticmethod
     def schema_text() -> str: ...
     @staticmethod

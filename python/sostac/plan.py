@@ -102,18 +102,6 @@ def _plan_header(fields: dict) -> dict:
     return head
 
 
-def _diff(a: Any, b: Any, path: str, out: List[tuple]) -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in list(a) + [k for k in b if k not in a]:
-            _diff(a.get(k), b.get(k), _child(path, str(k)), out)
-    elif isinstance(a, list) and isinstance(b, list):
-        for i in range(max(len(a), len(b))):
-            _diff(a[i] if i < len(a) else None, b[i] if i < len(b) else None,
-                  f"{path}[{i}]", out)
-    elif a != b:
-        out.append((path, a, b))
-
-
 def _yaml():
     try:
         import yaml
@@ -310,17 +298,75 @@ class Plan:
         return bad + [f for f in found if not (f.code == "schema.type" and f.path in bad_paths)]
 
     # -- editing in code ------------------------------------------------------------------
-    def _add(self, section: str, item: dict, id_key: Optional[str] = "id") -> "Plan":
-        _check_fields(item, plan_schema()["properties"][section]["items"]["properties"],
-                      f"a field of {section}")
-        items = self._doc.setdefault(section, [])
-        if not isinstance(items, list):
-            raise InputError(f"{section}: the plan's {section} is not a list")
-        if id_key is not None:
-            if any(isinstance(x, dict) and x.get(id_key) == item[id_key] for x in items):
-                raise InputError(f"id: '{item[id_key]}' is already one of the plan's {section}")
+    # kind -> (parent section or None, key field); the lists the typed C++ model has
+    _LISTS = {"objectives": (None, "id"), "kpis": (None, "id"), "strategies": (None, "id"),
+              "tactics": (None, "id"), "actions": (None, "id"),
+              "baselines": ("situation", "kpi"), "targets": ("control", "objective"),
+              "experiments": ("control", "id")}
+
+    def _list(self, kind: str, create: bool) -> Optional[list]:
+        if kind not in self._LISTS:
+            raise InputError(f"kind: expected one of {', '.join(self._LISTS)}, got {kind!r}")
+        parent, _ = self._LISTS[kind]
+        node = self._doc
+        where = kind
+        if parent is not None:
+            where = f"{parent}.{kind}"
+            node = self._doc.get(parent)
+            if node is None:
+                if not create:
+                    return None
+                node = self._doc[parent] = {}
+            if not isinstance(node, dict):
+                raise InputError(f"{parent}: the plan's {parent} is not a mapping")
+        items = node.setdefault(kind, []) if create else node.get(kind)
+        if items is not None and not isinstance(items, list):
+            raise InputError(f"{where}: the plan's {kind} is not a list")
+        return items
+
+    def _add(self, kind: str, item: dict) -> "Plan":
+        parent, key = self._LISTS[kind]
+        schema = plan_schema()["properties"]
+        if parent is not None:
+            schema = schema[parent]["properties"]
+        _check_fields(item, schema[kind]["items"]["properties"], f"a field of {kind}")
+        items = self._list(kind, create=True)
+        if any(isinstance(x, dict) and x.get(key) == item[key] for x in items):
+            raise InputError(f"{key}: '{item[key]}' is already one of the plan's {kind}")
         items.append(_stringify_dates({k: v for k, v in item.items() if v is not None}))
         return self
+
+    def remove(self, kind: str, key: str) -> "Plan":
+        """Remove an item by its id (for baselines its kpi, for control targets its
+        objective). References to it elsewhere stay, and :meth:`validate` reports
+        them.
+
+        Parameters
+        ----------
+        kind : str
+            objectives, kpis, strategies, tactics, actions, baselines, targets or
+            experiments.
+        key : str
+            The item's id.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_strategy("s1").add_tactic("t1", channel="seo", strategy="s1")
+        >>> [f.code for f in p.remove("strategies", "s1").validate()]
+        ['ref.unknown-strategy']
+        """
+        _, field = self._LISTS.get(kind, (None, "id"))
+        items = self._list(kind, create=False) or []
+        for i, x in enumerate(items):
+            if isinstance(x, dict) and x.get(field) == key:
+                del items[i]
+                return self
+        raise InputError(f"{field}: {key!r} is not one of the plan's {kind}")
 
     def add_objective(self, id: str, *, kpi: str, target: float, **fields: Any) -> "Plan":
         """Add a SMART objective (fields as in the document: statement, baseline,
@@ -462,20 +508,56 @@ class Plan:
         >>> p.to_dict()["situation"]["baselines"]
         [{'kpi': 'ctr', 'value': 0.01, 'as_of': '2026-12-31'}]
         """
-        situation = self._doc.setdefault("situation", {})
-        if not isinstance(situation, dict):
-            raise InputError("situation: the plan's situation is not a mapping")
-        schema = plan_schema()["properties"]["situation"]["properties"]["baselines"]["items"]
-        _check_fields(fields, schema["properties"], "a field of baselines")
-        situation.setdefault("baselines", []).append(
-            _stringify_dates({"kpi": kpi, "value": value, **fields}))
-        return self
+        return self._add("baselines", {"kpi": kpi, "value": value, **fields})
+
+    def add_target(self, objective: str, **fields: Any) -> "Plan":
+        """Add a KPI target to the Control stage (cadence, alert).
+
+        Parameters
+        ----------
+        objective
+            The objective whose KPI is tracked.
+        **fields
+            cadence (daily, weekly, monthly, quarterly), alert.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_target("o1", cadence="weekly", alert=0.008)
+        >>> p.to_dict()["control"]
+        {'targets': [{'objective': 'o1', 'cadence': 'weekly', 'alert': 0.008}]}
+        """
+        return self._add("targets", {"objective": objective, **fields})
+
+    def add_experiment(self, id: str, *, kpi: str, **fields: Any) -> "Plan":
+        """Add an experiment to the Control stage (tactic, variants).
+
+        Parameters
+        ----------
+        id, kpi
+            The experiment's id and the KPI it compares.
+        **fields
+            tactic, variants.
+
+        Returns
+        -------
+        Plan
+
+        Examples
+        --------
+        >>> from sostac import Plan
+        >>> p = Plan(id="p", name="P").add_experiment("x1", kpi="ctr", variants=["A", "B"])
+        >>> p.to_dict()["control"]["experiments"]
+        [{'id': 'x1', 'kpi': 'ctr', 'variants': ['A', 'B']}]
+        """
+        return self._add("experiments", {"id": id, "kpi": kpi, **fields})
 
     # -- lifecycle ---------------------------------------------------------------------
-    STAGES = ("situation", "objectives", "strategy", "tactics", "actions", "control", "review")
-    _SECTION_STAGE = {"situation": "situation", "objectives": "objectives", "kpis": "objectives",
-                      "strategies": "strategy", "tactics": "tactics", "actions": "actions",
-                      "control": "control"}
+    STAGES = tuple(_core.plan.stages)  #: situation, objectives, ..., control, review
 
     @property
     def stage(self) -> str:
@@ -506,32 +588,10 @@ class Plan:
         >>> plan.stage, plan.advance().stage
         ('tactics', 'actions')
         """
-        current = self.STAGES.index(self.stage) if self.stage in self.STAGES else 0
-        target = current + 1 if to is None else (
-            self.STAGES.index(to) if to in self.STAGES else -1)
-        if target < 0:
-            raise InputError(f"to: expected one of {', '.join(self.STAGES)}, got {to!r}")
-        if target <= current or target >= len(self.STAGES):
-            raise InputError(
-                f"to: the plan is at '{self.stage}'; it can only move forward "
-                f"({', '.join(self.STAGES[current + 1:]) or 'nothing after review'})")
-        earlier = set(self.STAGES[:target])
-
-        def blocks(f: Finding) -> bool:
-            # an error in a section of an earlier stage, or in the header
-            section = f.path.split(".")[0].split("[")[0]
-            return f.severity == "error" and (
-                self._SECTION_STAGE.get(section) in earlier
-                or section in ("plan", "sostac", ""))
-
-        blocking = [f for f in self.validate() if blocks(f)]
-        if blocking:
-            listed = "; ".join(str(f) for f in blocking[:5])
-            more = f" (and {len(blocking) - 5} more)" if len(blocking) > 5 else ""
-            raise InputError(
-                f"to: cannot move to '{self.STAGES[target]}' while earlier stages have "
-                f"errors: {listed}{more}")
-        self._doc.setdefault("plan", {})["stage"] = self.STAGES[target]
+        if to is not None and not isinstance(to, str):
+            raise InputError(f"to: expected a stage name, got {to!r}")
+        stage = _core.plan.advance(self._core_text(), to or "")
+        self._doc.setdefault("plan", {})["stage"] = stage
         return self
 
     def review(self, results: Dict[str, float], *, as_of: str, source: str = "") -> "Plan":
@@ -569,33 +629,13 @@ class Plan:
         if not isinstance(results, dict) or not results:
             raise InputError("results: expected a mapping of KPI id to measured value")
         for k, v in results.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise InputError(f"results[{k!r}]: expected a finite number, got {v!r}")
-        try:
-            if not isinstance(as_of, str) or len(as_of) != 10:
-                raise ValueError
-            _dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {as_of!r}") from None
-        doc = copy.deepcopy(self._doc)
-        head = doc.setdefault("plan", {})
-        revision = head.get("revision", 1) if isinstance(head.get("revision"), int) else 1
-        head["revision"] = revision + 1
-        head["stage"] = "situation"
-        source = source or f"control review of revision {revision}"
-        baselines = doc.setdefault("situation", {}).setdefault("baselines", [])
-        for kpi, value in results.items():
-            entry = next((b for b in baselines if isinstance(b, dict) and b.get("kpi") == kpi), None)
-            if entry is None:
-                baselines.append({"kpi": kpi, "value": value, "as_of": as_of, "source": source})
-                continue
-            if "as_of" in entry:
-                entry.setdefault("history", []).append({"date": entry["as_of"], "value": entry["value"]})
-            entry.update(value=value, as_of=as_of, source=source)
-        for o in doc.get("objectives", []) or []:
-            if isinstance(o, dict) and o.get("kpi") in results:
-                o["baseline"] = results[o["kpi"]]
-        return Plan(doc)
+            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(f"results[{k!r}]: expected a KPI id and a number, got {v!r}")
+        if not isinstance(as_of, str):
+            raise InputError(f"as_of: expected a date YYYY-MM-DD, got {as_of!r}")
+        text = _core.plan.review(self._core_text(), [(k, float(v)) for k, v in results.items()],
+                                 as_of, source)
+        return Plan(json.loads(text))
 
     def diff(self, other: "Plan") -> List[tuple]:
         """Differences from this plan to ``other`` (e.g. the next revision), as
@@ -619,9 +659,8 @@ class Plan:
         """
         if not isinstance(other, Plan):
             raise InputError(f"other: expected a Plan, got {type(other).__name__}")
-        out: List[tuple] = []
-        _diff(self._doc, other._doc, "", out)
-        return out
+        return [(path, json.loads(old), json.loads(new))
+                for path, old, new in _core.plan.diff(self._core_text(), other._core_text())]
 
     # -- schedule ---------------------------------------------------------------------
     def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:

@@ -1,10 +1,12 @@
-// Bindings of include/sostac/plan/: the KPI catalogue and measure expressions.
+// Bindings of include/sostac/plan/: document checks, schedule, loading, lifecycle,
+// the KPI catalogue and measure expressions.
 #include <sostac/plan.hpp>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sostac::python {
@@ -84,6 +86,47 @@ void register_plan(py::module_& m) {
         return out;
       },
       py::arg("text"), "People-hours and money per calendar day.");
+  py::tuple stages(sostac::plan::stages.size());
+  for (std::size_t i = 0; i < sostac::plan::stages.size(); ++i)
+    stages[i] = sostac::plan::stages[i];
+  m.attr("stages") = stages;
+  m.def(
+      "advance",
+      [](const std::string& text, const std::string& to) {
+        py::gil_scoped_release release;  // works on its own copy of the text
+        auto doc = sostac::plan::parse_document(text, "document");
+        return sostac::plan::advance(doc, to);
+      },
+      py::arg("text"), py::arg("to"),
+      "The stage the document moves to ('' = the next); raises when it cannot.");
+  m.def(
+      "review",
+      [](const std::string& text,
+         const std::vector<std::pair<std::string, double>>& results,
+         const std::string& as_of, const std::string& source) {
+        py::gil_scoped_release release;  // works on its own copies
+        return sostac::plan::review(sostac::plan::parse_document(text, "document"),
+                                    results, as_of, source)
+            .dump();
+      },
+      py::arg("text"), py::arg("results"), py::arg("as_of"), py::arg("source"),
+      "The next revision as JSON text, with the Control results as baselines.");
+  m.def(
+      "diff",
+      [](const std::string& a, const std::string& b) {
+        std::vector<sostac::plan::change> changes;
+        {
+          py::gil_scoped_release release;  // works on its own copies
+          changes = sostac::plan::diff(sostac::plan::parse_document(a, "document"),
+                                       sostac::plan::parse_document(b, "other"));
+        }
+        py::list out;
+        for (const auto& c : changes)
+          out.append(py::make_tuple(c.path, c.before.dump(), c.after.dump()));
+        return out;
+      },
+      py::arg("a"), py::arg("b"),
+      "[(path, before JSON, after JSON), ...]; null marks an absent value.");
   m.def(
       "schema_text", [] { return std::string(sostac::plan::detail::plan_schema_text); },
       "The plan document's JSON Schema (docs/plan.schema.json).");

@@ -28,3 +28,11 @@ message(STATUS "plan_check output:\n${last_output}")
 if(NOT last_output MATCHES "0 findings" OR NOT last_output MATCHES "critical path: t-launch -> t-scale")
   message(FATAL_ERROR "plan_check did not validate the example plan or print its critical path")
 endif()
+run(${WORK_DIR}/app/build_plan ${WORK_DIR}/next_revision.json)
+message(STATUS "build_plan output:\n${last_output}")
+if(NOT last_output MATCHES "^0 findings" OR NOT last_output MATCHES "stage: control"
+   OR NOT last_output MATCHES "revision 2 at stage situation"
+   OR NOT last_output MATCHES "objectives\\[0\\]\\.baseline: 0\\.01 -> 0\\.0125"
+   OR NOT EXISTS ${WORK_DIR}/next_revision.json)
+  message(FATAL_ERROR "build_plan did not build, advance and review its plan")
+endif()

@@ -99,6 +99,29 @@ def test_readme_cpp_example_runs(tmp_path):
     assert "P(B>A)" in out and "lift" in out
 
 
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_plan_doc_cpp_example_runs(tmp_path):
+    # docs/plan.md's C++ block: its preamble, then its statements inside main()
+    text = (ROOT / "docs" / "plan.md").read_text()
+    (block,) = re.findall(r"```cpp\n(.*?)```", text, flags=re.S)
+    preamble, body = block.split("\n\n", 1)
+    src = tmp_path / "plan_doc.cpp"
+    src.write_text(f"{preamble}\n#include <cstdio>\nint main() {{\n{body}}}\n")
+    shutil.copy(ROOT / "examples" / "plans" / "b2b_paid_search.json", tmp_path / "plan.json")
+    exe = tmp_path / "plan_doc"
+    subprocess.run(
+        ["g++", "-std=c++17", "-O1", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",
+         str(src), "-o", str(exe), "-pthread"],
+        check=True, capture_output=True, text=True,
+    )
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True,
+                         cwd=tmp_path).stdout
+    # the example plan has no findings; the review changes the stage, the revision and
+    # the objective's baseline, and adds the situation with its new baseline
+    assert out.splitlines() == ["plan.stage", "plan.revision", "objectives[0].baseline",
+                                "situation"]
+
+
 def _doc_examples(path: Path):
     """(code, expected output or None) for each ```python block of a Markdown page;
     the expected output is the ```text block after an "Output:" line."""

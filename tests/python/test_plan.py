@@ -37,11 +37,12 @@ def test_round_trip_is_lossless(path, fmt, tmp_path):
     assert (tmp_path / f"second{fmt}").read_text() == out.read_text()
 
 
-def test_the_json_example_is_the_yaml_example():
-    # examples/cpp/plan_check reads the JSON twin (C++ loads JSON only).
+@pytest.mark.parametrize("name", ["b2b_paid_search", "ecommerce_race"])
+def test_the_json_examples_are_the_yaml_examples(name):
+    # C++ loads JSON only: examples/cpp/plan_check and the C++ tests read the twins.
     plans = ROOT / "examples" / "plans"
-    assert Plan.load(plans / "b2b_paid_search.json").to_dict() == Plan.load(
-        plans / "b2b_paid_search.yaml").to_dict()
+    assert sorted(p.stem for p in plans.glob("*.yaml")) == sorted(p.stem for p in plans.glob("*.json"))
+    assert Plan.load(plans / f"{name}.json").to_dict() == Plan.load(plans / f"{name}.yaml").to_dict()
 
 
 def test_examples_ship_in_the_package():

@@ -110,3 +110,43 @@ def test_review_opens_the_next_revision_with_control_results():
         plan.review({"ctr": 0.01}, as_of="2027-02-30")
     with pytest.raises(ValueError, match=r"^other: expected a Plan"):
         plan.diff(d)
+
+
+def test_control_items_and_removal():
+    plan = built().add_target("o1", cadence="weekly", alert=0.008).add_experiment(
+        "x1", kpi="ctr", tactic="t1", variants=["A", "B"])
+    assert plan.validate() == []
+    assert plan.to_dict()["control"] == {
+        "targets": [{"objective": "o1", "cadence": "weekly", "alert": 0.008}],
+        "experiments": [{"id": "x1", "kpi": "ctr", "tactic": "t1", "variants": ["A", "B"]}]}
+    with pytest.raises(ValueError, match=r"^objective: 'o1' is already one of the plan's targets"):
+        plan.add_target("o1")
+    with pytest.raises(ValueError, match=r"^kpi: 'ctr' is already one of the plan's baselines"):
+        plan.add_baseline("ctr", 0.02)
+    with pytest.raises(ValueError, match=r"^varaints: not a field of experiments; did you mean 'variants'"):
+        plan.add_experiment("x2", kpi="ctr", varaints=["A"])
+    # removing the tactic leaves the references to it, which validation reports
+    plan.remove("tactics", "t1")
+    assert {(f.code, f.path) for f in plan.validate()} >= {
+        ("ref.unknown-tactic", "actions[0].tactic"), ("ref.unknown-tactic", "control.experiments[0].tactic")}
+    plan.remove("targets", "o1").remove("baselines", "ctr")
+    assert "targets" not in plan.to_dict()["control"] or plan.to_dict()["control"]["targets"] == []
+    with pytest.raises(ValueError, match=r"^id: 't1' is not one of the plan's tactics"):
+        plan.remove("tactics", "t1")
+    with pytest.raises(ValueError, match=r"^kind: expected one of objectives, kpis"):
+        plan.remove("tactic", "t1")
+    with pytest.raises(ValueError, match=r"^situation: the plan's situation is not a mapping"):
+        Plan.from_dict({"sostac": 1, "plan": {"id": "p", "name": "P"}, "situation": []}).add_baseline("ctr", 1)
+
+
+def test_python_and_cpp_lifecycle_agree_on_key_order():
+    # the core keeps the document's key order, so a reviewed plan saves as it was written
+    plan = Plan.load(EXAMPLE)
+    nxt = plan.review({"ctr": 0.013}, as_of="2027-06-30")
+    assert list(nxt.to_dict()) == list(plan.to_dict())
+    assert list(nxt.to_dict()["plan"]) == list(plan.to_dict()["plan"])
+    assert plan.diff(plan) == []
+    with pytest.raises(ValueError, match=r"^results\['ctr'\]: expected a KPI id and a number"):
+        plan.review({"ctr": True}, as_of="2027-06-30")
+    with pytest.raises(ValueError, match=r"^to: expected a stage name"):
+        plan.advance(to=3)

@@ -38,6 +38,7 @@ def test_stub_lists_every_plan_function():
     tree = _stub_tree()
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Plan")
     stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    stubbed |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)}
     assert stubbed == {n for n in dir(_core.plan) if not n.startswith("_")}
 
 

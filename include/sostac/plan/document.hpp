@@ -24,7 +24,7 @@
 
 namespace sostac::plan {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the document's key order
 
 /// One problem (or note) about a plan document.
 struct finding {
