@@ -3,6 +3,7 @@
 
 #include <sostac/core/error.hpp>
 #include <sostac/core/parallel.hpp>
+#include <sostac/metrics.hpp>
 #include <sostac/plan.hpp>
 #include <sostac/stats.hpp>
 #include <sostac/version.hpp>

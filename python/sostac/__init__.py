@@ -4,7 +4,7 @@ The compiled core (``sostac._core``) is private; use ``sostac.stats`` for
 experiment statistics and ``sostac.kpi_catalog()`` for the KPI vocabulary.
 """
 
-from . import _core, stats
+from . import _core, metrics, stats
 from ._core import InputError
 from ._core import __version__
 from ._kpi import kpi_catalog
@@ -67,6 +67,7 @@ __all__ = [
     "__version__",
     "get_num_threads",
     "kpi_catalog",
+    "metrics",
     "plan_schema",
     "set_num_threads",
     "stats",

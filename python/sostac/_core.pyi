@@ -122,3 +122,62 @@ class _Plan(ModuleType):
     def parse_measure_expression(text: str, argument: str) -> list[tuple[float, str]]: ...
 
 plan: _Plan
+
+class _KpiRollup:
+    measures: list[str]
+    def __init__(
+        self, kpis: list[tuple[str, str, str, float, str]], period: str,
+        ticks_per_day: int, offset_ticks: int
+    ) -> None: ...
+    def add(
+        self, group: np.ndarray, time: np.ndarray, columns: list[np.ndarray],
+        names: list[str], group_name: str, time_name: str
+    ) -> None: ...
+    def merge(self, other: _KpiRollup, group_map: list[int] | None = ...) -> None: ...
+    def finish(self, level: float) -> dict[str, object]: ...
+
+class _FunnelUsers:
+    level: np.ndarray
+    entry_time: np.ndarray
+    present: np.ndarray
+    def table(
+        self, by_touch: bool, last_touch: bool, by_period: bool, period: str,
+        ticks_per_day: int, offset_ticks: int
+    ) -> dict[str, np.ndarray]: ...
+
+class _FunnelEvents:
+    def __init__(self, steps: int, window: int, strict: bool) -> None: ...
+    def add(
+        self, user: np.ndarray, time: np.ndarray, step: np.ndarray,
+        touch: np.ndarray | None, names: list[str]
+    ) -> None: ...
+    def merge(
+        self, other: _FunnelEvents, user_map: list[int] | None = ...,
+        touch_map: list[int] | None = ...
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    def finish(self, users: int) -> _FunnelUsers: ...
+
+class _Cohorts:
+    def __init__(self, period: str, ticks_per_day: int, offset_ticks: int) -> None: ...
+    def add(
+        self, user: np.ndarray, time: np.ndarray, value: np.ndarray | None,
+        names: list[str]
+    ) -> None: ...
+    def merge(self, other: _Cohorts, user_map: list[int] | None = ...) -> None: ...
+    def finish(self) -> dict[str, object]: ...
+
+class _Metrics(ModuleType):
+    KpiRollup: type[_KpiRollup]
+    FunnelUsers: type[_FunnelUsers]
+    FunnelEvents: type[_FunnelEvents]
+    Cohorts: type[_Cohorts]
+    @staticmethod
+    def funnel_users(
+        user: np.ndarray, time: np.ndarray, step: np.ndarray, touch: np.ndarray | None,
+        users: int, steps: int, window: int, strict: bool, names: list[str]
+    ) -> _FunnelUsers: ...
+    @staticmethod
+    def period_start_day(index: int, period: str) -> int: ...
+
+metrics: _Metrics

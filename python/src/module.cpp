@@ -8,6 +8,7 @@
 namespace py = pybind11;
 
 namespace sostac::python {
+void register_metrics(py::module_& m);
 void register_plan(py::module_& m);
 void register_stats(py::module_& m);
 }  // namespace sostac::python
@@ -21,6 +22,8 @@ PYBIND11_MODULE(_core, m) {
       "Threads used by kernels; n <= 0 restores the default (SOSTAC_NUM_THREADS or all "
       "cores).");
   m.def("get_num_threads", &sostac::num_threads, "Threads kernels currently use.");
+  auto metrics = m.def_submodule("metrics", "KPI roll-ups, funnels and cohorts");
+  sostac::python::register_metrics(metrics);
   auto plan = m.def_submodule("plan", "plan vocabulary and KPI catalogue");
   sostac::python::register_plan(plan);
   auto stats = m.def_submodule("stats", "statistics kernels");

@@ -47,5 +47,13 @@ def test_stub_lists_top_level_names():
     names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     names |= {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
     compiled = {n for n in dir(_core) if not n.startswith("_")} | {"__version__"}
-    assert compiled <= names | {"_Stats", "_Plan"}
+    assert compiled <= names | {"_Stats", "_Plan", "_Metrics"}
     assert inspect.ismodule(_core.stats)
+
+
+def test_stub_lists_every_metrics_name():
+    tree = _stub_tree()
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Metrics")
+    stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    stubbed |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)}
+    assert stubbed == {n for n in dir(_core.metrics) if not n.startswith("_")}

@@ -1,0 +1,123 @@
+#pragma once
+/// Read-only column views over the caller's buffers (numpy, Arrow, pandas), so that
+/// kernels never copy input data.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace sostac::metrics {
+
+/// A numeric column of any common element type, read as double.
+struct numeric_column {
+  enum class type { f64, f32, i64, i32, i16, i8, u64, u32, u16, u8 };
+  const void* data = nullptr;
+  type element = type::f64;
+  std::size_t size = 0;
+  std::string name;  ///< for error messages: "cost[17]: ..."
+
+  double operator[](std::size_t i) const {
+    switch (element) {
+      case type::f64:
+        return static_cast<const double*>(data)[i];
+      case type::f32:
+        return static_cast<const float*>(data)[i];
+      case type::i64:
+        return static_cast<double>(static_cast<const std::int64_t*>(data)[i]);
+      case type::i32:
+        return static_cast<const std::int32_t*>(data)[i];
+      case type::i16:
+        return static_cast<const std::int16_t*>(data)[i];
+      case type::i8:
+        return static_cast<const std::int8_t*>(data)[i];
+      case type::u64:
+        return static_cast<double>(static_cast<const std::uint64_t*>(data)[i]);
+      case type::u32:
+        return static_cast<const std::uint32_t*>(data)[i];
+      case type::u16:
+        return static_cast<const std::uint16_t*>(data)[i];
+      default:
+        return static_cast<const std::uint8_t*>(data)[i];
+    }
+  }
+};
+
+/// An integer column (codes, ids, ticks) of any common width, read as int64.
+struct integer_column {
+  enum class type { i64, i32, i16, i8, u32, u16, u8 };
+  const void* data = nullptr;
+  type element = type::i64;
+  std::size_t size = 0;
+  std::string name;
+
+  std::int64_t operator[](std::size_t i) const {
+    switch (element) {
+      case type::i64:
+        return static_cast<const std::int64_t*>(data)[i];
+      case type::i32:
+        return static_cast<const std::int32_t*>(data)[i];
+      case type::i16:
+        return static_cast<const std::int16_t*>(data)[i];
+      case type::i8:
+        return static_cast<const std::int8_t*>(data)[i];
+      case type::u32:
+        return static_cast<const std::uint32_t*>(data)[i];
+      case type::u16:
+        return static_cast<const std::uint16_t*>(data)[i];
+      default:
+        return static_cast<const std::uint8_t*>(data)[i];
+    }
+  }
+};
+
+/// Calls f(pointer) with the column's buffer as a pointer to its element type, so a
+/// hot loop is compiled once per type instead of switching per element.
+template <class F>
+void visit(const numeric_column& c, F&& f) {
+  using t = numeric_column::type;
+  switch (c.element) {
+    case t::f64:
+      return f(static_cast<const double*>(c.data));
+    case t::f32:
+      return f(static_cast<const float*>(c.data));
+    case t::i64:
+      return f(static_cast<const std::int64_t*>(c.data));
+    case t::i32:
+      return f(static_cast<const std::int32_t*>(c.data));
+    case t::i16:
+      return f(static_cast<const std::int16_t*>(c.data));
+    case t::i8:
+      return f(static_cast<const std::int8_t*>(c.data));
+    case t::u64:
+      return f(static_cast<const std::uint64_t*>(c.data));
+    case t::u32:
+      return f(static_cast<const std::uint32_t*>(c.data));
+    case t::u16:
+      return f(static_cast<const std::uint16_t*>(c.data));
+    default:
+      return f(static_cast<const std::uint8_t*>(c.data));
+  }
+}
+
+template <class F>
+void visit(const integer_column& c, F&& f) {
+  using t = integer_column::type;
+  switch (c.element) {
+    case t::i64:
+      return f(static_cast<const std::int64_t*>(c.data));
+    case t::i32:
+      return f(static_cast<const std::int32_t*>(c.data));
+    case t::i16:
+      return f(static_cast<const std::int16_t*>(c.data));
+    case t::i8:
+      return f(static_cast<const std::int8_t*>(c.data));
+    case t::u32:
+      return f(static_cast<const std::uint32_t*>(c.data));
+    case t::u16:
+      return f(static_cast<const std::uint16_t*>(c.data));
+    default:
+      return f(static_cast<const std::uint8_t*>(c.data));
+  }
+}
+
+}  // namespace sostac::metrics

@@ -1,0 +1,231 @@
+// The metrics kernels on small hand-checked inputs: calendar periods, the KPI
+// roll-up with its intervals, the windowFunnel scan, cohorts, and merge == one pass.
+#include <sostac/metrics.hpp>
+#include <sostac/plan/detail/tree.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace mx = sostac::metrics;
+
+namespace {
+
+mx::integer_column ints(const std::vector<std::int64_t>& v, const char* name) {
+  return {v.data(), mx::integer_column::type::i64, v.size(), name};
+}
+mx::numeric_column nums(const std::vector<double>& v, const char* name) {
+  return {v.data(), mx::numeric_column::type::f64, v.size(), name};
+}
+std::int64_t day(const char* iso) {
+  return sostac::plan::detail::day_number(iso);
+}
+
+}  // namespace
+
+TEST_CASE("periods: ISO weeks start on Monday, months and quarters on the 1st") {
+  const auto wed = day("2027-01-06");
+  CHECK(mx::period_start(mx::period_index(wed, mx::period::week), mx::period::week) ==
+        day("2027-01-04"));
+  CHECK(mx::period_start(mx::period_index(day("2027-01-04"), mx::period::week),
+                         mx::period::week) == day("2027-01-04"));
+  CHECK(mx::period_start(mx::period_index(day("2027-01-03"), mx::period::week),
+                         mx::period::week) == day("2026-12-28"));
+  CHECK(mx::period_start(mx::period_index(day("2027-05-17"), mx::period::quarter),
+                         mx::period::quarter) == day("2027-04-01"));
+  CHECK(mx::period_start(mx::period_index(day("1969-12-31"), mx::period::month),
+                         mx::period::month) == day("1969-12-01"));
+  CHECK(mx::period_index(day("2027-03-01"), mx::period::month) -
+            mx::period_index(day("2026-12-15"), mx::period::month) ==
+        3);
+  // a fixed UTC offset moves 23:30 UTC into the next day
+  const std::int64_t s = day("2027-01-03") * 86400 + 23 * 3600 + 1800;
+  CHECK(mx::day_of(s, 86400) == day("2027-01-03"));
+  CHECK(mx::day_of(s, 86400, 3600) == day("2027-01-04"));
+  CHECK_THROWS_WITH(
+      mx::parse_period("fortnight", "period"),
+      "period: expected 'day', 'week', 'month' or 'quarter', got 'fortnight'");
+}
+
+TEST_CASE("roll-up: Wilson for rates, Garwood for cost per count, delta for ROAS") {
+  std::vector<mx::kpi_formula> kpis;
+  for (const char* id : {"ctr", "cpa", "roas", "impressions", "revenue"})
+    kpis.push_back(mx::formula_of(*mx::find_kpi(id)));
+  mx::kpi_rollup acc(kpis, mx::period::week, 1);
+  REQUIRE(acc.measures() == std::vector<std::string>{"clicks", "impressions", "cost",
+                                                     "orders", "revenue"});
+  const std::vector<std::int64_t> group{0, 0, 0},
+      t{day("2027-01-04"), day("2027-01-05"), day("2027-01-06")};
+  const std::vector<double> clicks{30, 50, 20}, impressions{1000, 1500, 500},
+      cost{60, 90, 50}, orders{2, 3, 1}, revenue{300, 350, 150};
+  acc.add(ints(group, "channel"), ints(t, "date"),
+          {nums(clicks, "clicks"), nums(impressions, "impressions"), nums(cost, "cost"),
+           nums(orders, "orders"), nums(revenue, "revenue")});
+  const auto rows = acc.finish(0.95);
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].period_start == day("2027-01-04"));
+  // R: prop.test(100, 3000, correct = FALSE)$conf.int
+  CHECK(rows[0].value == Approx(100.0 / 3000));
+  CHECK(rows[0].low == Approx(0.0274831523331).epsilon(1e-11));
+  CHECK(rows[0].high == Approx(0.0403771064772).epsilon(1e-11));
+  // CPA = 200 / 6; R: 200 / (qchisq(c(0.975, 0.025), c(14, 12)) / 2)
+  CHECK(rows[1].interval == mx::interval_kind::poisson_gamma);
+  CHECK(rows[1].low == Approx(15.3145524586).epsilon(1e-11));
+  CHECK(rows[1].high == Approx(90.8308833101).epsilon(1e-11));
+  // ROAS: ratio estimator over the three rows, checked by hand
+  const double R = 800.0 / 200.0;
+  double ss = 0;
+  for (int i = 0; i < 3; ++i) ss += std::pow(revenue[i] - R * cost[i], 2);
+  const double half = 1.959963984540054 * std::sqrt(ss / 6) / (200.0 / 3);
+  CHECK(rows[2].value == Approx(R));
+  CHECK(rows[2].low == Approx(R - half).epsilon(1e-12));
+  CHECK(rows[3].interval == mx::interval_kind::poisson);
+  CHECK(rows[4].interval == mx::interval_kind::normal);
+  CHECK(rows[4].rows == 3);
+
+  // bad values name the column and the row; the state is unchanged
+  const std::vector<double> negative{1, -2, 3};
+  CHECK_THROWS_WITH(acc.add(ints(group, "channel"), ints(t, "date"),
+                            {nums(clicks, "clicks"), nums(impressions, "impressions"),
+                             nums(negative, "cost"), nums(orders, "orders"),
+                             nums(revenue, "revenue")}),
+                    "cost[1]: expected a non-negative number, got -2");
+  CHECK(acc.finish(0.95)[0].value == rows[0].value);
+  // clicks above impressions: the row carries the problem
+  mx::kpi_rollup ctr({mx::formula_of(*mx::find_kpi("ctr"))}, mx::period::day, 1);
+  const std::vector<double> few{10, 10, 10};
+  ctr.add(ints(group, "channel"), ints(t, "date"),
+          {nums(clicks, "clicks"), nums(few, "impressions")});
+  CHECK(ctr.finish()[0].problem == "clicks (30) exceed impressions (10)");
+}
+
+TEST_CASE("roll-up: merging chunk states equals one pass") {
+  std::vector<mx::kpi_formula> kpis;
+  for (const char* id : {"ctr", "roas", "roi", "aov"})
+    kpis.push_back(mx::formula_of(*mx::find_kpi(id)));
+  std::vector<std::int64_t> group, t;
+  std::vector<double> clicks, impressions, revenue, cost, orders;
+  for (int i = 0; i < 500; ++i) {
+    group.push_back(i % 3);
+    t.push_back(day("2027-01-01") + i % 40);
+    impressions.push_back(1000 + 37 * (i % 11));
+    clicks.push_back(10 + i % 7);
+    revenue.push_back(100 + 13.5 * (i % 17));
+    cost.push_back(30 + 2.25 * (i % 5));
+    orders.push_back(1 + i % 4);
+  }
+  auto add = [&](mx::kpi_rollup& acc, std::size_t b, std::size_t e) {
+    auto sub_i = [&](const std::vector<std::int64_t>& v, const char* name) {
+      return mx::integer_column{v.data() + b, mx::integer_column::type::i64, e - b,
+                                name};
+    };
+    auto sub_n = [&](const std::vector<double>& v, const char* name) {
+      return mx::numeric_column{v.data() + b, mx::numeric_column::type::f64, e - b,
+                                name};
+    };
+    acc.add(sub_i(group, "g"), sub_i(t, "t"),
+            {sub_n(clicks, "clicks"), sub_n(impressions, "impressions"),
+             sub_n(revenue, "revenue"), sub_n(cost, "cost"), sub_n(orders, "orders")});
+  };
+  mx::kpi_rollup whole(kpis, mx::period::week, 1), a(kpis, mx::period::week, 1),
+      b(kpis, mx::period::week, 1);
+  add(whole, 0, 500);
+  add(a, 0, 173);
+  add(b, 173, 500);
+  a.merge(b);
+  const auto x = whole.finish(), y = a.finish();
+  REQUIRE(x.size() == y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    CHECK(x[i].group == y[i].group);
+    CHECK(x[i].numerator == y[i].numerator);
+    CHECK(x[i].low == Approx(y[i].low).epsilon(1e-12));
+    CHECK(x[i].high == Approx(y[i].high).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("funnel: windowFunnel levels, strict mode and chain times") {
+  // user 0: A B C within the window -> 3; user 1: A .. B too late -> 1;
+  // user 2: A C B (strict stops at C) -> 2 in window mode, 1 in strict mode;
+  // user 3: B only -> 0; user 4: A, A later, then B C fit the second start -> 3
+  const std::vector<std::int64_t> user{0, 0, 0, 1, 1, 2, 2, 2, 3, 4, 4, 4, 4},
+      time{0, 5, 9, 0, 11, 0, 1, 2, 0, 0, 20, 25, 29},
+      step{0, 1, 2, 0, 1, 0, 2, 1, 1, 0, 0, 1, 2};
+  mx::event_columns c{ints(user, "user"), ints(time, "time"), ints(step, "step"), {}};
+  const auto w = mx::funnel_users({c}, 5, 3, 10, false);
+  CHECK(w.level == std::vector<std::int8_t>{3, 1, 2, 0, 3});
+  CHECK(w.gap[0] == 5);  // user 0: A->B
+  CHECK(w.gap[1] == 4);  // user 0: B->C
+  CHECK(w.gap[8] == 5);  // user 4: the chain from the second A
+  CHECK(w.gap[9] == 4);
+  const auto s = mx::funnel_users({c}, 5, 3, 10, true);
+  CHECK(s.level == std::vector<std::int8_t>{3, 1, 1, 0, 3});
+  // ties at one time are taken in step order
+  const std::vector<std::int64_t> tu{0, 0}, tt{7, 7}, ts{1, 0};
+  CHECK(mx::funnel_users({{ints(tu, "user"), ints(tt, "time"), ints(ts, "step"), {}}},
+                         1, 2, 0, true)
+            .level[0] == 2);
+  const std::vector<std::int64_t> bad{0, 9};
+  CHECK_THROWS_WITH(
+      mx::funnel_users({{ints(bad, "user_id"), ints(tt, "time"), ints(ts, "step"), {}}},
+                       2, 2, 0, false),
+      "user_id[1]: expected a user code in [0, 2), got 9");
+
+  // the table: users per step and median gaps
+  const auto rows = mx::funnel_table(w, false, false, false, mx::period::day, 1, 0);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].users == 4);
+  CHECK(rows[1].users == 3);
+  CHECK(rows[2].users == 2);
+  CHECK(std::isnan(rows[0].median_gap));
+  CHECK(rows[2].median_gap == 4);
+
+  // the accumulator over two chunks equals one pass
+  mx::funnel_events acc(3, 10, false), second(3, 10, false);
+  const std::vector<std::int64_t> u1(user.begin(), user.begin() + 6),
+      t1(time.begin(), time.begin() + 6), s1(step.begin(), step.begin() + 6),
+      u2(user.begin() + 6, user.end()), t2(time.begin() + 6, time.end()),
+      s2(step.begin() + 6, step.end());
+  acc.add({ints(u1, "u"), ints(t1, "t"), ints(s1, "s"), {}});
+  second.add({ints(u2, "u"), ints(t2, "t"), ints(s2, "s"), {}});
+  acc.merge(second);
+  CHECK(acc.finish(5).level == w.level);
+}
+
+TEST_CASE("cohorts: first-period cohorts, ages, merge") {
+  const std::vector<std::int64_t> user{0, 0, 1, 2, 2},
+      t{day("2027-01-05"), day("2027-02-10"), day("2027-01-20"), day("2027-02-02"),
+        day("2027-03-01")};
+  const std::vector<double> value{10, 20, 5, 7, 1};
+  mx::cohort_accumulator a(mx::period::month, 1), b(mx::period::month, 1);
+  const auto v = nums(value, "revenue");
+  a.add(ints(user, "user"), ints(t, "date"), &v);
+  std::int64_t last = 0;
+  const auto cells = a.finish(&last);
+  CHECK(last == mx::period_index(day("2027-03-01"), mx::period::month));
+  REQUIRE(cells.size() == 4);  // (jan,0): 2 users; (jan,1): 1; (feb,0): 1; (feb,1): 1
+  CHECK(cells[0].users == 2);
+  CHECK(cells[0].value == 15);
+  CHECK(cells[1].age == 1);
+  CHECK(cells[1].users == 1);
+  CHECK(cells[3].value == 1);
+  // the same events in two accumulators, user codes remapped
+  const std::vector<std::int64_t> u2{0, 0}, t2{day("2027-02-02"), day("2027-03-01")};
+  const std::vector<double> v2{7, 1};
+  const auto vv = nums(v2, "revenue");
+  b.add(ints(u2, "user"), ints(t2, "date"), &vv);
+  mx::cohort_accumulator c(mx::period::month, 1);
+  const std::vector<std::int64_t> u3{0, 0, 1},
+      t3{day("2027-01-05"), day("2027-02-10"), day("2027-01-20")};
+  const std::vector<double> v3{10, 20, 5};
+  const auto v3c = nums(v3, "revenue");
+  c.add(ints(u3, "user"), ints(t3, "date"), &v3c);
+  c.merge(b, {2});
+  const auto merged = c.finish();
+  REQUIRE(merged.size() == cells.size());
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    CHECK(merged[i].users == cells[i].users);
+    CHECK(merged[i].value == cells[i].value);
+  }
+}
