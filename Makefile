@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 help:
 	@echo "make demo      set up, build, and run the demo A/B analysis"
 	@echo "make test      set up, build, run every C++ (ctest) and Python (pytest) test"
-	@echo "make bench     benchmarks against statsmodels/scipy (writes nothing)"
+	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB (writes nothing)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
 	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
 	@echo "make format    clang-format the C++ sources"
@@ -61,6 +61,7 @@ test-python:
 
 bench: setup
 	$(PY) benchmarks/python/bench_stats.py
+	$(PY) benchmarks/python/bench_metrics.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \

@@ -102,7 +102,8 @@ def _time_ticks(s, argument: str) -> Tuple[np.ndarray, int, bool]:
             bad = ~np.isfinite(values)
             if bad.any():
                 raise InputError(f"{argument}[{_first_null(bad)}]: missing or infinite time")
-            return np.round(values * 1e9).astype(np.int64), _NS_PER_DAY, False
+            # microseconds: exact for epoch seconds with up to 6 decimals (< 2^53)
+            return np.round(values * 1e6).astype(np.int64), 86_400 * 10**6, False
         return np.ascontiguousarray(values.astype(np.int64, copy=False)), 86_400, False
     # objects: dates, strings, Timestamps
     try:
@@ -610,7 +611,8 @@ def _funnel_frame(result, spec: FunnelAccumulator):
     previous = np.concatenate([[0], users[:-1]])
     is_first = t["step"] == 0
     frame_prev = np.where(is_first, users, previous)
-    df["conversion_from_previous"] = users / frame_prev
+    with np.errstate(invalid="ignore"):  # 0 / 0 after a step nobody reached: NaN
+        df["conversion_from_previous"] = users / frame_prev
     df["conversion_overall"] = users / first
     df["drop_off"] = np.where(is_first, 0, frame_prev - users)
     gap = t["median_gap"]
@@ -768,10 +770,9 @@ class CohortAccumulator:
         users = self._users.encode(_series(events, self._user, "user"))
         value = None
         if self._value is not None:
+            # events without a value (visits next to purchases) add nothing
             s = _series(events, self._value, "value")
-            if s.isna().any():
-                raise InputError(f"{self._value}[{_first_null(s.isna().to_numpy())}]: missing value")
-            value = np.ascontiguousarray(s.to_numpy())
+            value = np.ascontiguousarray(s.fillna(0).to_numpy(dtype=np.float64))
         self._core.add(users, ticks, value, [self._user, self._time, self._value or ""])
         return self
 
@@ -832,7 +833,8 @@ def cohorts(events: Any, *, user: str = "user_id", time: str = "timestamp",
         A user's cohort is the period of their first event; an event's age is the
         number of periods since then.
     value : str, optional
-        A value column (e.g. revenue) to sum per cohort and age.
+        A value column (e.g. revenue) to sum per cohort and age; missing values
+        (events without a value) add nothing.
     utc_offset : timedelta-like, optional
         A fixed offset added to UTC times before they are cut into periods.
 

@@ -5,21 +5,12 @@
 /// kpi_rollup is a mergeable accumulator: add() chunks of rows, merge() states built
 /// on other chunks or partitions, finish() the table. It keeps, per (group, period),
 /// the row count, the sum of every measure the KPIs need and, for KPIs whose interval
-/// needs it, the centred second moments of the per-row numerator and denominator
-/// (two passes per block of rows, blocks combined with Chan, Golub & LeVeque's
-/// pairwise update), so the state is small and the variances do not cancel.
-///
-/// Interval per KPI (`interval_for`), at confidence `level`, z = Phi^-1((1+level)/2):
-/// - wilson: a rate of two count measures (CTR, conversion rate): Wilson score
-///   interval for num successes in den trials (R's prop.test without correction).
-/// - poisson_gamma: media cost over a count (CPC, CPM, CPL, CPA): the count is
-///   Poisson, cost fixed; Garwood's exact interval for the count, inverted.
-/// - poisson: a plain count (impressions): Garwood's exact interval.
-/// - normal: a plain sum of money or an expression: sum +- z sqrt(n s^2), rows as
-///   the sampling units (n >= 2).
-/// - delta: any other ratio (AOV, ROAS, ROI, revenue per visit): the ratio
-///   estimator's delta-method variance with rows as units,
-///   var(R) = sum (y_i - R x_i)^2 / (n (n - 1) xbar^2) (n >= 2).
+/// needs it, the residual moments about the group's own ratio R = sum y / sum x:
+/// D = sum (y - R x)^2, E = sum (y - R x) x and Q = sum x^2 (x = 1 for a plain sum,
+/// so D is the centred sum of squares). Blocks of rows get them in two passes; states
+/// combine exactly by moving each part's residuals to the joint ratio (e + dR x),
+/// the pairwise update of Chan, Golub & LeVeque generalised to ratios, so the
+/// variances do not cancel: rows that are exactly proportional give D = 0.
 
 #include <sostac/core/error.hpp>
 #include <sostac/core/parallel.hpp>
@@ -249,7 +240,7 @@ class kpi_rollup {
     std::size_t measure;
   };
   using term_list = std::vector<term>;
-  using state = std::vector<double>;  // per slot: n, sums[M], then (Mxx, Myy, Mxy)[J]
+  using state = std::vector<double>;  // per slot: n, sums[M], then (D, E, Q)[J]
 
   static double normal_quantile(double p) {
     return -std::sqrt(2.0) * boost::math::erfc_inv(2 * p);
@@ -261,29 +252,40 @@ class kpi_rollup {
     return v;
   }
 
-  /// Adds slot state b into a (Chan et al.'s pairwise update for the moments).
+  /// The per-row denominator total of KPI k in a slot (the row count for a sum).
+  double x_total(const double* slot, std::size_t k) const {
+    return den_[k].empty() ? slot[0] : sum_of(slot, den_[k]);
+  }
+  /// The slot's ratio for KPI k, about which its residual moments are kept.
+  double ratio_of(const double* slot, std::size_t k) const {
+    const double x = x_total(slot, k);
+    return x != 0 ? sum_of(slot, num_[k]) / x : 0.0;
+  }
+
+  /// Adds slot state b into a: residuals move to the joint ratio, e' = e + dR x.
   void combine(double* a, const double* b) const {
-    const double na = a[0], nb = b[0];
-    if (nb == 0) return;
-    if (na == 0) {
+    if (b[0] == 0) return;
+    if (a[0] == 0) {
       std::copy(b, b + width_, a);
       return;
     }
-    const double n = na + nb;
+    std::vector<double> ra(kpis_.size()), rb(kpis_.size());
+    for (std::size_t k = 0; k < kpis_.size(); ++k)
+      if (moment_[k] != npos) ra[k] = ratio_of(a, k), rb[k] = ratio_of(b, k);
+    a[0] += b[0];
+    for (std::size_t m = 0; m < measures_.size(); ++m) a[1 + m] += b[1 + m];
     for (std::size_t k = 0; k < kpis_.size(); ++k) {
       if (moment_[k] == npos) continue;
+      const double r = ratio_of(a, k), da = ra[k] - r, db = rb[k] - r;
       double* ma = a + 1 + measures_.size() + 3 * moment_[k];
       const double* mb = b + 1 + measures_.size() + 3 * moment_[k];
-      const double dx =
-          (den_[k].empty() ? 0.0 : sum_of(b, den_[k]) / nb - sum_of(a, den_[k]) / na);
-      const double dy = sum_of(b, num_[k]) / nb - sum_of(a, num_[k]) / na;
-      const double w = na * nb / n;
-      ma[0] += mb[0] + dx * dx * w;
-      ma[1] += mb[1] + dy * dy * w;
-      ma[2] += mb[2] + dx * dy * w;
+      const double d = ma[0] + 2 * da * ma[1] + da * da * ma[2] + mb[0] +
+                       2 * db * mb[1] + db * db * mb[2];
+      const double e = ma[1] + da * ma[2] + mb[1] + db * mb[2];
+      ma[0] = d;
+      ma[1] = e;
+      ma[2] += mb[2];
     }
-    a[0] = n;
-    for (std::size_t m = 0; m < measures_.size(); ++m) a[1 + m] += b[1 + m];
   }
 
   std::size_t slot_for(std::int64_t group, std::int64_t pidx) {
@@ -412,20 +414,23 @@ class kpi_rollup {
       });
     }
     if (moments_ == 0) return st;
-    // second pass: moments about this block's own means
+    // second pass: residuals about each slot's ratio in this block
+    const std::size_t slots = keys_.size();
+    std::vector<double> ratio(slots);
     for (std::size_t k = 0; k < kpis_.size(); ++k) {
       if (moment_[k] == npos) continue;
+      for (std::size_t s = 0; s < slots; ++s) ratio[s] = ratio_of(&st[s * width_], k);
       const std::size_t at = 1 + measures_.size() + 3 * moment_[k];
       for (std::size_t i = begin; i < end; ++i) {
-        double* s = &st[static_cast<std::size_t>(slot[i]) * width_];
-        double x = 0, y = 0;
+        const auto s = static_cast<std::size_t>(slot[i]);
+        double x = den_[k].empty() ? 1.0 : 0.0, y = 0;
         for (const auto& t : den_[k]) x += t.coefficient * columns[t.measure][i];
         for (const auto& t : num_[k]) y += t.coefficient * columns[t.measure][i];
-        const double dx = den_[k].empty() ? 0.0 : x - sum_of(s, den_[k]) / s[0];
-        const double dy = y - sum_of(s, num_[k]) / s[0];
-        s[at] += dx * dx;
-        s[at + 1] += dy * dy;
-        s[at + 2] += dx * dy;
+        const double e = y - ratio[s] * x;
+        double* m = &st[s * width_ + at];
+        m[0] += e * e;
+        m[1] += e * x;
+        m[2] += x * x;
       }
     }
     return st;
@@ -478,7 +483,7 @@ class kpi_rollup {
         const double hi = garwood_high(den), lo = garwood_low(den);
         r.value = den > 0 ? scale * num / den : nan;
         r.low = scale * num / hi;
-        r.high = num == 0 ? 0.0 : (lo > 0 ? scale * num / lo : inf);
+        r.high = lo > 0 ? scale * num / lo : inf;  // no count: no upper bound
         break;
       }
       case interval_kind::poisson:
@@ -489,8 +494,8 @@ class kpi_rollup {
       case interval_kind::normal: {
         r.value = scale * num;
         if (n < 2) break;
-        const double m2 = st[1 + measures_.size() + 3 * moment_[k] + 1];
-        const double half = z * std::sqrt(n * m2 / (n - 1));
+        const double ss = std::max(0.0, st[1 + measures_.size() + 3 * moment_[k]]);
+        const double half = z * std::sqrt(n * ss / (n - 1));
         r.low = scale * (num - half);
         r.high = scale * (num + half);
         break;
@@ -500,9 +505,8 @@ class kpi_rollup {
         const double ratio = num / den;
         r.value = scale * ratio;
         if (n < 2) break;
-        const double* m = st + 1 + measures_.size() + 3 * moment_[k];
-        // sum of (y - R x)^2 about the means (ybar - R xbar = 0); >= 0 up to rounding
-        const double ss = std::max(0.0, m[1] - 2 * ratio * m[2] + ratio * ratio * m[0]);
+        // sum of (y - R x)^2, kept about R itself; >= 0 up to rounding
+        const double ss = std::max(0.0, st[1 + measures_.size() + 3 * moment_[k]]);
         const double xbar = den / n;
         const double half = z * std::sqrt(ss / (n * (n - 1))) / std::abs(xbar);
         r.low = scale * (ratio - half);
