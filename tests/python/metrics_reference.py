@@ -415,7 +415,9 @@ def kpi_table(
     pandas.DataFrame
         Columns "period", the ``by`` columns, "kpi", "value", "low", "high",
         "numerator", "denominator", "rows", "interval"; one row per observed
-        (period, by...) group and KPI, sorted by the group keys then KPI order.
+        (period, by...) group and KPI, sorted by the group keys then KPI order
+        (pandas groupby order: a categorical ``by`` column sorts by category order,
+        others by value). Rows with a missing key are left out (pandas default).
     """
     by = [by] if isinstance(by, str) else list(by)
     defs = [_resolve_kpi(k) for k in kpis]
@@ -469,8 +471,15 @@ def kpi_table(
                 # pass 2: residuals d_i = y_i - R x_i around the group's ratio R
                 ratio = sy / sx
                 codes = grouped.ngroup().to_numpy()
-                d = work["y"].to_numpy() - ratio[codes] * work["x"].to_numpy()
-                sum_d2 = pd.Series(d * d).groupby(codes).sum().to_numpy()
+                keep = codes >= 0  # rows with a missing key (-1) are in no group
+                codes = codes[keep]
+                y_i = work["y"].to_numpy()[keep]
+                x_i = work["x"].to_numpy()[keep]
+                d = y_i - ratio[codes] * x_i
+                sum_d2 = (
+                    pd.Series(d * d).groupby(codes).sum()
+                    .reindex(range(len(sums)), fill_value=0.0).to_numpy()
+                )
                 xbar = sx / n
                 var = sum_d2 / (n * (n - 1.0)) / (xbar * xbar)
                 half = z * np.sqrt(var)
@@ -852,7 +861,7 @@ def funnel(
         keys.append("period")
     if by is not None:
         attr = _user_attribute(events, user, time, by, touch)
-        table[by] = attr.reindex(table.index).reset_index(drop=True).set_axis(table.index)
+        table[by] = attr.reindex(table.index).array
         keys.append(by)
 
     if keys:
@@ -1178,11 +1187,11 @@ def make_events(
     cats = sorted(set(channels) | set(unused_channels))
     used = np.array([cats.index(c) for c in channels])
     main = used[rng.integers(0, len(used), n_users)]
-    ch = np.where(rng.random(n_events) < 0.8, main[u], used[rng.integers(0, len(used), n_events)])
+    other = used[rng.integers(0, len(used), n_events)]
+    ch = np.where(rng.random(n_events) < 0.8, main[u], other)
 
-    value = np.where(
-        code == n_steps - 1, np.round(rng.lognormal(np.log(50.0), 0.6, n_events), 2), np.nan
-    )
+    revenue = np.round(rng.lognormal(np.log(50.0), 0.6, n_events), 2)
+    value = np.where(code == n_steps - 1, revenue, np.nan)
     if string_ids:
         ids = np.array([f"u{i:07d}" for i in range(n_users)], dtype=object)[u]
     else:

@@ -108,7 +108,8 @@ def test_interval_helpers_match_published_values():
     # Wilson 95% for 2/10 is (0.0567, 0.5098); Garwood 95% for 0 is (0, 3.689)
     # and for 5 is (1.6235, 11.6683) (standard tables)
     lo, hi = ref.wilson_interval([2], [10])
-    assert lo[0] == pytest.approx(0.0567, abs=5e-5) and hi[0] == pytest.approx(0.5098, abs=5e-5)
+    assert lo[0] == pytest.approx(0.0567, abs=5e-5)
+    assert hi[0] == pytest.approx(0.5098, abs=5e-5)
     k_lo, k_hi = ref.garwood_interval([0, 5])
     assert k_lo[0] == 0.0 and k_hi[0] == pytest.approx(3.6889, abs=5e-5)
     assert k_lo[1] == pytest.approx(1.6235, abs=5e-5)
@@ -339,7 +340,8 @@ def test_funnel_levels_inputs_numeric_time_and_string_ids():
         assert lv.index.tolist() == [f"u{u}" for u in FIRST_SEEN]
         assert lv.tolist() == [4, 4, 0, 0, 3, 1, 3]
     # tz-aware input: same instants, same levels
-    aware = ev.assign(timestamp=ev["timestamp"].dt.tz_localize("UTC").dt.tz_convert("US/Eastern"))
+    eastern = ev["timestamp"].dt.tz_localize("UTC").dt.tz_convert("US/Eastern")
+    aware = ev.assign(timestamp=eastern)
     assert ref.funnel_levels(aware, STEPS, window="1h").tolist() == [4, 4, 0, 0, 3, 1, 3]
 
 
@@ -594,7 +596,8 @@ def test_make_events_shapes():
     unused = set(ev["channel"].cat.categories) - set(ev["channel"].astype(str))
     assert unused  # some categories never occur
     purchase = ev["event"] == ref.DEFAULT_STEPS[-1]
-    assert ev.loc[purchase, "value"].notna().all() and ev.loc[~purchase, "value"].isna().all()
+    assert ev.loc[purchase, "value"].notna().all()
+    assert ev.loc[~purchase, "value"].isna().all()
     # out-of-order steps: some user does a later step before their first visit
     steps = ev[ev["event"].isin(ref.DEFAULT_STEPS)].sort_values("timestamp")
     first = steps.groupby("user_id", sort=False)["event"].first()
