@@ -161,26 +161,24 @@ class _Dictionary:
         if self.values is None:
             self.values = pd.Index(uniques)
             return np.ascontiguousarray(codes)
-        where = self.values.get_indexer(uniques)
-        new = where < 0
-        if new.any():
-            where[new] = np.arange(len(self.values), len(self.values) + int(new.sum()))
-            self.values = self.values.append(pd.Index(uniques[new]))
-        return where.astype(np.int64)[codes]
+        return self._codes_of(uniques)[codes]
 
     def map_from(self, other: "_Dictionary") -> Optional[np.ndarray]:
         """Codes in this dictionary of other's values (added when new)."""
-        pd = _pd()
         if other.values is None:
             return None
         if self.values is None:
             self.values = other.values.copy()
             return np.arange(len(other.values), dtype=np.int64)
-        where = self.values.get_indexer(other.values)
+        return self._codes_of(other.values)
+
+    def _codes_of(self, uniques) -> np.ndarray:
+        """The code of each distinct value, appending the values not seen yet."""
+        where = self.values.get_indexer(uniques)
         new = where < 0
         if new.any():
             where[new] = np.arange(len(self.values), len(self.values) + int(new.sum()))
-            self.values = self.values.append(pd.Index(other.values[new]))
+            self.values = self.values.append(_pd().Index(uniques[new]))
         return where.astype(np.int64)
 
     def __len__(self) -> int:
@@ -524,27 +522,39 @@ class FunnelAccumulator:
         self._is_datetime = None
         self._seen: set = set()  # step names that occurred in the chunks
 
-    def _columns(self, events: Any):
-        n = _rows(events)
-        ticks, per_day, is_dt = _time_ticks(_series(events, self._time, "time"), self._time)
+    def _encode(self, events: Any, seen: Optional[set], per_day: Optional[int] = None):
+        """(user codes, ticks, step codes, touch codes or None, ticks per day, is
+        datetime) of a chunk; ``seen`` as for :func:`_step_codes`. With ``per_day``,
+        a chunk in another time unit is refused before anything is encoded."""
+        ticks, unit, is_dt = _time_ticks(_series(events, self._time, "time"), self._time)
+        if per_day is not None and unit != per_day:
+            raise InputError(f"{self._time}: every chunk needs the same time unit")
+        user = self._users.encode(_series(events, self._user, "user"))
+        step = _step_codes(_series(events, self._event, "event"), self._steps, self._event, seen)
+        touch = self._groups.encode(_series(events, self._by, "by")) if self._by else None
+        return user, ticks, step, touch, unit, is_dt
+
+    def _names(self) -> List[str]:
+        return [self._user, self._time, self._event, self._by or ""]
+
+    def _one_pass(self, events: Any):
+        """The per-user result of one chunk, without keeping a copy (every step must
+        occur in it)."""
+        user, ticks, step, touch, self._per_day, self._is_datetime = self._encode(events, None)
+        return _core.metrics.funnel_users(
+            user, ticks, step, touch, len(self._users), len(self._steps),
+            _window_ticks(self._window, self._per_day, self._is_datetime),
+            self._mode == "strict", self._names())
+
+    def add(self, events: Any) -> "FunnelAccumulator":
+        """Add a chunk of events. Returns the accumulator."""
+        _rows(events)  # a dict of columns of unequal lengths is refused here
+        user, ticks, step, touch, per_day, is_dt = self._encode(events, self._seen, self._per_day)
         if self._core is None:
             self._per_day, self._is_datetime = per_day, is_dt
             self._core = _core.metrics.FunnelEvents(
                 len(self._steps), _window_ticks(self._window, per_day, is_dt), self._mode == "strict")
-        elif per_day != self._per_day:
-            raise InputError(f"{self._time}: every chunk needs the same time unit")
-        user = self._users.encode(_series(events, self._user, "user"))
-        step = _step_codes(_series(events, self._event, "event"), self._steps, self._event,
-                           self._seen)
-        touch = self._groups.encode(_series(events, self._by, "by")) if self._by else None
-        if len(user) != n:
-            raise InputError(f"{self._user}: expected {n} values")
-        return user, ticks, step, touch
-
-    def add(self, events: Any) -> "FunnelAccumulator":
-        """Add a chunk of events. Returns the accumulator."""
-        user, ticks, step, touch = self._columns(events)
-        self._core.add(user, ticks, step, touch, [self._user, self._time, self._event, self._by or ""])
+        self._core.add(user, ticks, step, touch, self._names())
         return self
 
     def merge(self, other: "FunnelAccumulator") -> "FunnelAccumulator":
@@ -662,17 +672,8 @@ def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str =
     >>> funnel_levels(ev, ["view", "cart", "buy"], window="1D").to_dict()
     {'a': 2, 'b': 0}
     """
-    steps = _check_steps(steps)
-    if mode not in _MODES:
-        raise InputError(f"mode: expected 'window' or 'strict', got {mode!r}")
     spec = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, mode=mode)
-    ticks, per_day, is_dt = _time_ticks(_series(events, time, "time"), time)
-    users = spec._users.encode(_series(events, user, "user"))
-    step = _step_codes(_series(events, event, "event"), steps, event)
-    result = _core.metrics.funnel_users(users, ticks, step, None, len(spec._users), len(steps),
-                                        _window_ticks(window, per_day, is_dt), mode == "strict",
-                                        [user, time, event, ""])
-    return _levels_series(result, spec._users)
+    return _levels_series(spec._one_pass(events), spec._users)
 
 
 def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_id",
@@ -720,15 +721,7 @@ def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_
     """
     acc = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, by=by,
                             mode=mode, touch=touch, period=period, utc_offset=utc_offset)
-    ticks, per_day, is_dt = _time_ticks(_series(events, time, "time"), time)
-    acc._per_day, acc._is_datetime = per_day, is_dt
-    users = acc._users.encode(_series(events, user, "user"))
-    step = _step_codes(_series(events, event, "event"), acc._steps, event)
-    touch_codes = acc._groups.encode(_series(events, by, "by")) if by else None
-    result = _core.metrics.funnel_users(users, ticks, step, touch_codes, len(acc._users),
-                                        len(acc._steps), _window_ticks(window, per_day, is_dt),
-                                        mode == "strict", [user, time, event, by or ""])
-    return _funnel_frame(result, acc)
+    return _funnel_frame(acc._one_pass(events), acc)
 
 
 # -- cohorts -----------------------------------------------------------------------------

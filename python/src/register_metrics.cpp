@@ -81,6 +81,19 @@ mx::integer_column integer_view(const py::array& a, const std::string& name) {
   return {a.data(), element, static_cast<std::size_t>(a.size()), name};
 }
 
+/// An event chunk (user, time, step and optional touch codes) as views; names are
+/// the columns' names for error messages, in that order.
+mx::event_columns event_view(const py::array& user, const py::array& time,
+                             const py::array& step, const py::object& touch,
+                             const std::vector<std::string>& names) {
+  mx::event_columns c;
+  c.user = integer_view(user, names.at(0));
+  c.time = integer_view(time, names.at(1));
+  c.step = integer_view(step, names.at(2));
+  if (!touch.is_none()) c.touch = integer_view(touch.cast<py::array>(), names.at(3));
+  return c;
+}
+
 template <class T>
 py::array_t<T> to_numpy(const std::vector<T>& v) {
   py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
@@ -231,12 +244,7 @@ void register_metrics(py::module_& m) {
       [](const py::array& user, const py::array& time, const py::array& step,
          const py::object& touch, std::size_t users, std::size_t steps,
          std::int64_t window, bool strict, const std::vector<std::string>& names) {
-        mx::event_columns c;
-        c.user = integer_view(user, names.at(0));
-        c.time = integer_view(time, names.at(1));
-        c.step = integer_view(step, names.at(2));
-        if (!touch.is_none())
-          c.touch = integer_view(touch.cast<py::array>(), names.at(3));
+        const auto c = event_view(user, time, step, touch, names);
         py::gil_scoped_release release;  // views of arrays the caller keeps alive
         return mx::funnel_users({c}, users, steps, window, strict);
       },
@@ -253,12 +261,7 @@ void register_metrics(py::module_& m) {
           [](mx::funnel_events& self, const py::array& user, const py::array& time,
              const py::array& step, const py::object& touch,
              const std::vector<std::string>& names) {
-            mx::event_columns c;
-            c.user = integer_view(user, names.at(0));
-            c.time = integer_view(time, names.at(1));
-            c.step = integer_view(step, names.at(2));
-            if (!touch.is_none())
-              c.touch = integer_view(touch.cast<py::array>(), names.at(3));
+            const auto c = event_view(user, time, step, touch, names);
             py::gil_scoped_release release;
             self.add(c);
           },

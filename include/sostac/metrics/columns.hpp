@@ -16,30 +16,7 @@ struct numeric_column {
   std::size_t size = 0;
   std::string name;  ///< for error messages: "cost[17]: ..."
 
-  double operator[](std::size_t i) const {
-    switch (element) {
-      case type::f64:
-        return static_cast<const double*>(data)[i];
-      case type::f32:
-        return static_cast<const float*>(data)[i];
-      case type::i64:
-        return static_cast<double>(static_cast<const std::int64_t*>(data)[i]);
-      case type::i32:
-        return static_cast<const std::int32_t*>(data)[i];
-      case type::i16:
-        return static_cast<const std::int16_t*>(data)[i];
-      case type::i8:
-        return static_cast<const std::int8_t*>(data)[i];
-      case type::u64:
-        return static_cast<double>(static_cast<const std::uint64_t*>(data)[i]);
-      case type::u32:
-        return static_cast<const std::uint32_t*>(data)[i];
-      case type::u16:
-        return static_cast<const std::uint16_t*>(data)[i];
-      default:
-        return static_cast<const std::uint8_t*>(data)[i];
-    }
-  }
+  double operator[](std::size_t i) const;
 };
 
 /// An integer column (codes, ids, ticks) of any common width, read as int64.
@@ -50,30 +27,13 @@ struct integer_column {
   std::size_t size = 0;
   std::string name;
 
-  std::int64_t operator[](std::size_t i) const {
-    switch (element) {
-      case type::i64:
-        return static_cast<const std::int64_t*>(data)[i];
-      case type::i32:
-        return static_cast<const std::int32_t*>(data)[i];
-      case type::i16:
-        return static_cast<const std::int16_t*>(data)[i];
-      case type::i8:
-        return static_cast<const std::int8_t*>(data)[i];
-      case type::u32:
-        return static_cast<const std::uint32_t*>(data)[i];
-      case type::u16:
-        return static_cast<const std::uint16_t*>(data)[i];
-      default:
-        return static_cast<const std::uint8_t*>(data)[i];
-    }
-  }
+  std::int64_t operator[](std::size_t i) const;
 };
 
-/// Calls f(pointer) with the column's buffer as a pointer to its element type, so a
+/// Returns f(pointer) with the column's buffer as a pointer to its element type, so a
 /// hot loop is compiled once per type instead of switching per element.
 template <class F>
-void visit(const numeric_column& c, F&& f) {
+decltype(auto) visit(const numeric_column& c, F&& f) {
   using t = numeric_column::type;
   switch (c.element) {
     case t::f64:
@@ -100,7 +60,7 @@ void visit(const numeric_column& c, F&& f) {
 }
 
 template <class F>
-void visit(const integer_column& c, F&& f) {
+decltype(auto) visit(const integer_column& c, F&& f) {
   using t = integer_column::type;
   switch (c.element) {
     case t::i64:
@@ -118,6 +78,14 @@ void visit(const integer_column& c, F&& f) {
     default:
       return f(static_cast<const std::uint8_t*>(c.data));
   }
+}
+
+inline double numeric_column::operator[](std::size_t i) const {
+  return visit(*this, [i](const auto* p) { return static_cast<double>(p[i]); });
+}
+
+inline std::int64_t integer_column::operator[](std::size_t i) const {
+  return visit(*this, [i](const auto* p) { return static_cast<std::int64_t>(p[i]); });
 }
 
 }  // namespace sostac::metrics

@@ -173,16 +173,9 @@ class kpi_rollup {
                                       std::to_string(c.size));
     if (n == 0) return;
     const auto keys_before = keys_.size();
-    std::vector<std::int32_t> slot;
-    try {
-      slot = slots_of(group, time);
-    } catch (...) {
-      forget_keys_from(keys_before);
-      throw;
-    }
     state partial;
     try {
-      partial = accumulate(slot, columns);
+      partial = accumulate(slots_of(group, time), columns);
     } catch (...) {
       forget_keys_from(keys_before);
       throw;
@@ -288,10 +281,13 @@ class kpi_rollup {
     }
   }
 
+  static std::uint64_t pack(std::int64_t group, std::int64_t pidx) {
+    return (static_cast<std::uint64_t>(group) << 32) |
+           static_cast<std::uint32_t>(static_cast<std::int32_t>(pidx));
+  }
+
   std::size_t slot_for(std::int64_t group, std::int64_t pidx) {
-    const std::uint64_t key =
-        (static_cast<std::uint64_t>(group) << 32) |
-        static_cast<std::uint32_t>(static_cast<std::int32_t>(pidx));
+    const std::uint64_t key = pack(group, pidx);
     const auto it = index_.find(key);
     if (it != index_.end()) return it->second;
     index_.emplace(key, keys_.size());
@@ -301,9 +297,7 @@ class kpi_rollup {
 
   void forget_keys_from(std::size_t first) {
     for (std::size_t s = first; s < keys_.size(); ++s)
-      index_.erase(
-          (static_cast<std::uint64_t>(keys_[s].first) << 32) |
-          static_cast<std::uint32_t>(static_cast<std::int32_t>(keys_[s].second)));
+      index_.erase(pack(keys_[s].first, keys_[s].second));
     keys_.resize(first);
   }
 
