@@ -226,3 +226,26 @@ def test_bad_input_is_named():
         metrics.kpi_table(daily, ["ctr"], utc_offset="20h")
     with pytest.raises(ValueError, match=r"^channel\[0\]: missing value"):
         metrics.kpi_table(daily.assign(channel=[None, "s"]), ["ctr"])
+
+
+def test_cohort_bad_input_is_named():
+    ev = pd.DataFrame({"user_id": [1, 2], "timestamp": pd.to_datetime(["2027-01-01", "2027-02-01"]),
+                       "revenue": [5.0, 7.0]})
+    with pytest.raises(ValueError, match=r"^period: expected one of day, week, month, quarter"):
+        metrics.cohorts(ev, period="year")
+    with pytest.raises(ValueError, match=r"^user: data has no column 'customer'"):
+        metrics.cohorts(ev, user="customer")
+    with pytest.raises(ValueError, match=r"^value: data has no column 'revenu'; did you mean 'revenue'"):
+        metrics.cohorts(ev, value="revenu")
+    with pytest.raises(ValueError, match=r"^user_id\[0\]: missing value"):
+        metrics.cohorts(ev.assign(user_id=[None, 2]))
+    with pytest.raises(ValueError, match=r"^revenue\[1\]: expected a finite number, got inf"):
+        metrics.cohorts(ev.assign(revenue=[1.0, np.inf]), value="revenue")
+    with pytest.raises(ValueError, match=r"^events: no events were added"):
+        metrics.CohortAccumulator().finish()
+    with pytest.raises(ValueError, match=r"^other: expected a CohortAccumulator with the same period"):
+        metrics.CohortAccumulator().merge(metrics.CohortAccumulator(period="week"))
+    with pytest.raises(ValueError, match=r"^other: expected a FunnelAccumulator of the same funnel"):
+        metrics.FunnelAccumulator(["a"], window=1).merge(metrics.FunnelAccumulator(["b"], window=1))
+    with pytest.raises(ValueError, match=r"^other: expected a KpiAccumulator with the same KPIs"):
+        metrics.KpiAccumulator("ctr").merge(metrics.KpiAccumulator("cpa"))
