@@ -9,7 +9,7 @@ Run from the repository root:
 Options: ``--rows N`` (daily rows, default 10,000,000), ``--events N`` (default
 10,000,000), ``--users N`` (default 1,000,000), ``--threads T`` (default: the CPUs
 this process may run on), ``--repeats R`` (default 3), ``--engines a,b`` (subset of
-sostac,pandas,duckdb,polars), ``--skip-sostac`` (benchmark/check the other engines
+sostac,pandas,duckdb,polars), ``--workloads a,b`` (subset of kpi,funnel), ``--skip-sostac`` (benchmark/check the other engines
 only, e.g. while sostac.metrics is being written), ``--seed S``, ``--keep-data DIR``.
 Needs duckdb, polars and pyarrow (``pip install duckdb polars pyarrow``); an engine
 whose package is missing is reported and left out.
@@ -586,6 +586,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--engines", default=",".join(ENGINES))
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--quick", action="store_true", help="tiny smoke run")
     p.add_argument("--skip-sostac", action="store_true")
     p.add_argument("--seed", type=int, default=SEED)
@@ -603,6 +604,9 @@ def main(argv=None) -> int:
         if getattr(args, key) is not None:
             sizes[key] = getattr(args, key)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if set(workloads) - set(WORKLOADS):
+        p.error(f"unknown workloads {sorted(set(workloads) - set(WORKLOADS))}")
     if args.skip_sostac and "sostac" in engines:
         engines.remove("sostac")
     unknown = set(engines) - set(ENGINES)
@@ -652,7 +656,7 @@ def main(argv=None) -> int:
         gc.collect()
 
         results: dict[tuple[str, str], dict] = {}
-        for workload in WORKLOADS:
+        for workload in workloads:
             for engine in engines:
                 print(f"running {workload:<6} {engine:<7} ...", end=" ", flush=True)
                 res = run_worker(workload, engine, data_dir, args)
@@ -669,7 +673,7 @@ def main(argv=None) -> int:
     # ------------------------------------------------------------------ checks
     failures = []
     rows = []
-    for workload in WORKLOADS:
+    for workload in workloads:
         yard_engine = "sostac" if "sostac" in engines else "pandas"
         yard = results.get((workload, yard_engine), {}).get("result")
         base_s = results.get((workload, "sostac"), {}).get("seconds")

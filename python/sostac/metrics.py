@@ -83,9 +83,11 @@ def _first_null(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _time_ticks(s, argument: str) -> Tuple[np.ndarray, int, bool]:
+def _time_ticks(s, argument: str, check_missing: bool = True) -> Tuple[np.ndarray, int, bool]:
     """(int64 ticks, ticks per day, is datetime) for a time column: datetime64 of any
-    unit (tz-aware converted to UTC), dates, or epoch seconds (numbers)."""
+    unit (tz-aware converted to UTC), dates, or epoch seconds (numbers). Missing
+    datetimes (NaT) raise unless ``check_missing`` is False: then they stay as the
+    NaT tick (the minimum int64), which the roll-up kernel reports itself."""
     pd = _pd()
     dtype = s.dtype
     if isinstance(dtype, pd.DatetimeTZDtype) or np.issubdtype(dtype, np.datetime64):
@@ -93,7 +95,7 @@ def _time_ticks(s, argument: str) -> Tuple[np.ndarray, int, bool]:
         values = arr.asi8 if hasattr(arr, "asi8") else np.asarray(s).view("i8")
         unit = getattr(s.dt, "unit", "ns")
         per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": _NS_PER_DAY}[unit]
-        if s.isna().any():
+        if check_missing and s.isna().any():
             raise InputError(f"{argument}[{_first_null(s.isna().to_numpy())}]: missing time")
         return np.ascontiguousarray(values), per_day, True
     if np.issubdtype(dtype, np.number) and not np.issubdtype(dtype, np.bool_):
@@ -271,13 +273,15 @@ class KpiAccumulator:
     def add(self, data: Any) -> "KpiAccumulator":
         """Add a chunk of rows. Returns the accumulator."""
         n = _rows(data)
+        # NaT reaches the kernel, which names its row ("missing time")
+        ticks, per_day, _ = _time_ticks(_series(data, self._time, "time"), self._time,
+                                        check_missing=False)
         if self._core is None:
-            ticks, per_day, _ = _time_ticks(_series(data, self._time, "time"), self._time)
             self._core = self._make_core(per_day)
-        else:
-            ticks, per_day, _ = _time_ticks(_series(data, self._time, "time"), self._time)
-            if per_day != self._per_day:
-                ticks = ticks * (self._per_day // per_day) if self._per_day > per_day else ticks // (per_day // self._per_day)
+        elif per_day != self._per_day:  # a chunk in another unit: convert (NaT stays NaT)
+            nat = ticks == np.iinfo(np.int64).min
+            ticks = ticks * (self._per_day // per_day) if self._per_day > per_day else ticks // (per_day // self._per_day)
+            ticks[nat] = np.iinfo(np.int64).min
         measures = list(self._core.measures)
         columns = []
         for m in measures:
@@ -287,7 +291,9 @@ class KpiAccumulator:
                 need = [k[0] for k in self._formulas if m in (k[1] + " " + k[2])]
                 raise InputError(f"data: the KPI '{need[0] if need else m}' needs the column '{m}', "
                                  f"which the data lack") from None
-            if s.isna().any():
+            # plain numpy numbers go as they are (the kernel names a NaN's row);
+            # nullable and object columns are checked here
+            if (not isinstance(s.dtype, np.dtype) or s.dtype.kind == "O") and s.isna().any():
                 raise InputError(f"{m}[{_first_null(s.isna().to_numpy())}]: missing value")
             columns.append(np.ascontiguousarray(s.to_numpy()))
         group = self._group_codes(data, n)

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace mx = sostac::metrics;
@@ -143,6 +145,118 @@ TEST_CASE("roll-up: merging chunk states equals one pass") {
     CHECK(x[i].low == Approx(y[i].low).epsilon(1e-12));
     CHECK(x[i].high == Approx(y[i].high).epsilon(1e-12));
   }
+}
+
+TEST_CASE("roll-up: 2.3M rows of mixed types equal a naive two-pass computation") {
+  // several 1M-row parts and 4096-row sub-blocks, integer columns of three widths, a
+  // float column, both the grid and the hash path; against a plain per-group loop
+  // (sums, then residuals about the final ratio, in long double)
+  const std::size_t n = 2'300'000;
+  std::vector<std::int64_t> t(n), impressions(n);
+  std::vector<std::int32_t> clicks(n);
+  std::vector<std::uint8_t> orders(n);
+  std::vector<std::int16_t> group(n);
+  std::vector<double> revenue(n);
+  std::vector<float> cost(n);
+  std::uint64_t state = 12345;
+  auto next = [&] {  // splitmix64
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::int64_t ns_day = 86'400'000'000'000;
+  for (std::size_t i = 0; i < n; ++i) {
+    t[i] = (day("2027-01-01") + static_cast<std::int64_t>(next() % 200)) * ns_day +
+           static_cast<std::int64_t>(next() % ns_day);
+    group[i] = static_cast<std::int16_t>(next() % 40);
+    impressions[i] = 100 + static_cast<std::int64_t>(next() % 5000);
+    clicks[i] = static_cast<std::int32_t>(next() % 90);
+    orders[i] = static_cast<std::uint8_t>(next() % 4);
+    cost[i] = static_cast<float>(next() % 10000) / 64.0f;
+    revenue[i] = 3.0 * cost[i] + static_cast<double>(next() % 1000) / 10.0;
+  }
+  std::vector<mx::kpi_formula> kpis;
+  for (const char* id : {"ctr", "cpa", "roas", "revenue"})
+    kpis.push_back(mx::formula_of(*mx::find_kpi(id)));
+  const mx::integer_column tc{t.data(), mx::integer_column::type::i64, n, "t"};
+  const mx::integer_column gc{group.data(), mx::integer_column::type::i16, n, "g"};
+  const std::vector<mx::numeric_column> cols{
+      {clicks.data(), mx::numeric_column::type::i32, n, "clicks"},
+      {impressions.data(), mx::numeric_column::type::i64, n, "impressions"},
+      {cost.data(), mx::numeric_column::type::f32, n, "cost"},
+      {orders.data(), mx::numeric_column::type::u8, n, "orders"},
+      {revenue.data(), mx::numeric_column::type::f64, n, "revenue"}};
+  for (const auto p : {mx::period::week, mx::period::day}) {  // 40x29 grid, 40x200 hash
+    // the naive answer, with a UTC offset of +5h
+    const std::int64_t offset = 5 * 3'600'000'000'000;
+    struct acc {
+      long double n = 0, clicks = 0, impressions = 0, cost = 0, orders = 0, revenue = 0,
+                  d_roas = 0, d_rev = 0;
+    };
+    std::map<std::pair<std::int64_t, std::int64_t>, acc> want;
+    std::vector<std::pair<std::int64_t, std::int64_t>> key(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      key[i] = {mx::period_index(mx::day_of(t[i], ns_day, offset), p), group[i]};
+      auto& a = want[key[i]];
+      a.n += 1, a.clicks += clicks[i], a.impressions += impressions[i],
+          a.cost += cost[i], a.orders += orders[i], a.revenue += revenue[i];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& a = want[key[i]];
+      const long double r = a.revenue / a.cost, e = revenue[i] - r * cost[i];
+      const long double m = revenue[i] - a.revenue / a.n;
+      a.d_roas += e * e;
+      a.d_rev += m * m;
+    }
+    for (const int threads : {1, 2}) {
+      sostac::set_num_threads(threads);
+      mx::kpi_rollup roll(kpis, p, ns_day, offset);
+      roll.add(gc, tc, cols);
+      const auto rows = roll.finish(0.9);
+      REQUIRE(rows.size() == want.size() * 4);
+      const double z = 1.6448536269514722;
+      std::size_t i = 0;
+      for (const auto& [k, a] : want) {
+        const auto* r = &rows[i];
+        i += 4;
+        REQUIRE(r[0].group == k.second);
+        REQUIRE(r[0].period_start == mx::period_start(k.first, p));
+        CHECK(r[0].rows == static_cast<std::int64_t>(a.n));
+        CHECK(r[0].numerator == static_cast<double>(a.clicks));  // exact integer sums
+        CHECK(r[0].denominator == static_cast<double>(a.impressions));
+        CHECK(r[1].numerator == Approx(static_cast<double>(a.cost)).epsilon(1e-12));
+        const double roas = static_cast<double>(a.revenue / a.cost);
+        const double half =
+            z * std::sqrt(static_cast<double>(a.d_roas / (a.n * (a.n - 1)))) /
+            static_cast<double>(a.cost / a.n);
+        CHECK(r[2].value == Approx(roas).epsilon(1e-12));
+        CHECK(r[2].high - r[2].value == Approx(half).epsilon(1e-9));
+        const double rev_half =
+            z * std::sqrt(static_cast<double>(a.n * a.d_rev / (a.n - 1)));
+        CHECK(r[3].high - r[3].value == Approx(rev_half).epsilon(1e-9));
+      }
+    }
+    sostac::set_num_threads(0);
+  }
+}
+
+TEST_CASE("roll-up: Garwood bounds of huge counts (Wilson-Hilferty above 1e10)") {
+  // R: c(qgamma(0.025, c), qgamma(0.975, c + 1)) for c = 2^50, 3e10 and 12345
+  const std::vector<std::int64_t> g{0, 1, 2}, t{0, 0, 0},
+      count{std::int64_t{1} << 50, 30'000'000'000, 12345};
+  mx::kpi_rollup acc({mx::formula_of(*mx::find_kpi("impressions"))}, mx::period::day,
+                     1);
+  acc.add(ints(g, "g"), ints(t, "t"),
+          {{count.data(), mx::numeric_column::type::i64, 3, "impressions"}});
+  const auto rows = acc.finish(0.95);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].low == Approx(1125899841077146.8).epsilon(1e-15));
+  CHECK(rows[0].high == Approx(1125899972608104.2).epsilon(1e-15));
+  CHECK(rows[1].low == Approx(29999660525.226933).epsilon(1e-15));
+  CHECK(rows[1].high == Approx(30000339477.667381).epsilon(1e-15));
+  CHECK(rows[2].low == Approx(12128.180907899079).epsilon(1e-13));
+  CHECK(rows[2].high == Approx(12564.722206913333).epsilon(1e-13));
 }
 
 TEST_CASE("funnel: windowFunnel levels, strict mode and chain times") {

@@ -249,3 +249,66 @@ def test_cohort_bad_input_is_named():
         metrics.FunnelAccumulator(["a"], window=1).merge(metrics.FunnelAccumulator(["b"], window=1))
     with pytest.raises(ValueError, match=r"^other: expected a KpiAccumulator with the same KPIs"):
         metrics.KpiAccumulator("ctr").merge(metrics.KpiAccumulator("cpa"))
+
+
+def test_kpi_table_over_many_sub_blocks_and_column_types():
+    # 20,000 rows: several of the kernel's 4,096-row sub-blocks; measures in the
+    # narrow and floating types a user may pass (no conversion on their side)
+    big = ref.make_daily(20_000, seed=3)
+    typed = big.astype({"impressions": "int32", "clicks": "uint16", "orders": "int16",
+                        "sessions": "uint32", "cost": "float32"})
+    typed["cost"] = typed["cost"].astype("float32")
+    want_src = typed.astype({"cost": "float64"})  # the reference sees the same values
+    kpis = ["ctr", "cpc", "cpa", "roas", "conversion_rate", "revenue"]
+    assert_frames_match(metrics.kpi_table(typed, kpis, period="month"),
+                        ref.kpi_table(want_src, kpis, period="month"))
+
+
+def test_kpi_table_large_integer_counts_are_summed_exactly():
+    # counts from 2^42 up are summed as doubles, smaller ones as exact integers; a
+    # sub-block may hold both kinds
+    n = 9000
+    rng = np.random.default_rng(5)
+    impressions = rng.integers(1, 1000, n).astype(np.int64)
+    impressions[[10, 5000]] = [2**50, 2**43 + 7]
+    clicks = np.minimum(impressions, rng.integers(0, 50, n))
+    df = pd.DataFrame({"date": pd.Timestamp("2027-03-01") + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+                       "channel": rng.choice(["a", "b"], n), "impressions": impressions,
+                       "clicks": clicks})
+    ours = metrics.kpi_table(df, ["ctr", "impressions"], period="quarter")
+    theirs = ref.kpi_table(df, ["ctr", "impressions"], period="quarter")
+    assert_frames_match(ours, theirs)
+    sums = df.groupby("channel")["impressions"].sum()
+    got = ours[ours["kpi"] == "impressions"].groupby("channel")["numerator"].sum()
+    assert got.to_dict() == {k: float(v) for k, v in sums.items()}
+
+
+def test_kpi_table_names_missing_times_and_values_in_any_sub_block():
+    df = ref.make_daily(10_000, seed=9)
+    with pytest.raises(ValueError, match=r"^date\[9001\]: missing time"):
+        metrics.kpi_table(df.assign(date=df["date"].where(df.index != 9001)), ["ctr"])
+    cost = df["cost"].to_numpy().copy()
+    cost[[8500, 9500]] = [np.nan, -1.0]
+    with pytest.raises(ValueError, match=r"^cost\[8500\]: missing value"):
+        metrics.kpi_table(df.assign(cost=cost), ["cpa"])
+    clicks = df["clicks"].to_numpy().copy()
+    clicks[7777] = -3
+    with pytest.raises(ValueError, match=r"^clicks\[7777\]: expected a non-negative number, got -3"):
+        metrics.kpi_table(df.assign(clicks=clicks), ["ctr"])
+    # a later chunk in another time unit: its NaT is still reported as missing
+    acc = metrics.KpiAccumulator("ctr").add(df.iloc[:10])
+    late = df.iloc[10:20].assign(date=df["date"].iloc[10:20].astype("datetime64[s]"))
+    late.loc[late.index[3], "date"] = pd.NaT
+    with pytest.raises(ValueError, match=r"^date\[3\]: missing time"):
+        acc.add(late)
+
+
+def test_kpi_table_with_many_groups_uses_the_hash_path_and_agrees():
+    # 2,000 campaigns x 53 weeks exceed the kernel's grid of (group, period) cells
+    rng = np.random.default_rng(8)
+    n = 30_000
+    df = ref.make_daily(n, seed=4)
+    df["campaign"] = rng.integers(0, 2000, n).astype(str)
+    kpis = ["ctr", "roas", "revenue"]
+    assert_frames_match(metrics.kpi_table(df, kpis, by="campaign", period="week"),
+                        ref.kpi_table(df, kpis, by="campaign", period="week"))
