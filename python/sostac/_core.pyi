@@ -140,6 +140,8 @@ class _FunnelUsers:
     level: np.ndarray
     entry_time: np.ndarray
     present: np.ndarray
+    order: np.ndarray
+    step_events: np.ndarray
     def table(
         self, by_touch: bool, last_touch: bool, by_period: bool, period: str,
         ticks_per_day: int, offset_ticks: int
@@ -175,7 +177,8 @@ class _Metrics(ModuleType):
     @staticmethod
     def funnel_users(
         user: np.ndarray, time: np.ndarray, step: np.ndarray, touch: np.ndarray | None,
-        users: int, steps: int, window: int, strict: bool, names: list[str]
+        users: int, steps: int, window: int, strict: bool, names: list[str],
+        user_base: int = ..., step_of: list[int] = ..., details: bool = ...
     ) -> _FunnelUsers: ...
     @staticmethod
     def period_start_day(index: int, period: str) -> int: ...

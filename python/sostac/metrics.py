@@ -543,14 +543,30 @@ class FunnelAccumulator:
     def _names(self) -> List[str]:
         return [self._user, self._time, self._event, self._by or ""]
 
-    def _one_pass(self, events: Any):
-        """The per-user result of one chunk, without keeping a copy (every step must
-        occur in it)."""
-        user, ticks, step, touch, self._per_day, self._is_datetime = self._encode(events, None)
-        return _core.metrics.funnel_users(
-            user, ticks, step, touch, len(self._users), len(self._steps),
+    def _one_pass(self, events: Any, details: bool = True):
+        """(per-user result, user ids in order of first appearance) of one chunk,
+        without keeping a copy of it. Every step must occur in it."""
+        ticks, self._per_day, self._is_datetime = _time_ticks(
+            _series(events, self._time, "time"), self._time)
+        ids = _series(events, self._user, "user")
+        dense = _dense_ids(ids)
+        if dense is not None:  # integer ids over a short range: the ids are the codes
+            user, base, users = dense
+        else:
+            user, base = self._users.encode(ids), 0
+            users = len(self._users)
+        codes, names, step_of = _event_codes(_series(events, self._event, "event"), self._steps)
+        touch = self._groups.encode(_series(events, self._by, "by")) if self._by else None
+        result = _core.metrics.funnel_users(
+            user, ticks, codes, touch, users, len(self._steps),
             _window_ticks(self._window, self._per_day, self._is_datetime),
-            self._mode == "strict", self._names())
+            self._mode == "strict", self._names(), base, step_of, details)
+        if (result.step_events == 0).any():  # name the missing step, with a hint
+            _require_steps(self._steps, set(names[np.unique(codes[codes >= 0])]), self._event)
+        order = result.order
+        if dense is not None:
+            return result, _pd().Index((order + base).astype(ids.dtype, copy=False), name=self._user)
+        return result, self._users.values.take(order).rename(self._user)
 
     def add(self, events: Any) -> "FunnelAccumulator":
         """Add a chunk of events. Returns the accumulator."""
@@ -590,8 +606,10 @@ class FunnelAccumulator:
         """Per-user deepest level (see :func:`funnel_levels`)."""
         pd = _pd()
         if self._core is None:
-            return pd.Series([], dtype=np.int8, name="level")
-        return _levels_series(self._result(), self._users)
+            return pd.Series([], dtype=np.int8, name="level",
+                             index=pd.Index([], name=self._user))
+        result = self._result()
+        return _levels_series(result, self._users.values.take(result.order).rename(self._user))
 
     def table(self):
         """The funnel table (see :func:`funnel`)."""
@@ -600,10 +618,38 @@ class FunnelAccumulator:
         return _funnel_frame(self._result(), self)
 
 
-def _levels_series(result, users: _Dictionary):
+def _levels_series(result, ids):
+    """The level of each present user (``result.order``), indexed by ``ids``."""
+    return _pd().Series(result.level[result.order], index=ids, name="level")
+
+
+def _dense_ids(s):
+    """(values, base, span) when ``s`` holds plain integers whose range is at most its
+    length (ids 1..N, say): the kernel then takes ``value - base`` as the user code,
+    with no factorizing and no code array. None otherwise."""
+    dtype = s.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iu" or len(s) == 0:
+        return None
+    values = np.ascontiguousarray(s.to_numpy())
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1
+    if span > max(len(values), 1024):
+        return None
+    return values, lo, span
+
+
+def _event_codes(s, steps: List[str]):
+    """(codes, names, step_of): a code per event (-1 when missing), the event name of
+    each code and its step index or -1. A categorical column gives its own codes,
+    others are factorized."""
     pd = _pd()
-    present = result.present.astype(bool)
-    return pd.Series(result.level[present], index=users.values[present], name="level")
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, names = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, names = pd.factorize(s, sort=False)
+        names = pd.Index(names)
+    index = {name: i for i, name in enumerate(steps)}
+    return np.ascontiguousarray(codes), names, [index.get(v, -1) for v in names]
 
 
 def _funnel_frame(result, spec: FunnelAccumulator):
@@ -664,8 +710,9 @@ def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str =
     Returns
     -------
     pandas.Series
-        Named "level", indexed by user id in order of first appearance, with
-        values 0 (never reached step 1) to ``len(steps)``.
+        Named "level", indexed by user id (the index is named after the user
+        column) in order of first appearance, with values 0 (never reached step
+        1) to ``len(steps)``.
 
     Examples
     --------
@@ -679,7 +726,7 @@ def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str =
     {'a': 2, 'b': 0}
     """
     spec = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, mode=mode)
-    return _levels_series(spec._one_pass(events), spec._users)
+    return _levels_series(*spec._one_pass(events, details=False))
 
 
 def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_id",
@@ -727,7 +774,7 @@ def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_
     """
     acc = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, by=by,
                             mode=mode, touch=touch, period=period, utc_offset=utc_offset)
-    return _funnel_frame(acc._one_pass(events), acc)
+    return _funnel_frame(acc._one_pass(events)[0], acc)
 
 
 # -- cohorts -----------------------------------------------------------------------------

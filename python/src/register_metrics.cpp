@@ -205,6 +205,11 @@ void register_metrics(py::module_& m) {
       .def_property_readonly(
           "present",
           [](const mx::funnel_users_result& r) { return to_numpy(r.present); })
+      .def_property_readonly(
+          "order", [](const mx::funnel_users_result& r) { return to_numpy(r.order); })
+      .def_property_readonly(
+          "step_events",
+          [](const mx::funnel_users_result& r) { return to_numpy(r.step_events); })
       .def(
           "table",
           [](const mx::funnel_users_result& r, bool by_touch, bool last_touch,
@@ -243,15 +248,22 @@ void register_metrics(py::module_& m) {
       "funnel_users",
       [](const py::array& user, const py::array& time, const py::array& step,
          const py::object& touch, std::size_t users, std::size_t steps,
-         std::int64_t window, bool strict, const std::vector<std::string>& names) {
-        const auto c = event_view(user, time, step, touch, names);
+         std::int64_t window, bool strict, const std::vector<std::string>& names,
+         std::int64_t user_base, const std::vector<std::int8_t>& step_of, bool details) {
+        auto c = event_view(user, time, step, touch, names);
+        c.user_base = user_base;
+        c.step_of = step_of;
         py::gil_scoped_release release;  // views of arrays the caller keeps alive
-        return mx::funnel_users({c}, users, steps, window, strict);
+        return mx::funnel_users({c}, users, steps, window,
+                                mx::funnel_options{strict, details});
       },
       py::arg("user"), py::arg("time"), py::arg("step"), py::arg("touch"),
       py::arg("users"), py::arg("steps"), py::arg("window"), py::arg("strict"),
-      py::arg("names"),
-      "Per-user funnel levels over one chunk of column views (no copy).");
+      py::arg("names"), py::arg("user_base") = 0,
+      py::arg("step_of") = std::vector<std::int8_t>{}, py::arg("details") = true,
+      "Per-user funnel levels over one chunk of column views (no copy): user codes "
+      "are user values minus user_base; with step_of, step values are event codes "
+      "mapped through it.");
 
   py::class_<mx::funnel_events>(m, "FunnelEvents")
       .def(py::init<std::size_t, std::int64_t, bool>(), py::arg("steps"),

@@ -259,6 +259,32 @@ TEST_CASE("roll-up: Garwood bounds of huge counts (Wilson-Hilferty above 1e10)")
   CHECK(rows[2].high == Approx(12564.722206913333).epsilon(1e-13));
 }
 
+TEST_CASE("funnel: user ids with a base, event codes through step_of, no details") {
+  // the same log as ids 100.. and event codes 0..3 (code 1 is no step)
+  const std::vector<std::int64_t> user{100, 100, 100, 101, 101, 100},
+      time{0, 5, 9, 0, 11, 7}, code{0, 2, 3, 0, 2, 1};
+  mx::event_columns c{ints(user, "user"), ints(time, "time"), ints(code, "event")};
+  c.user_base = 100;
+  c.step_of = {0, -1, 1, 2};
+  const auto r = mx::funnel_users({c}, 2, 3, 10, mx::funnel_options{false, false});
+  CHECK(r.level == std::vector<std::int8_t>{3, 1});
+  CHECK(r.order == std::vector<std::uint32_t>{0, 1});
+  CHECK(r.step_events == std::vector<std::int64_t>{2, 2, 1});
+  CHECK(r.gap.empty());
+  CHECK_THROWS_WITH(mx::funnel_table(r, false, false, false, mx::period::day, 1, 0),
+                    "result: has no chain details: run the funnel with details");
+  c.step_of = {0, -1, 1, 5};
+  CHECK_THROWS_WITH(mx::funnel_users({c}, 2, 3, 10, false),
+                    "step_of[3]: expected a step in [-1, 3), got 5");
+  c.step_of = {0, -1, 1};
+  CHECK_THROWS_WITH(mx::funnel_users({c}, 2, 3, 10, false),
+                    "event[2]: expected a step in [-1, 3), got 3");
+  c.step_of = {0, -1, 1, 2};
+  c.user_base = 101;
+  CHECK_THROWS_WITH(mx::funnel_users({c}, 2, 3, 10, false),
+                    "user[0]: expected a user id in [101, 103), got 100");
+}
+
 TEST_CASE("funnel: windowFunnel levels, strict mode and chain times") {
   // user 0: A B C within the window -> 3; user 1: A .. B too late -> 1;
   // user 2: A C B (strict stops at C) -> 2 in window mode, 1 in strict mode;

@@ -312,3 +312,25 @@ def test_kpi_table_with_many_groups_uses_the_hash_path_and_agrees():
     kpis = ["ctr", "roas", "revenue"]
     assert_frames_match(metrics.kpi_table(df, kpis, by="campaign", period="week"),
                         ref.kpi_table(df, kpis, by="campaign", period="week"))
+
+
+def test_funnel_levels_dense_and_sparse_ids_and_long_spans_agree(events):
+    want = ref.funnel_levels(events, STEPS, window="6h")
+    # dense integer ids are used as codes directly (no factorizing); sparse ones and
+    # strings are factorized: the same levels, in the same order of first appearance
+    for ids in (events.user_id, events.user_id * 1_000_000_007, events.user_id.astype("int32"),
+                events.user_id.astype(str)):
+        got = metrics.funnel_levels(events.assign(user_id=ids), STEPS, window="6h")
+        assert got.tolist() == want.tolist()
+        assert got.index.name == "user_id"
+        assert [str(x) for x in got.index] == [str(x) for x in ids.drop_duplicates()]
+    # times spanning more than 2^58 ns (nine years) use 16-byte records: same answer
+    far = events.copy()
+    far.loc[far.index[:5], "timestamp"] = pd.Timestamp("1990-01-01")
+    assert metrics.funnel_levels(far, STEPS, window="6h").tolist() == \
+        ref.funnel_levels(far, STEPS, window="6h").tolist()
+    # unused categories that are no step, and steps present only as categories
+    cat = events.assign(event=events.event.astype("category").cat.add_categories(["unused"]))
+    assert metrics.funnel_levels(cat, STEPS, window="6h").tolist() == want.tolist()
+    with pytest.raises(ValueError, match=r"^steps\[1\]: 'unused' does not occur in column 'event'"):
+        metrics.funnel_levels(cat, [STEPS[0], "unused"], window="6h")

@@ -42,10 +42,19 @@ inline constexpr std::size_t max_funnel_steps = 32;
 /// optional (data == nullptr): a per-event code (e.g. the channel) whose value on
 /// each user's first and last event is reported.
 struct event_columns {
+  event_columns() = default;
+  event_columns(integer_column user_, integer_column time_, integer_column step_,
+                integer_column touch_ = {})
+      : user(std::move(user_)),
+        time(std::move(time_)),
+        step(std::move(step_)),
+        touch(std::move(touch_)) {}
   integer_column user;
   integer_column time;
   integer_column step;
   integer_column touch;
+  std::int64_t user_base = 0;        ///< user code = user value - user_base
+  std::vector<std::int8_t> step_of;  ///< if not empty: step = step_of[step value]
 };
 
 /// Per-user results, indexed by user code.
@@ -57,6 +66,9 @@ struct funnel_users_result {
       entry_time;  ///< time of the first step-1 event (or min int64)
   std::vector<std::int32_t> first_touch, last_touch;  ///< -1 without touch / events
   std::vector<std::uint8_t> present;                  ///< 1 when the user has any event
+  std::vector<std::uint32_t>
+      order;  ///< the present users, in order of first appearance
+  std::vector<std::int64_t> step_events;  ///< events of each step
 };
 
 namespace detail {
@@ -87,22 +99,86 @@ inline std::uint64_t elapsed(std::int64_t start, std::int64_t t) {
   return static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(start);
 }
 
-/// The windowFunnel scan of one user's step events (sorted); writes the level, the
-/// gaps of the deepest chain and the first entry time.
-inline void scan_user(const step_event* ev, std::size_t n, std::size_t steps,
-                      std::int64_t window, bool strict, std::int8_t& level,
-                      std::int64_t* gap, std::int64_t& entry) {
+}  // namespace detail
+
+/// How funnel_users runs: the mode, and whether the per-user chain details (the
+/// times between steps and the entry time, which funnel_table needs) are kept.
+struct funnel_options {
+  bool strict = false;
+  bool details = true;
+};
+
+namespace detail {
+
+/// A step event as one sortable word: (time - tmin) << 5 | step, when the times of
+/// the step events span less than 2^58 ticks (nine years in nanoseconds); else
+/// (time, step) pairs. Either sorts by (time, step).
+struct packed_events {
+  using record = std::uint64_t;
+  std::int64_t tmin;
+  record make(std::int64_t t, std::int64_t step) const {
+    return (static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(tmin)) << 5 |
+           static_cast<std::uint64_t>(step);
+  }
+  static std::size_t step(record r) { return static_cast<std::size_t>(r & 31); }
+  std::int64_t time(record r) const {
+    return static_cast<std::int64_t>((r >> 5) + static_cast<std::uint64_t>(tmin));
+  }
+};
+
+struct wide_events {
+  using record = step_event;
+  std::int64_t tmin;
+  record make(std::int64_t t, std::int64_t step) const {
+    return {t, static_cast<std::int32_t>(step)};
+  }
+  static std::size_t step(const record& r) { return static_cast<std::size_t>(r.step); }
+  std::int64_t time(const record& r) const { return r.time; }
+};
+
+/// Sorts a user's few events: insertion sort below 24 (the common case), else
+/// std::sort.
+template <class R>
+void sort_small(R* first, R* last) {
+  if (last - first > 24) {
+    std::sort(first, last);
+    return;
+  }
+  for (R* i = first + 1; i < last; ++i) {
+    R v = *i;
+    R* j = i;
+    for (; j > first && v < *(j - 1); --j) *j = *(j - 1);
+    *j = v;
+  }
+}
+
+/// Reads the step of row i of a chunk: its step column, or its event code mapped
+/// through step_of; -1 for an event that is no step.
+template <class S>
+std::int64_t step_at(const event_columns& c, const S* s, std::size_t i) {
+  const auto v = static_cast<std::int64_t>(s[i]);
+  if (c.step_of.empty() || v < 0) return v;
+  return c.step_of[static_cast<std::size_t>(v)];
+}
+
+/// The windowFunnel scan of one user's step events (sorted, read through codec);
+/// writes the level and, when `gap` is given, the gaps of the deepest chain and the
+/// first entry time.
+template <class Codec, class R>
+void scan_user(const Codec& codec, const R* ev, std::size_t n, std::size_t steps,
+               std::int64_t window, bool strict, std::int8_t& level, std::int64_t* gap,
+               std::int64_t* entry) {
   std::int64_t chain[max_funnel_steps][max_funnel_steps];
   bool have[max_funnel_steps] = {};
   bool started = false;
-  entry = std::numeric_limits<std::int64_t>::min();
+  std::int64_t first_entry = std::numeric_limits<std::int64_t>::min();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t t = ev[i].time;
-    const auto k = static_cast<std::size_t>(ev[i].step);
+    const std::int64_t t = codec.time(ev[i]);
+    const std::size_t k = Codec::step(ev[i]);
     if (k == 0) {
       chain[0][0] = t;
       have[0] = true;
-      if (!started) entry = t;
+      if (!started) first_entry = t;
       started = true;
     } else if (strict && started && !have[k - 1]) {
       break;
@@ -117,111 +193,202 @@ inline void scan_user(const step_event* ev, std::size_t n, std::size_t steps,
   std::size_t deepest = 0;
   while (deepest < steps && have[deepest]) ++deepest;
   level = static_cast<std::int8_t>(deepest);
+  if (!gap) return;
+  *entry = first_entry;
   for (std::size_t k = 1; k < deepest; ++k)
     gap[k - 1] = static_cast<std::int64_t>(std::min<std::uint64_t>(
         elapsed(chain[deepest - 1][k - 1], chain[deepest - 1][k]),
         std::numeric_limits<std::int64_t>::max()));
 }
 
-}  // namespace detail
-
-/// Runs the funnel over chunks of column views (codes already global). `users` is
-/// the number of user codes; user codes must lie in [0, users), steps in
-/// [-1, steps). Users are processed in blocks (each a counting sort of its events),
-/// so the extra memory stays near a fraction of the input.
-inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
-                                        std::size_t users, std::size_t steps,
-                                        std::int64_t window, bool strict) {
-  if (steps == 0 || steps > max_funnel_steps)
-    throw input_error("steps", "expected 1 to " + std::to_string(max_funnel_steps) +
-                                   " steps, got " + std::to_string(steps));
-  if (window < 0) throw input_error("window", "expected a non-negative window");
-  std::size_t total = 0;
-  for (const auto& c : chunks) {
-    detail::check_chunk(c);
-    total += c.user.size;
-  }
-  funnel_users_result r;
-  r.steps = steps;
-  r.level.assign(users, 0);
-  r.gap.assign(users * (steps - 1), 0);
-  r.entry_time.assign(users, std::numeric_limits<std::int64_t>::min());
-  r.first_touch.assign(users, -1);
-  r.last_touch.assign(users, -1);
-  r.present.assign(users, 0);
-
-  // one pass: validate codes, presence, first and last touch (ties: input order)
-  std::vector<std::int64_t> first_t(users, std::numeric_limits<std::int64_t>::max()),
-      last_t(users, std::numeric_limits<std::int64_t>::min());
-  std::size_t step_events = 0;
-  for (const auto& c : chunks) {
-    for (std::size_t i = 0; i < c.user.size; ++i) {
-      const std::int64_t u = c.user[i], s = c.step[i];
-      if (u < 0 || static_cast<std::uint64_t>(u) >= users)
-        throw input_error(c.user.name + "[" + std::to_string(i) + "]",
-                          "expected a user code in [0, " + std::to_string(users) +
-                              "), got " + std::to_string(u));
-      if (s < -1 || s >= static_cast<std::int64_t>(steps))
-        throw input_error(c.step.name + "[" + std::to_string(i) + "]",
-                          "expected a step in [-1, " + std::to_string(steps) +
-                              "), got " + std::to_string(s));
-      const auto uu = static_cast<std::size_t>(u);
-      r.present[uu] = 1;
-      step_events += s >= 0;
-      if (!c.touch.data) continue;
-      const std::int64_t t = c.time[i];
-      const auto code = static_cast<std::int32_t>(c.touch[i]);
-      if (t < first_t[uu]) first_t[uu] = t, r.first_touch[uu] = code;
-      if (t >= last_t[uu]) last_t[uu] = t, r.last_touch[uu] = code;
+/// Blocks of consecutive users with at most about 4M step events each (a user with
+/// more makes a block alone), processed in parallel: the block's step events are
+/// scattered into per-user runs, each run sorted and scanned.
+template <class Codec>
+void run_blocks(const std::vector<event_columns>& chunks,
+                const std::vector<std::uint32_t>& count, std::size_t steps,
+                std::int64_t window, funnel_options options, Codec codec,
+                funnel_users_result& r) {
+  using record = typename Codec::record;
+  const std::size_t users = count.size(), cap = std::size_t{1} << 22;
+  std::vector<std::size_t> bounds{0};
+  std::size_t in_block = 0;
+  for (std::size_t u = 0; u < users; ++u) {
+    if (in_block > 0 && in_block + count[u] > cap) {
+      bounds.push_back(u);
+      in_block = 0;
     }
+    in_block += count[u];
   }
-  if (users == 0) return r;
-
-  // blocks of users with about 4M step events each, processed in parallel
-  const std::size_t target = std::size_t{1} << 22;
-  const std::size_t blocks =
-      std::max<std::size_t>(1, std::min(users, (step_events + target - 1) / target));
-  const std::size_t per_block = (users + blocks - 1) / blocks;
+  bounds.push_back(users);
   parallel_for(
-      blocks,
+      bounds.size() - 1,
       [&](std::size_t b0, std::size_t b1) {
+        std::vector<std::uint32_t> pos;
+        std::vector<record> ev;
         for (std::size_t b = b0; b < b1; ++b) {
-          const std::size_t u0 = b * per_block, u1 = std::min(users, u0 + per_block);
-          if (u0 >= u1) continue;
-          std::vector<std::size_t> offset(u1 - u0 + 1, 0);
-          for (const auto& c : chunks)
+          const std::size_t u0 = bounds[b], nu = bounds[b + 1] - u0;
+          // pos[k]: the end of user k's run, moved down to its start by the scatter
+          pos.assign(nu + 1, 0);
+          std::uint64_t total = 0;
+          for (std::size_t k = 0; k < nu; ++k)
+            pos[k] = static_cast<std::uint32_t>(total += count[u0 + k]);
+          pos[nu] = static_cast<std::uint32_t>(total);
+          ev.resize(total);
+          for (const auto& c : chunks) {
+            const std::int64_t base = c.user_base + static_cast<std::int64_t>(u0);
             visit(c.user, [&](const auto* user) {
-              for (std::size_t i = 0; i < c.user.size; ++i) {
-                const auto u = static_cast<std::size_t>(user[i]);
-                if (u >= u0 && u < u1 && c.step[i] >= 0) ++offset[u - u0 + 1];
-              }
+              visit(c.step, [&](const auto* step) {
+                visit(c.time, [&](const auto* time) {
+                  for (std::size_t i = 0; i < c.user.size; ++i) {
+                    const auto k = static_cast<std::uint64_t>(
+                        static_cast<std::int64_t>(user[i]) - base);
+                    if (k >= nu) continue;
+                    const std::int64_t s = step_at(c, step, i);
+                    if (s < 0) continue;
+                    ev[--pos[k]] = codec.make(static_cast<std::int64_t>(time[i]), s);
+                  }
+                });
+              });
             });
-          for (std::size_t k = 1; k < offset.size(); ++k) offset[k] += offset[k - 1];
-          std::vector<detail::step_event> ev(offset.back());
-          std::vector<std::size_t> cursor(offset.begin(), offset.end() - 1);
-          for (const auto& c : chunks)
-            visit(c.user, [&](const auto* user) {
-              for (std::size_t i = 0; i < c.user.size; ++i) {
-                const auto u = static_cast<std::size_t>(user[i]);
-                if (u < u0 || u >= u1) continue;
-                const std::int64_t s = c.step[i];
-                if (s < 0) continue;
-                ev[cursor[u - u0]++] = {c.time[i], static_cast<std::int32_t>(s)};
-              }
-            });
-          for (std::size_t u = u0; u < u1; ++u) {
-            detail::step_event* first = ev.data() + offset[u - u0];
-            detail::step_event* last = ev.data() + offset[u - u0 + 1];
+          }
+          for (std::size_t k = 0; k < nu; ++k) {
+            record* first = ev.data() + pos[k];
+            record* last = ev.data() + pos[k + 1];
             if (first == last) continue;
-            if (!std::is_sorted(first, last)) std::sort(first, last);
-            detail::scan_user(first, static_cast<std::size_t>(last - first), steps,
-                              window, strict, r.level[u],
-                              r.gap.data() + u * (steps - 1), r.entry_time[u]);
+            sort_small(first, last);
+            const std::size_t u = u0 + k;
+            scan_user(codec, first, static_cast<std::size_t>(last - first), steps,
+                      window, options.strict, r.level[u],
+                      options.details ? r.gap.data() + u * (steps - 1) : nullptr,
+                      options.details ? &r.entry_time[u] : nullptr);
           }
         }
       },
       1);
+}
+
+}  // namespace detail
+
+/// Runs the funnel over chunks of column views. `users` is the number of user codes:
+/// user values minus the chunk's user_base must lie in [0, users); steps (after
+/// step_of) in [-1, steps). One pass validates the codes and counts each user's step
+/// events; users are then processed in blocks of at most about 4M step events (a
+/// scatter of 8-byte records into per-user runs, a sort of each run, the scan), so
+/// the extra memory stays a fraction of the input.
+inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
+                                        std::size_t users, std::size_t steps,
+                                        std::int64_t window, funnel_options options) {
+  if (steps == 0 || steps > max_funnel_steps)
+    throw input_error("steps", "expected 1 to " + std::to_string(max_funnel_steps) +
+                                   " steps, got " + std::to_string(steps));
+  if (window < 0) throw input_error("window", "expected a non-negative window");
+  if (users >= (std::size_t{1} << 32))
+    throw input_error("users", "expected fewer than 2^32 users");
+  for (const auto& c : chunks) detail::check_chunk(c);
+  funnel_users_result r;
+  r.steps = steps;
+  r.level.assign(users, 0);
+  r.present.assign(users, 0);
+  r.step_events.assign(steps, 0);
+  if (options.details) {
+    r.gap.assign(users * (steps - 1), 0);
+    r.entry_time.assign(users, std::numeric_limits<std::int64_t>::min());
+  }
+  const bool touches = std::any_of(chunks.begin(), chunks.end(),
+                                   [](const auto& c) { return c.touch.data; });
+  std::vector<std::int64_t> first_t, last_t;
+  if (touches) {
+    r.first_touch.assign(users, -1);
+    r.last_touch.assign(users, -1);
+    first_t.assign(users, std::numeric_limits<std::int64_t>::max());
+    last_t.assign(users, std::numeric_limits<std::int64_t>::min());
+  }
+
+  // one pass: validate codes; presence and order of first appearance; step events
+  // per user and per step; their time range; first and last touch (ties: input order)
+  std::vector<std::uint32_t> count(users, 0);
+  std::int64_t tmin = std::numeric_limits<std::int64_t>::max(), tmax = tmin + 1;
+  // four interleaved histograms of steps, so that runs of one step do not wait on
+  // one counter
+  std::vector<std::int64_t> hist(4 * (steps + 1), 0);
+  for (const auto& c : chunks) {
+    const std::int64_t base = c.user_base;
+    // map[value + 1]: the step of a step value (or event code through step_of)
+    std::vector<std::int8_t> map{-1};
+    if (c.step_of.empty())
+      for (std::size_t k = 0; k < steps; ++k)
+        map.push_back(static_cast<std::int8_t>(k));
+    for (std::size_t k = 0; k < c.step_of.size(); ++k) {
+      if (c.step_of[k] < -1 || c.step_of[k] >= static_cast<std::int64_t>(steps))
+        throw input_error("step_of[" + std::to_string(k) + "]",
+                          "expected a step in [-1, " + std::to_string(steps) +
+                              "), got " + std::to_string(c.step_of[k]));
+      map.push_back(c.step_of[k]);
+    }
+    visit(c.user, [&](const auto* user) {
+      visit(c.step, [&](const auto* step) {
+        visit(c.time, [&](const auto* time) {
+          for (std::size_t i = 0; i < c.user.size; ++i) {
+            const std::int64_t u = static_cast<std::int64_t>(user[i]) - base;
+            const auto raw = static_cast<std::int64_t>(step[i]);
+            if (u < 0 || static_cast<std::uint64_t>(u) >= users)
+              throw input_error(
+                  c.user.name + "[" + std::to_string(i) + "]",
+                  base == 0
+                      ? "expected a user code in [0, " + std::to_string(users) +
+                            "), got " + std::to_string(u)
+                      : "expected a user id in [" + std::to_string(base) + ", " +
+                            std::to_string(base + static_cast<std::int64_t>(users)) +
+                            "), got " + std::to_string(u + base));
+            if (static_cast<std::uint64_t>(raw + 1) >= map.size())
+              throw input_error(c.step.name + "[" + std::to_string(i) + "]",
+                                "expected a step in [-1, " +
+                                    std::to_string(map.size() - 1) + "), got " +
+                                    std::to_string(raw));
+            const std::int64_t s = map[static_cast<std::size_t>(raw + 1)];
+            const auto uu = static_cast<std::size_t>(u);
+            if (!r.present[uu]) {
+              r.present[uu] = 1;
+              r.order.push_back(static_cast<std::uint32_t>(uu));
+            }
+            ++hist[(i & 3) * (steps + 1) + static_cast<std::size_t>(s + 1)];
+            const std::int64_t t = static_cast<std::int64_t>(time[i]);
+            if (s >= 0) {
+              ++count[uu];
+              tmin = t < tmin ? t : tmin;
+              tmax = t > tmax ? t : tmax;
+            }
+            if (!touches || !c.touch.data) continue;
+            const auto code = static_cast<std::int32_t>(c.touch[i]);
+            if (t < first_t[uu]) first_t[uu] = t, r.first_touch[uu] = code;
+            if (t >= last_t[uu]) last_t[uu] = t, r.last_touch[uu] = code;
+          }
+        });
+      });
+    });
+  }
+  for (std::size_t k = 0; k < steps; ++k)
+    for (std::size_t h = 0; h < 4; ++h)
+      r.step_events[k] += hist[h * (steps + 1) + k + 1];
+  first_t = {};
+  last_t = {};
+  if (users == 0 || tmin > tmax) return r;
+  if (static_cast<std::uint64_t>(tmax) - static_cast<std::uint64_t>(tmin) <
+      (std::uint64_t{1} << 58))
+    detail::run_blocks(chunks, count, steps, window, options,
+                       detail::packed_events{tmin}, r);
+  else
+    detail::run_blocks(chunks, count, steps, window, options, detail::wide_events{tmin},
+                       r);
   return r;
+}
+
+/// funnel_users with all details (the table's needs).
+inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
+                                        std::size_t users, std::size_t steps,
+                                        std::int64_t window, bool strict) {
+  return funnel_users(chunks, users, steps, window, funnel_options{strict, true});
 }
 
 /// One row of the funnel table: a step of one group.
@@ -242,6 +409,12 @@ inline std::vector<funnel_row> funnel_table(const funnel_users_result& r, bool b
                                             std::int64_t ticks_per_day,
                                             std::int64_t offset_ticks) {
   const std::size_t steps = r.steps, users = r.level.size();
+  if (r.gap.size() != users * (steps - 1) || r.entry_time.size() != users ||
+      (by_touch && r.first_touch.size() != users))
+    throw input_error("result",
+                      by_touch && r.first_touch.size() != users
+                          ? "has no touch codes: run the funnel with a touch column"
+                          : "has no chain details: run the funnel with details");
   std::map<std::pair<std::int64_t, std::int64_t>, std::size_t>
       index;  // (period, group)
   std::vector<std::vector<std::int64_t>> counts;
@@ -308,11 +481,14 @@ class funnel_events {
     time_.resize(old + n);
     step_.resize(old + n);
     touch_.resize(old + n);
+    const auto lookup = static_cast<std::int64_t>(c.step_of.size());
     for (std::size_t i = 0; i < n; ++i) {
-      user_[old + i] = c.user[i];
+      user_[old + i] = c.user[i] - c.user_base;
       time_[old + i] = c.time[i];
-      step_[old + i] =
-          static_cast<std::int8_t>(std::clamp<std::int64_t>(c.step[i], -2, 127));
+      std::int64_t s = c.step[i];  // out-of-range values are reported by finish()
+      if (lookup > 0 && s >= 0)
+        s = s < lookup ? c.step_of[static_cast<std::size_t>(s)] : -2;
+      step_[old + i] = static_cast<std::int8_t>(std::clamp<std::int64_t>(s, -2, 127));
       touch_[old + i] = c.touch.data ? static_cast<std::int32_t>(c.touch[i]) : -1;
     }
     has_touch_ = has_touch_ || c.touch.data;
