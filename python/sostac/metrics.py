@@ -443,25 +443,13 @@ def _window_ticks(window: Any, per_day: int, is_datetime: bool) -> int:
     return int(delta.value * per_day // _NS_PER_DAY)
 
 
-def _step_codes(s, steps: List[str], argument: str, seen: Optional[set] = None) -> np.ndarray:
-    """int8 step index per event (-1 for events that are no step). Every step must
-    occur, unless ``seen`` is given: then the steps present are added to it."""
-    pd = _pd()
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes, names = s.cat.codes.to_numpy(), s.cat.categories
-    else:
-        codes, names = pd.factorize(s, sort=False)
-        names = pd.Index(names)
-    index = {name: i for i, name in enumerate(steps)}
-    lookup = np.array([index.get(v, -1) for v in names] + [-1], dtype=np.int8)  # per distinct name
-    if isinstance(s.dtype, pd.CategoricalDtype):  # categories may be unused
-        present = set(names[np.unique(codes[codes >= 0])])
-    else:
-        present = set(names)
-    if seen is not None:
-        seen.update(present)
-    else:
-        _require_steps(steps, present, argument)
+def _step_codes(s, steps: List[str], seen: set) -> np.ndarray:
+    """int8 step index per event (-1 for events that are no step); the names present
+    in the column are added to ``seen``."""
+    codes, names, step_of = _event_codes(s, steps)
+    used = np.unique(codes[codes >= 0]) if isinstance(s.dtype, _pd().CategoricalDtype) else None
+    seen.update(names if used is None else names[used])  # categories may be unused
+    lookup = np.array(step_of + [-1], dtype=np.int8)
     return lookup[codes]  # code -1 (missing) picks the trailing -1
 
 
@@ -536,7 +524,7 @@ class FunnelAccumulator:
         if per_day is not None and unit != per_day:
             raise InputError(f"{self._time}: every chunk needs the same time unit")
         user = self._users.encode(_series(events, self._user, "user"))
-        step = _step_codes(_series(events, self._event, "event"), self._steps, self._event, seen)
+        step = _step_codes(_series(events, self._event, "event"), self._steps, seen)
         touch = self._groups.encode(_series(events, self._by, "by")) if self._by else None
         return user, ticks, step, touch, unit, is_dt
 

@@ -201,7 +201,7 @@ void scan_user(const Codec& codec, const R* ev, std::size_t n, std::size_t steps
         std::numeric_limits<std::int64_t>::max()));
 }
 
-/// Blocks of consecutive users with at most about 4M step events each (a user with
+/// Blocks of consecutive users with at most about 3M step events each (a user with
 /// more makes a block alone), processed in parallel: the block's step events are
 /// scattered into per-user runs, each run sorted and scanned.
 template <class Codec>
@@ -210,7 +210,7 @@ void run_blocks(const std::vector<event_columns>& chunks,
                 std::int64_t window, funnel_options options, Codec codec,
                 funnel_users_result& r) {
   using record = typename Codec::record;
-  const std::size_t users = count.size(), cap = std::size_t{1} << 22;
+  const std::size_t users = count.size(), cap = std::size_t{3} << 20;
   std::vector<std::size_t> bounds{0};
   std::size_t in_block = 0;
   for (std::size_t u = 0; u < users; ++u) {
@@ -273,7 +273,7 @@ void run_blocks(const std::vector<event_columns>& chunks,
 /// Runs the funnel over chunks of column views. `users` is the number of user codes:
 /// user values minus the chunk's user_base must lie in [0, users); steps (after
 /// step_of) in [-1, steps). One pass validates the codes and counts each user's step
-/// events; users are then processed in blocks of at most about 4M step events (a
+/// events; users are then processed in blocks of at most about 3M step events (a
 /// scatter of 8-byte records into per-user runs, a sort of each run, the scan), so
 /// the extra memory stays a fraction of the input.
 inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
