@@ -308,7 +308,8 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   // one pass: validate codes; presence and order of first appearance; step events
   // per user and per step; their time range; first and last touch (ties: input order)
   std::vector<std::uint32_t> count(users, 0);
-  std::int64_t tmin = std::numeric_limits<std::int64_t>::max(), tmax = tmin + 1;
+  std::int64_t tmin = std::numeric_limits<std::int64_t>::max(),
+               tmax = std::numeric_limits<std::int64_t>::min();
   // four interleaved histograms of steps, so that runs of one step do not wait on
   // one counter
   std::vector<std::int64_t> hist(4 * (steps + 1), 0);

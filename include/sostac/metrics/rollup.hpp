@@ -324,18 +324,32 @@ class kpi_rollup {
         : tpd_(ticks_per_day), period_(p) {
       off_days_ = detail::floor_div(offset_ticks, tpd_);
       off_rem_ = offset_ticks - off_days_ * tpd_;
-      std::int64_t tmin = std::numeric_limits<std::int64_t>::max(), tmax = tmin + 1;
-      visit(time, [&](const auto* t) {
-        for_prefetched(t, time.size, [&](std::size_t i0, std::size_t i1) {
-          std::int64_t lo = tmin, hi = tmax;
-          for (std::size_t i = i0; i < i1; ++i) {
-            const auto ti = static_cast<std::int64_t>(t[i]);
-            lo = ti < lo ? ti : lo;
-            hi = ti > hi ? ti : hi;
-          }
-          tmin = lo, tmax = hi;
-        });
-      });
+      // the time range, in parallel over fixed pieces
+      const std::size_t piece = std::size_t{1} << 20;
+      const std::size_t pieces = (time.size + piece - 1) / piece;
+      std::vector<std::int64_t> lows(pieces, std::numeric_limits<std::int64_t>::max()),
+          highs(pieces, std::numeric_limits<std::int64_t>::min());
+      parallel_for(
+          pieces,
+          [&](std::size_t q0, std::size_t q1) {
+            visit(time, [&](const auto* t) {
+              for (std::size_t q = q0; q < q1; ++q) {
+                const std::size_t b = q * piece, e = std::min(time.size, b + piece);
+                std::int64_t lo = lows[q], hi = highs[q];
+                for_prefetched(t + b, e - b, [&](std::size_t i0, std::size_t i1) {
+                  for (std::size_t i = b + i0; i < b + i1; ++i) {
+                    const auto ti = static_cast<std::int64_t>(t[i]);
+                    lo = ti < lo ? ti : lo;
+                    hi = ti > hi ? ti : hi;
+                  }
+                });
+                lows[q] = lo, highs[q] = hi;
+              }
+            });
+          },
+          1);
+      const std::int64_t tmin = *std::min_element(lows.begin(), lows.end());
+      const std::int64_t tmax = *std::max_element(highs.begin(), highs.end());
       const std::int64_t limit = std::int64_t{1} << 30;
       auto first_bad = [&](auto bad, const char* what) {
         visit(time, [&](const auto* t) {
