@@ -152,13 +152,20 @@ void sort_small(R* first, R* last) {
   }
 }
 
-/// Reads the step of row i of a chunk: its step column, or its event code mapped
-/// through step_of; -1 for an event that is no step.
-template <class S>
-std::int64_t step_at(const event_columns& c, const S* s, std::size_t i) {
-  const auto v = static_cast<std::int64_t>(s[i]);
-  if (c.step_of.empty() || v < 0) return v;
-  return c.step_of[static_cast<std::size_t>(v)];
+/// A chunk's step lookup: map[value + 1] is the step of a step value, or of an
+/// event code through step_of (-1 for no step); values outside it are bad input.
+inline std::vector<std::int8_t> step_map(const event_columns& c, std::size_t steps) {
+  std::vector<std::int8_t> map{-1};
+  if (c.step_of.empty())
+    for (std::size_t k = 0; k < steps; ++k) map.push_back(static_cast<std::int8_t>(k));
+  for (std::size_t k = 0; k < c.step_of.size(); ++k) {
+    if (c.step_of[k] < -1 || c.step_of[k] >= static_cast<std::int64_t>(steps))
+      throw input_error("step_of[" + std::to_string(k) + "]",
+                        "expected a step in [-1, " + std::to_string(steps) + "), got " +
+                            std::to_string(c.step_of[k]));
+    map.push_back(c.step_of[k]);
+  }
+  return map;
 }
 
 /// The windowFunnel scan of one user's step events (sorted, read through codec);
@@ -206,6 +213,7 @@ void scan_user(const Codec& codec, const R* ev, std::size_t n, std::size_t steps
 /// scattered into per-user runs, each run sorted and scanned.
 template <class Codec>
 void run_blocks(const std::vector<event_columns>& chunks,
+                const std::vector<std::vector<std::int8_t>>& maps,
                 const std::vector<std::uint32_t>& count, std::size_t steps,
                 std::int64_t window, funnel_options options, Codec codec,
                 funnel_users_result& r) {
@@ -235,7 +243,9 @@ void run_blocks(const std::vector<event_columns>& chunks,
             pos[k] = static_cast<std::uint32_t>(total += count[u0 + k]);
           pos[nu] = static_cast<std::uint32_t>(total);
           ev.resize(total);
-          for (const auto& c : chunks) {
+          for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
+            const auto& c = chunks[ci];
+            const auto& map = maps[ci];  // validated by the first pass
             const std::int64_t base = c.user_base + static_cast<std::int64_t>(u0);
             visit(c.user, [&](const auto* user) {
               visit(c.step, [&](const auto* step) {
@@ -244,7 +254,8 @@ void run_blocks(const std::vector<event_columns>& chunks,
                     const auto k = static_cast<std::uint64_t>(
                         static_cast<std::int64_t>(user[i]) - base);
                     if (k >= nu) continue;
-                    const std::int64_t s = step_at(c, step, i);
+                    const std::int64_t s = map[static_cast<std::size_t>(
+                        static_cast<std::int64_t>(step[i]) + 1)];
                     if (s < 0) continue;
                     ev[--pos[k]] = codec.make(static_cast<std::int64_t>(time[i]), s);
                   }
@@ -313,20 +324,11 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   // four interleaved histograms of steps, so that runs of one step do not wait on
   // one counter
   std::vector<std::int64_t> hist(4 * (steps + 1), 0);
+  std::vector<std::vector<std::int8_t>> maps;  // per chunk: detail::step_map
+  maps.reserve(chunks.size());
   for (const auto& c : chunks) {
     const std::int64_t base = c.user_base;
-    // map[value + 1]: the step of a step value (or event code through step_of)
-    std::vector<std::int8_t> map{-1};
-    if (c.step_of.empty())
-      for (std::size_t k = 0; k < steps; ++k)
-        map.push_back(static_cast<std::int8_t>(k));
-    for (std::size_t k = 0; k < c.step_of.size(); ++k) {
-      if (c.step_of[k] < -1 || c.step_of[k] >= static_cast<std::int64_t>(steps))
-        throw input_error("step_of[" + std::to_string(k) + "]",
-                          "expected a step in [-1, " + std::to_string(steps) +
-                              "), got " + std::to_string(c.step_of[k]));
-      map.push_back(c.step_of[k]);
-    }
+    const std::vector<std::int8_t>& map = maps.emplace_back(detail::step_map(c, steps));
     visit(c.user, [&](const auto* user) {
       visit(c.step, [&](const auto* step) {
         visit(c.time, [&](const auto* time) {
@@ -377,11 +379,11 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   if (users == 0 || tmin > tmax) return r;
   if (static_cast<std::uint64_t>(tmax) - static_cast<std::uint64_t>(tmin) <
       (std::uint64_t{1} << 58))
-    detail::run_blocks(chunks, count, steps, window, options,
+    detail::run_blocks(chunks, maps, count, steps, window, options,
                        detail::packed_events{tmin}, r);
   else
-    detail::run_blocks(chunks, count, steps, window, options, detail::wide_events{tmin},
-                       r);
+    detail::run_blocks(chunks, maps, count, steps, window, options,
+                       detail::wide_events{tmin}, r);
   return r;
 }
 

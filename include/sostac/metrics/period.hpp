@@ -72,10 +72,17 @@ inline std::int64_t first_of_month(std::int64_t y, int m) {
 
 }  // namespace detail
 
-/// The day number of a time in ticks, after adding `offset_ticks`.
+/// The day number of a time in ticks, after adding `offset_ticks`: floor((ticks +
+/// offset) / ticks_per_day), without forming ticks + offset (which may overflow at
+/// the ends of the int64 range): ticks = q d + r and offset = a d + b give q + a,
+/// plus one when r + b reaches a day.
 inline std::int64_t day_of(std::int64_t ticks, std::int64_t ticks_per_day,
                            std::int64_t offset_ticks = 0) {
-  return detail::floor_div(ticks + offset_ticks, ticks_per_day);
+  const std::int64_t a = detail::floor_div(offset_ticks, ticks_per_day);
+  const std::int64_t b = offset_ticks - a * ticks_per_day;
+  const std::int64_t q = detail::floor_div(ticks, ticks_per_day),
+                     r = ticks - q * ticks_per_day;
+  return q + a + (r >= ticks_per_day - b ? 1 : 0);
 }
 
 /// Index of the period holding `day`: days since the epoch, Monday-weeks since the

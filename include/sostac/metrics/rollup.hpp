@@ -9,8 +9,9 @@
 /// denominator x and numerator y, and the residual moments about the slot's own ratio
 /// R = Sy / Sx: D = sum (y - R x)^2, E = sum (y - R x) x and Q = sum x^2 (x = 1 for a
 /// plain sum, so D is the centred sum of squares). Rows are read once, in cache-sized
-/// sub-blocks that get their residuals in two passes over the cached values; blocks
-/// and states combine exactly by moving each part's residuals to the joint ratio
+/// sub-blocks; the residuals are taken about a centre that follows each slot's
+/// running ratio and moved exactly when it moves (e' = e + dc x); parts and states
+/// combine exactly by moving each part's residuals to the joint ratio
 /// (e + dR x), the pairwise update of Chan, Golub & LeVeque generalised to ratios, so
 /// the variances do not cancel: rows that are exactly proportional give D = 0.
 
@@ -267,6 +268,13 @@ class kpi_rollup {
     return 1 + measures_.size() + 5 * moment_[k];
   }
 
+  /// Moves the residuals of moment block q = (Sx, Sy, D, E, Q) by dc x: from centre c
+  /// to centre c - dc, e' = e + dc x.
+  static void recentre(double* q, double dc) {
+    q[2] += 2 * dc * q[3] + dc * dc * q[4];
+    q[3] += dc * q[4];
+  }
+
   /// Adds moment block b = (Sx, Sy, D, E, Q) into a: the residuals of each side move
   /// from its own ratio to the joint one, e' = e + dR x. A block of zeros is neutral.
   static void merge_moments(double* a, const double* b) {
@@ -314,14 +322,15 @@ class kpi_rollup {
     keys_.resize(first);
   }
 
-  /// Period index of every time of a chunk, exact and without a division per row:
-  /// the day number floor((t + offset) / ticks_per_day) from a double estimate
-  /// corrected by the integer remainder, then the period through a table of days.
+  /// Period index of every time of a chunk, exact: day_of(t, ticks_per_day, offset),
+  /// then the period through a table of days. cells() (the grid path, the common
+  /// case) needs no division per row: the day comes from a double estimate corrected
+  /// by the integer remainder.
   class period_mapper {
    public:
     period_mapper(const integer_column& time, std::int64_t ticks_per_day,
                   std::int64_t offset_ticks, period p)
-        : tpd_(ticks_per_day), period_(p) {
+        : tpd_(ticks_per_day), offset_ticks_(offset_ticks), period_(p) {
       off_days_ = detail::floor_div(offset_ticks, tpd_);
       off_rem_ = offset_ticks - off_days_ * tpd_;
       // the time range, in parallel over fixed pieces
@@ -364,12 +373,12 @@ class kpi_rollup {
               return t == std::numeric_limits<std::int64_t>::min();
             },
             "missing time");
-      dmin_ = slow_day(tmin);
-      const std::int64_t dmax = slow_day(tmax);
+      dmin_ = day_of(tmin, tpd_, offset_ticks_);
+      const std::int64_t dmax = day_of(tmax, tpd_, offset_ticks_);
       if (dmin_ < -limit || dmax > limit)
         first_bad(
             [&](std::int64_t t) {
-              const std::int64_t d = slow_day(t);
+              const std::int64_t d = day_of(t, tpd_, offset_ticks_);
               return d < -limit || d > limit;
             },
             "the time is outside the supported calendar");
@@ -394,22 +403,7 @@ class kpi_rollup {
 
     /// The period index of time t, minus first().
     std::int64_t operator()(std::int64_t t) const {
-      std::int64_t q, r;
-      if (fast_) {
-        const std::uint64_t v =
-            static_cast<std::uint64_t>(rem0_) +
-            (static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(tmin_));
-        auto uq = static_cast<std::uint64_t>(static_cast<double>(v) * inv_);
-        r = static_cast<std::int64_t>(v - uq * static_cast<std::uint64_t>(tpd_));
-        while (r < 0) --uq, r += tpd_;
-        while (r >= tpd_) ++uq, r -= tpd_;
-        q = base_ + static_cast<std::int64_t>(uq);
-      } else {
-        q = detail::floor_div(t, tpd_);
-        r = t % tpd_;
-        if (r < 0) r += tpd_;
-      }
-      const std::int64_t day = q + off_days_ + (r >= tpd_ - off_rem_ ? 1 : 0);
+      const std::int64_t day = day_of(t, tpd_, offset_ticks_);
       if (!table_.empty()) return table_[static_cast<std::size_t>(day - dmin_)];
       return period_index(day, period_) - pmin_;
     }
@@ -452,13 +446,7 @@ class kpi_rollup {
     }
 
    private:
-    std::int64_t slow_day(std::int64_t t) const {
-      std::int64_t r = t % tpd_;
-      if (r < 0) r += tpd_;
-      return detail::floor_div(t, tpd_) + off_days_ + (r >= tpd_ - off_rem_ ? 1 : 0);
-    }
-
-    std::int64_t tpd_;
+    std::int64_t tpd_, offset_ticks_;
     period period_;
     std::int64_t off_days_ = 0, off_rem_ = 0, tmin_ = 0, base_ = 0, rem0_ = 0;
     std::int64_t dmin_ = 0, pmin_ = 0, pmax_ = 0;
@@ -579,6 +567,12 @@ class kpi_rollup {
   /// (isum), the floating sums of every measure, then per moment KPI (Sx, Sy, D, E, Q)
   /// about the slot's centre c (its running ratio, moved once per sub-block: see
   /// accumulate_sub_block), recentred to the slot's own ratio at the end.
+  template <class T>
+  struct column_ref {
+    const T* values;
+    std::size_t offset;  ///< into the slot's isum or dsum
+  };
+
   struct part_state {
     part_state(std::size_t slots, std::size_t measures, std::size_t moments)
         : iw(1 + measures),
@@ -590,7 +584,8 @@ class kpi_rollup {
           slot(sub_block),
           x(sub_block),
           y(sub_block),
-          buffer(measures * sub_block) {}
+          buffer(measures * sub_block),
+          fbuffer(measures * sub_block) {}
     void reset() {
       std::fill(isum.begin(), isum.end(), 0);
       std::fill(dsum.begin(), dsum.end(), 0.0);
@@ -607,21 +602,18 @@ class kpi_rollup {
     std::vector<double> x, y;
     std::vector<std::int64_t> buffer;  ///< converted columns of other integer types
     std::vector<double> fbuffer;       ///< converted columns of other floating types
-  };
-
-  template <class T>
-  struct column_ref {
-    const T* values;
-    std::size_t offset;  ///< into the slot's isum or dsum
+    std::vector<column_ref<std::int64_t>> ints;  ///< the sub-block's integer columns
+    std::vector<column_ref<double>> doubles;     ///< and its floating ones
   };
 
   void accumulate_sub_block(const std::vector<numeric_column>& columns, std::size_t b,
                             std::size_t e, part_state& ps) const {
     const std::size_t rows = e - b, measures = measures_.size();
     // each measure column, checked, as int64 (exact sums) or double values
-    std::vector<column_ref<std::int64_t>> ints;
-    std::vector<column_ref<double>> doubles;
-    ps.fbuffer.resize(measures * sub_block);
+    auto& ints = ps.ints;
+    auto& doubles = ps.doubles;
+    ints.clear();
+    doubles.clear();
     for (std::size_t m = 0; m < measures; ++m) {
       visit(columns[m], [&](const auto* v) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(v)>>;
@@ -712,9 +704,7 @@ class kpi_rollup {
           const double den = den_[k].empty() ? static_cast<double>(isum_all[s * iw])
                                              : running(s, den_[k]);
           const double c = den != 0 ? running(s, num_[k]) / den : 0.0;
-          const double dc = centre[s * J + j] - c;  // e_c = e_old + (old - c) x
-          q[2] += 2 * dc * q[3] + dc * dc * q[4];
-          q[3] += dc * q[4];
+          recentre(q, centre[s * J + j] - c);
           centre[s * J + j] = c;
         }
         const double xi = x[i], yi = y[i], r = yi - centre[s * J + j] * xi;
@@ -743,13 +733,8 @@ class kpi_rollup {
       for (std::size_t j = 0; j < moments_; ++j) {
         const double* q = d + measures + 5 * j;
         double* r = o + 1 + measures + 5 * j;
-        const double c = ps.centre[s * moments_ + j];
-        const double own = q[0] != 0 ? q[1] / q[0] : 0.0, dc = c - own;
-        r[0] = q[0];
-        r[1] = q[1];
-        r[2] = q[2] + 2 * dc * q[3] + dc * dc * q[4];  // e_own = e_c + (c - own) x
-        r[3] = q[3] + dc * q[4];
-        r[4] = q[4];
+        std::copy(q, q + 5, r);
+        recentre(r, ps.centre[s * moments_ + j] - (q[0] != 0 ? q[1] / q[0] : 0.0));
       }
     }
     return out;
