@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <utility>
 #include <vector>
@@ -46,6 +47,12 @@ TEST_CASE("periods: ISO weeks start on Monday, months and quarters on the 1st") 
   const std::int64_t s = day("2027-01-03") * 86400 + 23 * 3600 + 1800;
   CHECK(mx::day_of(s, 86400) == day("2027-01-03"));
   CHECK(mx::day_of(s, 86400, 3600) == day("2027-01-04"));
+  // at the ends of the int64 range: no overflow from adding the offset first
+  const auto top = std::numeric_limits<std::int64_t>::max();
+  const auto bottom = std::numeric_limits<std::int64_t>::min();
+  CHECK(mx::day_of(top, 86400, 3600) == 106751991167300);
+  CHECK(mx::day_of(bottom, 86400, -3600) == -106751991167301);
+  CHECK(mx::day_of(top, 86'400'000'000'000, 5 * 3'600'000'000'000) == 106752);
   CHECK_THROWS_WITH(
       mx::parse_period("fortnight", "period"),
       "period: expected 'day', 'week', 'month' or 'quarter', got 'fortnight'");
