@@ -110,31 +110,48 @@ struct funnel_options {
 
 namespace detail {
 
-/// A step event as one sortable word: (time - tmin) << 5 | step, when the times of
-/// the step events span less than 2^58 ticks (nine years in nanoseconds); else
-/// (time, step) pairs. Either sorts by (time, step).
+/// A step event as one sortable word: ((time - tmin) >> shift) << 5 | step, where
+/// every step event's time - tmin is a multiple of 2^shift (times in whole seconds
+/// stored as nanoseconds have shift 9) and the shifted span is below 2^58 (nine years
+/// in nanoseconds, 4,500 years in seconds); else (time, step) pairs. Either sorts by
+/// (time, step) and gives back the exact times.
 struct packed_events {
   using record = std::uint64_t;
   std::int64_t tmin;
+  int shift;
   record make(std::int64_t t, std::int64_t step) const {
-    return (static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(tmin)) << 5 |
+    return ((static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(tmin)) >> shift)
+               << 5 |
            static_cast<std::uint64_t>(step);
   }
   static std::size_t step(record r) { return static_cast<std::size_t>(r & 31); }
   std::int64_t time(record r) const {
-    return static_cast<std::int64_t>((r >> 5) + static_cast<std::uint64_t>(tmin));
+    return static_cast<std::int64_t>(((r >> 5) << shift) +
+                                     static_cast<std::uint64_t>(tmin));
   }
 };
 
 struct wide_events {
   using record = step_event;
-  std::int64_t tmin;
   record make(std::int64_t t, std::int64_t step) const {
     return {t, static_cast<std::int32_t>(step)};
   }
   static std::size_t step(const record& r) { return static_cast<std::size_t>(r.step); }
   std::int64_t time(const record& r) const { return r.time; }
 };
+
+/// Rows ahead whose per-user slot is prefetched in the user-indexed passes (the users
+/// of an unsorted log are random accesses).
+inline constexpr std::size_t prefetch_distance = 16;
+
+template <class T>
+inline void prefetch(const T* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
 
 /// Sorts a user's few events: insertion sort below 24 (the common case), else
 /// std::sort.
@@ -208,25 +225,34 @@ void scan_user(const Codec& codec, const R* ev, std::size_t n, std::size_t steps
         std::numeric_limits<std::int64_t>::max()));
 }
 
-/// Blocks of consecutive users with at most about 3M step events each (a user with
-/// more makes a block alone), processed in parallel: the block's step events are
-/// scattered into per-user runs, each run sorted and scanned.
+/// Blocks of consecutive users, processed in parallel: the block's step events are
+/// scattered into per-user runs, each run sorted and scanned. Every block reads all
+/// the rows, so blocks are as large as memory allows: the records of the blocks in
+/// flight take at most 64 MiB (at least 1M records a block; a user with more makes a
+/// block alone), and there are at least as many blocks as threads.
+/// tally[u] = 2 * (step events of user u) + presence bit.
 template <class Codec>
 void run_blocks(const std::vector<event_columns>& chunks,
                 const std::vector<std::vector<std::int8_t>>& maps,
-                const std::vector<std::uint32_t>& count, std::size_t steps,
-                std::int64_t window, funnel_options options, Codec codec,
-                funnel_users_result& r) {
+                const std::vector<std::uint32_t>& tally, std::uint64_t total,
+                std::size_t steps, std::int64_t window, funnel_options options,
+                Codec codec, funnel_users_result& r) {
   using record = typename Codec::record;
-  const std::size_t users = count.size(), cap = std::size_t{3} << 20;
+  const std::size_t users = tally.size(),
+                    threads = static_cast<std::size_t>(std::max(1, num_threads()));
+  const std::size_t cap = std::max<std::size_t>(
+      std::size_t{1} << 20,
+      std::min<std::uint64_t>((std::size_t{64} << 20) / sizeof(record) / threads,
+                              (total + threads - 1) / threads));
   std::vector<std::size_t> bounds{0};
   std::size_t in_block = 0;
   for (std::size_t u = 0; u < users; ++u) {
-    if (in_block > 0 && in_block + count[u] > cap) {
+    const std::size_t count = tally[u] >> 1;
+    if (in_block > 0 && in_block + count > cap) {
       bounds.push_back(u);
       in_block = 0;
     }
-    in_block += count[u];
+    in_block += count;
   }
   bounds.push_back(users);
   parallel_for(
@@ -240,7 +266,7 @@ void run_blocks(const std::vector<event_columns>& chunks,
           pos.assign(nu + 1, 0);
           std::uint64_t total = 0;
           for (std::size_t k = 0; k < nu; ++k)
-            pos[k] = static_cast<std::uint32_t>(total += count[u0 + k]);
+            pos[k] = static_cast<std::uint32_t>(total += tally[u0 + k] >> 1);
           pos[nu] = static_cast<std::uint32_t>(total);
           ev.resize(total);
           for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
@@ -250,7 +276,13 @@ void run_blocks(const std::vector<event_columns>& chunks,
             visit(c.user, [&](const auto* user) {
               visit(c.step, [&](const auto* step) {
                 visit(c.time, [&](const auto* time) {
-                  for (std::size_t i = 0; i < c.user.size; ++i) {
+                  const std::size_t n = c.user.size;
+                  for (std::size_t i = 0; i < n; ++i) {
+                    if (i + prefetch_distance < n) {
+                      const auto ahead = static_cast<std::uint64_t>(
+                          static_cast<std::int64_t>(user[i + prefetch_distance]) - base);
+                      if (ahead < nu) prefetch(pos.data() + ahead);
+                    }
                     const auto k = static_cast<std::uint64_t>(
                         static_cast<std::int64_t>(user[i]) - base);
                     if (k >= nu) continue;
@@ -296,7 +328,16 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   if (window < 0) throw input_error("window", "expected a non-negative window");
   if (users >= (std::size_t{1} << 32))
     throw input_error("users", "expected fewer than 2^32 users");
-  for (const auto& c : chunks) detail::check_chunk(c);
+  std::uint64_t rows = 0;
+  for (const auto& c : chunks) {
+    detail::check_chunk(c);
+    rows += c.user.size;
+  }
+  if (rows >= (std::uint64_t{1} << 31))
+    throw input_error("events", "expected fewer than 2^31 events in one funnel run, got " +
+                                    std::to_string(rows) +
+                                    " (run the users in partitions: a user's events "
+                                    "must stay together)");
   funnel_users_result r;
   r.steps = steps;
   r.level.assign(users, 0);
@@ -317,10 +358,13 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   }
 
   // one pass: validate codes; presence and order of first appearance; step events
-  // per user and per step; their time range; first and last touch (ties: input order)
-  std::vector<std::uint32_t> count(users, 0);
+  // per user and per step; their time range and the low bits all their times share;
+  // first and last touch (ties: input order)
+  std::vector<std::uint32_t> tally(users, 0);  // 2 * step events + presence bit
+  r.order.reserve(users);
   std::int64_t tmin = std::numeric_limits<std::int64_t>::max(),
                tmax = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t tor = 0, tand = ~std::uint64_t{0};
   // four interleaved histograms of steps, so that runs of one step do not wait on
   // one counter
   std::vector<std::int64_t> hist(4 * (steps + 1), 0);
@@ -332,7 +376,13 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
     visit(c.user, [&](const auto* user) {
       visit(c.step, [&](const auto* step) {
         visit(c.time, [&](const auto* time) {
-          for (std::size_t i = 0; i < c.user.size; ++i) {
+          const std::size_t n = c.user.size;
+          for (std::size_t i = 0; i < n; ++i) {
+            if (i + detail::prefetch_distance < n) {
+              const auto ahead = static_cast<std::uint64_t>(
+                  static_cast<std::int64_t>(user[i + detail::prefetch_distance]) - base);
+              if (ahead < users) detail::prefetch(tally.data() + ahead);
+            }
             const std::int64_t u = static_cast<std::int64_t>(user[i]) - base;
             const auto raw = static_cast<std::int64_t>(step[i]);
             if (u < 0 || static_cast<std::uint64_t>(u) >= users)
@@ -351,16 +401,16 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
                                     std::to_string(raw));
             const std::int64_t s = map[static_cast<std::size_t>(raw + 1)];
             const auto uu = static_cast<std::size_t>(u);
-            if (!r.present[uu]) {
-              r.present[uu] = 1;
-              r.order.push_back(static_cast<std::uint32_t>(uu));
-            }
+            const std::uint32_t was = tally[uu];
+            if (!(was & 1)) r.order.push_back(static_cast<std::uint32_t>(uu));
+            tally[uu] = was + (s >= 0 ? 3 : 1) - (was & 1);
             ++hist[(i & 3) * (steps + 1) + static_cast<std::size_t>(s + 1)];
             const std::int64_t t = static_cast<std::int64_t>(time[i]);
             if (s >= 0) {
-              ++count[uu];
               tmin = t < tmin ? t : tmin;
               tmax = t > tmax ? t : tmax;
+              tor |= static_cast<std::uint64_t>(t);
+              tand &= static_cast<std::uint64_t>(t);
             }
             if (!touches || !c.touch.data) continue;
             const auto code = static_cast<std::int32_t>(c.touch[i]);
@@ -376,14 +426,23 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
       r.step_events[k] += hist[h * (steps + 1) + k + 1];
   first_t = {};
   last_t = {};
+  std::uint64_t step_rows = 0;
+  for (std::size_t k = 0; k < steps; ++k)
+    step_rows += static_cast<std::uint64_t>(r.step_events[k]);
+  for (std::size_t u = 0; u < users; ++u) r.present[u] = tally[u] & 1;
   if (users == 0 || tmin > tmax) return r;
-  if (static_cast<std::uint64_t>(tmax) - static_cast<std::uint64_t>(tmin) <
+  // the lowest bit in which two step times differ: all of them, and so their
+  // differences from tmin, are multiples of 2^shift
+  const std::uint64_t differ = tor ^ tand;
+  int shift = 0;
+  while (shift < 63 && !((differ >> shift) & 1)) ++shift;
+  if (((static_cast<std::uint64_t>(tmax) - static_cast<std::uint64_t>(tmin)) >> shift) <
       (std::uint64_t{1} << 58))
-    detail::run_blocks(chunks, maps, count, steps, window, options,
-                       detail::packed_events{tmin}, r);
+    detail::run_blocks(chunks, maps, tally, step_rows, steps, window, options,
+                       detail::packed_events{tmin, shift}, r);
   else
-    detail::run_blocks(chunks, maps, count, steps, window, options,
-                       detail::wide_events{tmin}, r);
+    detail::run_blocks(chunks, maps, tally, step_rows, steps, window, options,
+                       detail::wide_events{}, r);
   return r;
 }
 
