@@ -334,3 +334,33 @@ def test_funnel_levels_dense_and_sparse_ids_and_long_spans_agree(events):
     assert metrics.funnel_levels(cat, STEPS, window="6h").tolist() == want.tolist()
     with pytest.raises(ValueError, match=r"^steps\[1\]: 'unused' does not occur in column 'event'"):
         metrics.funnel_levels(cat, [STEPS[0], "unused"], window="6h")
+
+
+def test_kpi_table_value_checks_at_the_edges_of_the_bit_test():
+    # the kernel screens a double column by its bits (sign, exponent all ones) and
+    # looks closer only when a value fails: -0 passes as 0, tiny negatives, infinities
+    # and NaN are named by row, float32 columns too
+    df = ref.make_daily(10_000, seed=3)
+    cost = df["cost"].to_numpy().copy()
+    cost[[5000, 6000]] = -0.0
+    got = metrics.kpi_table(df.assign(cost=cost), ["cpa", "roas"])
+    want = metrics.kpi_table(df.assign(cost=np.abs(cost)), ["cpa", "roas"])
+    pd.testing.assert_frame_equal(got, want)
+    huge = cost.copy()
+    huge[4321] = 1e300
+    assert np.isfinite(metrics.kpi_table(df.assign(cost=huge), ["cpa"])["value"]).any()
+    for bad, message in [(-5e-324, r"expected a non-negative number, got -4.94"),
+                         (-np.inf, r"expected a non-negative number, got -inf"),
+                         (np.inf, r"expected a non-negative number, got inf"),
+                         (np.nan, r"missing value")]:
+        c = cost.copy()
+        c[[7000, 9000]] = [bad, -1.0]
+        with pytest.raises(ValueError, match=r"^cost\[7000\]: " + message):
+            metrics.kpi_table(df.assign(cost=c), ["cpa"])
+    for bad, message in [(-1.5, r"expected a non-negative number, got -1.5"),
+                         (np.inf, r"expected a non-negative number, got inf"),
+                         (np.nan, r"missing value")]:
+        c = cost.astype(np.float32)
+        c[[7000, 9000]] = [bad, -1.0]
+        with pytest.raises(ValueError, match=r"^cost\[7000\]: " + message):
+            metrics.kpi_table(df.assign(cost=c), ["cpa"])

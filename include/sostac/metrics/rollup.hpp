@@ -25,9 +25,11 @@
 #include <boost/math/special_functions/gamma.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -222,11 +224,16 @@ class kpi_rollup {
       return keys_[a].second != keys_[b].second ? keys_[a].second < keys_[b].second
                                                 : keys_[a].first < keys_[b].first;
     });
-    std::vector<rollup_row> out;
-    out.reserve(order.size() * kpis_.size());
-    for (const std::size_t s : order)
-      for (std::size_t k = 0; k < kpis_.size(); ++k)
-        out.push_back(evaluate(s, k, level, z));
+    // rows evaluated in parallel (Garwood bounds cost a gamma inversion each)
+    const std::size_t nk = kpis_.size();
+    std::vector<rollup_row> out(order.size() * nk);
+    parallel_for(
+        out.size(),
+        [&](std::size_t i0, std::size_t i1) {
+          for (std::size_t i = i0; i < i1; ++i)
+            out[i] = evaluate(order[i / nk], i % nk, level, z);
+        },
+        256);
     return out;
   }
 
@@ -253,7 +260,7 @@ class kpi_rollup {
   /// units in the last place there (its error falls as a^-3/2: 1.5e-14 relative at
   /// a = 1e8, below 4e-16 from 1e10 on, checked against R's qgamma up to 2^50).
   static double gamma_quantile(double a, double p) {
-    if (a <= 1e10) return boost::math::gamma_p_inv(a, p);
+    if (a <= 1e10) return boost::math::gamma_p_inv(a, p, boost::math::policies::policy<boost::math::policies::promote_double<false>>());
     const double z = normal_quantile(p), t = 1 - 1 / (9 * a) + z / (3 * std::sqrt(a));
     return a * t * t * t;
   }
@@ -462,15 +469,31 @@ class kpi_rollup {
                    const std::vector<numeric_column>& columns) {
     const std::size_t n = group.size;
     const period_mapper to_period(time, ticks_per_day_, offset_ticks_, period_);
-    std::int64_t gmax = -1;
-    visit(group, [&](const auto* g) {
-      std::int64_t lo = 0, hi = -1;
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto gi = static_cast<std::int64_t>(g[i]);
-        lo = std::min(lo, gi);
-        hi = std::max(hi, gi);
-      }
-      if (lo < 0 || hi > std::numeric_limits<std::int32_t>::max())
+    // the range of the group codes, in parallel over fixed pieces
+    const std::size_t piece = std::size_t{1} << 20, pieces = (n + piece - 1) / piece;
+    std::vector<std::int64_t> lows(pieces), highs(pieces);
+    parallel_for(
+        pieces,
+        [&](std::size_t q0, std::size_t q1) {
+          visit(group, [&](const auto* g) {
+            using T = std::remove_const_t<std::remove_pointer_t<decltype(g)>>;
+            for (std::size_t q = q0; q < q1; ++q) {
+              const std::size_t b = q * piece, e = std::min(n, b + piece);
+              T lo = g[b], hi = g[b];
+              for (std::size_t i = b; i < e; ++i) {
+                lo = g[i] < lo ? g[i] : lo;
+                hi = g[i] > hi ? g[i] : hi;
+              }
+              lows[q] = static_cast<std::int64_t>(lo);
+              highs[q] = static_cast<std::int64_t>(hi);
+            }
+          });
+        },
+        1);
+    const std::int64_t gmin = *std::min_element(lows.begin(), lows.end());
+    const std::int64_t gmax = *std::max_element(highs.begin(), highs.end());
+    if (gmin < 0 || gmax > std::numeric_limits<std::int32_t>::max())
+      visit(group, [&](const auto* g) {
         for (std::size_t i = 0; i < n; ++i) {
           const auto gi = static_cast<std::int64_t>(g[i]);
           if (gi < 0 || gi > std::numeric_limits<std::int32_t>::max())
@@ -478,8 +501,7 @@ class kpi_rollup {
                 group.name + "[" + std::to_string(i) + "]",
                 "expected a group code in [0, 2^31), got " + std::to_string(gi));
         }
-      gmax = hi;
-    });
+      });
     const auto span = static_cast<std::uint64_t>(to_period.span());
     const auto cells = span * static_cast<std::uint64_t>(gmax + 1);
     if (cells <= grid_cells) {
@@ -564,22 +586,25 @@ class kpi_rollup {
 
   /// The state of one part while its rows are read, and the work space of its
   /// sub-blocks. Per slot: the row count and the integer sums of every measure
-  /// (isum), the floating sums of every measure, then per moment KPI (Sx, Sy, D, E, Q)
-  /// about the slot's centre c (its running ratio, moved once per sub-block: see
-  /// accumulate_sub_block), recentred to the slot's own ratio at the end.
+  /// (isum), the floating sums of every measure, then per moment KPI (-, -, D, E, Q,
+  /// c): the moments about the slot's centre c (Sx and Sy come from the sums) (its running ratio, moved once per
+  /// sub-block: see accumulate_sub_block), recentred to the slot's own ratio at the
+  /// end.
   template <class T>
   struct column_ref {
     const T* values;
     std::size_t offset;  ///< into the slot's isum or dsum
   };
 
+  /// Words of a moment block in a part's dsum: (Sx, Sy, D, E, Q) and the centre.
+  static constexpr std::size_t part_moment = 6;
+
   struct part_state {
     part_state(std::size_t slots, std::size_t measures, std::size_t moments)
         : iw(1 + measures),
-          dw(measures + 5 * moments),
+          dw(measures + part_moment * moments),
           isum(slots * iw),
           dsum(slots * dw),
-          centre(slots * moments),
           stamp(slots * moments),
           slot(sub_block),
           x(sub_block),
@@ -589,13 +614,12 @@ class kpi_rollup {
     void reset() {
       std::fill(isum.begin(), isum.end(), 0);
       std::fill(dsum.begin(), dsum.end(), 0.0);
-      std::fill(centre.begin(), centre.end(), 0.0);
       std::fill(stamp.begin(), stamp.end(), 0);
       tick = 0;
     }
     std::size_t iw, dw;
     std::vector<std::int64_t> isum;
-    std::vector<double> dsum, centre;
+    std::vector<double> dsum;
     std::vector<std::uint32_t> stamp;  ///< the sub-block that last moved the centre
     std::uint32_t tick = 0;            ///< the current sub-block of the part
     std::vector<std::int32_t> slot;
@@ -605,6 +629,61 @@ class kpi_rollup {
     std::vector<column_ref<std::int64_t>> ints;  ///< the sub-block's integer columns
     std::vector<column_ref<double>> doubles;     ///< and its floating ones
   };
+
+  /// Columns summed by one pass of scatter(): up to this many of each kind.
+  static constexpr std::size_t scatter_width = 4;
+
+  /// Adds each row's values to its slot's sums: NI integer and ND floating columns
+  /// (their pointers and offsets held in registers), and the row count when `count`.
+  template <std::size_t NI, std::size_t ND>
+  static void scatter(const std::int32_t* sl, std::size_t rows, bool count,
+                      std::int64_t* isum, std::size_t iw,
+                      const column_ref<std::int64_t>* ic, double* dsum, std::size_t dw,
+                      const column_ref<double>* dc) {
+    const std::int64_t* iv[NI + 1];
+    std::size_t io[NI + 1];
+    const double* dv[ND + 1];
+    std::size_t dof[ND + 1];
+    for (std::size_t k = 0; k < NI; ++k) iv[k] = ic[k].values, io[k] = ic[k].offset;
+    for (std::size_t k = 0; k < ND; ++k) dv[k] = dc[k].values, dof[k] = dc[k].offset;
+    const std::int64_t one = count ? 1 : 0;
+    for (std::size_t i = 0; i < rows; ++i) {
+      const auto s = static_cast<std::size_t>(sl[i]);
+      std::int64_t* a = isum + s * iw;
+      a[0] += one;
+      for (std::size_t k = 0; k < NI; ++k) a[io[k]] += iv[k][i];
+      double* d = dsum + s * dw;
+      for (std::size_t k = 0; k < ND; ++k) d[dof[k]] += dv[k][i];
+    }
+  }
+
+  using scatter_fn = void (*)(const std::int32_t*, std::size_t, bool, std::int64_t*,
+                              std::size_t, const column_ref<std::int64_t>*, double*,
+                              std::size_t, const column_ref<double>*);
+
+  template <std::size_t... I>
+  static constexpr std::array<scatter_fn, sizeof...(I)> scatter_table(
+      std::index_sequence<I...>) {
+    return {&scatter<I / (scatter_width + 1), I % (scatter_width + 1)>...};
+  }
+
+  /// True when every value is >= 0 (or -0) and finite, looked at as bits: the sign
+  /// bit is clear and adding one to the exponent does not carry into it. Exact for
+  /// every double but -0, which only sends the caller to the slow check.
+  static bool plain_non_negative(const double* p, std::size_t rows) {
+    constexpr std::uint64_t exponent_one = std::uint64_t{1} << 52;
+    std::uint64_t bits = 0;
+    for_prefetched(p, rows, [&](std::size_t i0, std::size_t i1) {
+      std::uint64_t o = 0;
+      for (std::size_t i = i0; i < i1; ++i) {
+        std::uint64_t v;
+        std::memcpy(&v, p + i, sizeof v);
+        o |= v | (v + exponent_one);
+      }
+      bits |= o;
+    });
+    return (bits >> 63) == 0;
+  }
 
   void accumulate_sub_block(const std::vector<numeric_column>& columns, std::size_t b,
                             std::size_t e, part_state& ps) const {
@@ -619,22 +698,16 @@ class kpi_rollup {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(v)>>;
         const T* p = v + b;
         if constexpr (std::is_floating_point_v<T>) {
-          T flag = 0;  // a select, not a bool reduction, so that the loop vectorizes
-          for_prefetched(p, rows, [&](std::size_t i0, std::size_t i1) {
-            T f = flag;
-            for (std::size_t i = i0; i < i1; ++i)
-              f = (p[i] >= 0 && p[i] <= std::numeric_limits<T>::max()) ? f : T(-1);
-            flag = f;
-          });
-          const bool bad = flag < 0;
-          if (bad) throw_bad_value(columns[m], v, b, e);
+          const double* d = nullptr;
           if constexpr (std::is_same_v<T, double>) {
-            doubles.push_back({p, m});
+            d = p;
           } else {
             double* out = ps.fbuffer.data() + m * sub_block;
             for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<double>(p[i]);
-            doubles.push_back({out, m});
+            d = out;
           }
+          if (!plain_non_negative(d, rows)) check_values(columns[m], v, b, e);
+          doubles.push_back({d, m});
         } else {
           // one OR over the values finds negatives (sign bit) and large values
           std::uint64_t bits = 0;
@@ -644,8 +717,7 @@ class kpi_rollup {
               o |= static_cast<std::uint64_t>(static_cast<std::int64_t>(p[i]));
             bits |= o;
           });
-          if (std::is_signed_v<T> && (bits >> 63) != 0)
-            throw_bad_value(columns[m], v, b, e);
+          if (std::is_signed_v<T> && (bits >> 63) != 0) check_values(columns[m], v, b, e);
           if (bits >= exact_bound) {
             double* out = ps.fbuffer.data() + m * sub_block;
             for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<double>(p[i]);
@@ -661,60 +733,83 @@ class kpi_rollup {
         }
       });
     }
-    // one pass over the rows: count and sums of the row's slot
+    // count and sums of each row's slot, up to scatter_width columns of each kind a
+    // pass
+    static constexpr auto table = scatter_table(
+        std::make_index_sequence<(scatter_width + 1) * (scatter_width + 1)>{});
     const std::int32_t* sl = ps.slot.data();
-    std::int64_t* isum = ps.isum.data();
-    double* dsum = ps.dsum.data();
-    const std::size_t iw = ps.iw, dw = ps.dw;
-    for (std::size_t i = 0; i < rows; ++i) {
-      const auto s = static_cast<std::size_t>(sl[i]);
-      std::int64_t* a = isum + s * iw;
-      a[0] += 1;
-      for (const auto& c : ints) a[c.offset] += c.values[i];
-      double* d = dsum + s * dw;
-      for (const auto& c : doubles) d[c.offset] += c.values[i];
+    for (std::size_t gi = 0, gd = 0, pass = 0;
+         pass == 0 || gi < ints.size() || gd < doubles.size(); ++pass) {
+      const std::size_t ni = std::min(scatter_width, ints.size() - gi);
+      const std::size_t nd = std::min(scatter_width, doubles.size() - gd);
+      table[ni * (scatter_width + 1) + nd](sl, rows, pass == 0, ps.isum.data(), ps.iw,
+                                           ints.data() + gi, ps.dsum.data(), ps.dw,
+                                           doubles.data() + gd);
+      gi += ni;
+      gd += nd;
     }
-    // moments: residuals about each slot's centre, which moves to the slot's running
-    // ratio (these rows included) at its first row of every sub-block
+    if (moments_ > 0) accumulate_moments(columns, b, rows, ps);
+  }
+
+  /// The moment blocks of a sub-block's rows: residuals about each slot's centre,
+  /// which moves to the slot's running ratio (these rows included) once per
+  /// sub-block: for every slot with rows up front when the slots are few, else at
+  /// the slot's first row of the sub-block.
+  void accumulate_moments(const std::vector<numeric_column>& columns, std::size_t b,
+                          std::size_t rows, part_state& ps) const {
     ++ps.tick;
-    const std::int64_t* isum_all = ps.isum.data();
+    const std::size_t measures = measures_.size(), iw = ps.iw, dw = ps.dw;
+    const std::size_t slots = ps.isum.size() / iw;
+    const std::int32_t* sl = ps.slot.data();
+    const std::int64_t* isum = ps.isum.data();
+    double* dsum = ps.dsum.data();
+    const bool up_front = slots * 2 <= rows;
     for (std::size_t k = 0; k < kpis_.size(); ++k) {
       if (moment_[k] == npos) continue;
-      const std::size_t j = moment_[k], at = measures + 5 * j;
-      per_row(den_[k], columns, b, rows, den_[k].empty() ? 1.0 : 0.0, ps.x.data());
-      per_row(num_[k], columns, b, rows, 0.0, ps.y.data());
-      const double* x = ps.x.data();
-      const double* y = ps.y.data();
-      double* centre = ps.centre.data();
-      std::uint32_t* stamp = ps.stamp.data();
+      const std::size_t j = moment_[k], at = measures + part_moment * j;
+      const double* x = per_row(den_[k], columns, b, rows, den_[k].empty() ? 1.0 : 0.0,
+                                ps.x.data());
+      const double* y = per_row(num_[k], columns, b, rows, 0.0, ps.y.data());
+      auto move_centre = [&](std::size_t s) {
+        double* q = dsum + s * dw + at;
+        const double den = running_sum(ps, s, den_[k], true);
+        const double c = den != 0 ? running_sum(ps, s, num_[k], false) / den : 0.0;
+        recentre(q, q[5] - c);
+        q[5] = c;
+      };
+      if (up_front) {
+        for (std::size_t s = 0; s < slots; ++s)
+          if (isum[s * iw] != 0) move_centre(s);
+      }
+      std::uint32_t* stamp = ps.stamp.data() + j;
       const std::uint32_t tick = ps.tick;
       const std::size_t J = moments_;
-      auto running = [&](std::size_t s, const term_list& terms) {
-        double v = 0;
-        for (const auto& t : terms)
-          v += t.coefficient * (static_cast<double>(isum_all[s * iw + 1 + t.measure]) +
-                                dsum[s * dw + t.measure]);
-        return v;
-      };
       for (std::size_t i = 0; i < rows; ++i) {
         const auto s = static_cast<std::size_t>(sl[i]);
         double* q = dsum + s * dw + at;
-        if (stamp[s * J + j] != tick) {
-          stamp[s * J + j] = tick;
-          const double den = den_[k].empty() ? static_cast<double>(isum_all[s * iw])
-                                             : running(s, den_[k]);
-          const double c = den != 0 ? running(s, num_[k]) / den : 0.0;
-          recentre(q, centre[s * J + j] - c);
-          centre[s * J + j] = c;
+        if (!up_front && stamp[s * J] != tick) {
+          stamp[s * J] = tick;
+          move_centre(s);
         }
-        const double xi = x[i], yi = y[i], r = yi - centre[s * J + j] * xi;
-        q[0] += xi;
-        q[1] += yi;
+        const double xi = x[i], r = y[i] - q[5] * xi;
         q[2] += r * r;
         q[3] += r * xi;
         q[4] += xi * xi;
       }
     }
+  }
+
+  /// A slot's running sum of sum of coefficient * measure over the terms; the row
+  /// count for an empty denominator.
+  static double running_sum(const part_state& ps, std::size_t s, const term_list& terms,
+                            bool denominator) {
+    const std::int64_t* a = &ps.isum[s * ps.iw];
+    if (denominator && terms.empty()) return static_cast<double>(a[0]);
+    const double* d = &ps.dsum[s * ps.dw];
+    double v = 0;
+    for (const auto& t : terms)
+      v += t.coefficient * (static_cast<double>(a[1 + t.measure]) + d[t.measure]);
+    return v;
   }
 
   /// A part's state in the accumulator's layout: sums as doubles, moments recentred
@@ -730,25 +825,33 @@ class kpi_rollup {
       o[0] = static_cast<double>(a[0]);
       for (std::size_t m = 0; m < measures; ++m)
         o[1 + m] = static_cast<double>(a[1 + m]) + d[m];
-      for (std::size_t j = 0; j < moments_; ++j) {
-        const double* q = d + measures + 5 * j;
-        double* r = o + 1 + measures + 5 * j;
+      for (std::size_t k = 0; k < kpis_.size(); ++k) {
+        if (moment_[k] == npos) continue;
+        const double* q = d + measures + part_moment * moment_[k];
+        double* r = o + 1 + measures + 5 * moment_[k];
         std::copy(q, q + 5, r);
-        recentre(r, ps.centre[s * moments_ + j] - (q[0] != 0 ? q[1] / q[0] : 0.0));
+        r[0] = running_sum(ps, s, den_[k], true);
+        r[1] = running_sum(ps, s, num_[k], false);
+        recentre(r, q[5] - (r[0] != 0 ? r[1] / r[0] : 0.0));
       }
     }
     return out;
   }
 
-  /// out[i] = start + sum of coefficient * column[b + i] over the terms.
-  static void per_row(const term_list& terms,
-                      const std::vector<numeric_column>& columns, std::size_t b,
-                      std::size_t rows, double start, double* out) {
+  /// The values sum of coefficient * column[b + i] over the terms, plus start: the
+  /// column itself when it is one double column, else written to out.
+  static const double* per_row(const term_list& terms,
+                               const std::vector<numeric_column>& columns,
+                               std::size_t b, std::size_t rows, double start,
+                               double* out) {
     if (terms.size() == 1 && terms[0].coefficient == 1 && start == 0) {
-      visit(columns[terms[0].measure], [&](const auto* v) {
+      const auto& c = columns[terms[0].measure];
+      if (c.element == numeric_column::type::f64)
+        return static_cast<const double*>(c.data) + b;
+      visit(c, [&](const auto* v) {
         for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<double>(v[b + i]);
       });
-      return;
+      return out;
     }
     std::fill(out, out + rows, start);
     for (const auto& t : terms)
@@ -757,11 +860,14 @@ class kpi_rollup {
         for (std::size_t i = 0; i < rows; ++i)
           out[i] += c * static_cast<double>(v[b + i]);
       });
+    return out;
   }
 
+  /// Throws input_error naming the first row in [b, e) whose value is missing,
+  /// negative or infinite; returns when there is none (a -0 sent us here).
   template <class T>
-  [[noreturn]] static void throw_bad_value(const numeric_column& c, const T* v,
-                                           std::size_t b, std::size_t e) {
+  static void check_values(const numeric_column& c, const T* v, std::size_t b,
+                           std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const auto x = static_cast<double>(v[i]);
       if (std::isnan(x))
@@ -771,7 +877,6 @@ class kpi_rollup {
             c.name + "[" + std::to_string(i) + "]",
             "expected a non-negative number, got " + sostac::detail::format_value(x));
     }
-    throw input_error(c.name, "bad value");  // not reached
   }
 
   rollup_row evaluate(std::size_t s, std::size_t k, double level, double z) const {
