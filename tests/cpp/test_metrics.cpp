@@ -376,3 +376,130 @@ TEST_CASE("cohorts: first-period cohorts, ages, merge") {
     CHECK(merged[i].value == cells[i].value);
   }
 }
+
+namespace {
+
+/// A plain windowFunnel per user: its events stably sorted by (time, step), scanned
+/// once; first/last touch = the code of the earliest/latest event (ties: first/last
+/// row). Independent of the kernel's pieces, blocks and lazy sort.
+struct naive_funnel {
+  std::vector<std::int8_t> level;
+  std::vector<std::int64_t> gap, entry;
+  std::vector<std::int32_t> first, last;
+};
+
+naive_funnel naive(const std::vector<std::int64_t>& user,
+                   const std::vector<std::int64_t>& time,
+                   const std::vector<std::int64_t>& step,
+                   const std::vector<std::int64_t>& touch, std::size_t users,
+                   std::size_t steps, std::int64_t window, bool strict) {
+  naive_funnel r;
+  r.level.assign(users, 0);
+  r.gap.assign(users * (steps - 1), 0);
+  r.entry.assign(users, std::numeric_limits<std::int64_t>::min());
+  r.first.assign(users, -1);
+  r.last.assign(users, -1);
+  std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> ev(users);
+  std::vector<std::int64_t> first_t(users, std::numeric_limits<std::int64_t>::max()),
+      last_t(users, std::numeric_limits<std::int64_t>::min());
+  for (std::size_t i = 0; i < user.size(); ++i) {
+    const auto u = static_cast<std::size_t>(user[i]);
+    if (step[i] >= 0) ev[u].emplace_back(time[i], step[i]);
+    if (time[i] < first_t[u])
+      first_t[u] = time[i], r.first[u] = static_cast<std::int32_t>(touch[i]);
+    if (time[i] >= last_t[u])
+      last_t[u] = time[i], r.last[u] = static_cast<std::int32_t>(touch[i]);
+  }
+  for (std::size_t u = 0; u < users; ++u) {
+    auto& e = ev[u];
+    std::stable_sort(e.begin(), e.end());
+    std::vector<std::vector<std::int64_t>> chain(steps);
+    bool started = false;
+    for (const auto& [t, k] : e) {
+      const auto s = static_cast<std::size_t>(k);
+      if (s == 0) {
+        chain[0] = {t};
+        if (!started) r.entry[u] = t;
+        started = true;
+      } else if (strict && started && chain[s - 1].empty()) {
+        break;
+      } else if (!chain[s - 1].empty() && t - chain[s - 1][0] <= window) {
+        chain[s] = chain[s - 1];
+        chain[s].push_back(t);
+        if (s + 1 == steps) break;
+      }
+    }
+    std::size_t deepest = 0;
+    while (deepest < steps && !chain[deepest].empty()) ++deepest;
+    r.level[u] = static_cast<std::int8_t>(deepest);
+    for (std::size_t k = 1; k < deepest; ++k)
+      r.gap[u * (steps - 1) + k - 1] =
+          chain[deepest - 1][k] - chain[deepest - 1][k - 1];
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "funnel: pieces of rows, lazy sorts and thread counts give the naive answer") {
+  // 400,000 events in three chunks (pieces of rows cross chunk ends), 20,000 users
+  // of whom 200 have about 270 step events each (lazily sorted runs, some never
+  // finishing), ties in time, touch codes; minute ticks (packed records) and the
+  // same log spread over 2^58 ticks (16-byte records)
+  std::uint64_t seed = 12345;
+  auto next = [&](std::uint64_t m) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 17) % m;
+  };
+  const std::size_t users = 20000, steps = 4;
+  std::vector<std::int64_t> user, time, step, touch;
+  for (std::size_t i = 0; i < 400000; ++i) {
+    const bool heavy = next(5) == 0;
+    user.push_back(static_cast<std::int64_t>(heavy ? next(200) : next(users)));
+    time.push_back(static_cast<std::int64_t>(next(60 * 24 * 60)));  // two months
+    step.push_back(static_cast<std::int64_t>(next(6)) - 2 < 0
+                       ? -1
+                       : static_cast<std::int64_t>(next(steps)));
+    touch.push_back(static_cast<std::int64_t>(next(7)));
+  }
+  for (const std::int64_t scale : {std::int64_t{1}, std::int64_t{1} << 42}) {
+    std::vector<std::int64_t> t(time);  // scaled, plus low bits that differ
+    for (auto& x : t) x = x * scale + (scale > 1 ? x % 3 : 0);
+    for (const bool strict : {false, true}) {
+      const std::int64_t window = 120 * scale;
+      const auto want = naive(user, t, step, touch, users, steps, window, strict);
+      auto chunk = [&](std::size_t b, std::size_t e) {
+        return mx::event_columns{
+            {user.data() + b, mx::integer_column::type::i64, e - b, "user"},
+            {t.data() + b, mx::integer_column::type::i64, e - b, "time"},
+            {step.data() + b, mx::integer_column::type::i64, e - b, "step"},
+            {touch.data() + b, mx::integer_column::type::i64, e - b, "touch"}};
+      };
+      const std::vector<mx::event_columns> chunks{
+          chunk(0, 100000), chunk(100000, 310000), chunk(310000, 400000)};
+      for (const int threads : {1, 2, 8}) {
+        sostac::set_num_threads(threads);
+        const auto got = mx::funnel_users(chunks, users, steps, window, strict);
+        CHECK(got.level == want.level);
+        CHECK(got.gap == want.gap);
+        CHECK(got.entry_time == want.entry);
+        CHECK(got.first_touch == want.first);
+        CHECK(got.last_touch == want.last);
+        CHECK(got.order.size() == users);
+      }
+      sostac::set_num_threads(0);
+    }
+  }
+}
+
+TEST_CASE("funnel: more than 2^31 events in one run is refused before any is read") {
+  const std::vector<std::int64_t> tiny{0};
+  const std::size_t n = std::size_t{1} << 31;
+  mx::event_columns c{{tiny.data(), mx::integer_column::type::i64, n, "user"},
+                      {tiny.data(), mx::integer_column::type::i64, n, "time"},
+                      {tiny.data(), mx::integer_column::type::i64, n, "step"}};
+  CHECK_THROWS_WITH(
+      mx::funnel_users({c}, 1, 1, 0, false),
+      Catch::Contains("expected fewer than 2^31 events in one funnel run"));
+}

@@ -185,203 +185,161 @@ inline std::vector<std::int8_t> step_map(const event_columns& c, std::size_t ste
   return map;
 }
 
-/// The windowFunnel scan of one user's step events (sorted, read through codec);
-/// writes the level and, when `gap` is given, the gaps of the deepest chain and the
-/// first entry time.
-template <class Codec, class R>
-void scan_user(const Codec& codec, const R* ev, std::size_t n, std::size_t steps,
-               std::int64_t window, bool strict, std::int8_t& level, std::int64_t* gap,
-               std::int64_t* entry) {
+/// The windowFunnel scan of one user's step events, fed in (time, step) order (read
+/// through codec) in one or more runs; stops at the last step (or, strict, at an
+/// event out of order). finish() gives the level and, when `gap` is given, the gaps
+/// of the deepest chain and the first entry time.
+struct user_scan {
   std::int64_t chain[max_funnel_steps][max_funnel_steps];
   bool have[max_funnel_steps] = {};
   bool started = false;
+  bool stopped = false;
   std::int64_t first_entry = std::numeric_limits<std::int64_t>::min();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t t = codec.time(ev[i]);
-    const std::size_t k = Codec::step(ev[i]);
-    if (k == 0) {
-      chain[0][0] = t;
-      have[0] = true;
-      if (!started) first_entry = t;
-      started = true;
-    } else if (strict && started && !have[k - 1]) {
-      break;
-    } else if (have[k - 1] &&
-               elapsed(chain[k - 1][0], t) <= static_cast<std::uint64_t>(window)) {
-      std::copy(chain[k - 1], chain[k - 1] + k, chain[k]);
-      chain[k][k] = t;
-      have[k] = true;
-      if (k + 1 == steps) break;
+
+  /// Feeds n more events; true when the scan has stopped.
+  template <class Codec, class R>
+  bool feed(const Codec& codec, const R* ev, std::size_t n, std::size_t steps,
+            std::int64_t window, bool strict) {
+    for (std::size_t i = 0; i < n && !stopped; ++i) {
+      const std::int64_t t = codec.time(ev[i]);
+      const std::size_t k = Codec::step(ev[i]);
+      if (k == 0) {
+        chain[0][0] = t;
+        have[0] = true;
+        if (!started) first_entry = t;
+        started = true;
+      } else if (strict && started && !have[k - 1]) {
+        stopped = true;
+      } else if (have[k - 1] &&
+                 elapsed(chain[k - 1][0], t) <= static_cast<std::uint64_t>(window)) {
+        std::copy(chain[k - 1], chain[k - 1] + k, chain[k]);
+        chain[k][k] = t;
+        have[k] = true;
+        if (k + 1 == steps) stopped = true;
+      }
+    }
+    return stopped;
+  }
+
+  void finish(std::size_t steps, std::int8_t& level, std::int64_t* gap,
+              std::int64_t* entry) const {
+    std::size_t deepest = 0;
+    while (deepest < steps && have[deepest]) ++deepest;
+    level = static_cast<std::int8_t>(deepest);
+    if (!gap) return;
+    *entry = first_entry;
+    for (std::size_t k = 1; k < deepest; ++k)
+      gap[k - 1] = static_cast<std::int64_t>(std::min<std::uint64_t>(
+          elapsed(chain[deepest - 1][k - 1], chain[deepest - 1][k]),
+          std::numeric_limits<std::int64_t>::max()));
+  }
+};
+
+/// Sorts and scans one user's step events. A long run is sorted lazily, since the
+/// scan usually stops early (in the benchmark's log, users with more than 24 step
+/// events reach the last step after 8% of them): the next 32, 64, 128, ... smallest
+/// events are moved to the front (nth_element), sorted and fed, until the scan
+/// stops or the run ends.
+template <class Codec, class R>
+void sort_and_scan(const Codec& codec, R* first, R* last, std::size_t steps,
+                   std::int64_t window, bool strict, std::int8_t& level,
+                   std::int64_t* gap, std::int64_t* entry) {
+  user_scan scan;
+  const auto n = static_cast<std::size_t>(last - first);
+  if (n <= 64) {
+    sort_small(first, last);
+    scan.feed(codec, first, n, steps, window, strict);
+  } else {
+    for (std::size_t done = 0, m = 32; done < n; done += m, m *= 2) {
+      R* b = first + done;
+      R* e = first + std::min(n, done + m);
+      if (e < last) std::nth_element(b, e, last);
+      sort_small(b, e);
+      if (scan.feed(codec, b, static_cast<std::size_t>(e - b), steps, window, strict))
+        break;
     }
   }
-  std::size_t deepest = 0;
-  while (deepest < steps && have[deepest]) ++deepest;
-  level = static_cast<std::int8_t>(deepest);
-  if (!gap) return;
-  *entry = first_entry;
-  for (std::size_t k = 1; k < deepest; ++k)
-    gap[k - 1] = static_cast<std::int64_t>(std::min<std::uint64_t>(
-        elapsed(chain[deepest - 1][k - 1], chain[deepest - 1][k]),
-        std::numeric_limits<std::int64_t>::max()));
+  scan.finish(steps, level, gap, entry);
 }
 
-/// Blocks of consecutive users, processed in parallel: the block's step events are
-/// scattered into per-user runs, each run sorted and scanned. Every block reads all
-/// the rows, so blocks are as large as memory allows: the records of the blocks in
-/// flight take at most 64 MiB (at least 1M records a block; a user with more makes a
-/// block alone), and there are at least as many blocks as threads.
-/// tally[u] = 2 * (step events of user u) + presence bit.
-template <class Codec>
-void run_blocks(const std::vector<event_columns>& chunks,
-                const std::vector<std::vector<std::int8_t>>& maps,
-                const std::vector<std::uint32_t>& tally, std::uint64_t total,
-                std::size_t steps, std::int64_t window, funnel_options options,
-                Codec codec, funnel_users_result& r) {
-  using record = typename Codec::record;
-  const std::size_t users = tally.size(),
-                    threads = static_cast<std::size_t>(std::max(1, num_threads()));
-  const std::size_t cap = std::max<std::size_t>(
-      std::size_t{1} << 20,
-      std::min<std::uint64_t>((std::size_t{64} << 20) / sizeof(record) / threads,
-                              (total + threads - 1) / threads));
-  std::vector<std::size_t> bounds{0};
-  std::size_t in_block = 0;
-  for (std::size_t u = 0; u < users; ++u) {
-    const std::size_t count = tally[u] >> 1;
-    if (in_block > 0 && in_block + count > cap) {
-      bounds.push_back(u);
-      in_block = 0;
+/// Rows [begin, end) of chunk `chunk`.
+struct row_segment {
+  std::size_t chunk, begin, end;
+};
+
+/// What the first pass learns from one piece of the rows (consecutive segments).
+struct piece_tally {
+  std::vector<row_segment> rows;
+  /// per user: 2 * step events in the piece + presence bit; later the user's cursor
+  /// into the block's records
+  std::vector<std::uint32_t> count;
+  std::vector<std::uint32_t> seen;  ///< users first seen in the piece, in row order
+  std::vector<std::int64_t> hist;   ///< events per step, no-step events first
+  std::int64_t tmin = std::numeric_limits<std::int64_t>::max();
+  std::int64_t tmax = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t tor = 0, tand = ~std::uint64_t{0};  ///< bits of the step times
+  std::vector<std::int64_t> first_t, last_t;        ///< with touches only
+  std::vector<std::int32_t> first_touch, last_touch;
+  std::vector<std::uint8_t> touched;  ///< 1 when the piece has a touch row of the user
+};
+
+/// Splits the rows of all chunks, in order, into at most `parts` pieces of about
+/// equal size (at least 2^16 rows each).
+inline std::vector<piece_tally> split_rows(const std::vector<event_columns>& chunks,
+                                           std::uint64_t rows, std::size_t parts) {
+  const std::uint64_t size = std::max<std::uint64_t>(
+      std::uint64_t{1} << 16, (rows + parts - 1) / std::max<std::size_t>(parts, 1));
+  std::vector<piece_tally> pieces;
+  std::uint64_t room = 0;
+  for (std::size_t ci = 0; ci < chunks.size(); ++ci)
+    for (std::size_t b = 0, n = chunks[ci].user.size; b < n;) {
+      if (room == 0) {
+        pieces.emplace_back();
+        room = size;
+      }
+      const std::size_t e =
+          static_cast<std::size_t>(std::min<std::uint64_t>(n, b + room));
+      pieces.back().rows.push_back({ci, b, e});
+      room -= e - b;
+      b = e;
     }
-    in_block += count;
-  }
-  bounds.push_back(users);
-  parallel_for(
-      bounds.size() - 1,
-      [&](std::size_t b0, std::size_t b1) {
-        std::vector<std::uint32_t> pos;
-        std::vector<record> ev;
-        for (std::size_t b = b0; b < b1; ++b) {
-          const std::size_t u0 = bounds[b], nu = bounds[b + 1] - u0;
-          // pos[k]: the end of user k's run, moved down to its start by the scatter
-          pos.assign(nu + 1, 0);
-          std::uint64_t total = 0;
-          for (std::size_t k = 0; k < nu; ++k)
-            pos[k] = static_cast<std::uint32_t>(total += tally[u0 + k] >> 1);
-          pos[nu] = static_cast<std::uint32_t>(total);
-          ev.resize(total);
-          for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
-            const auto& c = chunks[ci];
-            const auto& map = maps[ci];  // validated by the first pass
-            const std::int64_t base = c.user_base + static_cast<std::int64_t>(u0);
-            visit(c.user, [&](const auto* user) {
-              visit(c.step, [&](const auto* step) {
-                visit(c.time, [&](const auto* time) {
-                  const std::size_t n = c.user.size;
-                  for (std::size_t i = 0; i < n; ++i) {
-                    if (i + prefetch_distance < n) {
-                      const auto ahead = static_cast<std::uint64_t>(
-                          static_cast<std::int64_t>(user[i + prefetch_distance]) - base);
-                      if (ahead < nu) prefetch(pos.data() + ahead);
-                    }
-                    const auto k = static_cast<std::uint64_t>(
-                        static_cast<std::int64_t>(user[i]) - base);
-                    if (k >= nu) continue;
-                    const std::int64_t s = map[static_cast<std::size_t>(
-                        static_cast<std::int64_t>(step[i]) + 1)];
-                    if (s < 0) continue;
-                    ev[--pos[k]] = codec.make(static_cast<std::int64_t>(time[i]), s);
-                  }
-                });
-              });
-            });
-          }
-          for (std::size_t k = 0; k < nu; ++k) {
-            record* first = ev.data() + pos[k];
-            record* last = ev.data() + pos[k + 1];
-            if (first == last) continue;
-            sort_small(first, last);
-            const std::size_t u = u0 + k;
-            scan_user(codec, first, static_cast<std::size_t>(last - first), steps,
-                      window, options.strict, r.level[u],
-                      options.details ? r.gap.data() + u * (steps - 1) : nullptr,
-                      options.details ? &r.entry_time[u] : nullptr);
-          }
-        }
-      },
-      1);
+  return pieces;
 }
 
-}  // namespace detail
-
-/// Runs the funnel over chunks of column views. `users` is the number of user codes:
-/// user values minus the chunk's user_base must lie in [0, users); steps (after
-/// step_of) in [-1, steps). One pass validates the codes and counts each user's step
-/// events; users are then processed in blocks of at most about 3M step events (a
-/// scatter of 8-byte records into per-user runs, a sort of each run, the scan), so
-/// the extra memory stays a fraction of the input.
-inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
-                                        std::size_t users, std::size_t steps,
-                                        std::int64_t window, funnel_options options) {
-  if (steps == 0 || steps > max_funnel_steps)
-    throw input_error("steps", "expected 1 to " + std::to_string(max_funnel_steps) +
-                                   " steps, got " + std::to_string(steps));
-  if (window < 0) throw input_error("window", "expected a non-negative window");
-  if (users >= (std::size_t{1} << 32))
-    throw input_error("users", "expected fewer than 2^32 users");
+/// The first pass over one piece: validates the user codes and steps, and tallies
+/// (see piece_tally); first and last touch with ties to the earlier / later row.
+inline void tally_piece(const std::vector<event_columns>& chunks,
+                        const std::vector<std::vector<std::int8_t>>& maps,
+                        std::size_t users, std::size_t steps, bool touches,
+                        piece_tally& p) {
+  p.count.assign(users, 0);
   std::uint64_t rows = 0;
-  for (const auto& c : chunks) {
-    detail::check_chunk(c);
-    rows += c.user.size;
-  }
-  if (rows >= (std::uint64_t{1} << 31))
-    throw input_error("events", "expected fewer than 2^31 events in one funnel run, got " +
-                                    std::to_string(rows) +
-                                    " (run the users in partitions: a user's events "
-                                    "must stay together)");
-  funnel_users_result r;
-  r.steps = steps;
-  r.level.assign(users, 0);
-  r.present.assign(users, 0);
-  r.step_events.assign(steps, 0);
-  if (options.details) {
-    r.gap.assign(users * (steps - 1), 0);
-    r.entry_time.assign(users, std::numeric_limits<std::int64_t>::min());
-  }
-  const bool touches = std::any_of(chunks.begin(), chunks.end(),
-                                   [](const auto& c) { return c.touch.data; });
-  std::vector<std::int64_t> first_t, last_t;
-  if (touches) {
-    r.first_touch.assign(users, -1);
-    r.last_touch.assign(users, -1);
-    first_t.assign(users, std::numeric_limits<std::int64_t>::max());
-    last_t.assign(users, std::numeric_limits<std::int64_t>::min());
-  }
-
-  // one pass: validate codes; presence and order of first appearance; step events
-  // per user and per step; their time range and the low bits all their times share;
-  // first and last touch (ties: input order)
-  std::vector<std::uint32_t> tally(users, 0);  // 2 * step events + presence bit
-  r.order.reserve(users);
-  std::int64_t tmin = std::numeric_limits<std::int64_t>::max(),
-               tmax = std::numeric_limits<std::int64_t>::min();
-  std::uint64_t tor = 0, tand = ~std::uint64_t{0};
-  // four interleaved histograms of steps, so that runs of one step do not wait on
-  // one counter
+  for (const auto& seg : p.rows) rows += seg.end - seg.begin;
+  p.seen.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(users, rows)));
+  // four interleaved histograms, so that runs of one step do not wait on one counter
   std::vector<std::int64_t> hist(4 * (steps + 1), 0);
-  std::vector<std::vector<std::int8_t>> maps;  // per chunk: detail::step_map
-  maps.reserve(chunks.size());
-  for (const auto& c : chunks) {
+  if (touches) {
+    p.first_t.assign(users, std::numeric_limits<std::int64_t>::max());
+    p.last_t.assign(users, std::numeric_limits<std::int64_t>::min());
+    p.first_touch.assign(users, -1);
+    p.last_touch.assign(users, -1);
+    p.touched.assign(users, 0);
+  }
+  std::int64_t tmin = p.tmin, tmax = p.tmax;
+  std::uint64_t tor = p.tor, tand = p.tand;
+  std::uint32_t* count = p.count.data();
+  for (const auto& seg : p.rows) {
+    const auto& c = chunks[seg.chunk];
+    const auto& map = maps[seg.chunk];
     const std::int64_t base = c.user_base;
-    const std::vector<std::int8_t>& map = maps.emplace_back(detail::step_map(c, steps));
     visit(c.user, [&](const auto* user) {
       visit(c.step, [&](const auto* step) {
         visit(c.time, [&](const auto* time) {
-          const std::size_t n = c.user.size;
-          for (std::size_t i = 0; i < n; ++i) {
-            if (i + detail::prefetch_distance < n) {
+          for (std::size_t i = seg.begin; i < seg.end; ++i) {
+            if (i + prefetch_distance < seg.end) {
               const auto ahead = static_cast<std::uint64_t>(
-                  static_cast<std::int64_t>(user[i + detail::prefetch_distance]) - base);
-              if (ahead < users) detail::prefetch(tally.data() + ahead);
+                  static_cast<std::int64_t>(user[i + prefetch_distance]) - base);
+              if (ahead < users) prefetch(count + ahead);
             }
             const std::int64_t u = static_cast<std::int64_t>(user[i]) - base;
             const auto raw = static_cast<std::int64_t>(step[i]);
@@ -401,35 +359,232 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
                                     std::to_string(raw));
             const std::int64_t s = map[static_cast<std::size_t>(raw + 1)];
             const auto uu = static_cast<std::size_t>(u);
-            const std::uint32_t was = tally[uu];
-            if (!(was & 1)) r.order.push_back(static_cast<std::uint32_t>(uu));
-            tally[uu] = was + (s >= 0 ? 3 : 1) - (was & 1);
+            const std::uint32_t was = count[uu];
+            if (!(was & 1)) p.seen.push_back(static_cast<std::uint32_t>(uu));
+            count[uu] = was + (s >= 0 ? 3 : 1) - (was & 1);
             ++hist[(i & 3) * (steps + 1) + static_cast<std::size_t>(s + 1)];
+            // the step times' range and bits, without a branch on the step
             const std::int64_t t = static_cast<std::int64_t>(time[i]);
-            if (s >= 0) {
-              tmin = t < tmin ? t : tmin;
-              tmax = t > tmax ? t : tmax;
-              tor |= static_cast<std::uint64_t>(t);
-              tand &= static_cast<std::uint64_t>(t);
-            }
+            const std::uint64_t is_step = s >= 0 ? ~std::uint64_t{0} : 0;
+            const std::int64_t lo =
+                s >= 0 ? t : std::numeric_limits<std::int64_t>::max();
+            const std::int64_t hi =
+                s >= 0 ? t : std::numeric_limits<std::int64_t>::min();
+            tmin = lo < tmin ? lo : tmin;
+            tmax = hi > tmax ? hi : tmax;
+            tor |= static_cast<std::uint64_t>(t) & is_step;
+            tand &= static_cast<std::uint64_t>(t) | ~is_step;
             if (!touches || !c.touch.data) continue;
             const auto code = static_cast<std::int32_t>(c.touch[i]);
-            if (t < first_t[uu]) first_t[uu] = t, r.first_touch[uu] = code;
-            if (t >= last_t[uu]) last_t[uu] = t, r.last_touch[uu] = code;
+            p.touched[uu] = 1;
+            if (t < p.first_t[uu]) p.first_t[uu] = t, p.first_touch[uu] = code;
+            if (t >= p.last_t[uu]) p.last_t[uu] = t, p.last_touch[uu] = code;
           }
         });
       });
     });
   }
-  for (std::size_t k = 0; k < steps; ++k)
-    for (std::size_t h = 0; h < 4; ++h)
-      r.step_events[k] += hist[h * (steps + 1) + k + 1];
-  first_t = {};
-  last_t = {};
-  std::uint64_t step_rows = 0;
-  for (std::size_t k = 0; k < steps; ++k)
-    step_rows += static_cast<std::uint64_t>(r.step_events[k]);
-  for (std::size_t u = 0; u < users; ++u) r.present[u] = tally[u] & 1;
+  p.tmin = tmin, p.tmax = tmax, p.tor = tor, p.tand = tand;
+  p.hist.assign(steps + 1, 0);
+  for (std::size_t k = 0; k <= steps; ++k)
+    for (std::size_t h = 0; h < 4; ++h) p.hist[k] += hist[h * (steps + 1) + k];
+}
+
+/// Users in blocks of consecutive codes whose records fit a 64 MiB budget (at least
+/// 1M records a block; a user with more makes a block alone), one block at a time:
+/// each piece of rows writes its step events of the block's users into their runs
+/// (at cursors that keep the rows' order), in parallel; then the runs are sorted and
+/// scanned, in parallel over users.
+template <class Codec>
+void run_blocks(const std::vector<event_columns>& chunks,
+                const std::vector<std::vector<std::int8_t>>& maps,
+                std::vector<piece_tally>& pieces, std::size_t steps,
+                std::int64_t window, funnel_options options, Codec codec,
+                funnel_users_result& r) {
+  using record = typename Codec::record;
+  const std::size_t users = r.level.size();
+  auto events_of = [&](std::size_t u) {
+    std::uint64_t n = 0;
+    for (const auto& p : pieces) n += p.count[u] >> 1;
+    return n;
+  };
+  const std::uint64_t cap = std::max<std::uint64_t>(
+      std::uint64_t{1} << 20, (std::uint64_t{64} << 20) / sizeof(record));
+  std::vector<std::size_t> bounds{0};
+  std::vector<std::uint32_t> pos;  // per user of a block: the start of its run
+  std::uint64_t in_block = 0;
+  for (std::size_t u = 0; u < users; ++u) {
+    const std::uint64_t n = events_of(u);
+    if (in_block > 0 && in_block + n > cap) {
+      bounds.push_back(u);
+      in_block = 0;
+    }
+    in_block += n;
+  }
+  bounds.push_back(users);
+  std::vector<record> ev;
+  for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
+    const std::size_t u0 = bounds[b], nu = bounds[b + 1] - u0;
+    // run starts, and each piece's cursor at the start of its share of each run
+    pos.assign(nu + 1, 0);
+    std::uint64_t total = 0;
+    for (std::size_t k = 0; k < nu; ++k) {
+      pos[k] = static_cast<std::uint32_t>(total);
+      for (auto& p : pieces) {
+        const std::uint32_t n = p.count[u0 + k] >> 1;
+        p.count[u0 + k] = static_cast<std::uint32_t>(total);
+        total += n;
+      }
+    }
+    pos[nu] = static_cast<std::uint32_t>(total);
+    ev.resize(total);
+    parallel_for(
+        pieces.size(),
+        [&](std::size_t p0, std::size_t p1) {
+          for (std::size_t pi = p0; pi < p1; ++pi) {
+            std::uint32_t* cursor = pieces[pi].count.data() + u0;
+            for (const auto& seg : pieces[pi].rows) {
+              const auto& c = chunks[seg.chunk];
+              const auto& map = maps[seg.chunk];  // validated by the first pass
+              const std::int64_t base = c.user_base + static_cast<std::int64_t>(u0);
+              visit(c.user, [&](const auto* user) {
+                visit(c.step, [&](const auto* step) {
+                  visit(c.time, [&](const auto* time) {
+                    for (std::size_t i = seg.begin; i < seg.end; ++i) {
+                      if (i + prefetch_distance < seg.end) {
+                        const auto ahead = static_cast<std::uint64_t>(
+                            static_cast<std::int64_t>(user[i + prefetch_distance]) -
+                            base);
+                        if (ahead < nu) prefetch(cursor + ahead);
+                      }
+                      const auto k = static_cast<std::uint64_t>(
+                          static_cast<std::int64_t>(user[i]) - base);
+                      if (k >= nu) continue;
+                      const std::int64_t s = map[static_cast<std::size_t>(
+                          static_cast<std::int64_t>(step[i]) + 1)];
+                      if (s < 0) continue;
+                      ev[cursor[k]++] =
+                          codec.make(static_cast<std::int64_t>(time[i]), s);
+                    }
+                  });
+                });
+              });
+            }
+          }
+        },
+        1);
+    parallel_for(
+        nu,
+        [&](std::size_t k0, std::size_t k1) {
+          for (std::size_t k = k0; k < k1; ++k) {
+            record* first = ev.data() + pos[k];
+            record* last = ev.data() + pos[k + 1];
+            if (first == last) continue;
+            const std::size_t u = u0 + k;
+            sort_and_scan(codec, first, last, steps, window, options.strict, r.level[u],
+                          options.details ? r.gap.data() + u * (steps - 1) : nullptr,
+                          options.details ? &r.entry_time[u] : nullptr);
+          }
+        },
+        4096);
+  }
+}
+
+}  // namespace detail
+
+/// Runs the funnel over chunks of column views. `users` is the number of user codes:
+/// user values minus the chunk's user_base must lie in [0, users); steps (after
+/// step_of) in [-1, steps). A first pass over pieces of the rows, in parallel,
+/// validates the codes and counts each user's step events; users are then processed
+/// in blocks (each piece of rows writes 8-byte records into per-user runs, each run
+/// is sorted and scanned), so the extra memory stays a fraction of the input. The
+/// result does not depend on the thread count.
+inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks,
+                                        std::size_t users, std::size_t steps,
+                                        std::int64_t window, funnel_options options) {
+  if (steps == 0 || steps > max_funnel_steps)
+    throw input_error("steps", "expected 1 to " + std::to_string(max_funnel_steps) +
+                                   " steps, got " + std::to_string(steps));
+  if (window < 0) throw input_error("window", "expected a non-negative window");
+  if (users >= (std::size_t{1} << 32))
+    throw input_error("users", "expected fewer than 2^32 users");
+  std::uint64_t rows = 0;
+  for (const auto& c : chunks) {
+    detail::check_chunk(c);
+    rows += c.user.size;
+  }
+  if (rows >= (std::uint64_t{1} << 31))
+    throw input_error("events",
+                      "expected fewer than 2^31 events in one funnel run, got " +
+                          std::to_string(rows) +
+                          " (run the users in partitions: a user's events "
+                          "must stay together)");
+  funnel_users_result r;
+  r.steps = steps;
+  r.level.assign(users, 0);
+  r.present.assign(users, 0);
+  r.step_events.assign(steps, 0);
+  if (options.details) {
+    r.gap.assign(users * (steps - 1), 0);
+    r.entry_time.assign(users, std::numeric_limits<std::int64_t>::min());
+  }
+  const bool touches = std::any_of(chunks.begin(), chunks.end(),
+                                   [](const auto& c) { return c.touch.data; });
+  if (touches) {
+    r.first_touch.assign(users, -1);
+    r.last_touch.assign(users, -1);
+  }
+  std::vector<std::vector<std::int8_t>> maps;  // per chunk: detail::step_map
+  maps.reserve(chunks.size());
+  for (const auto& c : chunks) maps.push_back(detail::step_map(c, steps));
+
+  // the first pass, over at most 8 pieces of the rows in parallel (each holds a
+  // count per user)
+  auto pieces = detail::split_rows(
+      chunks, rows, static_cast<std::size_t>(std::min(8, std::max(1, num_threads()))));
+  parallel_for(
+      pieces.size(),
+      [&](std::size_t p0, std::size_t p1) {
+        for (std::size_t p = p0; p < p1; ++p)
+          detail::tally_piece(chunks, maps, users, steps, touches, pieces[p]);
+      },
+      1);
+  // combined in row order: users in order of first appearance, step counts, the
+  // time range and the low bits all step times share, first and last touch
+  std::int64_t tmin = std::numeric_limits<std::int64_t>::max(),
+               tmax = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t tor = 0, tand = ~std::uint64_t{0};
+  r.order.reserve(users);
+  for (auto& p : pieces) {
+    for (const std::uint32_t u : p.seen)
+      if (!r.present[u]) {
+        r.present[u] = 1;
+        r.order.push_back(u);
+      }
+    p.seen = {};
+    for (std::size_t k = 0; k < steps; ++k) r.step_events[k] += p.hist[k + 1];
+    tmin = std::min(tmin, p.tmin);
+    tmax = std::max(tmax, p.tmax);
+    tor |= p.tor;
+    tand &= p.tand;
+  }
+  if (touches)
+    parallel_for(users, [&](std::size_t u0, std::size_t u1) {
+      for (std::size_t u = u0; u < u1; ++u) {
+        std::int64_t first_t = std::numeric_limits<std::int64_t>::max(),
+                     last_t = std::numeric_limits<std::int64_t>::min();
+        for (const auto& p : pieces) {
+          if (!p.touched[u]) continue;
+          if (p.first_t[u] < first_t)
+            first_t = p.first_t[u], r.first_touch[u] = p.first_touch[u];
+          if (p.last_t[u] >= last_t)
+            last_t = p.last_t[u], r.last_touch[u] = p.last_touch[u];
+        }
+      }
+    });
+  for (auto& p : pieces)
+    p.first_t = {}, p.last_t = {}, p.first_touch = {}, p.last_touch = {},
+    p.touched = {};
   if (users == 0 || tmin > tmax) return r;
   // the lowest bit in which two step times differ: all of them, and so their
   // differences from tmin, are multiples of 2^shift
@@ -438,10 +593,10 @@ inline funnel_users_result funnel_users(const std::vector<event_columns>& chunks
   while (shift < 63 && !((differ >> shift) & 1)) ++shift;
   if (((static_cast<std::uint64_t>(tmax) - static_cast<std::uint64_t>(tmin)) >> shift) <
       (std::uint64_t{1} << 58))
-    detail::run_blocks(chunks, maps, tally, step_rows, steps, window, options,
+    detail::run_blocks(chunks, maps, pieces, steps, window, options,
                        detail::packed_events{tmin, shift}, r);
   else
-    detail::run_blocks(chunks, maps, tally, step_rows, steps, window, options,
+    detail::run_blocks(chunks, maps, pieces, steps, window, options,
                        detail::wide_events{}, r);
   return r;
 }

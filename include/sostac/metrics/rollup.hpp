@@ -260,7 +260,11 @@ class kpi_rollup {
   /// units in the last place there (its error falls as a^-3/2: 1.5e-14 relative at
   /// a = 1e8, below 4e-16 from 1e10 on, checked against R's qgamma up to 2^50).
   static double gamma_quantile(double a, double p) {
-    if (a <= 1e10) return boost::math::gamma_p_inv(a, p, boost::math::policies::policy<boost::math::policies::promote_double<false>>());
+    if (a <= 1e10)
+      return boost::math::gamma_p_inv(
+          a, p,
+          boost::math::policies::policy<
+              boost::math::policies::promote_double<false>>());
     const double z = normal_quantile(p), t = 1 - 1 / (9 * a) + z / (3 * std::sqrt(a));
     return a * t * t * t;
   }
@@ -587,9 +591,9 @@ class kpi_rollup {
   /// The state of one part while its rows are read, and the work space of its
   /// sub-blocks. Per slot: the row count and the integer sums of every measure
   /// (isum), the floating sums of every measure, then per moment KPI (-, -, D, E, Q,
-  /// c): the moments about the slot's centre c (Sx and Sy come from the sums) (its running ratio, moved once per
-  /// sub-block: see accumulate_sub_block), recentred to the slot's own ratio at the
-  /// end.
+  /// c): the moments about the slot's centre c (Sx and Sy come from the sums) (its
+  /// running ratio, moved once per sub-block: see accumulate_sub_block), recentred to
+  /// the slot's own ratio at the end.
   template <class T>
   struct column_ref {
     const T* values;
@@ -717,7 +721,8 @@ class kpi_rollup {
               o |= static_cast<std::uint64_t>(static_cast<std::int64_t>(p[i]));
             bits |= o;
           });
-          if (std::is_signed_v<T> && (bits >> 63) != 0) check_values(columns[m], v, b, e);
+          if (std::is_signed_v<T> && (bits >> 63) != 0)
+            check_values(columns[m], v, b, e);
           if (bits >= exact_bound) {
             double* out = ps.fbuffer.data() + m * sub_block;
             for (std::size_t i = 0; i < rows; ++i) out[i] = static_cast<double>(p[i]);
@@ -767,8 +772,8 @@ class kpi_rollup {
     for (std::size_t k = 0; k < kpis_.size(); ++k) {
       if (moment_[k] == npos) continue;
       const std::size_t j = moment_[k], at = measures + part_moment * j;
-      const double* x = per_row(den_[k], columns, b, rows, den_[k].empty() ? 1.0 : 0.0,
-                                ps.x.data());
+      const double* x =
+          per_row(den_[k], columns, b, rows, den_[k].empty() ? 1.0 : 0.0, ps.x.data());
       const double* y = per_row(num_[k], columns, b, rows, 0.0, ps.y.data());
       auto move_centre = [&](std::size_t s) {
         double* q = dsum + s * dw + at;
