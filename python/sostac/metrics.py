@@ -95,7 +95,8 @@ def _time_ticks(s, argument: str, check_missing: bool = True) -> Tuple[np.ndarra
         values = arr.asi8 if hasattr(arr, "asi8") else np.asarray(s).view("i8")
         unit = getattr(s.dt, "unit", "ns")
         per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": _NS_PER_DAY}[unit]
-        if check_missing and s.isna().any():
+        # NaT is the smallest int64: a min() finds it without a mask of the column
+        if check_missing and len(values) and values.min() == np.iinfo(np.int64).min:
             raise InputError(f"{argument}[{_first_null(s.isna().to_numpy())}]: missing time")
         return np.ascontiguousarray(values), per_day, True
     if np.issubdtype(dtype, np.number) and not np.issubdtype(dtype, np.bool_):
@@ -154,11 +155,11 @@ class _Dictionary:
     def encode(self, s) -> np.ndarray:
         pd = _pd()
         if isinstance(s.dtype, pd.CategoricalDtype):
-            codes, uniques = s.cat.codes.to_numpy(), s.cat.categories
+            codes, uniques = np.asarray(s.array.codes), s.cat.categories
         else:
             codes, uniques = pd.factorize(s, sort=False, use_na_sentinel=True)
             uniques = pd.Index(uniques)
-        if (codes < 0).any():
+        if len(codes) and codes.min() < 0:  # no mask of the column unless one is missing
             raise InputError(f"{self.name}[{_first_null(codes < 0)}]: missing value")
         if self.values is None:
             self.values = pd.Index(uniques)
@@ -632,7 +633,7 @@ def _event_codes(s, steps: List[str]):
     others are factorized."""
     pd = _pd()
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes, names = s.cat.codes.to_numpy(), s.cat.categories
+        codes, names = np.asarray(s.array.codes), s.cat.categories
     else:
         codes, names = pd.factorize(s, sort=False)
         names = pd.Index(names)

@@ -411,7 +411,6 @@ void run_blocks(const std::vector<event_columns>& chunks,
   const std::uint64_t cap = std::max<std::uint64_t>(
       std::uint64_t{1} << 20, (std::uint64_t{64} << 20) / sizeof(record));
   std::vector<std::size_t> bounds{0};
-  std::vector<std::uint32_t> pos;  // per user of a block: the start of its run
   std::uint64_t in_block = 0;
   for (std::size_t u = 0; u < users; ++u) {
     const std::uint64_t n = events_of(u);
@@ -425,18 +424,17 @@ void run_blocks(const std::vector<event_columns>& chunks,
   std::vector<record> ev;
   for (std::size_t b = 0; b + 1 < bounds.size(); ++b) {
     const std::size_t u0 = bounds[b], nu = bounds[b + 1] - u0;
-    // run starts, and each piece's cursor at the start of its share of each run
-    pos.assign(nu + 1, 0);
+    // each piece's cursor at the start of its share of each run (the runs of the
+    // block's users follow each other: after the scatter, the last piece's cursor
+    // of a user is the end of its run)
     std::uint64_t total = 0;
     for (std::size_t k = 0; k < nu; ++k) {
-      pos[k] = static_cast<std::uint32_t>(total);
       for (auto& p : pieces) {
         const std::uint32_t n = p.count[u0 + k] >> 1;
         p.count[u0 + k] = static_cast<std::uint32_t>(total);
         total += n;
       }
     }
-    pos[nu] = static_cast<std::uint32_t>(total);
     ev.resize(total);
     parallel_for(
         pieces.size(),
@@ -473,12 +471,13 @@ void run_blocks(const std::vector<event_columns>& chunks,
           }
         },
         1);
+    const std::uint32_t* ends = pieces.back().count.data() + u0;
     parallel_for(
         nu,
         [&](std::size_t k0, std::size_t k1) {
           for (std::size_t k = k0; k < k1; ++k) {
-            record* first = ev.data() + pos[k];
-            record* last = ev.data() + pos[k + 1];
+            record* first = ev.data() + (k > 0 ? ends[k - 1] : 0);
+            record* last = ev.data() + ends[k];
             if (first == last) continue;
             const std::size_t u = u0 + k;
             sort_and_scan(codec, first, last, steps, window, options.strict, r.level[u],
