@@ -348,6 +348,7 @@ class KpiAccumulator:
         problems = [i for i, p in enumerate(r["problem"]) if p]
         frame = {"period": _day_to_timestamp(r["period_start_day"])}
         group = r["group"]
+        ranks = []  # per by column: each row's rank of its value, for the sort
         if len(self._by) > 1:
             group = self._combos.values.to_numpy(dtype=np.int64)[group]
             parts = []
@@ -356,22 +357,49 @@ class KpiAccumulator:
                 group = group // (1 << 20)
             for b, d, codes in zip(self._by, self._dicts, parts[::-1]):
                 frame[b] = d.values.take(codes)
+                ranks.append((d, codes))
         elif self._by:
             frame[self._by[0]] = self._dicts[0].values.take(group)
+            ranks.append((self._dicts[0], group))
         ids = [k[0] for k in self._formulas]
         frame["kpi"] = np.array(ids, dtype=object)[r["kpi"]]
         for c in ("value", "low", "high", "numerator", "denominator", "rows"):
             frame[c] = r[c]
-        frame["interval"] = r["interval"]
-        df = pd.DataFrame(frame)
+        frame["interval"] = np.asarray(r["interval"], dtype=object)
         if problems:
             i = problems[0]
-            where = ", ".join(f"{c}={df[c].iloc[i]!r}" for c in self._by)
-            raise InputError(f"{df['kpi'].iloc[i]}: {r['problem'][i]} for {where + ', ' if where else ''}"
-                             f"period {df['period'].iloc[i].date()}")
-        df["_k"] = r["kpi"]
-        df = df.sort_values(["period", *self._by, "_k"], kind="stable").drop(columns="_k")
-        return df.reset_index(drop=True)
+            where = ", ".join(f"{c}={frame[c][i]!r}" for c in self._by)
+            raise InputError(f"{frame['kpi'][i]}: {r['problem'][i]} for {where + ', ' if where else ''}"
+                             f"period {frame['period'][i].date()}")
+        # rows come sorted by period, group code and KPI; sorted here by the by
+        # columns' values instead of their codes (integer keys, no frame sort)
+        try:
+            rank = [_value_ranks(d.values) for d, _ in ranks]
+            order = None
+            if len(ranks) > 1 or any(x is not None for x in rank):
+                keys = [r["kpi"]]
+                for (_, codes), x in zip(reversed(ranks), reversed(rank)):
+                    keys.append(codes if x is None else x[codes])
+                keys.append(r["period_start_day"])
+                order = np.lexsort(keys)
+        except TypeError:  # values that do not compare (mixed types): first appearance
+            order = None
+            if len(ranks) > 1:
+                keys = [r["kpi"], *[codes for _, codes in reversed(ranks)], r["period_start_day"]]
+                order = np.lexsort(keys)
+        if order is not None:
+            frame = {c: v.take(order) for c, v in frame.items()}
+        return pd.DataFrame(frame)
+
+
+def _value_ranks(values) -> Optional[np.ndarray]:
+    """The rank of each value of a dictionary in sorted order, or None when the
+    values are already sorted (codes then sort as the values do)."""
+    if values.is_monotonic_increasing:
+        return None
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[values.argsort(kind="stable")] = np.arange(len(values))
+    return rank
 
 
 def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel",),
@@ -390,7 +418,9 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
         ``{"id": "profit_per_order", "numerator": "revenue - cost",
         "denominator": "orders", "unit": "currency"}``.
     by : str or sequence of str
-        Dimension columns (default ``("channel",)``; ``()`` for none).
+        Dimension columns (default ``("channel",)``; ``()`` for none). Rows are
+        sorted by their values; values that do not compare with each other (a column
+        of numbers and strings) keep the order of their first appearance.
     period : {"day", "week", "month", "quarter"}
         Calendar period (weeks start on Monday, as ISO weeks).
     time : str

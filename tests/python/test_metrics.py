@@ -394,3 +394,22 @@ def test_funnel_split_into_pieces_equals_the_reference_at_any_thread_count():
                     want[touch])
     finally:
         sostac.set_num_threads(0)
+
+
+def test_kpi_table_sorts_groups_by_value_or_first_appearance():
+    day = pd.DataFrame({"date": pd.to_datetime(["2027-01-04"] * 4 + ["2027-01-11"] * 2),
+                        "channel": ["b", "a", "c", "a", "c", "b"],
+                        "clicks": [1, 2, 3, 4, 5, 6], "impressions": [10] * 6})
+    t = metrics.kpi_table(day, "ctr")
+    assert t["channel"].tolist() == ["a", "b", "c", "b", "c"]
+    assert t["numerator"].tolist() == [6, 1, 3, 6, 5]
+    # categories in a non-sorted order still sort by value; two columns too
+    cat = day.assign(channel=pd.Categorical(day["channel"], categories=["c", "b", "a"]))
+    assert metrics.kpi_table(cat, "ctr")["channel"].tolist() == ["a", "b", "c", "b", "c"]
+    two = metrics.kpi_table(day.assign(kind=["y", "x", "x", "x", "y", "x"]), "ctr",
+                            by=("kind", "channel"))
+    assert list(zip(two["kind"], two["channel"]))[:3] == [("x", "a"), ("x", "c"), ("y", "b")]
+    # numbers and strings do not compare: first appearance, no error
+    mixed = metrics.kpi_table(day.assign(channel=pd.Series([2, "a", 1, "a", 1, 2],
+                                                           dtype=object)), "ctr")
+    assert mixed["channel"].tolist() == [2, "a", 1, 2, 1]
