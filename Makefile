@@ -15,7 +15,7 @@ help:
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
 	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
 	@echo "make format    clang-format the C++ sources"
-	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr)"
+	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr, r-cran-spc)"
 	@echo "make schema    embed docs/plan.schema.json into the C++ headers"
 
 setup:
@@ -75,6 +75,7 @@ format:
 
 golden: setup
 	Rscript tests/golden/r/generate.R
+	Rscript tests/golden/r/generate_control.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 

@@ -8,6 +8,7 @@
 namespace py = pybind11;
 
 namespace sostac::python {
+void register_control(py::module_& m);
 void register_metrics(py::module_& m);
 void register_plan(py::module_& m);
 void register_stats(py::module_& m);
@@ -26,6 +27,8 @@ PYBIND11_MODULE(_core, m) {
   sostac::python::register_metrics(metrics);
   auto plan = m.def_submodule("plan", "plan vocabulary and KPI catalogue");
   sostac::python::register_plan(plan);
+  auto control = m.def_submodule("control", "control charts");
+  sostac::python::register_control(control);
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);
 }

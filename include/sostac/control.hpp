@@ -1,0 +1,5 @@
+#pragma once
+/// The Control stage: control charts for KPI series (more to come: KPI status against
+/// plan targets, recommendations).
+
+#include <sostac/control/charts.hpp>

@@ -1,0 +1,339 @@
+"""The Control stage: control charts for KPI series.
+
+Each chart takes a KPI's series per period (a week's conversions and sessions, a
+day's ROAS, ...) and returns a :class:`ControlChart`: per period the plotted
+statistic, the centre line, the limits, a signal (+1 above the upper limit, -1
+below the lower one) and the size of the shift in standard deviations, so that an
+alert names its period and its size. Formulas and false-alarm rates:
+``docs/control.md``.
+
+- :func:`p_chart`: a rate of successes in trials (conversion rate, CTR), limits per
+  period from the binomial variance; the exact in-control false-alarm probability of
+  each period is in the ``false_alarm`` column.
+- :func:`u_chart`: events per unit of exposure (orders per 1,000 visits).
+- :func:`ewma_chart` and :func:`cusum_chart`: small sustained shifts of a mean (a
+  daily ROAS or CPA) with known in-control mean and standard deviation.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _core
+from ._core import InputError
+
+__all__ = ["ControlChart", "p_chart", "u_chart", "ewma_chart", "cusum_chart"]
+
+_TITLES = {"p": "p-chart", "u": "u-chart", "ewma": "EWMA chart", "cusum": "CUSUM chart"}
+
+
+def _series(values: Any, name: str):
+    """(float array, index or None) of a 1-d array-like or pandas Series."""
+    index = values.index if hasattr(values, "iloc") else None  # a pandas Series
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected numbers") from None
+    if arr.ndim != 1:
+        raise InputError(f"{name}: expected a 1-d series, got {arr.ndim} dimensions")
+    return arr, index
+
+
+def _periods(periods: Any, index: Any, m: int):
+    if periods is None:
+        periods = index if index is not None else np.arange(m)
+    periods = list(periods)
+    if len(periods) != m:
+        raise InputError(f"periods: expected {m} labels (one per value), got {len(periods)}")
+    return periods
+
+
+def _number(v: Any, name: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name}: expected a number, got {v!r}")
+    return float(v)
+
+
+class ControlChart:
+    """A control chart: one row per period.
+
+    Attributes
+    ----------
+    kind : str
+        "p", "u", "ewma" or "cusum".
+    periods : list
+        The period labels.
+    value, centre, lower, upper, shift, false_alarm : numpy.ndarray
+        The plotted statistic (C+ for CUSUM), centre line, limits, estimated shift
+        in standard deviations and (p- and u-charts) the exact in-control
+        probability of a false alarm in that period (NaN for EWMA and CUSUM).
+    value_low : numpy.ndarray or None
+        CUSUM's lower sum C-.
+    signal : numpy.ndarray of int8
+        +1 above the upper limit, -1 below the lower one, 0 inside.
+    parameters : dict
+        The chart's settings (target, sigma, lam, k, h, ...).
+    """
+
+    def __init__(self, raw: dict, periods: list, parameters: dict) -> None:
+        self.kind = raw["kind"]
+        self.periods = periods
+        self.value = raw["value"]
+        self.value_low = raw.get("value_low")
+        self.centre = raw["centre"]
+        self.lower = raw["lower"]
+        self.upper = raw["upper"]
+        self.signal = raw["signal"]
+        self.shift = raw["shift"]
+        self.false_alarm = raw["false_alarm"]
+        self.parameters = dict(parameters)
+
+    def to_frame(self):
+        """One row per period: period, value (and value_low for CUSUM), centre,
+        lower, upper, signal, shift, false_alarm."""
+        import pandas as pd
+
+        cols = {"period": self.periods, "value": self.value}
+        if self.value_low is not None:
+            cols["value_low"] = self.value_low
+        cols.update(centre=self.centre, lower=self.lower, upper=self.upper,
+                    signal=self.signal, shift=self.shift, false_alarm=self.false_alarm)
+        return pd.DataFrame(cols)
+
+    @property
+    def alerts(self):
+        """The periods with a signal: period, direction ("above" or "below"), value,
+        the limit crossed and the shift in standard deviations."""
+        import pandas as pd
+
+        rows = []
+        for i in np.flatnonzero(self.signal):
+            up = self.signal[i] > 0
+            value = self.value[i] if up or self.value_low is None else self.value_low[i]
+            limit = self.upper[i] if up or self.value_low is not None else self.lower[i]
+            rows.append({"period": self.periods[i], "direction": "above" if up else "below",
+                         "value": float(value), "limit": float(limit),
+                         "shift": float(self.shift[i])})
+        return pd.DataFrame(rows, columns=["period", "direction", "value", "limit", "shift"])
+
+    def to_dict(self) -> dict:
+        """The chart as plain Python values (lists), with its parameters."""
+        out = {"kind": self.kind, "periods": [str(p) for p in self.periods],
+               "parameters": self.parameters}
+        for name in ("value", "value_low", "centre", "lower", "upper", "signal", "shift",
+                     "false_alarm"):
+            v = getattr(self, name)
+            if v is not None:
+                out[name] = [None if isinstance(x, float) and np.isnan(x) else x
+                             for x in v.tolist()]
+        return out
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def _summary(self) -> str:
+        n = int(np.count_nonzero(self.signal))
+        params = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in self.parameters.items())
+        return f"{_TITLES[self.kind]} ({params}): {len(self)} periods, {n} alert(s)"
+
+    def __repr__(self) -> str:
+        lines = [self._summary()]
+        for _, a in self.alerts.iterrows():
+            lines.append(f"  {a['period']}: {a['direction']} the limit "
+                         f"({a['value']:.6g} vs {a['limit']:.6g}), shift {a['shift']:+.2f} sd")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(self._summary())}</p>"
+                + self.to_frame().to_html(index=False, escape=True))
+
+    def plot(self, ax=None):
+        """Draw the chart (matplotlib): the statistic, centre line, limits and the
+        signalled periods. Returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 3))
+        x = np.arange(len(self))
+        if self.kind == "cusum":
+            ax.step(x, self.value, where="mid", label="C+")
+            ax.step(x, -self.value_low, where="mid", label="-C-")
+        else:
+            ax.plot(x, self.value, marker="o", ms=3, label="value")
+            ax.plot(x, self.centre, color="grey", lw=1, label="centre")
+        ax.step(x, self.upper, where="mid", color="red", lw=1, ls="--", label="limits")
+        ax.step(x, self.lower, where="mid", color="red", lw=1, ls="--")
+        hits = np.flatnonzero(self.signal)
+        if len(hits):
+            y = np.where(self.signal[hits] > 0, self.value[hits],
+                         -self.value_low[hits] if self.value_low is not None
+                         else self.value[hits])
+            ax.scatter(hits, y, color="red", zorder=3, label="alert")
+        step = max(1, len(x) // 10)
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels([str(p) for p in self.periods][::step], rotation=30, ha="right")
+        ax.set_title(_TITLES[self.kind])
+        ax.legend(fontsize="small")
+        return ax
+
+
+def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.0,
+            periods: Any = None) -> ControlChart:
+    """p-chart of a rate: x successes in n trials per period.
+
+    Parameters
+    ----------
+    x, n : array-like or pandas Series
+        Successes (conversions) and trials (sessions) per period; whole numbers,
+        0 <= x <= n, n > 0.
+    target : float, optional
+        The centre line p0, e.g. the plan's target rate; by default sum(x) / sum(n).
+    sigma : float
+        Width of the limits in standard deviations (3).
+    periods : sequence, optional
+        Period labels (default: the Series index, else 0, 1, ...).
+
+    Returns
+    -------
+    ControlChart
+        Limits p0 -/+ sigma * sqrt(p0 (1 - p0) / n_i) cut to [0, 1]; ``false_alarm``
+        is the exact binomial probability that an in-control period signals.
+
+    Examples
+    --------
+    >>> from sostac.control import p_chart
+    >>> c = p_chart([20, 22, 41, 19], [1000, 1000, 1000, 1000], target=0.02)
+    >>> c.signal.tolist()
+    [0, 0, 1, 0]
+    >>> round(float(c.upper[0]), 5)
+    0.03328
+    """
+    xv, index = _series(x, "x")
+    nv, _ = _series(n, "n")
+    t = np.nan if target is None else _number(target, "target")
+    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"))
+    return ControlChart(raw, _periods(periods, index, len(xv)),
+                        {"target": None if target is None else t, "sigma": float(sigma)})
+
+
+def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.0,
+            periods: Any = None) -> ControlChart:
+    """u-chart of events per unit of exposure.
+
+    Parameters
+    ----------
+    count : array-like or pandas Series
+        Events per period (whole, >= 0).
+    n : array-like or pandas Series
+        Exposure per period (> 0; visits, days, thousands of impressions).
+    target : float, optional
+        The centre line u0; by default sum(count) / sum(n).
+    sigma : float
+        Width of the limits in standard deviations (3).
+    periods : sequence, optional
+        Period labels.
+
+    Returns
+    -------
+    ControlChart
+        Limits u0 -/+ sigma * sqrt(u0 / n_i), the lower cut at 0; ``false_alarm`` is
+        the exact Poisson probability that an in-control period signals.
+
+    Examples
+    --------
+    >>> from sostac.control import u_chart
+    >>> u_chart([12, 9, 30], [10, 10, 10], target=1.0).signal.tolist()
+    [0, 0, 1]
+    """
+    cv, index = _series(count, "count")
+    nv, _ = _series(n, "n")
+    t = np.nan if target is None else _number(target, "target")
+    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"))
+    return ControlChart(raw, _periods(periods, index, len(cv)),
+                        {"target": None if target is None else t, "sigma": float(sigma)})
+
+
+def ewma_chart(x: Any, *, mu0: float, sd: float, lam: float = 0.2, sigma: float = 3.0,
+               periods: Any = None) -> ControlChart:
+    """EWMA chart of a series with known in-control mean and standard deviation.
+
+    Parameters
+    ----------
+    x : array-like or pandas Series
+        One value per period (finite).
+    mu0, sd : float
+        In-control mean and standard deviation of one value (e.g. from the plan's
+        baseline history).
+    lam : float
+        Weight of the newest value, in (0, 1] (0.2; 1 gives a Shewhart chart).
+    sigma : float
+        Width L of the limits in standard deviations of the EWMA statistic (3).
+    periods : sequence, optional
+        Period labels.
+
+    Returns
+    -------
+    ControlChart
+        z_i = lam x_i + (1 - lam) z_{i-1} from z_0 = mu0, exact limits
+        mu0 -/+ L sd sqrt(lam / (2 - lam) (1 - (1 - lam)^(2i))); ``shift`` is
+        (z_i - mu0) / sd.
+
+    Examples
+    --------
+    >>> from sostac.control import ewma_chart
+    >>> c = ewma_chart([0.2, -0.1, 1.2, 1.5, 1.4, 1.6, 1.8], mu0=0, sd=1, lam=0.2, sigma=2.7)
+    >>> c.signal.tolist()
+    [0, 0, 0, 0, 0, 0, 1]
+    >>> round(float(c.shift[-1]), 3)  # the EWMA's estimate of the new mean, in sd
+    1.051
+    """
+    xv, index = _series(x, "x")
+    raw = _core.control.ewma_chart(xv, _number(mu0, "mu0"), _number(sd, "sd"),
+                                   _number(lam, "lam"), _number(sigma, "sigma"))
+    return ControlChart(raw, _periods(periods, index, len(xv)),
+                        {"mu0": float(mu0), "sd": float(sd), "lam": float(lam),
+                         "sigma": float(sigma)})
+
+
+def cusum_chart(x: Any, *, mu0: float, sd: float, k: float = 0.5, h: float = 5.0,
+                periods: Any = None) -> ControlChart:
+    """Tabular CUSUM chart of a series with known in-control mean and standard
+    deviation.
+
+    Parameters
+    ----------
+    x : array-like or pandas Series
+        One value per period (finite).
+    mu0, sd : float
+        In-control mean and standard deviation of one value.
+    k : float
+        Reference value in standard deviations (0.5: tuned to a shift of 1 sd).
+    h : float
+        Decision interval in standard deviations (5; 4 alarms sooner and more often).
+    periods : sequence, optional
+        Period labels.
+
+    Returns
+    -------
+    ControlChart
+        ``value`` is C+_i, ``value_low`` C-_i; limits -/+ h sd; ``shift`` is the
+        estimated new mean in sd: k + C+_i / (N+_i sd) (or its negative from C-).
+
+    Examples
+    --------
+    >>> from sostac.control import cusum_chart
+    >>> c = cusum_chart([0.1, -0.2, 1.5, 1.2, 1.4, 0.9, 1.6], mu0=0, sd=1, k=0.5, h=2)
+    >>> c.value.round(2).tolist()
+    [0.0, 0.0, 1.0, 1.7, 2.6, 3.0, 4.1]
+    >>> c.alerts["period"].tolist()
+    [4, 5, 6]
+    """
+    xv, index = _series(x, "x")
+    raw = _core.control.cusum_chart(xv, _number(mu0, "mu0"), _number(sd, "sd"),
+                                    _number(k, "k"), _number(h, "h"))
+    return ControlChart(raw, _periods(periods, index, len(xv)),
+                        {"mu0": float(mu0), "sd": float(sd), "k": float(k), "h": float(h)})

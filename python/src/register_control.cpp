@@ -1,0 +1,105 @@
+// Bindings of include/sostac/control/: control charts over 1-d float arrays; the
+// Python layer (sostac/control.py) wraps the dict in a ControlChart.
+#include "bind_util.hpp"
+
+#include <sostac/control/charts.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace sostac::python {
+
+namespace ct = sostac::control;
+
+namespace {
+
+template <class T>
+py::array_t<T> as_array(const std::vector<T>& v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+py::dict chart_dict(const ct::chart& c) {
+  py::dict d;
+  d["kind"] = c.kind;
+  d["value"] = as_array(c.value);
+  if (!c.value_low.empty()) d["value_low"] = as_array(c.value_low);
+  d["centre"] = as_array(c.centre);
+  d["lower"] = as_array(c.lower);
+  d["upper"] = as_array(c.upper);
+  d["signal"] = as_array(c.signal);
+  d["shift"] = as_array(c.shift);
+  d["false_alarm"] = as_array(c.false_alarm);
+  return d;
+}
+
+void same_length(const farray& a, const farray& b, const char* a_name,
+                 const char* b_name) {
+  if (a.ndim() != 1 || b.ndim() != 1) throw input_error(a_name, "expected 1-d arrays");
+  if (a.size() != b.size())
+    throw input_error(b_name, "expected " + std::to_string(a.size()) +
+                                  " values (one per " + a_name + "), got " +
+                                  std::to_string(b.size()));
+}
+
+}  // namespace
+
+void register_control(py::module_& m) {
+  m.def(
+      "p_chart",
+      [](const farray& x, const farray& n, double target, double sigma) {
+        same_length(x, n, "x", "n");
+        ct::chart c;
+        {
+          py::gil_scoped_release release;
+          c = ct::p_chart(x.data(), n.data(), static_cast<std::size_t>(x.size()),
+                          target, sigma);
+        }
+        return chart_dict(c);
+      },
+      py::arg("x"), py::arg("n"), py::arg("target"), py::arg("sigma"));
+  m.def(
+      "u_chart",
+      [](const farray& count, const farray& n, double target, double sigma) {
+        same_length(count, n, "count", "n");
+        ct::chart c;
+        {
+          py::gil_scoped_release release;
+          c = ct::u_chart(count.data(), n.data(),
+                          static_cast<std::size_t>(count.size()), target, sigma);
+        }
+        return chart_dict(c);
+      },
+      py::arg("count"), py::arg("n"), py::arg("target"), py::arg("sigma"));
+  m.def(
+      "ewma_chart",
+      [](const farray& x, double mu0, double sd, double lam, double sigma) {
+        if (x.ndim() != 1) throw input_error("x", "expected a 1-d array");
+        ct::chart c;
+        {
+          py::gil_scoped_release release;
+          c = ct::ewma_chart(x.data(), static_cast<std::size_t>(x.size()), mu0, sd, lam,
+                             sigma);
+        }
+        return chart_dict(c);
+      },
+      py::arg("x"), py::arg("mu0"), py::arg("sd"), py::arg("lam"), py::arg("sigma"));
+  m.def(
+      "cusum_chart",
+      [](const farray& x, double mu0, double sd, double k, double h) {
+        if (x.ndim() != 1) throw input_error("x", "expected a 1-d array");
+        ct::chart c;
+        {
+          py::gil_scoped_release release;
+          c = ct::cusum_chart(x.data(), static_cast<std::size_t>(x.size()), mu0, sd, k,
+                              h);
+        }
+        return chart_dict(c);
+      },
+      py::arg("x"), py::arg("mu0"), py::arg("sd"), py::arg("k"), py::arg("h"));
+}
+
+}  // namespace sostac::python

@@ -1,0 +1,95 @@
+// Control charts on small hand-checked series: the p-chart's limits and exact
+// false-alarm probability, the u-chart, the EWMA recursion and exact limits, the
+// tabular CUSUM with its shift estimate, and the bad-input rules.
+#include <sostac/control.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace ct = sostac::control;
+
+TEST_CASE("p-chart: centre, limits cut to [0, 1], signals and binomial false alarms") {
+  const std::vector<double> x{10, 12, 30, 8}, n{500, 480, 510, 505};
+  const auto c = ct::p_chart(x.data(), n.data(), 4, std::nan(""), 3);
+  const double p0 = 60.0 / 1995.0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const double sd = std::sqrt(p0 * (1 - p0) / n[i]);
+    CHECK(c.centre[i] == Approx(p0).epsilon(1e-15));
+    CHECK(c.lower[i] == Approx(p0 - 3 * sd).epsilon(1e-13));
+    CHECK(c.upper[i] == Approx(p0 + 3 * sd).epsilon(1e-13));
+    CHECK(c.shift[i] == Approx((x[i] / n[i] - p0) / sd).epsilon(1e-13));
+  }
+  CHECK(c.signal == std::vector<std::int8_t>{0, 0, 1, 0});
+  // period 0: inside are the counts 4..26 of Binomial(500, p0)
+  double inside = 0;
+  for (int k = 4; k <= 26; ++k)
+    inside +=
+        std::exp(std::lgamma(501.0) - std::lgamma(k + 1.0) - std::lgamma(501.0 - k) +
+                 k * std::log(p0) + (500 - k) * std::log1p(-p0));
+  CHECK(c.false_alarm[0] == Approx(1 - inside).epsilon(1e-9));
+  // a target below 3 sd from 0: the lower limit is 0
+  const std::vector<double> x2{0, 3}, n2{10, 10};
+  const auto t = ct::p_chart(x2.data(), n2.data(), 2, 0.05, 3);
+  CHECK(t.lower[0] == 0);
+  CHECK(t.signal == std::vector<std::int8_t>{0, 1});
+}
+
+TEST_CASE("u-chart: events per exposure") {
+  const std::vector<double> count{12, 9, 36, 14}, n{10, 8, 12, 11.5};
+  const auto c = ct::u_chart(count.data(), n.data(), 4, std::nan(""), 3);
+  const double u0 = 71 / 41.5;
+  CHECK(c.upper[2] == Approx(u0 + 3 * std::sqrt(u0 / 12)).epsilon(1e-13));
+  CHECK(c.signal == std::vector<std::int8_t>{0, 0, 1, 0});
+}
+
+TEST_CASE("EWMA: recursion from mu0 and the exact limits") {
+  const std::vector<double> x{0.3, -0.4, 1.1, 1.6, 1.2, 1.9};
+  const double mu0 = 0.1, sd = 0.8, lam = 0.25, L = 2.5;
+  const auto c = ct::ewma_chart(x.data(), x.size(), mu0, sd, lam, L);
+  double z = mu0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    z = lam * x[i] + (1 - lam) * z;
+    const double hw =
+        L * sd *
+        std::sqrt(lam / (2 - lam) *
+                  (1 - std::pow(1 - lam, 2.0 * static_cast<double>(i + 1))));
+    CHECK(c.value[i] == Approx(z).epsilon(1e-14));
+    CHECK(c.upper[i] - mu0 == Approx(hw).epsilon(1e-12));
+    CHECK(c.signal[i] == (z - mu0 > hw ? 1 : (z - mu0 < -hw ? -1 : 0)));
+  }
+}
+
+TEST_CASE("CUSUM: tabular sums, signals beyond h sd, the new mean's estimate") {
+  const std::vector<double> x{0.1, -0.2, 1.5, 1.2, 1.4, 0.9, 1.6};
+  const auto c = ct::cusum_chart(x.data(), x.size(), 0, 1, 0.5, 2);
+  const std::vector<double> want{0, 0, 1.0, 1.7, 2.6, 3.0, 4.1};
+  for (std::size_t i = 0; i < x.size(); ++i)
+    CHECK(c.value[i] == Approx(want[i]).margin(1e-12));
+  CHECK(c.signal == std::vector<std::int8_t>{0, 0, 0, 0, 1, 1, 1});
+  CHECK(c.shift[4] == Approx(0.5 + 2.6 / 3));  // three periods since C+ was 0
+  CHECK(c.value_low == std::vector<double>(7, 0.0));
+}
+
+TEST_CASE("control charts: bad input names the argument and index") {
+  const std::vector<double> x{1, 12}, n{10, 10}, bad{1, std::nan("")};
+  CHECK_THROWS_WITH(ct::p_chart(x.data(), n.data(), 2, std::nan(""), 3),
+                    "x[1]: expected at most n[1] = 10, got 12");
+  CHECK_THROWS_WITH(ct::p_chart(bad.data(), n.data(), 2, std::nan(""), 3),
+                    "x[1]: expected a whole non-negative count, got nan");
+  CHECK_THROWS_WITH(ct::p_chart(n.data(), n.data(), 2, 2.0, 3),
+                    "target: expected a rate in [0, 1], got 2");
+  CHECK_THROWS_WITH(ct::u_chart(x.data(), bad.data(), 2, std::nan(""), 3),
+                    "n[1]: expected a positive finite exposure, got nan");
+  CHECK_THROWS_WITH(ct::ewma_chart(bad.data(), 2, 0, 1, 0.2, 3),
+                    "x[1]: expected a finite number, got nan");
+  CHECK_THROWS_WITH(ct::ewma_chart(x.data(), 2, 0, 1, 1.5, 3),
+                    "lam: expected a weight in (0, 1], got 1.5");
+  CHECK_THROWS_WITH(ct::cusum_chart(x.data(), 2, 0, -1, 0.5, 5),
+                    "sd: expected a positive finite number, got -1");
+  CHECK_THROWS_WITH(
+      ct::cusum_chart(x.data(), 2, 0, 1, 0.5, std::numeric_limits<double>::infinity()),
+      "h: expected a positive finite number, got inf");
+}
