@@ -70,8 +70,9 @@ sanitize:
 	cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/cpp/sostac_tests
 
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format || echo clang-format)
 format:
-	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+	$(CLANG_FORMAT) -i $$(git ls-files '*.hpp' '*.cpp')
 
 golden: setup
 	Rscript tests/golden/r/generate.R

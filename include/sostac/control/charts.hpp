@@ -198,6 +198,13 @@ inline chart u_chart(const double* count, const double* n, std::size_t m, double
 }
 
 namespace detail {
+/// The in-control mean and standard deviation of a series chart.
+inline void check_mean_sd(double mu0, double sd) {
+  if (!std::isfinite(mu0))
+    throw input_error("mu0", "expected a finite number, got " + format_value(mu0));
+  check_positive("sd", sd);
+}
+
 inline void check_series(const double* x, std::size_t m) {
   for (std::size_t i = 0; i < m; ++i)
     if (!std::isfinite(x[i]))
@@ -211,10 +218,7 @@ inline void check_series(const double* x, std::size_t m) {
 /// (exact, widening to the asymptotic ones).
 inline chart ewma_chart(const double* x, std::size_t m, double mu0, double sigma,
                         double lambda = 0.2, double L = 3) {
-  if (!std::isfinite(mu0))
-    throw input_error("mu0",
-                      "expected a finite number, got " + detail::format_value(mu0));
-  detail::check_positive("sd", sigma);
+  detail::check_mean_sd(mu0, sigma);
   if (!(lambda > 0 && lambda <= 1))
     throw input_error(
         "lam", "expected a weight in (0, 1], got " + detail::format_value(lambda));
@@ -241,10 +245,7 @@ inline chart ewma_chart(const double* x, std::size_t m, double mu0, double sigma
 /// reference value k and decision interval h in standard deviations.
 inline chart cusum_chart(const double* x, std::size_t m, double mu0, double sigma,
                          double k = 0.5, double h = 5) {
-  if (!std::isfinite(mu0))
-    throw input_error("mu0",
-                      "expected a finite number, got " + detail::format_value(mu0));
-  detail::check_positive("sd", sigma);
+  detail::check_mean_sd(mu0, sigma);
   if (!(std::isfinite(k) && k >= 0))
     throw input_error(
         "k", "expected a non-negative finite number, got " + detail::format_value(k));
