@@ -77,6 +77,7 @@ format:
 golden: setup
 	Rscript tests/golden/r/generate.R
 	Rscript tests/golden/r/generate_control.R
+	Rscript tests/golden/r/generate_one_sample.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 

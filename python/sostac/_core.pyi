@@ -20,6 +20,16 @@ class _Stats(ModuleType):
         method: str, alternative: str, indexed: bool,
     ) -> dict[str, np.ndarray]: ...
     @staticmethod
+    def one_proportion_test(
+        x: npt.ArrayLike, n: npt.ArrayLike, p0: npt.ArrayLike, method: str, alternative: str,
+        indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def poisson_test(
+        k: npt.ArrayLike, exposure: npt.ArrayLike, r0: npt.ArrayLike, alternative: str,
+        indexed: bool,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
     def proportion_ci(
         x: npt.ArrayLike, n: npt.ArrayLike, level: npt.ArrayLike, method: str, indexed: bool
     ) -> dict[str, np.ndarray]: ...

@@ -148,6 +148,13 @@ class ProportionTestResult(Result):
     _title = "ProportionTestResult"
 
 
+class OneSampleTestResult(Result):
+    """A rate tested against a stated value (e.g. a plan's target)."""
+
+    _fields = ("statistic", "pvalue", "log_pvalue", "estimate", "diff", "lift")
+    _title = "OneSampleTestResult"
+
+
 class TTestResult(Result):
     """Two-sample t test of mean_b - mean_a."""
 

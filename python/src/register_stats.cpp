@@ -61,6 +61,49 @@ void register_stats(py::module_& m) {
       py::arg("alternative"), py::arg("indexed"));
 
   m.def(
+      "one_proportion_test",
+      [](const farray& x, const farray& n, const farray& p0, const std::string& method,
+         const std::string& alternative, bool indexed) {
+        const auto mt = st::parse_one_proportion_method(method);
+        const auto alt = st::parse_alternative(alternative);
+        return map_elements<3, 6>(
+            {x, n, p0}, {"x", "n", "p0"},
+            {"statistic", "pvalue", "log_pvalue", "estimate", "diff", "lift"}, indexed,
+            [&](const double* in, double* out) {
+              const auto r = st::one_proportion_test(in[0], in[1], in[2], mt, alt);
+              out[0] = r.statistic;
+              out[1] = r.pvalue;
+              out[2] = r.log_pvalue;
+              out[3] = r.estimate;
+              out[4] = r.diff;
+              out[5] = r.lift;
+            });
+      },
+      py::arg("x"), py::arg("n"), py::arg("p0"), py::arg("method"),
+      py::arg("alternative"), py::arg("indexed"));
+
+  m.def(
+      "poisson_test",
+      [](const farray& k, const farray& exposure, const farray& r0,
+         const std::string& alternative, bool indexed) {
+        const auto alt = st::parse_alternative(alternative);
+        return map_elements<3, 6>(
+            {k, exposure, r0}, {"k", "exposure", "r0"},
+            {"statistic", "pvalue", "log_pvalue", "estimate", "diff", "lift"}, indexed,
+            [&](const double* in, double* out) {
+              const auto r = st::poisson_test(in[0], in[1], in[2], alt);
+              out[0] = r.statistic;
+              out[1] = r.pvalue;
+              out[2] = r.log_pvalue;
+              out[3] = r.estimate;
+              out[4] = r.diff;
+              out[5] = r.lift;
+            });
+      },
+      py::arg("k"), py::arg("exposure"), py::arg("r0"), py::arg("alternative"),
+      py::arg("indexed"));
+
+  m.def(
       "proportion_ci",
       [](const farray& x, const farray& n, const farray& level,
          const std::string& method, bool indexed) {

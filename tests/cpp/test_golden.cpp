@@ -71,3 +71,20 @@ TEST_CASE("golden: p.adjust") {
     }
   }
 }
+
+TEST_CASE("golden: prop.test (one sample), binom.test and poisson.test") {
+  const auto rows = golden::read("r/one_sample.csv");
+  REQUIRE(rows.size() == 156);
+  for (const auto& r : rows) {
+    INFO(r.str("test") << " " << r.str("a") << " " << r.str("b") << " " << r.str("c")
+                       << " " << r.str("alternative"));
+    const auto alt = st::parse_alternative(r.str("alternative"));
+    const auto t = r.str("test") == "poisson"
+                       ? st::poisson_test(r.num("a"), r.num("b"), r.num("c"), alt)
+                       : st::one_proportion_test(
+                             r.num("a"), r.num("b"), r.num("c"),
+                             st::parse_one_proportion_method(r.str("test")), alt);
+    CHECK(golden::close(t.statistic, r.num("statistic"), 1e-12, 1e-14));
+    check_pvalue(t.pvalue, t.log_pvalue, r.num("pvalue"), r.num("log_pvalue"));
+  }
+}

@@ -21,6 +21,8 @@ from .proportions import (
     diff_ci,
     lift_ci,
     multi_proportion_test,
+    one_proportion_test,
+    poisson_test,
     proportion_ci,
     two_proportion_test,
 )
@@ -34,6 +36,8 @@ __all__ = [
     "mde_means",
     "mde_proportions",
     "multi_proportion_test",
+    "one_proportion_test",
+    "poisson_test",
     "power_means",
     "power_proportions",
     "prob_best",

@@ -11,12 +11,18 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._results import ConfidenceInterval, MultiProportionResult, ProportionTestResult
+from .._results import (
+    ConfidenceInterval,
+    MultiProportionResult,
+    OneSampleTestResult,
+    ProportionTestResult,
+)
 from ._util import ALTERNATIVES, as_float_array, call, check_choice
 
 _k = _core.stats
 
 TEST_METHODS = ("z", "z-yates", "z-unpooled", "fisher", "g")
+ONE_SAMPLE_METHODS = ("score", "score-yates", "exact")
 CI_METHODS = ("wilson", "wilson-cc", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
 DIFF_CI_METHODS = ("wald", "wald-cc", "newcombe", "agresti-caffo")
 LIFT_CI_METHODS = ("delta", "log", "fieller")
@@ -81,6 +87,92 @@ def two_proportion_test(
         alternative,
     )
     return ProportionTestResult(out, method=method, alternative=alternative)
+
+
+def one_proportion_test(
+    x: Any,
+    n: Any,
+    p0: Any,
+    *,
+    method: str = "score",
+    alternative: str = "two-sided",
+) -> OneSampleTestResult:
+    """Test an observed proportion x / n against a stated value p0 (a plan's target
+    conversion rate, say).
+
+    Parameters
+    ----------
+    x, n : int or array_like
+        Successes and trials; broadcast with ``p0``.
+    p0 : float or array_like
+        The stated proportion: in (0, 1) for the score tests, [0, 1] for ``"exact"``.
+    method : {"score", "score-yates", "exact"}
+        ``"score"``: z = (x - n p0) / sqrt(n p0 (1 - p0)), ``z**2`` equals R
+        ``prop.test(x, n, p0, correct=FALSE)``; ``"score-yates"``: with Yates'
+        correction (``correct=TRUE``); ``"exact"``: R ``binom.test(x, n, p0)``
+        (two-sided: every outcome no more likely than x, R's tolerance 1 + 1e-7).
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"`` tests a true proportion above p0.
+
+    Returns
+    -------
+    OneSampleTestResult
+        ``statistic`` (z, or x for the exact test), ``pvalue``, ``log_pvalue``
+        (finite where the p-value underflows), ``estimate`` (x / n), ``diff``
+        (x / n - p0) and ``lift`` (x / n / p0 - 1).
+
+    Examples
+    --------
+    >>> from sostac.stats import one_proportion_test
+    >>> r = one_proportion_test(180, 10000, 0.02, alternative="less")
+    >>> round(r.statistic, 4), round(r.pvalue, 4), round(r.diff, 4)
+    (-1.4286, 0.0766, -0.002)
+    >>> round(one_proportion_test(180, 10000, 0.02, method="exact", alternative="less").pvalue, 4)
+    0.0801
+    """
+    check_choice("method", method, ONE_SAMPLE_METHODS)
+    check_choice("alternative", alternative, ALTERNATIVES)
+    out = call(_k.one_proportion_test, ("x", "n", "p0"), (x, n, p0), method, alternative)
+    return OneSampleTestResult(out, method=method, alternative=alternative)
+
+
+def poisson_test(
+    k: Any,
+    exposure: Any,
+    r0: Any,
+    *,
+    alternative: str = "two-sided",
+) -> OneSampleTestResult:
+    """Test an observed event rate k / exposure against a stated rate r0, exactly
+    (k ~ Poisson(r0 * exposure)): R ``poisson.test(k, exposure, r0)``.
+
+    Parameters
+    ----------
+    k : int or array_like
+        Events (orders, sign-ups); whole and non-negative.
+    exposure : float or array_like
+        Time, visits or thousands of impressions over which they happened (> 0).
+    r0 : float or array_like
+        The stated rate per unit of exposure (> 0).
+    alternative : {"two-sided", "greater", "less"}
+        ``"greater"`` tests a true rate above r0.
+
+    Returns
+    -------
+    OneSampleTestResult
+        ``statistic`` (k), ``pvalue``, ``log_pvalue``, ``estimate`` (k / exposure),
+        ``diff`` and ``lift`` against r0.
+
+    Examples
+    --------
+    >>> from sostac.stats import poisson_test
+    >>> r = poisson_test(130, 100, 1.0, alternative="greater")
+    >>> round(r.pvalue, 5), round(r.lift, 2)
+    (0.00228, 0.3)
+    """
+    check_choice("alternative", alternative, ALTERNATIVES)
+    out = call(_k.poisson_test, ("k", "exposure", "r0"), (k, exposure, r0), alternative)
+    return OneSampleTestResult(out, alternative=alternative)
 
 
 def proportion_ci(
