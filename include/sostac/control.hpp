@@ -3,3 +3,4 @@
 /// plan targets, recommendations).
 
 #include <sostac/control/charts.hpp>
+#include <sostac/control/status.hpp>

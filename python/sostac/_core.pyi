@@ -197,6 +197,12 @@ metrics: _Metrics
 
 class _Control(ModuleType):
     @staticmethod
+    def evaluate_kpi(
+        interval: str, numerator: float, denominator: float, value: float, low: float,
+        high: float, periods: int, target: float, higher: bool, series_x: list[float],
+        series_y: list[float], deadline: float, as_of: float, alpha: float, level: float,
+    ) -> dict: ...
+    @staticmethod
     def p_chart(x: npt.ArrayLike, n: npt.ArrayLike, target: float, sigma: float) -> dict: ...
     @staticmethod
     def u_chart(count: npt.ArrayLike, n: npt.ArrayLike, target: float, sigma: float) -> dict: ...

@@ -25,7 +25,8 @@ import numpy as np
 from . import _core
 from ._core import InputError
 
-__all__ = ["ControlChart", "p_chart", "u_chart", "ewma_chart", "cusum_chart"]
+__all__ = ["ControlChart", "ControlResult", "p_chart", "u_chart", "ewma_chart",
+           "cusum_chart", "evaluate"]
 
 _TITLES = {"p": "p-chart", "u": "u-chart", "ewma": "EWMA chart", "cusum": "CUSUM chart"}
 
@@ -337,3 +338,260 @@ def cusum_chart(x: Any, *, mu0: float, sd: float, k: float = 0.5, h: float = 5.0
                                     _number(k, "k"), _number(h, "h"))
     return ControlChart(raw, _periods(periods, index, len(xv)),
                         {"mu0": float(mu0), "sd": float(sd), "k": float(k), "h": float(h)})
+
+
+# ---------------------------------------------------------------------------- status
+
+_PERIOD_OF_CADENCE = {"daily": "day", "weekly": "week", "monthly": "month",
+                      "quarterly": "quarter"}
+STATUSES = ("on_track", "at_risk", "off_track", "insufficient_data")
+KPI_COLUMNS = ["objective", "kpi", "period", "value", "low", "high", "target", "status",
+               "rule", "p_value", "projected", "projected_low", "projected_high",
+               "direction", "deadline", "cadence", "periods", "test", "statistic"]
+
+
+class ControlResult:
+    """The Control stage's verdict on a plan's KPIs (see :func:`evaluate`).
+
+    Attributes
+    ----------
+    kpis : pandas.DataFrame
+        One row per objective: objective, kpi, period (start of the last period with
+        data), value / low / high (the KPI to date with its interval; for plain sums
+        such as visitors or revenue, the average per period, as the target is),
+        target,
+        status ("on_track", "at_risk", "off_track", "insufficient_data"), rule (the
+        verdict's reasoning with its numbers), p_value, projected / projected_low /
+        projected_high (at the deadline), direction, deadline, cadence, periods,
+        test and statistic.
+    series : pandas.DataFrame
+        The per-period values behind the verdicts: objective, kpi, period, value,
+        low, high, numerator, denominator, rows.
+    findings : list of dict
+        Problems with the data for an objective (missing columns, channels absent
+        from the data, KPIs whose measures are missing): objective and message.
+    as_of : pandas.Timestamp
+    """
+
+    def __init__(self, kpis, series, findings, as_of, alpha, level) -> None:
+        self.kpis = kpis
+        self.series = series
+        self.findings = findings
+        self.as_of = as_of
+        self.alpha = alpha
+        self.level = level
+
+    def to_dict(self) -> dict:
+        """Plain Python values (for JSON)."""
+        def clean(v):
+            if isinstance(v, float) and not np.isfinite(v):
+                return None
+            if hasattr(v, "isoformat"):
+                return v.isoformat()[:10]
+            if isinstance(v, (np.integer,)):
+                return int(v)
+            if isinstance(v, (np.floating,)):
+                return clean(float(v))
+            return v
+
+        rows = [{k: clean(v) for k, v in r.items()} for r in self.kpis.to_dict("records")]
+        return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
+                "kpis": rows, "findings": list(self.findings)}
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The result as JSON (``json.dumps`` keyword arguments pass through)."""
+        import json
+
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_markdown(self) -> str:
+        """A Markdown summary: one table row per objective, then the findings."""
+        lines = [f"# KPI status as of {self.to_dict()['as_of']}", "",
+                 "| objective | kpi | value | target | status | p | projected at deadline |",
+                 "|---|---|---:|---:|---|---:|---|"]
+        for r in self.kpis.to_dict("records"):
+            proj = ("-" if not np.isfinite(r["projected"]) else
+                    f"{r['projected']:.4g} [{r['projected_low']:.4g}, {r['projected_high']:.4g}]")
+            p = "-" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g}"
+            value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
+            lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
+                         f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
+        if self.findings:
+            lines += ["", "Findings:", ""]
+            lines += [f"- {_md(f['objective'])}: {_md(f['message'])}" for f in self.findings]
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        counts = self.kpis["status"].value_counts()
+        parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s, 0))
+        return (f"ControlResult(as of {self.to_dict()['as_of']}: {len(self.kpis)} KPIs"
+                f"{': ' + parts if parts else ''}; {len(self.findings)} finding(s))")
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(repr(self))}</p>"
+                + self.kpis.drop(columns=["rule"]).to_html(index=False, escape=True))
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _frame(data: Any):
+    """data as a pandas DataFrame (polars and Arrow converted; dicts of arrays
+    checked for equal lengths)."""
+    import pandas as pd
+
+    from .metrics import _rows
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    mod = type(data).__module__.split(".")[0]
+    if mod in ("polars", "pyarrow"):
+        return data.to_pandas()
+    if isinstance(data, dict):
+        _rows(data)
+        return pd.DataFrame(data)
+    raise InputError(f"data: expected a pandas or polars DataFrame, a pyarrow Table or a "
+                     f"dict of arrays, got {type(data).__name__}")
+
+
+def _day_number(ts) -> float:
+    import pandas as pd
+
+    return float((pd.Timestamp(ts) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
+
+
+def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
+             time: str = "date", channel: str = "channel") -> ControlResult:
+    """Each objective's KPI against its target: the value to date with its interval,
+    a one-sided test of it against the target, a projection to the deadline and a
+    status, by the rule of ``docs/control.md``.
+
+    Parameters
+    ----------
+    plan : sostac.Plan
+    data : DataFrame (pandas or polars), pyarrow Table or dict of arrays
+        A daily aggregate in the shape of :func:`sostac.metrics.kpi_table`: a time
+        column, a channel column (when objectives are scoped to channels) and the
+        measures the KPIs need.
+    as_of : date-like, optional
+        Evaluate with the data up to this day (default: the last day in the data).
+    alpha : float
+        Significance of the test behind "off_track" (0.05).
+    level : float
+        Level of the intervals and of the projection's prediction interval (0.95).
+    time, channel : str
+        Column names.
+
+    Returns
+    -------
+    ControlResult
+    """
+    import pandas as pd
+
+    from . import metrics
+
+    if not (isinstance(alpha, float) and 0 < alpha < 1):
+        raise InputError(f"alpha: expected a level in (0, 1), got {alpha!r}")
+    doc = plan.to_dict()
+    df = _frame(data)
+    if time not in df.columns:
+        raise InputError(f"data: expected a time column '{time}'")
+    times = pd.to_datetime(df[time])
+    end = pd.Timestamp(as_of) if as_of is not None else times.max()
+    df = df.loc[(times <= end).to_numpy()]
+    catalog = {k["id"]: k for k in _core.plan.kpi_catalog()}
+    custom = {k["id"]: k for k in doc.get("kpis", []) or []}
+    control = doc.get("control", {}) or {}
+    cadence_of = {t.get("objective"): t.get("cadence") for t in control.get("targets", []) or []}
+    horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
+    rows, series, findings = [], [], []
+    for obj in doc.get("objectives", []) or []:
+        oid, kpi = obj.get("id"), obj.get("kpi")
+        definition = custom.get(kpi) or catalog.get(kpi)
+        direction = obj.get("direction") or (
+            "increase" if (definition or {}).get("direction", "higher") == "higher"
+            else "decrease")
+        higher = direction == "increase"
+        cadence = (cadence_of.get(oid) or control.get("cadence")
+                   or (definition or {}).get("cadence") or "weekly")
+        deadline = pd.Timestamp(obj.get("deadline") or horizon_end or end)
+        row = {"objective": oid, "kpi": kpi, "period": pd.NaT, "value": np.nan,
+               "low": np.nan, "high": np.nan, "target": float(obj.get("target", np.nan)),
+               "status": "insufficient_data", "rule": "", "p_value": np.nan,
+               "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
+               "direction": direction, "deadline": deadline, "cadence": cadence,
+               "periods": 0, "test": "", "statistic": np.nan}
+        rows.append(row)
+
+        def finding(message: str) -> None:
+            findings.append({"objective": oid, "message": message})
+            row["rule"] = message
+
+        if definition is None:
+            finding(f"KPI '{kpi}' is neither in the catalogue nor defined in the plan")
+            continue
+        part = df
+        scope_channel = (obj.get("scope") or {}).get("channel")
+        if scope_channel is not None:
+            if channel not in df.columns:
+                finding(f"the data have no '{channel}' column for the scope channel "
+                        f"'{scope_channel}'")
+                continue
+            part = df.loc[(df[channel].astype(str) == str(scope_channel)).to_numpy()]
+            if len(part) == 0:
+                finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
+                continue
+        spec = kpi if kpi in catalog and kpi not in custom else {
+            "id": kpi, "numerator": definition["numerator"],
+            "denominator": definition.get("denominator") or "",
+            "scale": definition.get("scale", 1.0), "unit": definition.get("unit", "ratio")}
+        try:
+            per = metrics.kpi_table(part, [spec], by=(), period=_PERIOD_OF_CADENCE[cadence],
+                                    time=time, level=level)
+            total = metrics.kpi_table(part.assign(**{"_sostac_all": end}), [spec], by=(),
+                                      period="day", time="_sostac_all", level=level)
+        except (ValueError, KeyError) as exc:
+            finding(str(exc))
+            continue
+        per = per[np.isfinite(per["value"].to_numpy(dtype=float))]
+        t = total.iloc[0]
+        series.append(per.assign(objective=oid))
+        x = [_day_number(p) for p in per["period"]]
+        y = per["value"].astype(float).tolist()
+        denominator = float(t["denominator"])
+        r = _core.control.evaluate_kpi(
+            str(t["interval"]), float(t["numerator"]), denominator, float(t["value"]),
+            float(t["low"]), float(t["high"]), len(per), row["target"], higher, x, y,
+            _day_number(deadline), _day_number(end), alpha, level)
+        # a plain sum (visitors, revenue) is compared per period, as its target is
+        plain = str(t["interval"]) in ("poisson", "normal")
+        scale = 1.0 / max(len(per), 1) if plain else 1.0
+        row.update(period=per["period"].iloc[-1] if len(per) else pd.NaT,
+                   value=float(t["value"]) * scale, low=float(t["low"]) * scale,
+                   high=float(t["high"]) * scale,
+                   status=r["status"], p_value=r["p_value"], projected=r["projected"],
+                   projected_low=r["projected_low"], projected_high=r["projected_high"],
+                   periods=len(per), test=r["test"], statistic=r["statistic"])
+        row["rule"] = _rule_text(row, r, higher, level, plain)
+    kpis = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    cols = ["objective", "kpi", "period", "value", "low", "high", "numerator", "denominator",
+            "rows"]
+    series_df = (pd.concat(series, ignore_index=True)[cols] if series
+                 else pd.DataFrame(columns=cols))
+    return ControlResult(kpis, series_df, findings, end, alpha, level)
+
+
+def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool) -> str:
+    sign = ">=" if higher else "<="
+    test = {"score": "score test", "poisson": "exact Poisson test", "z": "z test"}[r["test"]]
+    parts = [f"H0: {row['kpi']} {sign} {row['target']:.6g}; {test} of the value to date "
+             f"({r['compared']:.6g}{' per period' if plain else ''}"
+             f"): statistic {r['statistic']:.4g}, p = {r['p_value']:.3g}"]
+    if np.isfinite(r["projected"]):
+        parts.append(f"projection to {row['deadline'].date()}: {r['projected']:.6g} "
+                     f"[{r['projected_low']:.6g}, {r['projected_high']:.6g}] "
+                     f"({level:.0%} prediction interval)")
+    else:
+        parts.append("no projection (fewer than 3 periods)")
+    return "; ".join(parts) + f" -> {row['status']}"

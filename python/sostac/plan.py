@@ -663,6 +663,30 @@ class Plan:
                 for path, old, new in _core.plan.diff(self._core_text(), other._core_text())]
 
     # -- schedule ---------------------------------------------------------------------
+    def control(self, data: Any, *, as_of: Any = None, alpha: float = 0.05,
+                level: float = 0.95, time: str = "date", channel: str = "channel"):
+        """Each objective's KPI against its target, from observed data: the value to
+        date with its interval, a one-sided test against the target, a projection to
+        the deadline and a status (see :func:`sostac.control.evaluate` and
+        ``docs/control.md``).
+
+        Parameters
+        ----------
+        data
+            A daily aggregate (date, channel, measures) as for
+            :func:`sostac.metrics.kpi_table`.
+        as_of, alpha, level, time, channel
+            As for :func:`sostac.control.evaluate`.
+
+        Returns
+        -------
+        sostac.control.ControlResult
+        """
+        from .control import evaluate
+
+        return evaluate(self, data, as_of=as_of, alpha=alpha, level=level, time=time,
+                        channel=channel)
+
     def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:
         """The document as JSON text for the compiled core. JSON has no NaN or
         infinity (YAML has .nan and .inf): they go to the core as null and, when a

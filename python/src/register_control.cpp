@@ -2,7 +2,10 @@
 // Python layer (sostac/control.py) wraps the dict in a ControlChart.
 #include "bind_util.hpp"
 
+#include <pybind11/stl.h>
+
 #include <sostac/control/charts.hpp>
+#include <sostac/control/status.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -48,6 +51,39 @@ void same_length(const farray& a, const farray& b, const char* a_name,
 }  // namespace
 
 void register_control(py::module_& m) {
+  m.def(
+      "evaluate_kpi",
+      [](const std::string& interval, double numerator, double denominator,
+         double value, double low, double high, std::size_t periods, double target,
+         bool higher, const std::vector<double>& series_x,
+         const std::vector<double>& series_y, double deadline, double as_of,
+         double alpha, double level) {
+        ct::kpi_to_date d;
+        d.test = ct::parse_kpi_test(interval);
+        d.numerator = numerator;
+        d.denominator = denominator;
+        d.value = value;
+        d.low = low;
+        d.high = high;
+        d.periods = periods;
+        const auto r = ct::evaluate_kpi(d, target, higher, series_x, series_y, deadline,
+                                        as_of, alpha, level);
+        py::dict out;
+        out["status"] = r.status;
+        out["test"] = r.test;
+        out["statistic"] = r.statistic;
+        out["p_value"] = r.p_value;
+        out["compared"] = r.compared;
+        out["projected"] = r.projected.estimate;
+        out["projected_low"] = r.projected.low;
+        out["projected_high"] = r.projected.high;
+        out["slope"] = r.projected.slope;
+        return out;
+      },
+      py::arg("interval"), py::arg("numerator"), py::arg("denominator"),
+      py::arg("value"), py::arg("low"), py::arg("high"), py::arg("periods"),
+      py::arg("target"), py::arg("higher"), py::arg("series_x"), py::arg("series_y"),
+      py::arg("deadline"), py::arg("as_of"), py::arg("alpha"), py::arg("level"));
   m.def(
       "p_chart",
       [](const farray& x, const farray& n, double target, double sigma) {

@@ -93,3 +93,49 @@ TEST_CASE("control charts: bad input names the argument and index") {
       ct::cusum_chart(x.data(), 2, 0, 1, 0.5, std::numeric_limits<double>::infinity()),
       "h: expected a positive finite number, got inf");
 }
+
+TEST_CASE("KPI status: OLS projection interval and the verdict rule") {
+  // OLS by hand; the prediction interval at x0 = 10 with qt(0.975, 3)
+  const std::vector<double> x{0, 1, 2, 3, 4}, y{0, 4, 4, 8, 9};
+  const auto p = ct::project_linear(x.data(), y.data(), 5, 10, 0.95);
+  double mx = 2, my = (0 + 4 + 4 + 8 + 9) / 5.0, sxx = 10, sxy = 0;
+  for (int i = 0; i < 5; ++i) sxy += (x[i] - mx) * (y[i] - my);
+  const double slope = sxy / sxx, icpt = my - slope * mx;
+  double sse = 0;
+  for (int i = 0; i < 5; ++i) sse += std::pow(y[i] - icpt - slope * x[i], 2);
+  const double t975 = 3.182446305284263;  // qt(0.975, 3)
+  const double half = t975 * std::sqrt(sse / 3) * std::sqrt(1 + 0.2 + 64.0 / 10);
+  CHECK(p.slope == Approx(slope).epsilon(1e-14));
+  CHECK(p.estimate == Approx(icpt + 10 * slope).epsilon(1e-14));
+  CHECK(p.low == Approx(icpt + 10 * slope - half).epsilon(1e-12));
+  // fewer than 3 points or one x: no projection
+  CHECK(std::isnan(ct::project_linear(x.data(), y.data(), 2, 10, 0.95).estimate));
+  const std::vector<double> same{1, 1, 1};
+  CHECK(std::isnan(ct::project_linear(same.data(), y.data(), 3, 10, 0.95).estimate));
+
+  // a rate: 180 of 10,000 against 2.2 %, flat series -> off track; at 1.8 % target on
+  ct::kpi_to_date d;
+  d.test = ct::kpi_test::rate;
+  d.numerator = 180;
+  d.denominator = 10000;
+  d.value = 0.018;
+  d.periods = 4;
+  const std::vector<double> sx{0, 7, 14, 21}, sy{0.0179, 0.0181, 0.018, 0.018};
+  const auto off = ct::evaluate_kpi(d, 0.022, true, sx, sy, 100, 21);
+  CHECK(off.status == "off_track");
+  CHECK(off.statistic == Approx((180 - 220) / std::sqrt(10000 * 0.022 * 0.978)));
+  CHECK(ct::evaluate_kpi(d, 0.018, true, sx, sy, 100, 21).status == "on_track");
+  // lower is better: 1.8 % against a ceiling of 1.5 % is off track
+  CHECK(ct::evaluate_kpi(d, 0.015, false, sx, sy, 100, 21).status == "off_track");
+  // two periods before the deadline: not enough data; after it, the test decides
+  const std::vector<double> sx2{0, 7}, sy2{0.018, 0.018};
+  CHECK(ct::evaluate_kpi(d, 0.022, true, sx2, sy2, 100, 7).status ==
+        "insufficient_data");
+  CHECK(ct::evaluate_kpi(d, 0.022, true, sx2, sy2, 7, 7).status == "off_track");
+  CHECK(ct::evaluate_kpi(d, 0.0185, true, sx2, sy2, 7, 7).status == "at_risk");
+  d.denominator = 0;
+  CHECK(ct::evaluate_kpi(d, 0.022, true, sx, sy, 100, 21).status ==
+        "insufficient_data");
+  CHECK_THROWS_WITH(ct::parse_kpi_test("odd"),
+                    Catch::Contains("expected wilson, poisson-gamma, poisson"));
+}
