@@ -370,10 +370,40 @@ class ControlResult:
     findings : list of dict
         Problems with the data for an objective (missing columns, channels absent
         from the data, KPIs whose measures are missing): objective and message.
+    charts : dict of ControlChart
+        Per objective, the control chart of its per-period series (see
+        :attr:`alerts`).
     as_of : pandas.Timestamp
     """
 
-    def __init__(self, kpis, series, findings, as_of, alpha, level) -> None:
+    @property
+    def alerts(self):
+        """The periods where an objective's KPI series left its control limits:
+        objective, kpi, chart, period, move ("up" or "down", of the KPI itself),
+        value and limit (of the chart's statistic) and shift (in standard
+        deviations). Rates get a p-chart, costs per count a u-chart of counts per
+        unit of cost, counts a u-chart per day, other ratios and sums an EWMA chart
+        (lambda 0.2, 3 sd) around their own mean and spread: periods unusual for the
+        series itself, whatever the target."""
+        import pandas as pd
+
+        parts = []
+        for oid, (kpi, flip, chart) in self.charts.items():
+            a = chart.alerts
+            if a.empty:
+                continue
+            up = a["direction"] == "above"
+            parts.append(pd.DataFrame({
+                "objective": oid, "kpi": kpi, "chart": chart.kind, "period": a["period"],
+                "move": np.where(up != flip, "up", "down"), "value": a["value"],
+                "limit": a["limit"], "shift": a["shift"]}))
+        cols = ["objective", "kpi", "chart", "period", "move", "value", "limit", "shift"]
+        if not parts:
+            return pd.DataFrame(columns=cols)
+        return pd.concat(parts, ignore_index=True)[cols]
+
+    def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None) -> None:
+        self.charts = dict(charts or {})
         self.kpis = kpis
         self.series = series
         self.findings = findings
@@ -395,8 +425,9 @@ class ControlResult:
             return v
 
         rows = [{k: clean(v) for k, v in r.items()} for r in self.kpis.to_dict("records")]
+        alerts = [{k: clean(v) for k, v in r.items()} for r in self.alerts.to_dict("records")]
         return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
-                "kpis": rows, "findings": list(self.findings)}
+                "kpis": rows, "alerts": alerts, "findings": list(self.findings)}
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as JSON (``json.dumps`` keyword arguments pass through)."""
@@ -416,6 +447,13 @@ class ControlResult:
             value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
             lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
                          f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
+        alerts = self.alerts
+        if len(alerts):
+            lines += ["", "Alerts (periods outside their control limits):", ""]
+            for a in alerts.to_dict("records"):
+                period = a["period"].date() if hasattr(a["period"], "date") else a["period"]
+                lines.append(f"- {_md(a['objective'])} ({_md(a['kpi'])}), {period}: "
+                             f"{a['move']}, {a['shift']:+.2f} sd ({a['chart']}-chart)")
         if self.findings:
             lines += ["", "Findings:", ""]
             lines += [f"- {_md(f['objective'])}: {_md(f['message'])}" for f in self.findings]
@@ -505,7 +543,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     control = doc.get("control", {}) or {}
     cadence_of = {t.get("objective"): t.get("cadence") for t in control.get("targets", []) or []}
     horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
-    rows, series, findings = [], [], []
+    rows, series, findings, charts = [], [], [], {}
     for obj in doc.get("objectives", []) or []:
         oid, kpi = obj.get("id"), obj.get("kpi")
         definition = custom.get(kpi) or catalog.get(kpi)
@@ -557,6 +595,9 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         per = per[np.isfinite(per["value"].to_numpy(dtype=float))]
         t = total.iloc[0]
         series.append(per.assign(objective=oid))
+        chart = _series_chart(str(t["interval"]), per)
+        if chart is not None:
+            charts[oid] = (kpi, chart[0], chart[1])
         x = [_day_number(p) for p in per["period"]]
         y = per["value"].astype(float).tolist()
         denominator = float(t["denominator"])
@@ -579,7 +620,32 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "rows"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
-    return ControlResult(kpis, series_df, findings, end, alpha, level)
+    return ControlResult(kpis, series_df, findings, end, alpha, level, charts)
+
+
+def _series_chart(interval: str, per):
+    """(flip, chart) for a KPI's per-period series (see ControlResult.alerts); flip
+    when the chart's statistic moves against the KPI (counts per cost for a cost per
+    count). None when the series cannot be charted."""
+    num = per["numerator"].to_numpy(dtype=float)
+    den = per["denominator"].to_numpy(dtype=float)
+    periods = list(per["period"])
+    if len(per) == 0:
+        return None
+    if interval == "wilson":
+        return False, p_chart(num, den, periods=periods)
+    if interval == "poisson-gamma":
+        keep = num > 0  # periods with spend
+        if not keep.any() or den[keep].sum() == 0:
+            return None
+        return True, u_chart(den[keep], num[keep], periods=[p for p, k in zip(periods, keep) if k])
+    if interval == "poisson":
+        return False, u_chart(num, per["rows"].to_numpy(dtype=float), periods=periods)
+    values = per["value"].to_numpy(dtype=float)
+    if len(values) < 3 or not np.isfinite(values).all() or values.std(ddof=1) == 0:
+        return None
+    return False, ewma_chart(values, mu0=float(values.mean()), sd=float(values.std(ddof=1)),
+                             periods=periods)
 
 
 def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool) -> str:

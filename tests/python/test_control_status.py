@@ -179,3 +179,28 @@ def test_outputs(result):
     assert set(result.series["objective"]) == {"o-conv", "o-cpa", "o-roas", "o-visitors"}
     with pytest.raises(ValueError, match=r"^alpha: expected a level in \(0, 1\)"):
         _plan().control(_data(), alpha=2.0)
+
+
+def test_alerts_name_the_unusual_periods_and_the_kpis_move():
+    data = _data()
+    bad = (data["channel"] == "site") & data["date"].between("2027-02-15", "2027-02-21")
+    data.loc[bad, "orders"] = (data.loc[bad, "orders"] * 0.7).astype(int)
+    spike = (data["channel"] == "paid_social") & data["date"].between("2027-03-01", "2027-03-07")
+    data.loc[spike, "orders"] = 5  # CPA of 100 that week
+    r = _plan().control(data)
+    a = r.alerts
+    conv = a[a["objective"] == "o-conv"].set_index("period")
+    week = pd.Timestamp("2027-02-15")
+    assert conv.loc[week, "chart"] == "p" and conv.loc[week, "move"] == "down"
+    # the p-chart's own numbers: the week's rate against the limit from the series
+    s = r.series[r.series["objective"] == "o-conv"]
+    p0 = s["numerator"].sum() / s["denominator"].sum()
+    n = s.set_index("period").loc[week, "denominator"]
+    assert conv.loc[week, "limit"] == pytest.approx(p0 - 3 * np.sqrt(p0 * (1 - p0) / n))
+    cpa = a[a["objective"] == "o-cpa"].set_index("period")
+    # fewer orders per unit of cost is a CPA that moved up
+    assert cpa.loc[pd.Timestamp("2027-03-01"), "move"] == "up"
+    assert cpa.loc[pd.Timestamp("2027-03-01"), "chart"] == "u"
+    assert set(r.charts) == {"o-conv", "o-cpa", "o-roas", "o-visitors"}
+    assert list(a.columns) == ["objective", "kpi", "chart", "period", "move", "value", "limit",
+                               "shift"]
