@@ -1,4 +1,9 @@
-"""Command line: ``sostac demo`` (or ``python -m sostac demo``)."""
+"""Command line: ``sostac demo``, ``sostac validate PLAN``, ``sostac control PLAN
+--data DATA`` (or ``python -m sostac ...``).
+
+Exit codes: 0 when fine, 1 when the plan has findings of severity error, 2 on bad
+usage (a file that cannot be read, a wrong option).
+"""
 
 from __future__ import annotations
 
@@ -95,15 +100,99 @@ def demo(path: Optional[str] = None, out=sys.stdout) -> int:
     return 0
 
 
+def _load_plan(path: str):
+    from .plan import Plan
+
+    try:
+        return Plan.load(path)
+    except (OSError, ValueError) as exc:
+        raise _Usage(f"{path}: {exc}") from None
+
+
+class _Usage(Exception):
+    """Bad usage: reported on stderr with exit code 2."""
+
+
+def _read_data(path: str, time: str):
+    """A daily aggregate from CSV or Parquet, the time column parsed as dates."""
+    import pandas as pd
+
+    try:
+        if path.endswith(".parquet"):
+            df = pd.read_parquet(path)
+        else:
+            df = pd.read_csv(path)
+    except (OSError, ValueError, ImportError) as exc:
+        raise _Usage(f"{path}: {exc}") from None
+    if time not in df.columns:
+        raise _Usage(f"{path}: expected a '{time}' column, found {list(df.columns)}")
+    try:
+        df[time] = pd.to_datetime(df[time])
+    except (ValueError, TypeError) as exc:
+        raise _Usage(f"{path}: column '{time}': {exc}") from None
+    return df
+
+
+def validate(path: str, out=None) -> int:
+    """Print a plan's findings; 1 when any is an error."""
+    out = out or sys.stdout
+    plan = _load_plan(path)
+    findings = plan.validate()
+    for f in findings:
+        print(str(f), file=out)
+    errors = sum(f.severity == "error" for f in findings)
+    print(f"{path}: {len(findings)} finding(s), {errors} error(s)", file=out)
+    return 1 if errors else 0
+
+
+def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md",
+            time: str = "date", out=None) -> int:
+    """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
+    1 when the plan itself has errors."""
+    out = out or sys.stdout
+    plan = _load_plan(path)
+    df = _read_data(data, time)
+    try:
+        result = plan.control(df, as_of=as_of, time=time)
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+    if fmt == "json":
+        print(result.to_json(indent=2), file=out)
+    else:
+        print(result.to_markdown(), file=out, end="")
+    errors = [f for f in plan.validate() if f.severity == "error"]
+    for f in errors:
+        print(str(f), file=sys.stderr)
+    return 1 if errors else 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="sostac", description="sostac command line")
     parser.add_argument("--version", action="version", version=f"sostac {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="A/B analysis of the sample data (or your own CSV)")
     d.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
+    v = sub.add_parser("validate", help="check a plan (YAML or JSON) and list its findings")
+    v.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
+    c = sub.add_parser("control", help="each objective's KPI against its target, from data")
+    c.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
+    c.add_argument("--data", required=True,
+                   help="daily aggregate, CSV or Parquet: date, channel and the measures")
+    c.add_argument("--as-of", help="evaluate with the data up to this day (YYYY-MM-DD)")
+    c.add_argument("--format", choices=("md", "json"), default="md", help="output format")
+    c.add_argument("--time", default="date", help="the time column (default: date)")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo(args.csv)
+    try:
+        if args.command == "demo":
+            return demo(args.csv)
+        if args.command == "validate":
+            return validate(args.plan)
+        if args.command == "control":
+            return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
+                           time=args.time)
+    except _Usage as exc:
+        print(f"sostac {args.command}: {exc}", file=sys.stderr)
+        return 2
     return 2  # pragma: no cover - argparse enforces the choices
 
 

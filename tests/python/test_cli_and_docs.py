@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -179,3 +180,38 @@ def test_plan_doc_building_example_runs():
     finally:
         sys.stdout = old
     assert buf.getvalue().strip() == "[]"
+
+
+def test_validate_and_control_commands(tmp_path, capsys):
+    import pandas as pd
+
+    plans = ROOT / "examples" / "plans"
+    assert cli.main(["validate", str(plans / "ecommerce_race.yaml")]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"sostac": 1, "plan": {"id": "x"}}')
+    assert cli.main(["validate", str(broken)]) == 1
+    assert "error: plan.name" in capsys.readouterr().out
+    # control on a small daily aggregate for the example's conversion objective
+    days = pd.date_range("2027-01-04", periods=56)
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "channel": "site", "sessions": 1000,
+                  "orders": [17 + (i // 7) % 3 for i in range(56)]}).to_csv(
+        tmp_path / "daily.csv", index=False)
+    plan = str(plans / "ecommerce_race.yaml")
+    assert cli.main(["control", plan, "--data", str(tmp_path / "daily.csv")]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# KPI status as of 2027-02-28")
+    assert "| o-convert | conversion_rate | 0.01787 | 0.022 | at_risk |" in md
+    assert cli.main(["control", plan, "--data", str(tmp_path / "daily.csv"),
+                     "--format", "json", "--as-of", "2027-01-31"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["as_of"] == "2027-01-31" and {k["objective"] for k in d["kpis"]} >= {"o-convert"}
+    # bad usage: exit code 2 and a message naming the file
+    assert cli.main(["control", plan, "--data", str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+    (tmp_path / "nodate.csv").write_text("day,orders\n1,2\n")
+    assert cli.main(["control", plan, "--data", str(tmp_path / "nodate.csv")]) == 2
+    assert "expected a 'date' column" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["control", plan])  # --data is required
+    assert e.value.code == 2
