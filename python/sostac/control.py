@@ -373,6 +373,14 @@ class ControlResult:
     charts : dict of ControlChart
         Per objective, the control chart of its per-period series (see
         :attr:`alerts`).
+    what_works : pandas.DataFrame
+        Channels ranked by CPA against the break-even CPA (average order value x
+        margin, from the plan's economics) and by ROAS, with intervals: channel,
+        tactics, cost, orders, revenue, cpa, cpa_low, cpa_high, break_even_cpa, roas,
+        roas_low, roas_high, verdict ("profitable": CPA credibly below break-even,
+        "losing": credibly above, "unclear" otherwise, "no spend", "no orders", or
+        "no break-even" when the plan states no economics). Empty when the data have no
+        channel, cost and orders columns.
     as_of : pandas.Timestamp
     """
 
@@ -402,8 +410,10 @@ class ControlResult:
             return pd.DataFrame(columns=cols)
         return pd.concat(parts, ignore_index=True)[cols]
 
-    def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None) -> None:
+    def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
+                 what_works=None) -> None:
         self.charts = dict(charts or {})
+        self.what_works = what_works
         self.kpis = kpis
         self.series = series
         self.findings = findings
@@ -426,8 +436,11 @@ class ControlResult:
 
         rows = [{k: clean(v) for k, v in r.items()} for r in self.kpis.to_dict("records")]
         alerts = [{k: clean(v) for k, v in r.items()} for r in self.alerts.to_dict("records")]
+        works = [] if self.what_works is None else [
+            {k: clean(v) for k, v in r.items()} for r in self.what_works.to_dict("records")]
         return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
-                "kpis": rows, "alerts": alerts, "findings": list(self.findings)}
+                "kpis": rows, "alerts": alerts, "what_works": works,
+                "findings": list(self.findings)}
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as JSON (``json.dumps`` keyword arguments pass through)."""
@@ -447,6 +460,18 @@ class ControlResult:
             value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
             lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
                          f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
+        works = self.what_works
+        if works is not None and len(works):
+            lines += ["", "What works (CPA against break-even, ROAS):", "",
+                      "| channel | cost | orders | CPA [interval] | break-even | ROAS | verdict |",
+                      "|---|---:|---:|---|---:|---:|---|"]
+            for w in works.to_dict("records"):
+                cpa = ("-" if not (w["orders"] > 0 and w["cost"] > 0) else
+                       f"{w['cpa']:.4g} [{w['cpa_low']:.4g}, {w['cpa_high']:.4g}]")
+                be = "-" if not np.isfinite(w["break_even_cpa"]) else f"{w['break_even_cpa']:.4g}"
+                roas = "-" if not np.isfinite(w["roas"]) else f"{w['roas']:.3g}"
+                lines.append(f"| {_md(w['channel'])} | {w['cost']:.6g} | {w['orders']:.6g} | "
+                             f"{cpa} | {be} | {roas} | {w['verdict']} |")
         alerts = self.alerts
         if len(alerts):
             lines += ["", "Alerts (periods outside their control limits):", ""]
@@ -620,7 +645,68 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "rows"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
-    return ControlResult(kpis, series_df, findings, end, alpha, level, charts)
+    what = _what_works(doc, df, channel, time, level, findings)
+    return ControlResult(kpis, series_df, findings, end, alpha, level, charts, what)
+
+
+WHAT_WORKS_COLUMNS = ["channel", "tactics", "cost", "orders", "revenue", "cpa", "cpa_low",
+                      "cpa_high", "break_even_cpa", "roas", "roas_low", "roas_high", "verdict"]
+
+
+def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: list):
+    """Channels by CPA against break-even and by ROAS (see ControlResult)."""
+    import pandas as pd
+
+    from . import metrics
+
+    need = [channel, "cost", "orders"]
+    if not all(c in df.columns for c in need) or len(df) == 0:
+        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
+    kpis = ["cpa"] + (["roas"] if "revenue" in df.columns else [])
+    try:
+        # one period over all the data: a constant time column
+        t = metrics.kpi_table(df.assign(_sostac_all=pd.Timestamp("1970-01-01")), kpis,
+                              by=(channel,), period="day", time="_sostac_all", level=level)
+    except ValueError as exc:
+        findings.append({"objective": "", "message": f"what works: {exc}"})
+        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
+    economics = (doc.get("plan", {}) or {}).get("economics") or {}
+    aov, margin = economics.get("average_order_value"), economics.get("margin")
+    break_even = float(aov) * float(margin) if aov is not None and margin is not None else np.nan
+    tactics: dict = {}
+    for tac in doc.get("tactics", []) or []:
+        tactics.setdefault(str(tac.get("channel")), []).append(str(tac.get("id")))
+    rows = []
+    for ch, g in t.groupby(channel, sort=False):
+        cpa = g[g["kpi"] == "cpa"].iloc[0]
+        roas = g[g["kpi"] == "roas"].iloc[0] if "roas" in kpis else None
+        orders, cost = float(cpa["denominator"]), float(cpa["numerator"])
+        if cost == 0:
+            verdict = "no spend"
+        elif orders == 0:
+            verdict = "no orders"
+        elif not np.isfinite(break_even):
+            verdict = "no break-even"
+        elif cpa["high"] < break_even:
+            verdict = "profitable"
+        elif cpa["low"] > break_even:
+            verdict = "losing"
+        else:
+            verdict = "unclear"
+        rows.append({"channel": ch, "tactics": ",".join(tactics.get(str(ch), [])),
+                     "cost": cost, "orders": orders,
+                     "revenue": float(roas["numerator"]) if roas is not None else np.nan,
+                     "cpa": float(cpa["value"]), "cpa_low": float(cpa["low"]),
+                     "cpa_high": float(cpa["high"]), "break_even_cpa": break_even,
+                     "roas": float(roas["value"]) if roas is not None else np.nan,
+                     "roas_low": float(roas["low"]) if roas is not None else np.nan,
+                     "roas_high": float(roas["high"]) if roas is not None else np.nan,
+                     "verdict": verdict})
+    out = pd.DataFrame(rows, columns=WHAT_WORKS_COLUMNS)
+    # best first: by CPA (channels without spend or orders last), ties by ROAS
+    key = out["cpa"].where((out["orders"] > 0) & (out["cost"] > 0), np.inf)
+    return out.assign(_k=key).sort_values(["_k", "roas"], ascending=[True, False],
+                                          kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
 def _series_chart(interval: str, per):

@@ -204,3 +204,32 @@ def test_alerts_name_the_unusual_periods_and_the_kpis_move():
     assert set(r.charts) == {"o-conv", "o-cpa", "o-roas", "o-visitors"}
     assert list(a.columns) == ["objective", "kpi", "chart", "period", "move", "value", "limit",
                                "shift"]
+
+
+def test_what_works_ranks_channels_against_break_even_cpa():
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31", average_order_value=60,
+             margin=0.35)  # break-even CPA 21
+    p.add_objective("o", kpi="cpa", target=20, scope={"channel": "paid_social"})
+    p.add_tactic("t-social", channel="paid_social")
+    data = _data()
+    w = p.control(data).what_works.set_index("channel")
+    assert list(w.index) == ["paid_social", "email", "site"]  # best CPA first, no spend last
+    for ch in ("paid_social", "email"):
+        part = data[data["channel"] == ch]
+        cost, k = part["cost"].sum(), part["orders"].sum()
+        assert w.loc[ch, "cpa"] == pytest.approx(cost / k, rel=1e-12)
+        # Garwood: the count's exact Poisson interval, inverted
+        k_hi = sps.chi2.ppf(0.975, 2 * k + 2) / 2
+        k_lo = sps.chi2.ppf(0.025, 2 * k) / 2
+        assert w.loc[ch, "cpa_low"] == pytest.approx(cost / k_hi, rel=1e-9)
+        assert w.loc[ch, "cpa_high"] == pytest.approx(cost / k_lo, rel=1e-9)
+        assert w.loc[ch, "break_even_cpa"] == pytest.approx(21.0)
+    assert w.loc["paid_social", "verdict"] == "profitable"  # CPA ~18, high end below 21
+    assert w.loc["email", "verdict"] == "losing"  # CPA 30
+    assert w.loc["site", "verdict"] == "no spend"
+    assert w.loc["paid_social", "tactics"] == "t-social"
+    assert w.loc["email", "roas"] == pytest.approx(
+        data.loc[data.channel == "email", "revenue"].sum() / 25200, rel=1e-12)
+    # without economics there is no break-even to judge by
+    assert set(_plan().control(data).what_works["verdict"]) == {"no break-even", "no spend"}
+    assert "What works" in p.control(data).to_markdown()
