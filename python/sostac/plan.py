@@ -594,7 +594,7 @@ class Plan:
         self._doc.setdefault("plan", {})["stage"] = stage
         return self
 
-    def review(self, results: Dict[str, float], *, as_of: str, source: str = "") -> "Plan":
+    def review(self, results: Any, *, as_of: Optional[str] = None, source: str = "") -> "Plan":
         """Close the Control stage: a new revision of the plan that starts again at the
         Situation, with the measured KPI values as its baselines. The Control results
         feed the next Situation analysis, as the SOSTAC cycle asks (a full review
@@ -602,10 +602,15 @@ class Plan:
 
         Parameters
         ----------
-        results : dict
-            KPI id -> measured value.
+        results : dict or sostac.control.ControlResult
+            KPI id -> measured value; or the result of :meth:`control`, whose KPI
+            values to date become the baselines and whose findings are copied into
+            the new Situation's SWOT (objectives off track and channels losing money
+            as weaknesses, objectives on track and profitable channels as
+            strengths).
         as_of : str
-            The date of the measurement, YYYY-MM-DD.
+            The date of the measurement, YYYY-MM-DD (default for a control result:
+            its as-of day).
         source : str
             Where the values come from (default: "control review of revision N").
 
@@ -626,6 +631,9 @@ class Plan:
         >>> [c for c in plan.diff(nxt) if c[0].startswith("situation.baselines[0]")][:2]
         [('situation.baselines[0].value', 0.01, 0.013), ('situation.baselines[0].as_of', '2026-12-31', '2027-06-30')]
         """
+        swot: Dict[str, List[str]] = {}
+        if type(results).__name__ == "ControlResult":
+            results, as_of, source, swot = _from_control(results, as_of, source)
         if not isinstance(results, dict) or not results:
             raise InputError("results: expected a mapping of KPI id to measured value")
         for k, v in results.items():
@@ -635,7 +643,13 @@ class Plan:
             raise InputError(f"as_of: expected a date YYYY-MM-DD, got {as_of!r}")
         text = _core.plan.review(self._core_text(), [(k, float(v)) for k, v in results.items()],
                                  as_of, source)
-        return Plan(json.loads(text))
+        document = json.loads(text)
+        if swot:
+            lists = document.setdefault("situation", {}).setdefault("swot", {})
+            for key, lines in swot.items():
+                have = lists.setdefault(key, [])
+                have.extend(line for line in lines if line not in have)
+        return Plan(document)
 
     def diff(self, other: "Plan") -> List[tuple]:
         """Differences from this plan to ``other`` (e.g. the next revision), as
@@ -941,6 +955,37 @@ class Plan:
             if isinstance(self._doc.get(k), list)
         )
         return f"Plan(id={head.get('id')!r}, name={head.get('name')!r}{', ' + counts if counts else ''})"
+
+
+def _from_control(control: Any, as_of: Optional[str], source: str):
+    """(results, as_of, source, swot lines) of a ControlResult for Plan.review."""
+    results: Dict[str, float] = {}
+    swot: Dict[str, List[str]] = {"strengths": [], "weaknesses": []}
+    for r in control.kpis.to_dict("records"):
+        value = r["value"]
+        if r["status"] == "insufficient_data" or not math.isfinite(value):
+            continue
+        results.setdefault(r["kpi"], float(value))
+        line = (f"{r['objective']}: {r['kpi']} {value:.4g} against a target of "
+                f"{r['target']:.4g} ({r['status'].replace('_', ' ')}, control review)")
+        if r["status"] == "on_track":
+            swot["strengths"].append(line)
+        elif r["status"] == "off_track":
+            swot["weaknesses"].append(line)
+    works = getattr(control, "what_works", None)
+    if works is not None:
+        for w in works.to_dict("records"):
+            line = (f"channel {w['channel']}: CPA {w['cpa']:.4g} against a break-even of "
+                    f"{w['break_even_cpa']:.4g} ({w['verdict']}, control review)")
+            if w["verdict"] == "profitable":
+                swot["strengths"].append(line)
+            elif w["verdict"] == "losing":
+                swot["weaknesses"].append(line)
+    if not results:
+        raise InputError("results: the control result has no KPI with data to review")
+    day = as_of or control.as_of.date().isoformat()
+    return results, day, source or f"sostac control as of {day}", {
+        k: v for k, v in swot.items() if v}
 
 
 def plan_schema() -> dict:

@@ -233,3 +233,35 @@ def test_what_works_ranks_channels_against_break_even_cpa():
     # without economics there is no break-even to judge by
     assert set(_plan().control(data).what_works["verdict"]) == {"no break-even", "no spend"}
     assert "What works" in p.control(data).to_markdown()
+
+
+def test_review_opens_the_next_revision_with_the_control_findings():
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31", average_order_value=60,
+             margin=0.35)
+    p.add_objective("o-conv", kpi="conversion_rate", target=0.022, deadline="2027-06-30",
+                    scope={"channel": "site"})
+    p.add_objective("o-cpa", kpi="cpa", target=20, direction="decrease",
+                    deadline="2027-06-30", scope={"channel": "paid_social"})
+    result = p.control(_data())
+    nxt = p.review(result)
+    doc = nxt.to_dict()
+    assert nxt.stage == "situation" and doc["plan"]["revision"] == 2
+    base = {b["kpi"]: b for b in doc["situation"]["baselines"]}
+    row = result.kpis.set_index("objective")
+    assert base["conversion_rate"]["value"] == pytest.approx(row.loc["o-conv", "value"])
+    assert base["cpa"]["as_of"] == "2027-03-28"
+    assert base["cpa"]["source"] == "sostac control as of 2027-03-28"
+    weak = doc["situation"]["swot"]["weaknesses"]
+    strong = doc["situation"]["swot"]["strengths"]
+    assert any(w.startswith("o-conv: conversion_rate 0.01798 against a target of 0.022 "
+                            "(off track") for w in weak)
+    assert any(w.startswith("channel email: CPA 30") and "losing" in w for w in weak)
+    assert any(s.startswith("o-cpa: cpa") and "on track" in s for s in strong)
+    # the CPA target (20) is already beaten (19.1): the next revision asks for a new one
+    errors = [f for f in nxt.validate() if f.severity == "error"]
+    assert [(f.path, f.code) for f in errors] == [("objectives[1].target", "smart.direction")]
+    # a control result without any KPI data cannot be reviewed
+    empty = Plan(id="q", name="Q").add_objective("o", kpi="ctr", target=0.01,
+                                                 scope={"channel": "tv"}).control(_data())
+    with pytest.raises(ValueError, match="no KPI with data to review"):
+        Plan(id="q", name="Q").review(empty)
