@@ -381,6 +381,14 @@ class ControlResult:
         "losing": credibly above, "unclear" otherwise, "no spend", "no orders", or
         "no break-even" when the plan states no economics). Empty when the data have no
         channel, cost and orders columns.
+    experiments : pandas.DataFrame
+        The plan's experiments (``control.experiments``: a tactic, a rate KPI and its
+        variants, the first being the control) analysed from the data's variant
+        column: one row per variant with trials, successes, rate, lift against the
+        control, the Holm-adjusted p-value of the z test against the control,
+        P(best) (Beta(1, 1) priors), the sample-ratio test's p-value (equal split)
+        and the experiment's verdict ("winner: B ...", "C is worse ...",
+        "inconclusive ...", or "sample ratio mismatch ..." when p < 0.001).
     as_of : pandas.Timestamp
     """
 
@@ -411,9 +419,10 @@ class ControlResult:
         return pd.concat(parts, ignore_index=True)[cols]
 
     def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
-                 what_works=None) -> None:
+                 what_works=None, experiments=None) -> None:
         self.charts = dict(charts or {})
         self.what_works = what_works
+        self.experiments = experiments
         self.kpis = kpis
         self.series = series
         self.findings = findings
@@ -438,8 +447,10 @@ class ControlResult:
         alerts = [{k: clean(v) for k, v in r.items()} for r in self.alerts.to_dict("records")]
         works = [] if self.what_works is None else [
             {k: clean(v) for k, v in r.items()} for r in self.what_works.to_dict("records")]
+        exps = [] if self.experiments is None else [
+            {k: clean(v) for k, v in r.items()} for r in self.experiments.to_dict("records")]
         return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
-                "kpis": rows, "alerts": alerts, "what_works": works,
+                "kpis": rows, "alerts": alerts, "what_works": works, "experiments": exps,
                 "findings": list(self.findings)}
 
     def to_json(self, **kwargs: Any) -> str:
@@ -472,6 +483,12 @@ class ControlResult:
                 roas = "-" if not np.isfinite(w["roas"]) else f"{w['roas']:.3g}"
                 lines.append(f"| {_md(w['channel'])} | {w['cost']:.6g} | {w['orders']:.6g} | "
                              f"{cpa} | {be} | {roas} | {w['verdict']} |")
+        exps = self.experiments
+        if exps is not None and len(exps):
+            lines += ["", "Experiments:", ""]
+            for eid, g in exps.groupby("experiment", sort=False):
+                lines.append(f"- {_md(eid)} ({_md(g['kpi'].iloc[0])}): "
+                             f"{_md(g['verdict'].iloc[0])}")
         alerts = self.alerts
         if len(alerts):
             lines += ["", "Alerts (periods outside their control limits):", ""]
@@ -525,7 +542,8 @@ def _day_number(ts) -> float:
 
 
 def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
-             time: str = "date", channel: str = "channel") -> ControlResult:
+             time: str = "date", channel: str = "channel",
+             variant: str = "variant") -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -543,8 +561,8 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         Significance of the test behind "off_track" (0.05).
     level : float
         Level of the intervals and of the projection's prediction interval (0.95).
-    time, channel : str
-        Column names.
+    time, channel, variant : str
+        Column names (the variant column is read for the plan's experiments).
 
     Returns
     -------
@@ -646,7 +664,86 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
     what = _what_works(doc, df, channel, time, level, findings)
-    return ControlResult(kpis, series_df, findings, end, alpha, level, charts, what)
+    exps = _experiments(doc, df, channel, variant, alpha, catalog, custom, findings)
+    return ControlResult(kpis, series_df, findings, end, alpha, level, charts, what, exps)
+
+
+EXPERIMENT_COLUMNS = ["experiment", "tactic", "kpi", "variant", "trials", "successes", "rate",
+                      "lift", "p_value_adjusted", "prob_best", "srm_p_value", "verdict"]
+
+
+def _experiments(doc: dict, df, channel: str, variant: str, alpha: float, catalog: dict,
+                 custom: dict, findings: list):
+    """The plan's experiments from the data (see ControlResult.experiments)."""
+    import pandas as pd
+
+    from . import stats
+
+    exps = (doc.get("control") or {}).get("experiments") or []
+    tactic_channel = {t.get("id"): t.get("channel") for t in doc.get("tactics", []) or []}
+    rows = []
+    for e in exps:
+        eid, kpi, names = e.get("id"), e.get("kpi"), [str(v) for v in e.get("variants") or []]
+
+        def note(message: str) -> None:
+            findings.append({"objective": "", "message": f"experiment {eid}: {message}"})
+
+        d = custom.get(kpi) or catalog.get(kpi)
+        not_counts = {"cost", "revenue", "lifetime_value", "session_seconds"}
+        if d is None or not d.get("denominator") or d.get("unit", "ratio") != "ratio" or \
+                any(" " in str(d[k]).strip() or str(d[k]).strip() in not_counts
+                    for k in ("numerator", "denominator")):
+            note(f"the KPI '{kpi}' is not a rate of two counts; only rates are analysed")
+            continue
+        num, den = d["numerator"].strip(), d["denominator"].strip()
+        if len(names) < 2:
+            note("needs at least two variants")
+            continue
+        if variant not in df.columns or num not in df.columns or den not in df.columns:
+            note(f"the data need the columns '{variant}', '{num}' and '{den}'")
+            continue
+        part = df.loc[df[variant].astype(str).isin(names).to_numpy()]
+        ch = tactic_channel.get(e.get("tactic"))
+        if ch is not None and channel in part.columns:
+            part = part.loc[(part[channel].astype(str) == str(ch)).to_numpy()]
+        sums = part.groupby(part[variant].astype(str))[[num, den]].sum()
+        missing = [v for v in names if v not in sums.index or sums.loc[v, den] <= 0]
+        if missing:
+            note(f"no {den} for variant(s) {', '.join(missing)} in the data")
+            continue
+        x = sums.loc[names, num].to_numpy(dtype=float)
+        n = sums.loc[names, den].to_numpy(dtype=float)
+        srm = stats.srm_test(n)
+        test = stats.multi_proportion_test(x, n, control=0, correction="holm")
+        comp = test.comparisons
+        best = stats.prob_best(x, n)
+        higher = (d.get("direction") or "higher") == "higher"
+        p_adj = np.r_[np.nan, np.asarray(comp["pvalue_adjusted"], dtype=float)]
+        lift = np.r_[0.0, np.asarray(comp["lift"], dtype=float)]
+        better = [(i, lift[i]) for i in range(1, len(names))
+                  if p_adj[i] < alpha and (lift[i] > 0) == higher]
+        worse = [names[i] for i in range(1, len(names))
+                 if p_adj[i] < alpha and (lift[i] > 0) != higher]
+        if srm.pvalue < 1e-3:
+            verdict = (f"sample ratio mismatch (p = {srm.pvalue:.2g}): fix the assignment "
+                       f"before reading the result")
+        elif better:
+            i = max(better, key=lambda b: b[1] if higher else -b[1])[0]
+            verdict = (f"winner: {names[i]} ({lift[i]:+.1%} against {names[0]}, "
+                       f"adjusted p = {p_adj[i]:.2g}, P(best) = {best[i]:.3f})")
+        elif worse:
+            verdict = (f"{', '.join(worse)} worse than {names[0]}; no variant beats it "
+                       f"at alpha = {alpha}")
+        else:
+            verdict = (f"inconclusive: no variant differs from {names[0]} at alpha = {alpha} "
+                       f"(largest P(best) {best.max():.3f}, {names[int(best.argmax())]})")
+        for i, v in enumerate(names):
+            rows.append({"experiment": eid, "tactic": e.get("tactic"), "kpi": kpi,
+                         "variant": v, "trials": n[i], "successes": x[i], "rate": x[i] / n[i],
+                         "lift": lift[i], "p_value_adjusted": p_adj[i],
+                         "prob_best": float(best[i]), "srm_p_value": float(srm.pvalue),
+                         "verdict": verdict})
+    return pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS)
 
 
 WHAT_WORKS_COLUMNS = ["channel", "tactics", "cost", "orders", "revenue", "cpa", "cpa_low",

@@ -265,3 +265,46 @@ def test_review_opens_the_next_revision_with_the_control_findings():
                                                  scope={"channel": "tv"}).control(_data())
     with pytest.raises(ValueError, match="no KPI with data to review"):
         Plan(id="q", name="Q").review(empty)
+
+
+def test_experiments_from_the_plan_with_srm_winners_and_inconclusive_ones():
+    from sostac import stats
+
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31")
+    p.add_objective("o", kpi="conversion_rate", target=0.02, scope={"channel": "site"})
+    p.add_tactic("t-ux", channel="site")
+    p.add_experiment("e-checkout", kpi="conversion_rate", tactic="t-ux", variants=["A", "B"])
+    p.add_experiment("e-banner", kpi="conversion_rate", tactic="t-ux", variants=["A", "C"])
+    p.add_experiment("e-broken", kpi="conversion_rate", tactic="t-ux", variants=["D", "E"])
+    p.add_experiment("e-roas", kpi="roas", tactic="t-ux", variants=["A", "B"])
+    rng = np.random.default_rng(11)
+    rows = []
+    for d in pd.date_range("2027-02-01", periods=28):
+        for v, n, rate in [("A", 5000, 0.02), ("B", 5000, 0.024), ("C", 5000, 0.02),
+                           ("D", 5000, 0.02), ("E", 2500, 0.02)]:
+            rows.append({"date": d, "channel": "site", "variant": v, "sessions": n,
+                         "orders": rng.binomial(n, rate)})
+        rows.append({"date": d, "channel": "email", "variant": "B", "sessions": 99999,
+                     "orders": 0})  # another channel: not the tactic's, left out
+    data = pd.DataFrame(rows)
+    e = p.control(data).experiments
+    ab = e[e["experiment"] == "e-checkout"].set_index("variant")
+    site = data[(data["channel"] == "site") & data["variant"].isin(["A", "B"])]
+    sums = site.groupby("variant")[["orders", "sessions"]].sum()
+    want = stats.multi_proportion_test(sums["orders"].to_numpy(), sums["sessions"].to_numpy())
+    assert ab.loc["B", "trials"] == sums.loc["B", "sessions"]
+    assert ab.loc["B", "lift"] == pytest.approx(want.comparisons["lift"][0], rel=1e-12)
+    assert ab.loc["B", "p_value_adjusted"] == pytest.approx(
+        want.comparisons["pvalue_adjusted"][0], rel=1e-12)
+    assert ab.loc["A", "prob_best"] + ab.loc["B", "prob_best"] == pytest.approx(1, abs=1e-9)
+    assert ab["verdict"].iloc[0].startswith("winner: B (+")
+    assert e[e["experiment"] == "e-banner"]["verdict"].iloc[0].startswith("inconclusive")
+    assert e[e["experiment"] == "e-broken"]["verdict"].iloc[0].startswith("sample ratio mismatch")
+    assert "e-roas" not in set(e["experiment"])
+    r = p.control(data)
+    assert any("experiment e-roas: the KPI 'roas' is not a rate of two counts" in f["message"]
+               for f in r.findings)
+    assert "e-checkout (conversion_rate): winner: B" in r.to_markdown()
+    # no variant column: a finding per experiment, no error
+    r2 = p.control(data.drop(columns="variant"))
+    assert r2.experiments.empty and sum("experiment" in f["message"] for f in r2.findings) == 4
