@@ -105,6 +105,65 @@ class ControlChart:
         return pd.DataFrame(cols)
 
     @property
+    def scoreboard(self):
+        """The 5S scoreboard: per S (sell, serve, speak, save, sizzle) the plan's
+        objectives, how many are on track, at risk, off track or without data, and
+        the S's status (its worst objective's, ignoring those without data)."""
+        import pandas as pd
+
+        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
+        rows = []
+        for s5 in FIVE_S:
+            ids = [o.get("id") for o in self._doc.get("objectives", []) or []
+                   if o.get("five_s") == s5]
+            counts = {st: sum(status.get(i) == st for i in ids) for st in STATUSES}
+            known = [st for st in ("off_track", "at_risk", "on_track") if counts[st]]
+            rows.append({"five_s": s5, "objectives": ",".join(ids), **counts,
+                         "status": known[0] if known else
+                         ("insufficient_data" if ids else "no objective")})
+        return pd.DataFrame(rows, columns=["five_s", "objectives", *STATUSES, "status"])
+
+    @property
+    def race_funnel(self):
+        """The RACE funnel from the data: reach (visitors, else sessions), act
+        (sessions that did not bounce, else leads), convert (orders) and engage
+        (repeat customers), as far as the data have the columns; each stage's count,
+        its rate from the previous stage, and the plan's objectives on that stage
+        with their statuses."""
+        import pandas as pd
+
+        df = self._data
+        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
+        objectives = {}
+        for o in self._doc.get("objectives", []) or []:
+            if o.get("race"):
+                objectives.setdefault(o["race"], []).append(
+                    f"{o.get('id')} ({status.get(o.get('id'), 'insufficient_data')})")
+        rows, previous = [], None
+        cols = set(df.columns) if df is not None else set()
+        for stage, measure in (("reach", "visitors" if "visitors" in cols else "sessions"),
+                               ("act", "engaged_sessions"), ("convert", "orders"),
+                               ("engage", "repeat_customers")):
+            if stage == "act":
+                if {"sessions", "bounces"} <= cols:
+                    count = float(df["sessions"].sum() - df["bounces"].sum())
+                    measure = "sessions - bounces"
+                elif "leads" in cols:
+                    count, measure = float(df["leads"].sum()), "leads"
+                else:
+                    continue
+            elif measure in cols:
+                count = float(df[measure].sum())
+            else:
+                continue
+            rows.append({"stage": stage, "measure": measure, "count": count,
+                         "rate_from_previous": count / previous if previous else np.nan,
+                         "objectives": ", ".join(objectives.get(stage, []))})
+            previous = count
+        return pd.DataFrame(rows, columns=["stage", "measure", "count", "rate_from_previous",
+                                           "objectives"])
+
+    @property
     def alerts(self):
         """The periods with a signal: period, direction ("above" or "below"), value,
         the limit crossed and the shift in standard deviations."""
@@ -345,6 +404,7 @@ def cusum_chart(x: Any, *, mu0: float, sd: float, k: float = 0.5, h: float = 5.0
 _PERIOD_OF_CADENCE = {"daily": "day", "weekly": "week", "monthly": "month",
                       "quarterly": "quarter"}
 STATUSES = ("on_track", "at_risk", "off_track", "insufficient_data")
+FIVE_S = ("sell", "serve", "speak", "save", "sizzle")
 KPI_COLUMNS = ["objective", "kpi", "period", "value", "low", "high", "target", "status",
                "rule", "p_value", "projected", "projected_low", "projected_high",
                "direction", "deadline", "cadence", "periods", "test", "statistic"]
@@ -393,6 +453,65 @@ class ControlResult:
     """
 
     @property
+    def scoreboard(self):
+        """The 5S scoreboard: per S (sell, serve, speak, save, sizzle) the plan's
+        objectives, how many are on track, at risk, off track or without data, and
+        the S's status (its worst objective's, ignoring those without data)."""
+        import pandas as pd
+
+        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
+        rows = []
+        for s5 in FIVE_S:
+            ids = [o.get("id") for o in self._doc.get("objectives", []) or []
+                   if o.get("five_s") == s5]
+            counts = {st: sum(status.get(i) == st for i in ids) for st in STATUSES}
+            known = [st for st in ("off_track", "at_risk", "on_track") if counts[st]]
+            rows.append({"five_s": s5, "objectives": ",".join(ids), **counts,
+                         "status": known[0] if known else
+                         ("insufficient_data" if ids else "no objective")})
+        return pd.DataFrame(rows, columns=["five_s", "objectives", *STATUSES, "status"])
+
+    @property
+    def race_funnel(self):
+        """The RACE funnel from the data: reach (visitors, else sessions), act
+        (sessions that did not bounce, else leads), convert (orders) and engage
+        (repeat customers), as far as the data have the columns; each stage's count,
+        its rate from the previous stage, and the plan's objectives on that stage
+        with their statuses."""
+        import pandas as pd
+
+        df = self._data
+        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
+        objectives = {}
+        for o in self._doc.get("objectives", []) or []:
+            if o.get("race"):
+                objectives.setdefault(o["race"], []).append(
+                    f"{o.get('id')} ({status.get(o.get('id'), 'insufficient_data')})")
+        rows, previous = [], None
+        cols = set(df.columns) if df is not None else set()
+        for stage, measure in (("reach", "visitors" if "visitors" in cols else "sessions"),
+                               ("act", "engaged_sessions"), ("convert", "orders"),
+                               ("engage", "repeat_customers")):
+            if stage == "act":
+                if {"sessions", "bounces"} <= cols:
+                    count = float(df["sessions"].sum() - df["bounces"].sum())
+                    measure = "sessions - bounces"
+                elif "leads" in cols:
+                    count, measure = float(df["leads"].sum()), "leads"
+                else:
+                    continue
+            elif measure in cols:
+                count = float(df[measure].sum())
+            else:
+                continue
+            rows.append({"stage": stage, "measure": measure, "count": count,
+                         "rate_from_previous": count / previous if previous else np.nan,
+                         "objectives": ", ".join(objectives.get(stage, []))})
+            previous = count
+        return pd.DataFrame(rows, columns=["stage", "measure", "count", "rate_from_previous",
+                                           "objectives"])
+
+    @property
     def alerts(self):
         """The periods where an objective's KPI series left its control limits:
         objective, kpi, chart, period, move ("up" or "down", of the KPI itself),
@@ -423,6 +542,8 @@ class ControlResult:
         self.charts = dict(charts or {})
         self.what_works = what_works
         self.experiments = experiments
+        self._doc: dict = {}
+        self._data = None
         self.kpis = kpis
         self.series = series
         self.findings = findings
@@ -449,9 +570,13 @@ class ControlResult:
             {k: clean(v) for k, v in r.items()} for r in self.what_works.to_dict("records")]
         exps = [] if self.experiments is None else [
             {k: clean(v) for k, v in r.items()} for r in self.experiments.to_dict("records")]
+        def records(frame):
+            return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
         return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
                 "kpis": rows, "alerts": alerts, "what_works": works, "experiments": exps,
-                "findings": list(self.findings)}
+                "scoreboard": records(self.scoreboard),
+                "race_funnel": records(self.race_funnel), "findings": list(self.findings)}
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as JSON (``json.dumps`` keyword arguments pass through)."""
@@ -665,7 +790,9 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
                  else pd.DataFrame(columns=cols))
     what = _what_works(doc, df, channel, time, level, findings)
     exps = _experiments(doc, df, channel, variant, alpha, catalog, custom, findings)
-    return ControlResult(kpis, series_df, findings, end, alpha, level, charts, what, exps)
+    result = ControlResult(kpis, series_df, findings, end, alpha, level, charts, what, exps)
+    result._doc, result._data = doc, df
+    return result
 
 
 EXPERIMENT_COLUMNS = ["experiment", "tactic", "kpi", "variant", "trials", "successes", "rate",

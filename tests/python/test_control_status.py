@@ -308,3 +308,41 @@ def test_experiments_from_the_plan_with_srm_winners_and_inconclusive_ones():
     # no variant column: a finding per experiment, no error
     r2 = p.control(data.drop(columns="variant"))
     assert r2.experiments.empty and sum("experiment" in f["message"] for f in r2.findings) == 4
+
+
+def test_scoreboard_and_race_funnel_on_the_example_plan():
+    from pathlib import Path
+
+    plan = Plan.load(Path(__file__).resolve().parents[2] / "examples" / "plans" /
+                     "ecommerce_race.yaml")
+    rng = np.random.default_rng(1)
+    rows = []
+    for d in pd.date_range("2027-01-04", periods=84):
+        for ch in ["site", "seo", "paid_social", "email"]:
+            s = 3000
+            rows.append({"date": d, "channel": ch, "visitors": 2500, "sessions": s,
+                         "bounces": rng.binomial(s, 0.45), "orders": rng.binomial(s, 0.02),
+                         "customers": 50, "repeat_customers": rng.binomial(50, 0.25),
+                         "cost": 400.0 if ch == "paid_social" else 0.0})
+    data = pd.DataFrame(rows)
+    r = plan.control(data)
+    status = dict(zip(r.kpis["objective"], r.kpis["status"]))
+    board = r.scoreboard.set_index("five_s")
+    assert list(board.index) == ["sell", "serve", "speak", "save", "sizzle"]
+    # one objective per S in the example: the S takes its objective's status
+    for s5, obj in [("sell", "o-convert"), ("serve", "o-act"), ("speak", "o-reach"),
+                    ("save", "o-save"), ("sizzle", "o-engage")]:
+        assert board.loc[s5, "objectives"] == obj
+        assert board.loc[s5, "status"] == status[obj]
+        assert board.loc[s5, status[obj]] == 1
+    funnel = r.race_funnel.set_index("stage")
+    assert list(funnel.index) == ["reach", "act", "convert", "engage"]
+    assert funnel.loc["reach", "count"] == data["visitors"].sum()
+    assert funnel.loc["act", "count"] == data["sessions"].sum() - data["bounces"].sum()
+    assert funnel.loc["convert", "rate_from_previous"] == pytest.approx(
+        data["orders"].sum() / (data["sessions"].sum() - data["bounces"].sum()))
+    assert funnel.loc["convert", "objectives"] == (
+        f"o-convert ({status['o-convert']}), o-save ({status['o-save']})")
+    d = json.loads(r.to_json())
+    assert [x["five_s"] for x in d["scoreboard"]] == ["sell", "serve", "speak", "save", "sizzle"]
+    assert [x["stage"] for x in d["race_funnel"]] == ["reach", "act", "convert", "engage"]
