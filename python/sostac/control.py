@@ -105,6 +105,56 @@ class ControlChart:
         return pd.DataFrame(cols)
 
     @property
+    def recommendations(self):
+        """Budget moves from channels losing money to profitable ones.
+
+        A channel is losing when its CPA's lower bound is above the break-even CPA,
+        profitable when its upper bound is below (:attr:`what_works`). Each losing
+        channel's budget that is planned (its tactics' budgets) but not yet spent (its
+        cost in the data) moves to the profitable channels in proportion to their
+        margin per unit of spend, break-even / CPA - 1. Spent money stays where it
+        is, so no tactic goes below what it has used, and the plan's total does not
+        change. The amounts assume each channel keeps its CPA as its budget changes
+        (no diminishing returns): read them as upper bounds. Columns: from_channel,
+        to_channel, amount, from_tactics, to_tactics, evidence."""
+        import pandas as pd
+
+        cols = ["from_channel", "to_channel", "amount", "from_tactics", "to_tactics",
+                "evidence"]
+        w = self.what_works
+        if w is None or w.empty:
+            return pd.DataFrame(columns=cols)
+        planned: dict = {}
+        for t in self._doc.get("tactics", []) or []:
+            if t.get("budget") is not None:
+                key = str(t.get("channel"))
+                planned[key] = planned.get(key, 0.0) + float(t["budget"])
+        losing = w[w["verdict"] == "losing"]
+        good = w[w["verdict"] == "profitable"]
+        if losing.empty or good.empty:
+            return pd.DataFrame(columns=cols)
+        gain = (good["break_even_cpa"] / good["cpa"] - 1).to_numpy()
+        share = gain / gain.sum()
+        rows = []
+        for lo in losing.to_dict("records"):
+            movable = max(0.0, planned.get(str(lo["channel"]), 0.0) - lo["cost"])
+            if movable <= 0:
+                continue
+            for g, part in zip(good.to_dict("records"), share):
+                rows.append({
+                    "from_channel": lo["channel"], "to_channel": g["channel"],
+                    "amount": movable * part, "from_tactics": lo["tactics"],
+                    "to_tactics": g["tactics"],
+                    "evidence": (f"{lo['channel']}: CPA {lo['cpa']:.4g} "
+                                 f"[{lo['cpa_low']:.4g}, {lo['cpa_high']:.4g}] above the "
+                                 f"break-even {lo['break_even_cpa']:.4g}; {g['channel']}: "
+                                 f"CPA {g['cpa']:.4g} [{g['cpa_low']:.4g}, "
+                                 f"{g['cpa_high']:.4g}] below it; "
+                                 f"{movable:.6g} of {lo['channel']}'s planned budget is "
+                                 f"unspent")})
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
     def scoreboard(self):
         """The 5S scoreboard: per S (sell, serve, speak, save, sizzle) the plan's
         objectives, how many are on track, at risk, off track or without data, and
@@ -453,6 +503,56 @@ class ControlResult:
     """
 
     @property
+    def recommendations(self):
+        """Budget moves from channels losing money to profitable ones.
+
+        A channel is losing when its CPA's lower bound is above the break-even CPA,
+        profitable when its upper bound is below (:attr:`what_works`). Each losing
+        channel's budget that is planned (its tactics' budgets) but not yet spent (its
+        cost in the data) moves to the profitable channels in proportion to their
+        margin per unit of spend, break-even / CPA - 1. Spent money stays where it
+        is, so no tactic goes below what it has used, and the plan's total does not
+        change. The amounts assume each channel keeps its CPA as its budget changes
+        (no diminishing returns): read them as upper bounds. Columns: from_channel,
+        to_channel, amount, from_tactics, to_tactics, evidence."""
+        import pandas as pd
+
+        cols = ["from_channel", "to_channel", "amount", "from_tactics", "to_tactics",
+                "evidence"]
+        w = self.what_works
+        if w is None or w.empty:
+            return pd.DataFrame(columns=cols)
+        planned: dict = {}
+        for t in self._doc.get("tactics", []) or []:
+            if t.get("budget") is not None:
+                key = str(t.get("channel"))
+                planned[key] = planned.get(key, 0.0) + float(t["budget"])
+        losing = w[w["verdict"] == "losing"]
+        good = w[w["verdict"] == "profitable"]
+        if losing.empty or good.empty:
+            return pd.DataFrame(columns=cols)
+        gain = (good["break_even_cpa"] / good["cpa"] - 1).to_numpy()
+        share = gain / gain.sum()
+        rows = []
+        for lo in losing.to_dict("records"):
+            movable = max(0.0, planned.get(str(lo["channel"]), 0.0) - lo["cost"])
+            if movable <= 0:
+                continue
+            for g, part in zip(good.to_dict("records"), share):
+                rows.append({
+                    "from_channel": lo["channel"], "to_channel": g["channel"],
+                    "amount": movable * part, "from_tactics": lo["tactics"],
+                    "to_tactics": g["tactics"],
+                    "evidence": (f"{lo['channel']}: CPA {lo['cpa']:.4g} "
+                                 f"[{lo['cpa_low']:.4g}, {lo['cpa_high']:.4g}] above the "
+                                 f"break-even {lo['break_even_cpa']:.4g}; {g['channel']}: "
+                                 f"CPA {g['cpa']:.4g} [{g['cpa_low']:.4g}, "
+                                 f"{g['cpa_high']:.4g}] below it; "
+                                 f"{movable:.6g} of {lo['channel']}'s planned budget is "
+                                 f"unspent")})
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
     def scoreboard(self):
         """The 5S scoreboard: per S (sell, serve, speak, save, sizzle) the plan's
         objectives, how many are on track, at risk, off track or without data, and
@@ -576,6 +676,7 @@ class ControlResult:
         return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
                 "kpis": rows, "alerts": alerts, "what_works": works, "experiments": exps,
                 "scoreboard": records(self.scoreboard),
+                "recommendations": records(self.recommendations),
                 "race_funnel": records(self.race_funnel), "findings": list(self.findings)}
 
     def to_json(self, **kwargs: Any) -> str:
@@ -608,6 +709,12 @@ class ControlResult:
                 roas = "-" if not np.isfinite(w["roas"]) else f"{w['roas']:.3g}"
                 lines.append(f"| {_md(w['channel'])} | {w['cost']:.6g} | {w['orders']:.6g} | "
                              f"{cpa} | {be} | {roas} | {w['verdict']} |")
+        recs = self.recommendations
+        if len(recs):
+            lines += ["", "Recommendations:", ""]
+            for r in recs.to_dict("records"):
+                lines.append(f"- move {r['amount']:,.0f} from {_md(r['from_channel'])} to "
+                             f"{_md(r['to_channel'])}: {_md(r['evidence'])}")
         exps = self.experiments
         if exps is not None and len(exps):
             lines += ["", "Experiments:", ""]

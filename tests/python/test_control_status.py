@@ -346,3 +346,26 @@ def test_scoreboard_and_race_funnel_on_the_example_plan():
     d = json.loads(r.to_json())
     assert [x["five_s"] for x in d["scoreboard"]] == ["sell", "serve", "speak", "save", "sizzle"]
     assert [x["stage"] for x in d["race_funnel"]] == ["reach", "act", "convert", "engage"]
+
+
+def test_recommendations_move_unspent_budget_from_losing_to_profitable_channels():
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31", average_order_value=60,
+             margin=0.35)  # break-even CPA 21
+    p.add_objective("o", kpi="cpa", target=20, scope={"channel": "paid_social"})
+    p.add_tactic("t-social", channel="paid_social", budget=60000)
+    p.add_tactic("t-mail", channel="email", budget=30000)
+    p.add_tactic("t-mail-2", channel="email", budget=10000)
+    data = _data()
+    r = p.control(data)
+    rec = r.recommendations
+    spent = data.loc[data["channel"] == "email", "cost"].sum()  # 25,200
+    assert rec[["from_channel", "to_channel"]].values.tolist() == [["email", "paid_social"]]
+    assert rec["amount"].iloc[0] == pytest.approx(40000 - spent)  # planned minus spent
+    assert rec["from_tactics"].iloc[0] == "t-mail,t-mail-2"
+    ev = rec["evidence"].iloc[0]
+    assert "above the break-even 21" in ev and "14800 of email's planned budget" in ev
+    assert "move 14,800 from email to paid_social" in r.to_markdown()
+    # nothing unspent, or nothing profitable: no move
+    q = Plan(id="p", name="P", average_order_value=60, margin=0.35)
+    q.add_tactic("t-mail", channel="email", budget=20000)
+    assert q.control(data).recommendations.empty
