@@ -733,6 +733,40 @@ class ControlResult:
             lines += [f"- {_md(f['objective'])}: {_md(f['message'])}" for f in self.findings]
         return "\n".join(lines) + "\n"
 
+    def to_html(self) -> str:
+        """One self-contained HTML page (no scripts, no network): the KPI table with
+        each rule, the 5S scoreboard, the RACE funnel, what works, the
+        recommendations, the experiments, the alerts and the findings. Every text
+        from the plan or the data is escaped."""
+        def table(frame, title):
+            if frame is None or len(frame) == 0:
+                return f"<h2>{html.escape(title)}</h2><p>None.</p>"
+            body = frame.to_html(index=False, escape=True, na_rep="-", float_format="{:.6g}".format)
+            return f"<h2>{html.escape(title)}</h2>{body}"
+
+        style = ("body{font-family:sans-serif;margin:2em;max-width:80em}"
+                 "table{border-collapse:collapse;margin-bottom:1.5em}"
+                 "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}"
+                 ".on_track{color:#1a7f37}.at_risk{color:#9a6700}.off_track{color:#cf222e}")
+        day = self.to_dict()["as_of"]
+        parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                 f"<title>KPI status as of {html.escape(str(day))}</title>"
+                 f"<style>{style}</style></head><body>",
+                 f"<h1>KPI status as of {html.escape(str(day))}</h1>",
+                 f"<p>{html.escape(repr(self))}</p>",
+                 table(self.kpis, "KPIs against their targets"),
+                 table(self.scoreboard, "5S scoreboard"),
+                 table(self.race_funnel, "RACE funnel"),
+                 table(self.what_works, "What works"),
+                 table(self.recommendations, "Recommendations"),
+                 table(self.experiments, "Experiments"),
+                 table(self.alerts, "Alerts"),
+                 "<h2>Findings</h2>" + ("<ul>" + "".join(
+                     f"<li>{html.escape(str(f['objective']))}: {html.escape(str(f['message']))}</li>"
+                     for f in self.findings) + "</ul>" if self.findings else "<p>None.</p>"),
+                 "</body></html>"]
+        return "\n".join(parts)
+
     def __repr__(self) -> str:
         counts = self.kpis["status"].value_counts()
         parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s, 0))

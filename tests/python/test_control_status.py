@@ -369,3 +369,18 @@ def test_recommendations_move_unspent_budget_from_losing_to_profitable_channels(
     q = Plan(id="p", name="P", average_order_value=60, margin=0.35)
     q.add_tactic("t-mail", channel="email", budget=20000)
     assert q.control(data).recommendations.empty
+
+
+def test_to_html_is_self_contained_and_escapes_every_text():
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31", average_order_value=60,
+             margin=0.35)
+    p.add_objective("o", kpi="cpa", target=20, scope={"channel": "<script>alert(1)</script>"})
+    data = _data()
+    data.loc[data["channel"] == "email", "channel"] = "<script>alert(1)</script>"
+    page = p.control(data).to_html()
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>")
+    assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http://" not in page and "https://" not in page
+    for title in ("KPIs against their targets", "5S scoreboard", "RACE funnel", "What works",
+                  "Recommendations", "Experiments", "Alerts", "Findings"):
+        assert f"<h2>{title}</h2>" in page
