@@ -105,115 +105,6 @@ class ControlChart:
         return pd.DataFrame(cols)
 
     @property
-    def recommendations(self):
-        """Budget moves from channels losing money to profitable ones.
-
-        A channel is losing when its CPA's lower bound is above the break-even CPA,
-        profitable when its upper bound is below (:attr:`what_works`). Each losing
-        channel's budget that is planned (its tactics' budgets) but not yet spent (its
-        cost in the data) moves to the profitable channels in proportion to their
-        margin per unit of spend, break-even / CPA - 1. Spent money stays where it
-        is, so no tactic goes below what it has used, and the plan's total does not
-        change. The amounts assume each channel keeps its CPA as its budget changes
-        (no diminishing returns): read them as upper bounds. Columns: from_channel,
-        to_channel, amount, from_tactics, to_tactics, evidence."""
-        import pandas as pd
-
-        cols = ["from_channel", "to_channel", "amount", "from_tactics", "to_tactics",
-                "evidence"]
-        w = self.what_works
-        if w is None or w.empty:
-            return pd.DataFrame(columns=cols)
-        planned: dict = {}
-        for t in self._doc.get("tactics", []) or []:
-            if t.get("budget") is not None:
-                key = str(t.get("channel"))
-                planned[key] = planned.get(key, 0.0) + float(t["budget"])
-        losing = w[w["verdict"] == "losing"]
-        good = w[w["verdict"] == "profitable"]
-        if losing.empty or good.empty:
-            return pd.DataFrame(columns=cols)
-        gain = (good["break_even_cpa"] / good["cpa"] - 1).to_numpy()
-        share = gain / gain.sum()
-        rows = []
-        for lo in losing.to_dict("records"):
-            movable = max(0.0, planned.get(str(lo["channel"]), 0.0) - lo["cost"])
-            if movable <= 0:
-                continue
-            for g, part in zip(good.to_dict("records"), share):
-                rows.append({
-                    "from_channel": lo["channel"], "to_channel": g["channel"],
-                    "amount": movable * part, "from_tactics": lo["tactics"],
-                    "to_tactics": g["tactics"],
-                    "evidence": (f"{lo['channel']}: CPA {lo['cpa']:.4g} "
-                                 f"[{lo['cpa_low']:.4g}, {lo['cpa_high']:.4g}] above the "
-                                 f"break-even {lo['break_even_cpa']:.4g}; {g['channel']}: "
-                                 f"CPA {g['cpa']:.4g} [{g['cpa_low']:.4g}, "
-                                 f"{g['cpa_high']:.4g}] below it; "
-                                 f"{movable:.6g} of {lo['channel']}'s planned budget is "
-                                 f"unspent")})
-        return pd.DataFrame(rows, columns=cols)
-
-    @property
-    def scoreboard(self):
-        """The 5S scoreboard: per S (sell, serve, speak, save, sizzle) the plan's
-        objectives, how many are on track, at risk, off track or without data, and
-        the S's status (its worst objective's, ignoring those without data)."""
-        import pandas as pd
-
-        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
-        rows = []
-        for s5 in FIVE_S:
-            ids = [o.get("id") for o in self._doc.get("objectives", []) or []
-                   if o.get("five_s") == s5]
-            counts = {st: sum(status.get(i) == st for i in ids) for st in STATUSES}
-            known = [st for st in ("off_track", "at_risk", "on_track") if counts[st]]
-            rows.append({"five_s": s5, "objectives": ",".join(ids), **counts,
-                         "status": known[0] if known else
-                         ("insufficient_data" if ids else "no objective")})
-        return pd.DataFrame(rows, columns=["five_s", "objectives", *STATUSES, "status"])
-
-    @property
-    def race_funnel(self):
-        """The RACE funnel from the data: reach (visitors, else sessions), act
-        (sessions that did not bounce, else leads), convert (orders) and engage
-        (repeat customers), as far as the data have the columns; each stage's count,
-        its rate from the previous stage, and the plan's objectives on that stage
-        with their statuses."""
-        import pandas as pd
-
-        df = self._data
-        status = dict(zip(self.kpis["objective"], self.kpis["status"]))
-        objectives = {}
-        for o in self._doc.get("objectives", []) or []:
-            if o.get("race"):
-                objectives.setdefault(o["race"], []).append(
-                    f"{o.get('id')} ({status.get(o.get('id'), 'insufficient_data')})")
-        rows, previous = [], None
-        cols = set(df.columns) if df is not None else set()
-        for stage, measure in (("reach", "visitors" if "visitors" in cols else "sessions"),
-                               ("act", "engaged_sessions"), ("convert", "orders"),
-                               ("engage", "repeat_customers")):
-            if stage == "act":
-                if {"sessions", "bounces"} <= cols:
-                    count = float(df["sessions"].sum() - df["bounces"].sum())
-                    measure = "sessions - bounces"
-                elif "leads" in cols:
-                    count, measure = float(df["leads"].sum()), "leads"
-                else:
-                    continue
-            elif measure in cols:
-                count = float(df[measure].sum())
-            else:
-                continue
-            rows.append({"stage": stage, "measure": measure, "count": count,
-                         "rate_from_previous": count / previous if previous else np.nan,
-                         "objectives": ", ".join(objectives.get(stage, []))})
-            previous = count
-        return pd.DataFrame(rows, columns=["stage", "measure", "count", "rate_from_previous",
-                                           "objectives"])
-
-    @property
     def alerts(self):
         """The periods with a signal: period, direction ("above" or "below"), value,
         the limit crossed and the shift in standard deviations."""
@@ -502,6 +393,20 @@ class ControlResult:
     as_of : pandas.Timestamp
     """
 
+    def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
+                 what_works=None, experiments=None) -> None:
+        self.charts = dict(charts or {})
+        self.what_works = what_works
+        self.experiments = experiments
+        self._doc: dict = {}
+        self._data = None
+        self.kpis = kpis
+        self.series = series
+        self.findings = findings
+        self.as_of = as_of
+        self.alpha = alpha
+        self.level = level
+
     @property
     def recommendations(self):
         """Budget moves from channels losing money to profitable ones.
@@ -636,20 +541,6 @@ class ControlResult:
         if not parts:
             return pd.DataFrame(columns=cols)
         return pd.concat(parts, ignore_index=True)[cols]
-
-    def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
-                 what_works=None, experiments=None) -> None:
-        self.charts = dict(charts or {})
-        self.what_works = what_works
-        self.experiments = experiments
-        self._doc: dict = {}
-        self._data = None
-        self.kpis = kpis
-        self.series = series
-        self.findings = findings
-        self.as_of = as_of
-        self.alpha = alpha
-        self.level = level
 
     def to_dict(self) -> dict:
         """Plain Python values (for JSON)."""
