@@ -735,8 +735,13 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     df = _frame(data)
     if time not in df.columns:
         raise InputError(f"data: expected a time column '{time}'")
-    times = pd.to_datetime(df[time])
-    end = pd.Timestamp(as_of) if as_of is not None else times.max()
+    try:
+        times = pd.to_datetime(df[time])
+        end = pd.Timestamp(as_of) if as_of is not None else times.max()
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{'as_of' if as_of is not None else time}: {exc}") from None
+    if pd.isna(end):
+        raise InputError("data: no rows to evaluate")
     df = df.loc[(times <= end).to_numpy()]
     catalog = {k["id"]: k for k in _core.plan.kpi_catalog()}
     custom = {k["id"]: k for k in doc.get("kpis", []) or []}
@@ -753,9 +758,15 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         higher = direction == "increase"
         cadence = (cadence_of.get(oid) or control.get("cadence")
                    or (definition or {}).get("cadence") or "weekly")
-        deadline = pd.Timestamp(obj.get("deadline") or horizon_end or end)
+        try:
+            deadline = pd.Timestamp(obj.get("deadline") or horizon_end or end)
+        except (ValueError, TypeError):
+            deadline = pd.NaT
+        target = obj.get("target")
+        target = float(target) if isinstance(target, (int, float)) and \
+            not isinstance(target, bool) else np.nan
         row = {"objective": oid, "kpi": kpi, "period": pd.NaT, "value": np.nan,
-               "low": np.nan, "high": np.nan, "target": float(obj.get("target", np.nan)),
+               "low": np.nan, "high": np.nan, "target": target,
                "status": "insufficient_data", "rule": "", "p_value": np.nan,
                "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
                "direction": direction, "deadline": deadline, "cadence": cadence,
@@ -768,6 +779,19 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
 
         if definition is None:
             finding(f"KPI '{kpi}' is neither in the catalogue nor defined in the plan")
+            continue
+        if not np.isfinite(target):
+            finding("the objective has no numeric target")
+            continue
+        if pd.isna(deadline):
+            finding(f"the deadline {obj.get('deadline')!r} is not a date")
+            continue
+        if cadence not in _PERIOD_OF_CADENCE:
+            finding(f"unknown cadence '{cadence}' (expected daily, weekly, monthly or "
+                    f"quarterly)")
+            continue
+        if len(df) == 0:
+            finding(f"no rows up to {end.date()}")
             continue
         part = df
         scope_channel = (obj.get("scope") or {}).get("channel")

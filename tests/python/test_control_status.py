@@ -384,3 +384,19 @@ def test_to_html_is_self_contained_and_escapes_every_text():
     for title in ("KPIs against their targets", "5S scoreboard", "RACE funnel", "What works",
                   "Recommendations", "Experiments", "Alerts", "Findings"):
         assert f"<h2>{title}</h2>" in page
+
+
+def test_periods_outside_the_data_and_incomplete_objectives_give_findings():
+    data = _data()
+    r = _plan().control(data, as_of="2026-12-01")  # before the first day of data
+    assert set(r.kpis["status"]) == {"insufficient_data"}
+    assert all("no rows up to 2026-12-01" in f["message"] for f in r.findings
+               if f["objective"] in ("o-conv", "o-cpa"))
+    p = Plan(id="p", name="P")
+    p.add_objective("o", kpi="conversion_rate", target=0.02, scope={"channel": "site"})
+    p.add_target("o", cadence="weekly")
+    assert p.control(data).kpis["status"].tolist() in (["on_track"], ["at_risk"], ["off_track"])
+    with pytest.raises(ValueError, match=r"^data: no rows to evaluate"):
+        p.control(data.iloc[:0])
+    with pytest.raises(ValueError, match=r"^as_of: "):
+        p.control(data, as_of="not a day")
