@@ -1,5 +1,5 @@
-"""Command line: ``sostac demo``, ``sostac validate PLAN``, ``sostac control PLAN
---data DATA`` (or ``python -m sostac ...``).
+"""Command line: ``sostac demo``, ``sostac validate PLAN``, ``sostac schedule PLAN``,
+``sostac control PLAN --data DATA`` (or ``python -m sostac ...``).
 
 Exit codes: 0 when fine, 1 when the plan has findings of severity error, 2 on bad
 usage (a file that cannot be read, a wrong option).
@@ -145,6 +145,27 @@ def validate(path: str, out=None) -> int:
     return 1 if errors else 0
 
 
+def schedule(path: str, out=None) -> int:
+    """Print a plan's tactics and actions with their CPM slack and the critical path;
+    1 when the plan has errors (a cycle, missing dates: reported, no schedule)."""
+    out = out or sys.stdout
+    plan = _load_plan(path)
+    errors = [f for f in plan.validate() if f.severity == "error"]
+    try:
+        frame = plan.schedule()
+    except ValueError as exc:
+        print(f"{path}: no schedule: {exc}", file=out)
+        for f in errors:
+            print(str(f), file=out)
+        return 1
+    frame = frame.assign(start=frame["start"].dt.date, end=frame["end"].dt.date)
+    print(frame.to_string(index=False), file=out)
+    print(f"critical path: {' -> '.join(plan.critical_path()) or '(none)'}", file=out)
+    for f in errors:
+        print(str(f), file=out)
+    return 1 if errors else 0
+
+
 def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md",
             time: str = "date", out=None) -> int:
     """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
@@ -174,6 +195,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     d.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
     v = sub.add_parser("validate", help="check a plan (YAML or JSON) and list its findings")
     v.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
+    s = sub.add_parser("schedule", help="tactics and actions with their slack; critical path")
+    s.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
     c = sub.add_parser("control", help="each objective's KPI against its target, from data")
     c.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
     c.add_argument("--data", required=True,
@@ -187,6 +210,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return demo(args.csv)
         if args.command == "validate":
             return validate(args.plan)
+        if args.command == "schedule":
+            return schedule(args.plan)
         if args.command == "control":
             return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
                            time=args.time)

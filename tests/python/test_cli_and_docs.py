@@ -215,3 +215,17 @@ def test_validate_and_control_commands(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["control", plan])  # --data is required
     assert e.value.code == 2
+
+
+def test_schedule_command(tmp_path, capsys):
+    plans = ROOT / "examples" / "plans"
+    assert cli.main(["schedule", str(plans / "ecommerce_race.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "t-paid-social" in out and "slack_days" in out
+    assert out.splitlines()[-1] == "critical path: t-email"
+    cyc = tmp_path / "cycle.json"
+    shutil.copy(ROOT / "tests" / "fuzz" / "corpus" / "cycle.json", cyc)
+    assert cli.main(["schedule", str(cyc)]) == 1
+    assert "no schedule" in capsys.readouterr().out
+    assert cli.main(["schedule", str(tmp_path / "none.yaml")]) == 2
+    assert "none.yaml" in capsys.readouterr().err
