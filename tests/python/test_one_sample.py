@@ -96,3 +96,28 @@ def test_certain_outcomes_with_p0_at_the_bounds():
     assert one_proportion_test(1, 10, 0.0, method="exact").pvalue == 0.0
     assert one_proportion_test(1, 10, 0.0, method="exact", alternative="less").pvalue == 1.0
     assert one_proportion_test(10, 10, 1.0, method="exact", alternative="greater").pvalue == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 2000), st.data(), st.floats(0.001, 0.999))
+def test_successes_and_failures_mirror(n, data, p0):
+    # x successes against p0 "greater" is n - x failures against 1 - p0 "less"
+    x = data.draw(st.integers(0, n))
+    for method in ("score", "score-yates", "exact"):
+        a = one_proportion_test(x, n, p0, method=method, alternative="greater")
+        b = one_proportion_test(n - x, n, 1 - p0, method=method, alternative="less")
+        assert a.pvalue == pytest.approx(b.pvalue, rel=1e-9, abs=1e-300)
+        t = one_proportion_test(x, n, p0, method=method)
+        u = one_proportion_test(n - x, n, 1 - p0, method=method)
+        assert t.pvalue == pytest.approx(u.pvalue, rel=1e-7, abs=1e-300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 500), st.floats(0.1, 100), st.floats(0.01, 20))
+def test_poisson_tails_are_probabilities_that_cover_the_outcome(k, exposure, r0):
+    g = poisson_test(k, exposure, r0, alternative="greater").pvalue
+    l = poisson_test(k, exposure, r0, alternative="less").pvalue  # noqa: E741
+    two = poisson_test(k, exposure, r0).pvalue
+    assert 0 <= g <= 1 and 0 <= l <= 1 and 0 <= two <= 1
+    assert g + l >= 1 - 1e-12  # P(K >= k) + P(K <= k) = 1 + P(K = k)
+    assert two >= min(g, l) - 1e-12
