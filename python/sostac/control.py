@@ -555,20 +555,22 @@ class ControlResult:
                 return clean(float(v))
             return v
 
-        rows = [{k: clean(v) for k, v in r.items()} for r in self.kpis.to_dict("records")]
-        alerts = [{k: clean(v) for k, v in r.items()} for r in self.alerts.to_dict("records")]
-        works = [] if self.what_works is None else [
-            {k: clean(v) for k, v in r.items()} for r in self.what_works.to_dict("records")]
-        exps = [] if self.experiments is None else [
-            {k: clean(v) for k, v in r.items()} for r in self.experiments.to_dict("records")]
         def records(frame):
+            if frame is None:
+                return []
             return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
-        return {"as_of": clean(self.as_of), "alpha": self.alpha, "level": self.level,
-                "kpis": rows, "alerts": alerts, "what_works": works, "experiments": exps,
+        return {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
+                "kpis": records(self.kpis), "alerts": records(self.alerts),
+                "what_works": records(self.what_works),
+                "experiments": records(self.experiments),
                 "scoreboard": records(self.scoreboard),
                 "recommendations": records(self.recommendations),
                 "race_funnel": records(self.race_funnel), "findings": list(self.findings)}
+
+    def _day(self) -> str:
+        """The as-of day, YYYY-MM-DD."""
+        return self.as_of.date().isoformat()
 
     def to_json(self, **kwargs: Any) -> str:
         """The result as JSON (``json.dumps`` keyword arguments pass through)."""
@@ -578,7 +580,7 @@ class ControlResult:
 
     def to_markdown(self) -> str:
         """A Markdown summary: one table row per objective, then the findings."""
-        lines = [f"# KPI status as of {self.to_dict()['as_of']}", "",
+        lines = [f"# KPI status as of {self._day()}", "",
                  "| objective | kpi | value | target | status | p | projected at deadline |",
                  "|---|---|---:|---:|---|---:|---|"]
         for r in self.kpis.to_dict("records"):
@@ -639,7 +641,7 @@ class ControlResult:
                  "table{border-collapse:collapse;margin-bottom:1.5em}"
                  "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}"
                  ".on_track{color:#1a7f37}.at_risk{color:#9a6700}.off_track{color:#cf222e}")
-        day = self.to_dict()["as_of"]
+        day = self._day()
         parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
                  f"<title>KPI status as of {html.escape(str(day))}</title>"
                  f"<style>{style}</style></head><body>",
@@ -661,7 +663,7 @@ class ControlResult:
     def __repr__(self) -> str:
         counts = self.kpis["status"].value_counts()
         parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s, 0))
-        return (f"ControlResult(as of {self.to_dict()['as_of']}: {len(self.kpis)} KPIs"
+        return (f"ControlResult(as of {self._day()}: {len(self.kpis)} KPIs"
                 f"{': ' + parts if parts else ''}; {len(self.findings)} finding(s))")
 
     def _repr_html_(self) -> str:
@@ -690,6 +692,16 @@ def _frame(data: Any):
         return pd.DataFrame(data)
     raise InputError(f"data: expected a pandas or polars DataFrame, a pyarrow Table or a "
                      f"dict of arrays, got {type(data).__name__}")
+
+
+def _whole_period_table(data, kpis, by, level: float):
+    """kpi_table over all of `data` as one period (a constant time column)."""
+    import pandas as pd
+
+    from . import metrics
+
+    return metrics.kpi_table(data.assign(_sostac_all=pd.Timestamp("1970-01-01")), kpis, by=by,
+                             period="day", time="_sostac_all", level=level)
 
 
 def _day_number(ts) -> float:
@@ -811,8 +823,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         try:
             per = metrics.kpi_table(part, [spec], by=(), period=_PERIOD_OF_CADENCE[cadence],
                                     time=time, level=level)
-            total = metrics.kpi_table(part.assign(**{"_sostac_all": end}), [spec], by=(),
-                                      period="day", time="_sostac_all", level=level)
+            total = _whole_period_table(part, [spec], (), level)
         except (ValueError, KeyError) as exc:
             finding(str(exc))
             continue
@@ -937,16 +948,12 @@ def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: 
     """Channels by CPA against break-even and by ROAS (see ControlResult)."""
     import pandas as pd
 
-    from . import metrics
-
     need = [channel, "cost", "orders"]
     if not all(c in df.columns for c in need) or len(df) == 0:
         return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
     kpis = ["cpa"] + (["roas"] if "revenue" in df.columns else [])
     try:
-        # one period over all the data: a constant time column
-        t = metrics.kpi_table(df.assign(_sostac_all=pd.Timestamp("1970-01-01")), kpis,
-                              by=(channel,), period="day", time="_sostac_all", level=level)
+        t = _whole_period_table(df, kpis, (channel,), level)
     except ValueError as exc:
         findings.append({"objective": "", "message": f"what works: {exc}"})
         return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)

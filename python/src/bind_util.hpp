@@ -8,14 +8,24 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace sostac::python {
 
 namespace py = pybind11;
 using farray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+/// A 1-d numpy array with a copy of v.
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v) {
+  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
 
 /// Applies f(const double* in, double* out) to every element i of the NIn input
 /// arrays, writing NOut outputs per element, and returns {name: array}. With

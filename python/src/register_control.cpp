@@ -18,24 +18,17 @@ namespace ct = sostac::control;
 
 namespace {
 
-template <class T>
-py::array_t<T> as_array(const std::vector<T>& v) {
-  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), out.mutable_data());
-  return out;
-}
-
 py::dict chart_dict(const ct::chart& c) {
   py::dict d;
   d["kind"] = c.kind;
-  d["value"] = as_array(c.value);
-  if (!c.value_low.empty()) d["value_low"] = as_array(c.value_low);
-  d["centre"] = as_array(c.centre);
-  d["lower"] = as_array(c.lower);
-  d["upper"] = as_array(c.upper);
-  d["signal"] = as_array(c.signal);
-  d["shift"] = as_array(c.shift);
-  d["false_alarm"] = as_array(c.false_alarm);
+  d["value"] = to_numpy(c.value);
+  if (!c.value_low.empty()) d["value_low"] = to_numpy(c.value_low);
+  d["centre"] = to_numpy(c.centre);
+  d["lower"] = to_numpy(c.lower);
+  d["upper"] = to_numpy(c.upper);
+  d["signal"] = to_numpy(c.signal);
+  d["shift"] = to_numpy(c.shift);
+  d["false_alarm"] = to_numpy(c.false_alarm);
   return d;
 }
 

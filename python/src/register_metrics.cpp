@@ -1,5 +1,7 @@
 // Bindings of include/sostac/metrics/: the KPI roll-up, funnel and cohort
 // accumulators over numpy buffers (no copies; the GIL is released in the loops).
+#include "bind_util.hpp"
+
 #include <sostac/metrics.hpp>
 
 #include <pybind11/numpy.h>
@@ -92,13 +94,6 @@ mx::event_columns event_view(const py::array& user, const py::array& time,
   c.step = integer_view(step, names.at(2));
   if (!touch.is_none()) c.touch = integer_view(touch.cast<py::array>(), names.at(3));
   return c;
-}
-
-template <class T>
-py::array_t<T> to_numpy(const std::vector<T>& v) {
-  py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
-  std::copy(v.begin(), v.end(), out.mutable_data());
-  return out;
 }
 
 std::vector<std::int64_t> code_map(const py::object& map) {

@@ -175,8 +175,8 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
         r.test = "z";
         const double per = plain_sum ? static_cast<double>(d.periods) : 1.0;
         r.compared = d.value / per;
-        const double z975 = -std::sqrt(2.0) * boost::math::erfc_inv(1 + level);
-        const double se = (d.high - d.low) / (2 * z975) / per;
+        const double se =
+            (d.high - d.low) / (2 * stats::two_sided_critical(level)) / per;
         if (std::isfinite(se) && se > 0) {
           r.statistic = (r.compared - target) / se;
           r.p_value = stats::normal_pvalue(r.statistic, alt).p;
