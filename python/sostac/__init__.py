@@ -9,6 +9,7 @@ from ._core import InputError
 from ._core import __version__
 from ._kpi import kpi_catalog
 from .plan import Finding, Plan, plan_schema
+from . import report  # noqa: E402  (needs __version__)
 
 
 def set_num_threads(n: int) -> None:
@@ -69,6 +70,7 @@ __all__ = [
     "kpi_catalog",
     "metrics",
     "plan_schema",
+    "report",
     "set_num_threads",
     "stats",
 ]

@@ -1,21 +1,32 @@
-"""Command line: ``sostac demo``, ``sostac validate PLAN``, ``sostac schedule PLAN``,
-``sostac control PLAN --data DATA`` (or ``python -m sostac ...``).
+"""Command line (or ``python -m sostac ...``):
+
+- ``sostac demo``: the report on the demo plan and data shipped in the package;
+- ``sostac report PLAN --data DATA -o report.html``: the report (HTML, JSON or
+  Markdown) on a plan and its data;
+- ``sostac validate PLAN``, ``sostac schedule PLAN``, ``sostac control PLAN --data
+  DATA``;
+- ``sostac ab [CSV]``: an A/B analysis of a daily aggregate.
 
 Exit codes: 0 when fine, 1 when the plan has findings of severity error, 2 on bad
-usage (a file that cannot be read, a wrong option).
+usage (a file that cannot be read, a wrong option). Steps that last longer than a
+second draw a progress bar on standard error when it is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from importlib import resources
 from typing import Optional, Sequence
 
 from . import __version__, stats
+from ._progress import Progress
 
 SAMPLE = "ab_test.csv"
+DEMO_PLAN = "demo_plan.yaml"
+DEMO_DATA = "demo_daily.csv"
 
 
 def _read_ab(path: Optional[str]):
@@ -46,7 +57,7 @@ def _read_ab(path: Optional[str]):
     return source, totals, len(days)
 
 
-def demo(path: Optional[str] = None, out=sys.stdout) -> int:
+def ab(path: Optional[str] = None, out=sys.stdout) -> int:
     """A/B analysis of a daily aggregate: sample-ratio check, frequentist and
     Bayesian comparison, and the minimum detectable effect of the design."""
     source, totals, n_days = _read_ab(path)
@@ -58,7 +69,7 @@ def demo(path: Optional[str] = None, out=sys.stdout) -> int:
     def line(s=""):
         print(s, file=out)
 
-    line(f"sostac {__version__} demo: A/B analysis of {source}")
+    line(f"sostac {__version__}: A/B analysis of {source}")
     line(f"{n_days} days, control = {a}, variant = {b}\n")
     line(f"  {'arm':<8}{'visitors':>10}{'conversions':>13}{'rate':>9}")
     for arm, (n, x) in ((a, totals[a]), (b, totals[b])):
@@ -113,24 +124,16 @@ class _Usage(Exception):
     """Bad usage: reported on stderr with exit code 2."""
 
 
-def _read_data(path: str, time: str):
-    """A daily aggregate from CSV or Parquet, the time column parsed as dates."""
-    import pandas as pd
+def _read_data(path: str, time: str, progress: Optional[Progress] = None):
+    """A daily aggregate or row-level log from CSV or Parquet (report.read_data)."""
+    from .report import read_data
 
-    try:
-        if path.endswith(".parquet"):
-            df = pd.read_parquet(path)
-        else:
-            df = pd.read_csv(path)
-    except (OSError, ValueError, ImportError) as exc:
-        raise _Usage(f"{path}: {exc}") from None
-    if time not in df.columns:
-        raise _Usage(f"{path}: expected a '{time}' column, found {list(df.columns)}")
-    try:
-        df[time] = pd.to_datetime(df[time])
-    except (ValueError, TypeError) as exc:
-        raise _Usage(f"{path}: column '{time}': {exc}") from None
-    return df
+    progress = progress or Progress(enabled=False)
+    with progress.step(f"reading {os.path.basename(path)}"):
+        try:
+            return read_data(path, time)
+        except (OSError, ValueError) as exc:
+            raise _Usage(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
 
 
 def validate(path: str, out=None) -> int:
@@ -181,33 +184,173 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
         print(result.to_json(indent=2), file=out)
     else:
         print(result.to_markdown(), file=out, end="")
+    return _errors(plan)
+
+
+def _build(plan, df, *, as_of, time, progress: Progress):
+    from .report import build_report
+
+    with progress.step("control stage") as step:
+        try:
+            return build_report(plan, df, as_of=as_of, time=time,
+                                progress=lambda _, f: step.update(f))
+        except ValueError as exc:
+            raise _Usage(str(exc)) from None
+
+
+def _errors(plan) -> int:
     errors = [f for f in plan.validate() if f.severity == "error"]
     for f in errors:
         print(str(f), file=sys.stderr)
     return 1 if errors else 0
 
 
+def report(path: str, data: Optional[str] = None, *, output: Optional[str] = None,
+           fmt: str = "html", as_of: Optional[str] = None, time: str = "date",
+           progress: Optional[Progress] = None, out=None) -> int:
+    """Write the report on a plan and its data (sostac.report): HTML (default file
+    report.html), JSON or Markdown (standard output unless ``output`` is given); 1
+    when the plan itself has errors."""
+    out = out or sys.stdout
+    progress = progress or Progress()
+    plan = _load_plan(path)
+    df = _read_data(data, time, progress) if data is not None else None
+    rep = _build(plan, df, as_of=as_of, time=time, progress=progress)
+    with progress.step("rendering"):
+        text = {"html": rep.to_html, "json": lambda: rep.to_json(indent=2),
+                "md": rep.to_markdown}[fmt]()
+    if output is None and fmt == "html":
+        output = "report.html"
+    if output is None or output == "-":
+        print(text, file=out, end="" if text.endswith("\n") else "\n")
+    else:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            raise _Usage(f"{output}: {exc}") from None
+        print(f"report: {os.path.abspath(output)}", file=out)
+    return _errors(plan)
+
+
+def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
+         out=None) -> int:
+    """The report on the demo plan and data shipped in the package
+    (sostac/data/demo_plan.yaml, demo_daily.csv; made by scripts/make_demo_data.py),
+    with a short summary on the console ending with the report's path."""
+    from .plan import Plan
+
+    out = out or sys.stdout
+    progress = progress or Progress()
+    data_dir = resources.files("sostac").joinpath("data")
+    with resources.as_file(data_dir.joinpath(DEMO_PLAN)) as plan_path, \
+            resources.as_file(data_dir.joinpath(DEMO_DATA)) as data_path:
+        plan = Plan.load(plan_path)
+        df = _read_data(str(data_path), "date", progress)
+    rep = _build(plan, df, as_of=None, time="date", progress=progress)
+    with progress.step("rendering"):
+        text = rep.to_html()
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise _Usage(f"{output}: {exc}") from None
+    c = rep.control
+
+    def line(s=""):
+        print(s, file=out)
+
+    days = df["date"].dt.normalize()
+    line(f"sostac {__version__} demo: {plan.to_dict()['plan'].get('name')}")
+    line(f"data: {len(df):,} rows, {days.nunique()} days ({days.min().date()} to "
+         f"{days.max().date()}), {df['channel'].nunique()} channels "
+         f"(sostac/data/{DEMO_DATA})\n")
+    line(f"KPIs as of {c._day()}:")
+    for r in c.kpis.to_dict("records"):
+        value = "-" if r["value"] != r["value"] else f"{r['value']:.4g}"
+        line(f"  {r['objective']:<12} {r['kpi']:<22} {value:>10} (target "
+             f"{r['target']:.4g})  {r['status']}")
+    exps = c.experiments
+    if len(exps):
+        line("experiments:")
+        for eid, g in exps.groupby("experiment", sort=False):
+            line(f"  {eid}: {g['verdict'].iloc[0]}")
+    w = c.what_works
+    if len(w):
+        line("what works: " + "; ".join(f"{r['channel']} {r['verdict']} (CPA {r['cpa']:.3g})"
+                                        for r in w.to_dict("records")))
+    for r in c.recommendations.to_dict("records"):
+        line(f"recommendation: move {r['amount']:,.0f} from {r['from_channel']} to "
+             f"{r['to_channel']}")
+    errors = sum(f.severity == "error" for f in rep.findings)
+    line(f"alerts: {len(c.alerts)}; plan findings: {len(rep.findings)} ({errors} errors)")
+    timing = ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items())
+    line(f"time: {timing}")
+    line(f"report: {os.path.abspath(output)}")
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="sostac", description="sostac command line")
+    parser = argparse.ArgumentParser(
+        prog="sostac", description="sostac: SOSTAC/RACE plans, their KPIs and the "
+        "statistics that control them. Exit codes: 0 fine, 1 plan errors, 2 bad usage.")
     parser.add_argument("--version", action="version", version=f"sostac {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="A/B analysis of the sample data (or your own CSV)")
-    d.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
-    v = sub.add_parser("validate", help="check a plan (YAML or JSON) and list its findings")
-    v.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
-    s = sub.add_parser("schedule", help="tactics and actions with their slack; critical path")
-    s.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
-    c = sub.add_parser("control", help="each objective's KPI against its target, from data")
-    c.add_argument("plan", help="the plan document (.yaml, .yml or .json)")
-    c.add_argument("--data", required=True,
-                   help="daily aggregate, CSV or Parquet: date, channel and the measures")
-    c.add_argument("--as-of", help="evaluate with the data up to this day (YYYY-MM-DD)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    plan_help = "the plan document (.yaml, .yml or .json)"
+    data_help = ("daily aggregate or row-level log, CSV (.csv, .csv.gz) or Parquet: a "
+                 "time column, channel, variant and the measures")
+    d = sub.add_parser("demo", help="the report on the demo plan and data shipped in the "
+                       "package", description="Build the report on the demo plan and "
+                       "data shipped in the package; print a summary ending with the "
+                       "report's path.")
+    d.add_argument("-o", "--output", default="report.html",
+                   help="where to write the HTML report (default: report.html)")
+    r = sub.add_parser("report", help="the report on a plan and its data (HTML, JSON, "
+                       "Markdown)", description="Validate and schedule the plan, run the "
+                       "Control stage on the data and write the report.")
+    r.add_argument("plan", help=plan_help)
+    r.add_argument("--data", help=data_help + " (without: a report on the plan alone)")
+    r.add_argument("-o", "--output", help="output file ('-' for standard output; default: "
+                   "report.html for HTML, standard output otherwise)")
+    r.add_argument("--format", choices=("html", "json", "md"), default=None,
+                   help="output format (default: from the output's extension, else html)")
+    v = sub.add_parser("validate", help="check a plan and list its findings",
+                       description="Check a plan and list its findings.")
+    v.add_argument("plan", help=plan_help)
+    s = sub.add_parser("schedule", help="tactics and actions with their slack; critical path",
+                       description="Tactics and actions with their CPM slack, and the "
+                       "critical path.")
+    s.add_argument("plan", help=plan_help)
+    c = sub.add_parser("control", help="each objective's KPI against its target, from data",
+                       description="Each objective's KPI against its target, from data "
+                       "(Markdown or JSON on standard output).")
+    c.add_argument("plan", help=plan_help)
+    c.add_argument("--data", required=True, help=data_help)
     c.add_argument("--format", choices=("md", "json"), default="md", help="output format")
-    c.add_argument("--time", default="date", help="the time column (default: date)")
+    a = sub.add_parser("ab", help="A/B analysis of a daily CSV (sample shipped)",
+                       description="A/B analysis of a daily aggregate: sample-ratio check, "
+                       "frequentist and Bayesian comparison, minimum detectable effect.")
+    a.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
+    for p in (r, c):
+        p.add_argument("--as-of", help="evaluate with the data up to this day (YYYY-MM-DD)")
+        p.add_argument("--time", default="date", help="the time column (default: date)")
+    for p in (d, r):
+        p.add_argument("--no-progress", action="store_true",
+                       help="never draw progress bars (default: on a terminal, for steps "
+                       "longer than a second)")
     args = parser.parse_args(argv)
     try:
+        if args.command in ("demo", "report"):
+            progress = Progress(enabled=False) if args.no_progress else Progress()
         if args.command == "demo":
-            return demo(args.csv)
+            return demo(args.output, progress=progress)
+        if args.command == "report":
+            fmt = args.format or {"json": "json", "md": "md"}.get(
+                (args.output or "").rsplit(".", 1)[-1].lower(), "html")
+            return report(args.plan, args.data, output=args.output, fmt=fmt,
+                          as_of=args.as_of, time=args.time, progress=progress)
+        if args.command == "ab":
+            return ab(args.csv)
         if args.command == "validate":
             return validate(args.plan)
         if args.command == "schedule":
@@ -218,6 +361,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a reader that stopped (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 2  # pragma: no cover - argparse enforces the choices
 
 

@@ -544,21 +544,10 @@ class ControlResult:
 
     def to_dict(self) -> dict:
         """Plain Python values (for JSON)."""
-        def clean(v):
-            if isinstance(v, float) and not np.isfinite(v):
-                return None
-            if hasattr(v, "isoformat"):
-                return v.isoformat()[:10]
-            if isinstance(v, (np.integer,)):
-                return int(v)
-            if isinstance(v, (np.floating,)):
-                return clean(float(v))
-            return v
-
         def records(frame):
             if frame is None:
                 return []
-            return [{k: clean(v) for k, v in r.items()} for r in frame.to_dict("records")]
+            return [{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
         return {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
                 "kpis": records(self.kpis), "alerts": records(self.alerts),
@@ -671,6 +660,26 @@ class ControlResult:
                 + self.kpis.drop(columns=["rule"]).to_html(index=False, escape=True))
 
 
+def _json_value(v: Any) -> Any:
+    """A JSON-ready value: NaN, inf and NaT -> None, dates -> YYYY-MM-DD, numpy
+    scalars -> Python."""
+    import math
+
+    if v is None:
+        return None
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else None
+    if hasattr(v, "isoformat"):
+        import pandas as pd
+
+        return None if v is pd.NaT else v.isoformat()[:10]
+    return v
+
+
 def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -711,8 +720,8 @@ def _day_number(ts) -> float:
 
 
 def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
-             time: str = "date", channel: str = "channel",
-             variant: str = "variant") -> ControlResult:
+             time: str = "date", channel: str = "channel", variant: str = "variant",
+             progress: Optional[Any] = None) -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -732,6 +741,8 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         Level of the intervals and of the projection's prediction interval (0.95).
     time, channel, variant : str
         Column names (the variant column is read for the plan's experiments).
+    progress : callable, optional
+        Called as ``progress(done, total)`` before each objective (for progress bars).
 
     Returns
     -------
@@ -761,7 +772,10 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     cadence_of = {t.get("objective"): t.get("cadence") for t in control.get("targets", []) or []}
     horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
     rows, series, findings, charts = [], [], [], {}
-    for obj in doc.get("objectives", []) or []:
+    objectives = doc.get("objectives", []) or []
+    for done, obj in enumerate(objectives):
+        if progress is not None:
+            progress(done, len(objectives))
         oid, kpi = obj.get("id"), obj.get("kpi")
         definition = custom.get(kpi) or catalog.get(kpi)
         direction = obj.get("direction") or (

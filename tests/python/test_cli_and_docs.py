@@ -30,40 +30,40 @@ def test_version():
     assert re.fullmatch(r"\d+\.\d+\.\d+", sostac.__version__)
 
 
-def test_demo_on_shipped_sample():
+def test_ab_on_shipped_sample():
     out = io.StringIO()
-    assert cli.demo(out=out) == 0
+    assert cli.ab(out=out) == 0
     text = out.getvalue()
     for needle in ("Sample-ratio check", "Fisher exact", "P(B > A)", "minimum detectable", "Verdict"):
         assert needle in text
 
 
-def test_demo_on_a_user_csv(tmp_path):
+def test_ab_on_a_user_csv(tmp_path):
     f = tmp_path / "ab.csv"
     f.write_text("date,variant,visitors,conversions\n2026-01-01,ctrl,1000,50\n2026-01-01,new,1000,52\n")
     out = io.StringIO()
-    cli.demo(str(f), out=out)
+    cli.ab(str(f), out=out)
     assert "control = ctrl, variant = new" in out.getvalue()
     assert "no decision" in out.getvalue()
 
 
-def test_demo_rejects_a_bad_csv(tmp_path):
+def test_ab_rejects_a_bad_csv(tmp_path):
     f = tmp_path / "ab.csv"
     f.write_text("day,arm\n1,A\n")
     with pytest.raises(SystemExit, match="expected CSV columns"):
-        cli.demo(str(f), out=io.StringIO())
+        cli.ab(str(f), out=io.StringIO())
 
 
 def test_console_script_runs():
     exe = Path(sys.executable).with_name("sostac")
     assert exe.exists(), "the sostac console script is installed with the package"
-    proc = subprocess.run([str(exe), "demo"], capture_output=True, text=True, check=True)
+    proc = subprocess.run([str(exe), "ab"], capture_output=True, text=True, check=True)
     assert "Verdict" in proc.stdout
 
 
 @pytest.mark.parametrize(
     "module",
-    [sostac, sostac._kpi, sostac.control, sostac.metrics, sostac.plan, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
+    [sostac, sostac._kpi, sostac.control, sostac.metrics, sostac.plan, sostac.report, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
      sostac.stats.power, sostac.stats.bayes],
 )
 def test_docstring_examples(module):
