@@ -1,16 +1,18 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
-# Both do all set-up first (scripts/setup.sh: Debian packages, .venv, build).
+# Both do all set-up first (scripts/setup.sh: Debian packages, .venv, build); `make
+# test` also installs Debian's chromium for the browser tests (setup.sh --browser).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BUILD ?= build/cpp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup demo test test-cpp test-python test-fuzz fuzz fuzz-build bench sanitize format golden schema clean
+.PHONY: help setup setup-test demo test test-cpp test-python test-fuzz fuzz fuzz-build bench sanitize format golden schema clean
 
 help:
-	@echo "make demo      set up, build, and run the demo A/B analysis"
-	@echo "make test      set up, build, run every C++ (ctest) and Python (pytest) test"
+	@echo "make demo      set up, build, and write build/demo/report.html on the demo plan and data"
+	@echo "make test      set up (with chromium), build, run every C++ (ctest) and Python"
+	@echo "               (pytest) test; the HTML report's screenshots go to build/screenshots"
 	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB (writes nothing)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
 	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
@@ -21,11 +23,17 @@ help:
 setup:
 	bash scripts/setup.sh
 
+# The same, plus chromium and a font: tests/python/test_browser.py opens the HTML
+# report in headless Chromium (it fails without it when CI is set, else skips).
+setup-test:
+	bash scripts/setup.sh --browser
+
 demo: setup
-	$(VENV)/bin/sostac demo
+	mkdir -p build/demo
+	$(VENV)/bin/sostac demo -o build/demo/report.html
 
 # pytest runs last so that its summary closes the output.
-test: setup
+test: setup-test
 	$(MAKE) test-cpp
 	$(MAKE) test-fuzz
 	$(MAKE) test-python

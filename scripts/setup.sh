@@ -3,10 +3,24 @@
 # Debian packages (only the missing ones), a virtual environment in .venv with the
 # Python tools, and sostac itself built and installed into it. Safe to re-run: each
 # step is skipped when already done.
+#
+# Usage: scripts/setup.sh [--browser]
+#   --browser (or SOSTAC_BROWSER=1) also installs Debian's chromium and a font
+#   (fonts-dejavu-core), which tests/python/test_browser.py needs to open the HTML
+#   report in headless Chromium and screenshot it; `make test` passes it, `make demo`
+#   does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
+BROWSER=${SOSTAC_BROWSER:-0}
+for arg in "$@"; do
+  case "$arg" in
+    --browser) BROWSER=1 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 have_cmake() {
@@ -29,9 +43,12 @@ command -v make >/dev/null 2>&1 || want+=(make)
 have_cmake || want+=(cmake)
 command -v python3 >/dev/null 2>&1 || want+=(python3)
 python_ok || want+=(python3-venv python3-dev)
+# the browser tests: chromium (with its libraries) and a font for the screenshots' text
+if [ "$BROWSER" = 1 ]; then want+=(chromium fonts-dejavu-core); fi
 missing=()
 for p in "${want[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  # installed, not merely known to dpkg (a removed package keeps its config files)
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"

@@ -199,7 +199,7 @@ class _Control(ModuleType):
     @staticmethod
     def evaluate_kpi(
         interval: str, numerator: float, denominator: float, value: float, low: float,
-        high: float, periods: int, target: float, higher: bool, series_x: list[float],
+        high: float, periods: float, target: float, higher: bool, series_x: list[float],
         series_y: list[float], deadline: float, as_of: float, alpha: float, level: float,
     ) -> dict: ...
     @staticmethod

@@ -233,6 +233,12 @@ def report(path: str, data: Optional[str] = None, *, output: Optional[str] = Non
     return _errors(plan)
 
 
+def _fmt(v: float) -> str:
+    if v != v:
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
          out=None) -> int:
     """The report on the demo plan and data shipped in the package
@@ -251,6 +257,7 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     with progress.step("rendering"):
         text = rep.to_html()
     try:
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         with open(output, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
@@ -267,18 +274,20 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
          f"(sostac/data/{DEMO_DATA})\n")
     line(f"KPIs as of {c._day()}:")
     for r in c.kpis.to_dict("records"):
-        value = "-" if r["value"] != r["value"] else f"{r['value']:.4g}"
-        line(f"  {r['objective']:<12} {r['kpi']:<22} {value:>10} (target "
-             f"{r['target']:.4g})  {r['status']}")
+        line(f"  {r['objective']:<12} {r['kpi']:<22} {_fmt(r['value']):>10}  target "
+             f"{_fmt(r['target']):>8}  {r['status']}")
     exps = c.experiments
     if len(exps):
         line("experiments:")
         for eid, g in exps.groupby("experiment", sort=False):
             line(f"  {eid}: {g['verdict'].iloc[0]}")
     w = c.what_works
-    if len(w):
-        line("what works: " + "; ".join(f"{r['channel']} {r['verdict']} (CPA {r['cpa']:.3g})"
-                                        for r in w.to_dict("records")))
+    paid = [r for r in w.to_dict("records") if r["cost"] > 0 and r["orders"] > 0]
+    if paid:
+        line("what works (CPA against break-even "
+             f"{paid[0]['break_even_cpa']:.4g}): " + "; ".join(
+                 f"{r['channel']} {r['verdict']} ({r['cpa']:.3g} [{r['cpa_low']:.3g}, "
+                 f"{r['cpa_high']:.3g}])" for r in paid))
     for r in c.recommendations.to_dict("records"):
         line(f"recommendation: move {r['amount']:,.0f} from {r['from_channel']} to "
              f"{r['to_channel']}")

@@ -367,7 +367,9 @@ class ControlResult:
         test and statistic.
     series : pandas.DataFrame
         The per-period values behind the verdicts: objective, kpi, period, value,
-        low, high, numerator, denominator, rows.
+        low, high, numerator, denominator, rows, coverage (the share of the period
+        the data cover; plain sums of a partly covered period have value, low and
+        high scaled to a whole period).
     findings : list of dict
         Problems with the data for an objective (missing columns, channels absent
         from the data, KPIs whose measures are missing): objective and message.
@@ -826,9 +828,16 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
                 finding(f"the data have no '{channel}' column for the scope channel "
                         f"'{scope_channel}'")
                 continue
-            part = df.loc[(df[channel].astype(str) == str(scope_channel)).to_numpy()]
+            part = df.loc[_text_in(df[channel], [scope_channel])]
             if len(part) == 0:
                 finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
+                continue
+        # after the deadline the objective is judged on the data up to its deadline
+        until = min(end, deadline)
+        if until < end:
+            part = part.loc[(pd.to_datetime(part[time]) <= until).to_numpy()]
+            if len(part) == 0:
+                finding(f"no rows up to the deadline {deadline.date()}")
                 continue
         spec = kpi if kpi in catalog and kpi not in custom else {
             "id": kpi, "numerator": definition["numerator"],
@@ -843,30 +852,44 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             continue
         per = per[np.isfinite(per["value"].to_numpy(dtype=float))]
         t = total.iloc[0]
-        series.append(per.assign(objective=oid))
+        # a plain sum (visitors, revenue) is compared per period, as its target is; a
+        # period the data cover only in part (the first, or the last before as_of)
+        # counts for its covered share, and its value is scaled to a whole period
+        plain = str(t["interval"]) in ("poisson", "normal")
+        first = pd.to_datetime(part[time]).min().normalize()
+        cover = (_coverage(per["period"], cadence, first, until.normalize()) if plain
+                 else np.ones(len(per)))
+        if plain:
+            per = per.assign(**{k: per[k].to_numpy(dtype=float) / cover
+                                for k in ("value", "low", "high")})
+        series.append(per.assign(objective=oid, coverage=cover))
         chart = _series_chart(str(t["interval"]), per)
         if chart is not None:
             charts[oid] = (kpi, chart[0], chart[1])
         x = [_day_number(p) for p in per["period"]]
         y = per["value"].astype(float).tolist()
         denominator = float(t["denominator"])
+        exposure = float(cover.sum())
         r = _core.control.evaluate_kpi(
             str(t["interval"]), float(t["numerator"]), denominator, float(t["value"]),
-            float(t["low"]), float(t["high"]), len(per), row["target"], higher, x, y,
-            _day_number(deadline), _day_number(end), alpha, level)
-        # a plain sum (visitors, revenue) is compared per period, as its target is
-        plain = str(t["interval"]) in ("poisson", "normal")
-        scale = 1.0 / max(len(per), 1) if plain else 1.0
+            float(t["low"]), float(t["high"]), exposure, row["target"], higher, x, y,
+            _day_number(deadline), _day_number(until), alpha, level)
+        scale = 1.0 / exposure if plain and exposure > 0 else 1.0
         row.update(period=per["period"].iloc[-1] if len(per) else pd.NaT,
                    value=float(t["value"]) * scale, low=float(t["low"]) * scale,
                    high=float(t["high"]) * scale,
                    status=r["status"], p_value=r["p_value"], projected=r["projected"],
                    projected_low=r["projected_low"], projected_high=r["projected_high"],
                    periods=len(per), test=r["test"], statistic=r["statistic"])
-        row["rule"] = _rule_text(row, r, higher, level, plain)
+        if not r["test"]:  # nothing to test: the denominator sums to 0
+            den = definition.get("denominator") or "its denominator"
+            finding(f"no {den} up to {until.date()}: the KPI is not defined yet")
+            row["rule"] += " -> insufficient_data"
+            continue
+        row["rule"] = _rule_text(row, r, higher, level, plain, until < end)
     kpis = pd.DataFrame(rows, columns=KPI_COLUMNS)
     cols = ["objective", "kpi", "period", "value", "low", "high", "numerator", "denominator",
-            "rows"]
+            "rows", "coverage"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
     what = _what_works(doc, df, channel, time, level, findings)
@@ -910,11 +933,13 @@ def _experiments(doc: dict, df, channel: str, variant: str, alpha: float, catalo
         if variant not in df.columns or num not in df.columns or den not in df.columns:
             note(f"the data need the columns '{variant}', '{num}' and '{den}'")
             continue
-        part = df.loc[df[variant].astype(str).isin(names).to_numpy()]
+        part = df.loc[_text_in(df[variant], names)]
         ch = tactic_channel.get(e.get("tactic"))
         if ch is not None and channel in part.columns:
-            part = part.loc[(part[channel].astype(str) == str(ch)).to_numpy()]
-        sums = part.groupby(part[variant].astype(str))[[num, den]].sum()
+            part = part.loc[_text_in(part[channel], [ch])]
+        sums = part.groupby(part[variant], observed=True, sort=False)[[num, den]].sum()
+        sums.index = sums.index.astype(str)
+        sums = sums.groupby(level=0).sum()
         missing = [v for v in names if v not in sums.index or sums.loc[v, den] <= 0]
         if missing:
             note(f"no {den} for variant(s) {', '.join(missing)} in the data")
@@ -1035,10 +1060,47 @@ def _series_chart(interval: str, per):
                              periods=periods)
 
 
-def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool) -> str:
+def _text_in(column, values) -> np.ndarray:
+    """Rows whose value, as text, is one of `values` (a boolean array). Categorical
+    and string columns are compared without turning every row into a Python string."""
+    import pandas as pd
+
+    wanted = [str(v) for v in values]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hit = np.flatnonzero(np.isin(np.asarray(column.cat.categories.astype(str)), wanted))
+        return np.isin(column.cat.codes.to_numpy(), hit)
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.isin(wanted).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(column)
+    hit = np.flatnonzero(np.isin(np.asarray(pd.Index(uniques).astype(str)), wanted))
+    return np.isin(codes, hit)
+
+
+_NEXT_PERIOD = {"daily": dict(days=1), "weekly": dict(days=7), "monthly": dict(months=1),
+                "quarterly": dict(months=3)}
+
+
+def _coverage(starts, cadence: str, first, last) -> np.ndarray:
+    """The share of each period (given by its start) that lies within [first, last]
+    (days), e.g. 10/31 for a March the data reach until the 10th."""
+    import pandas as pd
+
+    starts = pd.DatetimeIndex(pd.to_datetime(starts))
+    ends = starts + pd.DateOffset(**_NEXT_PERIOD[cadence])  # exclusive
+    day = np.timedelta64(1, "D")
+    s_, e_ = starts.values, ends.values
+    lo = np.maximum(s_, np.datetime64(first, "ns"))
+    hi = np.minimum(e_, np.datetime64(last, "ns") + day)
+    covered = np.clip((hi - lo) / day, 0, None)
+    return np.asarray(covered / ((e_ - s_) / day), dtype=float)
+
+
+def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool,
+               at_deadline: bool = False) -> str:
     sign = ">=" if higher else "<="
     test = {"score": "score test", "poisson": "exact Poisson test", "z": "z test"}[r["test"]]
-    parts = [f"H0: {row['kpi']} {sign} {row['target']:.6g}; {test} of the value to date "
+    to = "at the deadline" if at_deadline else "to date"
+    parts = [f"H0: {row['kpi']} {sign} {row['target']:.6g}; {test} of the value {to} "
              f"({r['compared']:.6g}{' per period' if plain else ''}"
              f"): statistic {r['statistic']:.4g}, p = {r['p_value']:.3g}"]
     if np.isfinite(r["projected"]):

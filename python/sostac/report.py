@@ -365,8 +365,9 @@ def _kpi_chart_data(row: dict, part, chart_entry) -> dict:
             with np.errstate(divide="ignore"):
                 cen, lo, up = 1.0 / cen, np.where(up > 0, 1.0 / up, np.nan), \
                     np.where(lo > 0, 1.0 / lo, np.nan)
-        elif chart.kind == "u":  # counts per day -> counts per period
-            rows = part["rows"].to_numpy(dtype=float)[idx]
+        elif chart.kind == "u":  # counts per row (day) -> counts per whole period
+            rows = (part["rows"].to_numpy(dtype=float)
+                    / part["coverage"].to_numpy(dtype=float))[idx]
             cen, lo, up = cen * rows, lo * rows, up * rows
         elif chart.kind == "ewma":
             data["ewma"] = np.full(len(periods), np.nan)

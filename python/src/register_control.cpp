@@ -47,7 +47,7 @@ void register_control(py::module_& m) {
   m.def(
       "evaluate_kpi",
       [](const std::string& interval, double numerator, double denominator,
-         double value, double low, double high, std::size_t periods, double target,
+         double value, double low, double high, double periods, double target,
          bool higher, const std::vector<double>& series_x,
          const std::vector<double>& series_y, double deadline, double as_of,
          double alpha, double level) {

@@ -136,6 +136,22 @@ TEST_CASE("KPI status: OLS projection interval and the verdict rule") {
   d.denominator = 0;
   CHECK(ct::evaluate_kpi(d, 0.022, true, sx, sy, 100, 21).status ==
         "insufficient_data");
+  d.periods = -1;
+  CHECK_THROWS_WITH(ct::evaluate_kpi(d, 0.022, true, sx, sy, 100, 21),
+                    Catch::Contains("periods"));
+
+  // a count over 2.5 periods (the last one half covered): 250 per period, as the
+  // target, so the exact Poisson test of 625 against 2.5 x 250 has p > 0.5
+  ct::kpi_to_date c;
+  c.test = ct::kpi_test::count;
+  c.numerator = 625;
+  c.denominator = std::numeric_limits<double>::quiet_NaN();
+  c.value = 625;
+  c.periods = 2.5;
+  const auto cnt = ct::evaluate_kpi(c, 250, true, sx, {250, 250, 250, 250}, 100, 21);
+  CHECK(cnt.compared == Approx(250).epsilon(1e-15));
+  CHECK(cnt.p_value > 0.5);
+  CHECK(cnt.status == "on_track");
   CHECK_THROWS_WITH(ct::parse_kpi_test("odd"),
                     Catch::Contains("expected wilson, poisson-gamma, poisson"));
 }

@@ -94,7 +94,8 @@ def test_chart_limits_are_the_control_charts_in_the_kpis_units(rep):
     # a count per week: the u-chart per day times the days of the week
     _, flip, chart = c.charts["o-visitors"]
     f = chart.to_frame()
-    rows = c.series.loc[c.series["objective"] == "o-visitors", "rows"].to_numpy()
+    s = c.series[c.series["objective"] == "o-visitors"]
+    rows = (s["rows"] / s["coverage"]).to_numpy()
     np.testing.assert_allclose(charts["o-visitors"]["centre"], f["centre"] * rows, rtol=1e-12)
     # another ratio: an EWMA chart of the series itself
     assert charts["o-roas"]["kind"] == "ewma" and charts["o-roas"]["ewma"] is not None
@@ -253,3 +254,32 @@ def test_report_progress_hook_sees_every_objective():
     seen = []
     report.build_report(_scheduled_plan(), _data(), progress=lambda step, f: seen.append(f))
     assert seen == [i / 6 for i in range(6)]
+
+
+def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
+    target = tmp_path / "new" / "dir" / "report.html"  # the folder is made
+    out = io.StringIO()
+    assert cli.demo(str(target), out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == f"report: {target}"
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    text = out.getvalue()
+    assert "data: 1,565 rows, 181 days (2027-01-01 to 2027-06-30), 8 channels" in text
+    for line in ("o-convert    conversion_rate", "x-checkout: winner: one-page",
+                 "x-creative: inconclusive", "display losing",
+                 "recommendation: move 37,263 from display to paid_search"):
+        assert line in text, line
+    statuses = [ln.split()[-1] for ln in lines if ln.startswith("  o-")]
+    assert sorted(statuses) == ["at_risk", "at_risk", "off_track", "off_track", "on_track",
+                                "on_track"]
+
+
+def test_demo_console_script(tmp_path):
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("sostac")
+    proc = subprocess.run([str(exe), "demo", "-o", str(tmp_path / "r.html")],
+                          capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert proc.stdout.splitlines()[-1] == f"report: {tmp_path / 'r.html'}"
+    assert proc.stderr == ""  # no progress bar when standard error is not a terminal

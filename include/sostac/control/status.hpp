@@ -8,7 +8,9 @@
 ///              <= for lower-is-better); p small = credibly short of it.
 ///                rate of two counts (CTR, conversion): score test of x / n vs target
 ///                cost per count (CPC, CPA): k ~ Poisson(cost / target), exact
-///                count per period (visitors): sum k ~ Poisson(periods * target), exact
+///                count per period (visitors): sum k ~ Poisson(periods * target), exact;
+///                periods may be fractional (a first or last period the data only
+///                partly cover counts for its covered share)
 ///                other ratios and sums: z = (per-period value - target) / se, se from
 ///                the roll-up interval (delta method / day-to-day spread)
 ///   projection OLS line through the per-period values, at the deadline, with the
@@ -100,7 +102,7 @@ struct kpi_to_date {
   double denominator = 0;    ///< sum of the denominator (NaN for a plain sum)
   double value = 0;          ///< the KPI to date (a total for plain sums)
   double low = 0, high = 0;  ///< its interval at `level` (ratios and sums)
-  std::size_t periods = 0;   ///< periods with data
+  double periods = 0;  ///< periods the data cover (fractional for partly covered ones)
 };
 
 struct kpi_status {
@@ -130,6 +132,7 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
   kpi_status r;
   const auto alt = higher ? stats::alternative::less : stats::alternative::greater;
   const bool plain_sum = std::isnan(d.denominator);
+  if (!(d.periods >= 0)) throw input_error("periods", "expected a number of periods >= 0");
   const bool usable =
       d.periods > 0 && (plain_sum || d.denominator > 0) && std::isfinite(d.numerator);
   if (usable) {
@@ -162,7 +165,7 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
       }
       case kpi_test::count: {
         r.test = "poisson";
-        const double per = static_cast<double>(d.periods);
+        const double per = d.periods;
         r.compared = d.numerator / per;
         if (target > 0) {
           const auto t = stats::poisson_test(d.numerator, per, target, alt);
@@ -173,7 +176,7 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
       }
       case kpi_test::ratio: {
         r.test = "z";
-        const double per = plain_sum ? static_cast<double>(d.periods) : 1.0;
+        const double per = plain_sum ? d.periods : 1.0;
         r.compared = d.value / per;
         const double se =
             (d.high - d.low) / (2 * stats::two_sided_critical(level)) / per;

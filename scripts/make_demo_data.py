@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Generate the demo plan and its daily data, shipped in ``python/sostac/data``.
+
+``sostac demo`` (and the tests in ``tests/python/test_demo_data.py``) use two files:
+
+- ``demo_plan.yaml``: an online shop's 2027 plan (SOSTAC with RACE and the 5S),
+  written verbatim from the template below;
+- ``demo_daily.csv``: the shop's first half-year, 2027-01-01 to 2027-06-30, one row
+  per day and channel (two rows, one per variant, on the days a channel runs an
+  experiment), in the shape ``Plan.control`` reads: date, channel, variant and the
+  measures impressions, clicks, visitors, sessions, bounces, orders, revenue, cost,
+  customers and repeat_customers.
+
+The data are simulated from a small model of each channel (below: traffic with a
+weekly pattern and a trend, binomial steps down the funnel, gamma order values,
+Poisson impressions), with one fixed seed and numpy's ``default_rng``, so the output
+is the same byte for byte on every run. Its parameters were chosen so that, as of
+2027-06-30, the plan's objectives are a mix of on track, at risk and off track, one
+experiment has a real winner and one has none, and display advertising loses money
+(its cost per order is about twice the break-even CPA). Run:
+
+    python scripts/make_demo_data.py [--out DIR]      # default: python/sostac/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20270630
+START, END = dt.date(2027, 1, 1), dt.date(2027, 6, 30)
+DAYS = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
+N = len(DAYS)  # 181
+
+# Traffic by weekday (Monday first): shoppers browse most on Sunday evenings.
+TRAFFIC_WEEKDAY = np.array([1.04, 1.00, 0.98, 0.97, 0.92, 0.95, 1.14])
+# Paid budgets are paced a little towards the busy days.
+SPEND_WEEKDAY = np.array([1.02, 1.00, 1.00, 0.99, 0.97, 0.98, 1.04])
+
+CHANNELS = ["seo", "content", "social", "site", "paid_search", "paid_social", "display",
+            "email"]
+
+# Experiments: channel -> (first day, last day, variants, which stage they change).
+CHECKOUT = ("site", dt.date(2027, 2, 15), dt.date(2027, 4, 30), ["control", "one-page"])
+CREATIVE = ("paid_social", dt.date(2027, 3, 1), dt.date(2027, 4, 11), ["static", "video"])
+CHECKOUT_LIFT = 1.15  # the one-page checkout's true effect on the conversion rate
+ROLLOUT = dt.date(2027, 5, 1)  # ... and the day it goes to everyone
+
+# Days without spend: display paused for a creative refresh, paid social on New Year's Day.
+PAUSED = {"display": {dt.date(2027, 3, 15), dt.date(2027, 3, 16), dt.date(2027, 3, 17)},
+          "paid_social": {dt.date(2027, 1, 1)}}
+
+
+def ramp(t: float, t0: float, t1: float) -> float:
+    """0 before day t0, 1 after day t1, linear in between."""
+    return float(min(1.0, max(0.0, (t - t0) / (t1 - t0))))
+
+
+def params(channel: str, i: int, day: dt.date) -> dict:
+    """The model's expected values for one channel and day (i = days since 1 Jan).
+
+    Keys: spend (daily media cost, 0 for unpaid channels), imp (expected impressions,
+    or None when sessions are drawn directly), ctr, land (clicks that start a
+    session), sessions (expected sessions when imp is None), bounce, cr (orders per
+    session), visitor (visitors per session), repeat (customers who bought before),
+    aov (mean order value).
+    """
+    f = i / (N - 1)  # 0 on 1 January, 1 on 30 June
+    wd = TRAFFIC_WEEKDAY[day.weekday()]
+    sw = SPEND_WEEKDAY[day.weekday()]
+    p = dict(spend=0.0, imp=None, ctr=0.0, land=0.95, sessions=0.0, bounce=0.45, cr=0.02,
+             visitor=0.86, repeat=0.15, aov=60.0)
+    if channel == "seo":  # the SEO programme grows organic traffic by ~45 % in six months
+        sessions = 1700 * (1 + 0.45 * f) * wd
+        p.update(ctr=0.032, imp=sessions / (0.032 * 0.95), bounce=0.44, cr=0.018,
+                 repeat=0.14, aov=58.0)
+    elif channel == "content":
+        sessions = 560 * (1 + 0.15 * f) * wd
+        p.update(ctr=0.021, imp=sessions / (0.021 * 0.95), bounce=0.56, cr=0.010,
+                 repeat=0.12, aov=55.0)
+    elif channel == "social":  # organic posts
+        sessions = 380 * (1 + 0.10 * f) * wd
+        p.update(ctr=0.011, imp=sessions / (0.011 * 0.95), bounce=0.62, cr=0.007,
+                 repeat=0.10, aov=52.0)
+    elif channel == "site":  # direct and returning visitors on the shop itself
+        # UX work lowers the bounce rate steadily from 47 % to 38 %; the one-page
+        # checkout (+15 % relative) is tested from 15 February and rolled out on 1 May
+        cr = 0.0200 * (1 + 0.02 * f)
+        if day >= ROLLOUT:
+            cr *= CHECKOUT_LIFT
+        p.update(sessions=6000 * (1 + 0.06 * f) * wd, bounce=0.47 - 0.09 * f, cr=cr,
+                 visitor=0.80, repeat=0.36, aov=63.0)
+    elif channel == "paid_search":
+        # clicks get dearer (competitors bid up): CPC 0.55 -> 0.66, ROAS slides
+        cpc = 0.55 * (1 + 0.20 * f)
+        spend = 900.0 * sw
+        p.update(spend=spend, ctr=0.052, imp=spend / (cpc * 0.052), land=0.93,
+                 bounce=0.38, cr=0.034, repeat=0.08, aov=60.0)
+    elif channel == "paid_social":
+        # audiences tire: the click-through rate falls from 0.90 % to 0.72 %
+        spend = 800.0 * sw
+        ctr = 0.0090 * (1 - 0.20 * f)
+        p.update(spend=spend, ctr=ctr, imp=spend / 6.0 * 1000, land=0.93, bounce=0.55,
+                 cr=0.032, repeat=0.07, aov=57.0)
+    elif channel == "display":  # programmatic display: cheap reach, few orders
+        spend = 250.0 * sw
+        p.update(spend=spend, ctr=0.0035, imp=spend / 3.0 * 1000, land=0.90, bounce=0.70,
+                 cr=0.019, repeat=0.09, aov=54.0)
+    elif channel == "email":
+        # campaigns on Tuesdays and Thursdays, triggered flows every day; the
+        # second-purchase flow (from April) lifts the repeat-purchase rate
+        campaign = day.weekday() in (1, 3)
+        sends = (140000 if campaign else 6000) * (1 + 0.08 * f)
+        p.update(ctr=0.030 if campaign else 0.060, imp=sends, land=0.90, bounce=0.30,
+                 cr=0.040, repeat=0.240 + 0.035 * ramp(i, 90, 180), aov=66.0)
+    else:  # pragma: no cover
+        raise ValueError(channel)
+    if day in PAUSED.get(channel, ()):
+        p.update(spend=0.0, imp=0.0)
+    return p
+
+
+def funnel(rng, sessions: int, p: dict, cr: float) -> dict:
+    """Visitors, bounces, orders, revenue, customers and repeat customers of
+    `sessions` sessions: orders come from the sessions that did not bounce."""
+    visitors = int(rng.binomial(sessions, p["visitor"]))
+    bounces = int(rng.binomial(sessions, p["bounce"]))
+    orders = int(rng.binomial(sessions - bounces, min(1.0, cr / (1 - p["bounce"]))))
+    # order values ~ gamma(shape 3): the sum of `orders` of them is gamma(3 * orders)
+    revenue = float(rng.gamma(3.0 * orders, p["aov"] / 3.0)) if orders else 0.0
+    customers = orders - int(rng.binomial(orders, 0.04))  # a few order twice a day
+    repeat = int(rng.binomial(customers, p["repeat"]))
+    return dict(visitors=visitors, sessions=sessions, bounces=bounces, orders=orders,
+                revenue=revenue, customers=customers, repeat_customers=repeat)
+
+
+def experiment_of(channel: str, day: dt.date):
+    """The variants a channel tests on a day, or None."""
+    for ch, first, last, variants in (CHECKOUT, CREATIVE):
+        if ch == channel and first <= day <= last:
+            return variants
+    return None
+
+
+def simulate(rng) -> list:
+    """The rows, in date and channel order (variants in the plan's order)."""
+    rows = []
+    for i, day in enumerate(DAYS):
+        for channel in CHANNELS:
+            p = params(channel, i, day)
+            spend = float(p["spend"] * rng.lognormal(0.0, 0.05)) if p["spend"] else 0.0
+            if p["imp"] is None:  # direct visits: sessions without impressions or clicks
+                total = int(rng.poisson(p["sessions"]))
+            else:  # impressions, moving with the day's spend noise
+                scale = spend / p["spend"] if p["spend"] else 1.0
+                total = int(rng.poisson(p["imp"] * scale))
+            arms = experiment_of(channel, day) or [""]
+            # an experiment splits the day's traffic (and spend) evenly at random
+            if len(arms) == 2:
+                first = int(rng.binomial(total, 0.5))
+                shares = [first, total - first]
+            else:
+                shares = [total]
+            spends = [round(spend / len(arms), 2)] * len(arms)
+            for k, (arm, share) in enumerate(zip(arms, shares)):
+                cr = p["cr"]
+                if channel == "site" and arm == "one-page":
+                    cr *= CHECKOUT_LIFT
+                if p["imp"] is not None:
+                    arm_imp = share
+                    arm_clicks = int(rng.binomial(arm_imp, p["ctr"]))
+                    arm_sessions = int(rng.binomial(arm_clicks, p["land"]))
+                else:
+                    arm_imp = arm_clicks = 0
+                    arm_sessions = share
+                m = funnel(rng, arm_sessions, p, cr)
+                rows.append(dict(date=day.isoformat(), channel=channel, variant=arm,
+                                 impressions=arm_imp, clicks=arm_clicks, **m,
+                                 cost=spends[k]))
+    return rows
+
+
+COLUMNS = ["date", "channel", "variant", "impressions", "clicks", "visitors", "sessions",
+           "bounces", "orders", "revenue", "cost", "customers", "repeat_customers"]
+
+
+def to_csv(rows: list) -> str:
+    lines = [",".join(COLUMNS)]
+    for r in rows:
+        cells = []
+        for c in COLUMNS:
+            v = r[c]
+            cells.append(f"{v:.2f}" if c in ("revenue", "cost") else str(v))
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+PLAN = """\
+# Demo plan for `sostac demo`: Northwind Gifts, an online gift shop, plans 2027 with
+# SOSTAC, the RACE lifecycle and the 5S. Its data (demo_daily.csv, made with
+# scripts/make_demo_data.py, simulated) cover the first half-year, 1 January to
+# 30 June, so the six-month review asks what is working:
+# - Reach (speak): SEO grows organic visitors by ~45 % in six months, well on the way
+#   to the year's target.
+# - Act (serve): UX work cuts the bounce rate on the shop steadily; still above the
+#   target to date, but on course to reach it by September.
+# - Convert (sell): the one-page checkout won its A/B test (x-checkout, about +15 %
+#   conversions) and went to everyone on 1 May; the conversion rate has risen but the
+#   target is not yet secured. A paid-social creative test (x-creative: static images
+#   against video) found no difference in click-through rate.
+# - Save: paid search stays profitable, but clicks get dearer and its ROAS slides away
+#   from the 4.0 target; paid social's cost per order creeps up as audiences tire,
+#   missing its 20 GBP target. Display loses money: each order costs about twice the
+#   break-even CPA (average order value 60 x margin 0.45 = 27 GBP), so its unspent
+#   budget should move to the channels that earn more than they cost.
+# - Engage (sizzle): the second-purchase e-mail flow (from April) lifts the
+#   repeat-purchase rate, but not yet enough to be sure of the target.
+# Cost in the data is media spend (paid search, paid social, display); the SEO,
+# content, social, UX and e-mail budgets pay for people and tools. Format: docs/plan.md.
+sostac: 1
+plan:
+  id: northwind-gifts-2027
+  name: Northwind Gifts online growth, 2027
+  currency: GBP
+  horizon: {start: "2027-01-01", end: "2027-12-31"}
+  stage: control
+  revision: 1
+  resources: {people_hours_per_week: 160, budget: 800000}
+  economics: {average_order_value: 60, margin: 0.45}
+situation:
+  swot:
+    strengths: [Curated gift range, Loyal repeat buyers, Own product photography]
+    weaknesses: [Multi-step checkout loses mobile buyers, High bounce rate on landing pages]
+    opportunities: [Gift-idea searches all year round, Second-purchase e-mail flows]
+    threats: [Marketplaces undercut prices, Rising paid-search click prices]
+  competitors:
+    - {name: Marketplace X, notes: Lower prices and free delivery}
+    - {name: GiftBox Co, notes: Strong on paid social}
+  personas:
+    - {id: gift-buyer, name: Gift buyer, needs: [Ideas, Fast delivery, Easy checkout]}
+    - {id: loyal, name: Returning customer, needs: [Early access, Rewards]}
+  baselines:
+    - {kpi: unique_visitors, value: 42000, as_of: "2026-12-31", source: "Web analytics (monthly, organic search)"}
+    - {kpi: bounce_rate, value: 0.47, as_of: "2026-12-31", source: Web analytics}
+    - kpi: conversion_rate
+      value: 0.020
+      as_of: "2026-12-31"
+      source: Web analytics
+      history:
+        - {date: "2026-10-31", value: 0.019}
+        - {date: "2026-11-30", value: 0.022}
+        - {date: "2026-12-31", value: 0.020}
+    - {kpi: cpa, value: 23, as_of: "2026-12-31", source: Paid social ads manager}
+    - {kpi: roas, value: 3.5, as_of: "2026-12-31", source: Paid search account}
+    - {kpi: repeat_purchase_rate, value: 0.24, as_of: "2026-12-31", source: CRM}
+objectives:
+  - {id: o-reach, statement: Grow monthly organic-search visitors from 42k to 55k., kpi: unique_visitors,
+     baseline: 42000, target: 55000, direction: increase, deadline: "2027-09-30",
+     scope: {channel: seo, segment: gift-buyer}, five_s: speak, race: reach, owner: Content lead}
+  - {id: o-act, statement: Cut the bounce rate on the shop from 47% to 40%., kpi: bounce_rate,
+     baseline: 0.47, target: 0.40, direction: decrease, deadline: "2027-09-30",
+     scope: {channel: site}, five_s: serve, race: act, owner: UX lead}
+  - {id: o-convert, statement: Lift the shop's conversion rate from 2.0% to 2.6%., kpi: conversion_rate,
+     baseline: 0.020, target: 0.026, direction: increase, deadline: "2027-09-30",
+     scope: {channel: site}, five_s: sell, race: convert, owner: Head of e-commerce}
+  - {id: o-save, statement: Lower the paid-social CPA from 23 to 20 GBP., kpi: cpa,
+     baseline: 23, target: 20, direction: decrease, deadline: "2027-11-30",
+     scope: {channel: paid_social}, five_s: save, race: convert, owner: Paid media manager}
+  - {id: o-roas, statement: Raise the paid-search ROAS from 3.5 to 4.0., kpi: roas,
+     baseline: 3.5, target: 4.0, direction: increase, deadline: "2027-12-31",
+     scope: {channel: paid_search}, five_s: save, race: convert, owner: Paid media manager}
+  - {id: o-engage, statement: Raise the repeat-purchase rate of e-mail buyers from 24% to 30%.,
+     kpi: repeat_purchase_rate, baseline: 0.24, target: 0.30, direction: increase,
+     deadline: "2027-12-31", scope: {channel: email, segment: loyal}, five_s: sizzle,
+     race: engage, owner: CRM lead}
+strategies:
+  - {id: s-content, summary: Be found and remembered for gift ideas., segments: [gift-buyer],
+     positioning: "Thoughtful gifts, delivered fast.", serves: [o-reach],
+     channel_mix: {seo: 0.04, content: 0.04, social: 0.02}}
+  - {id: s-cro, summary: Remove friction from landing page to checkout., segments: [gift-buyer],
+     serves: [o-act, o-convert], channel_mix: {site: 0.04}}
+  - {id: s-paid, summary: "Buy traffic that converts, at a cost per order below break-even.",
+     segments: [gift-buyer], serves: [o-save, o-roas],
+     channel_mix: {paid_search: 0.42, paid_social: 0.32, display: 0.12}}
+  - {id: s-loyalty, summary: Turn first buyers into regulars., segments: [loyal], serves: [o-engage],
+     channel_mix: {email: 0.03}}
+tactics:
+  - {id: t-seo, channel: seo, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
+     budget: 30000, race: reach, aida: attention, kpis: [unique_visitors, ctr]}
+  - {id: t-content, channel: content, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
+     budget: 24000, race: reach, aida: interest, kpis: [unique_visitors, bounce_rate]}
+  - {id: t-social, channel: social, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
+     budget: 15000, race: reach, aida: attention, kpis: [ctr, unique_visitors]}
+  - {id: t-ux, channel: site, strategy: s-cro, start: "2027-01-04", end: "2027-06-30",
+     budget: 24000, race: act, aida: desire, kpis: [bounce_rate, conversion_rate]}
+  - {id: t-paid-search, channel: paid_search, strategy: s-paid, start: "2027-01-01", end: "2027-12-31",
+     budget: 330000, race: convert, aida: action, kpis: [roas, cpa, cpc]}
+  - {id: t-paid-social, channel: paid_social, strategy: s-paid, start: "2027-01-01", end: "2027-12-31",
+     budget: 250000, race: convert, aida: action, kpis: [cpa, ctr, roas]}
+  - {id: t-display, channel: display, strategy: s-paid, start: "2027-01-01", end: "2027-12-31",
+     budget: 90000, race: reach, aida: attention, kpis: [cpa, cpm, ctr]}
+  - {id: t-email, channel: email, strategy: s-loyalty, start: "2027-01-01", end: "2027-12-31",
+     budget: 18000, race: engage, aida: action, kpis: [repeat_purchase_rate, conversion_rate]}
+actions:
+  - {id: a-seo-audit, tactic: t-seo, title: Technical SEO audit and fixes, owner: Content lead,
+     start: "2027-01-04", end: "2027-01-29", effort_hours: 40, cost: 3000, skills: [seo], status: done}
+  - {id: a-gift-guides, tactic: t-content, title: Gift guides for every occasion, owner: Content lead,
+     start: "2027-02-01", end: "2027-05-28", effort_hours: 120, cost: 8000, skills: [writing, seo],
+     status: done}
+  - {id: a-ux-research, tactic: t-ux, title: Checkout usability research, owner: UX lead,
+     start: "2027-01-04", end: "2027-02-12", effort_hours: 60, cost: 6000, skills: [ux], status: done}
+  - {id: a-checkout-test, tactic: t-ux, title: A/B test a one-page checkout, owner: UX lead,
+     start: "2027-02-15", end: "2027-04-30", effort_hours: 80, cost: 9000, skills: [ux, analytics],
+     depends_on: [a-ux-research], status: done}
+  - {id: a-creative-test, tactic: t-paid-social, title: A/B test video against static creatives,
+     owner: Paid media manager, start: "2027-03-01", end: "2027-04-11", effort_hours: 30, cost: 5000,
+     skills: [paid-social, design], status: done}
+  - {id: a-second-purchase, tactic: t-email, title: Welcome and second-purchase e-mail flows, owner: CRM lead,
+     start: "2027-03-01", end: "2027-03-31", effort_hours: 40, cost: 4000, skills: [email], status: done}
+  - {id: a-budget-review, tactic: t-paid-search, title: Six-month review of the paid budgets,
+     owner: Paid media manager, start: "2027-07-01", end: "2027-07-09", effort_hours: 16, cost: 0,
+     skills: [analytics], depends_on: [a-creative-test], status: planned}
+control:
+  cadence: weekly
+  review_every_months: 6
+  targets:
+    - {objective: o-reach, cadence: monthly, alert: 40000}
+    - {objective: o-act, cadence: weekly, alert: 0.48}
+    - {objective: o-convert, cadence: weekly, alert: 0.018}
+    - {objective: o-save, cadence: weekly, alert: 28}
+    - {objective: o-roas, cadence: weekly, alert: 3.0}
+    - {objective: o-engage, cadence: monthly, alert: 0.22}
+  experiments:
+    - {id: x-checkout, tactic: t-ux, kpi: conversion_rate, variants: [control, one-page]}
+    - {id: x-creative, tactic: t-paid-social, kpi: ctr, variants: [static, video]}
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent
+                                         / "python" / "sostac" / "data"),
+                    help="output directory (default: python/sostac/data)")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    (out / "demo_daily.csv").write_bytes(to_csv(simulate(rng)).encode("ascii"))
+    (out / "demo_plan.yaml").write_bytes(PLAN.encode("utf-8"))
+    print(f"wrote {out / 'demo_plan.yaml'} and {out / 'demo_daily.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

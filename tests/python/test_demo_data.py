@@ -1,0 +1,147 @@
+"""The demo plan and data shipped for ``sostac demo`` (python/sostac/data/demo_plan.yaml,
+demo_daily.csv): reproducible from scripts/make_demo_data.py, valid, well formed, and
+giving the verdicts the demo's story tells."""
+
+from __future__ import annotations
+
+import importlib.resources as resources
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sostac import Plan
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = resources.files("sostac") / "data"
+FILES = ["demo_plan.yaml", "demo_daily.csv"]
+MEASURES = ["impressions", "clicks", "visitors", "sessions", "bounces", "orders", "revenue",
+            "cost", "customers", "repeat_customers"]
+CHANNELS = {"seo", "content", "social", "site", "paid_search", "paid_social", "display",
+            "email"}
+STATUS = {"o-reach": "on_track", "o-act": "on_track", "o-convert": "at_risk",
+          "o-save": "off_track", "o-roas": "off_track", "o-engage": "at_risk"}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return Plan.load(DATA / "demo_plan.yaml")
+
+
+@pytest.fixture(scope="module")
+def daily():
+    return pd.read_csv(DATA / "demo_daily.csv", parse_dates=["date"])
+
+
+@pytest.fixture(scope="module")
+def result(plan, daily):
+    return plan.control(daily)
+
+
+def test_the_generator_reproduces_the_shipped_files(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_demo_data.py"),
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_the_plan_validates(plan):
+    errors = [f for f in plan.validate() if f.severity == "error"]
+    assert errors == []
+    doc = plan.to_dict()
+    assert doc["plan"]["horizon"] == {"start": "2027-01-01", "end": "2027-12-31"}
+    assert {o["five_s"] for o in doc["objectives"]} == {"sell", "serve", "speak", "save",
+                                                         "sizzle"}
+    # one KPI of every kind plan.control tests differently
+    assert {o["kpi"] for o in doc["objectives"]} == {
+        "unique_visitors", "bounce_rate", "conversion_rate", "cpa", "roas",
+        "repeat_purchase_rate"}
+    assert {t["channel"] for t in doc["tactics"]} == CHANNELS
+
+
+def test_the_data_are_two_quarters_of_daily_rows_per_channel(daily):
+    assert list(daily.columns) == ["date", "channel", "variant", *MEASURES]
+    days = pd.date_range("2027-01-01", "2027-06-30", freq="D")
+    assert set(daily["channel"]) == CHANNELS
+    for ch, g in daily.groupby("channel"):
+        assert (pd.DatetimeIndex(g["date"].unique()).sort_values() == days).all(), ch
+    # one row per day, channel and variant; variants only where an experiment runs
+    key = daily[["date", "channel", "variant"]].fillna("")
+    assert not key.duplicated().any()
+    arms = daily.dropna(subset=["variant"])
+    assert set(zip(arms["channel"], arms["variant"])) == {
+        ("site", "control"), ("site", "one-page"), ("paid_social", "static"),
+        ("paid_social", "video")}
+    assert (arms.groupby(["channel", "date"]).size() == 2).all()
+    assert (DATA / "demo_daily.csv").stat().st_size < 1_000_000
+
+
+def test_the_measures_are_consistent(daily):
+    counts = [m for m in MEASURES if m not in ("revenue", "cost")]
+    for m in counts:
+        assert daily[m].dtype == np.int64, m
+    for m in MEASURES:
+        assert (daily[m] >= 0).all(), m
+    for m in ("revenue", "cost"):  # money to the penny
+        cents = daily[m] * 100
+        assert np.allclose(cents, cents.round(), atol=1e-6), m
+    assert (daily["clicks"] <= daily["impressions"]).all()
+    assert (daily["bounces"] <= daily["sessions"]).all()
+    assert (daily["orders"] <= daily["sessions"] - daily["bounces"]).all()
+    assert (daily["visitors"] <= daily["sessions"]).all()
+    assert (daily["customers"] <= daily["orders"]).all()
+    assert (daily["repeat_customers"] <= daily["customers"]).all()
+    assert ((daily["revenue"] > 0) == (daily["orders"] > 0)).all()
+    # media cost only on the paid channels, with a few paused days
+    paid = daily["channel"].isin(["paid_search", "paid_social", "display"])
+    assert (daily.loc[~paid, "cost"] == 0).all()
+    assert 0 < (daily.loc[paid, "cost"] == 0).sum() <= 10
+
+
+def test_the_verdicts_are_a_mix(result):
+    assert result.findings == []
+    assert dict(zip(result.kpis["objective"], result.kpis["status"])) == STATUS
+    k = result.kpis.set_index("objective")
+    # short of every target today; the projections to the deadlines decide
+    assert (k["p_value"] < 1e-10).all()
+    for oid, status in STATUS.items():
+        r = k.loc[oid]
+        lo, hi = sorted([r["projected_low"], r["projected_high"]])
+        pessimistic = lo if r["direction"] == "increase" else hi
+        optimistic = hi if r["direction"] == "increase" else lo
+        width = hi - lo
+        if status == "on_track":   # the pessimistic bound clears the target well
+            assert abs(pessimistic - r["target"]) > 0.1 * width, oid
+        elif status == "off_track":
+            assert abs(optimistic - r["target"]) > 0.1 * width, oid
+        else:                      # the target lies well inside the interval
+            assert lo + 0.2 * width < r["target"] < hi - 0.2 * width, oid
+    assert set(result.scoreboard["status"]) == {"on_track", "at_risk", "off_track"}
+
+
+def test_the_experiments(result):
+    e = result.experiments.set_index(["experiment", "variant"])
+    verdicts = result.experiments.groupby("experiment")["verdict"].first()
+    assert verdicts["x-checkout"].startswith("winner: one-page")
+    assert verdicts["x-creative"].startswith("inconclusive")
+    assert e.loc[("x-checkout", "one-page"), "p_value_adjusted"] < 1e-4
+    assert 0.08 < e.loc[("x-checkout", "one-page"), "lift"] < 0.22  # the truth: +15 %
+    assert e.loc[("x-creative", "video"), "p_value_adjusted"] > 0.2
+    assert (result.experiments["srm_p_value"] > 0.05).all()  # equal splits
+
+
+def test_display_loses_money_and_its_budget_moves(result):
+    w = result.what_works.set_index("channel")
+    assert w.loc["display", "verdict"] == "losing"
+    assert w.loc["display", "cpa_low"] > 1.5 * w.loc["display", "break_even_cpa"]
+    assert w.loc["paid_search", "verdict"] == "profitable"
+    assert w.loc["paid_social", "verdict"] == "profitable"
+    recs = result.recommendations
+    assert len(recs) > 0
+    assert set(recs["from_channel"]) == {"display"}
+    assert set(recs["to_channel"]) <= {"paid_search", "paid_social"}
+    unspent = 90000 - w.loc["display", "cost"]
+    assert recs["amount"].sum() == pytest.approx(unspent)
