@@ -18,6 +18,7 @@ alert names its period and its size. Formulas and false-alarm rates:
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Optional
 
 import numpy as np
@@ -767,7 +768,9 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         raise InputError(f"{'as_of' if as_of is not None else time}: {exc}") from None
     if pd.isna(end):
         raise InputError("data: no rows to evaluate")
-    df = df.loc[(times <= end).to_numpy()]
+    keep = (times <= end).to_numpy()
+    if not keep.all():
+        df = df.loc[keep]
     catalog = {k["id"]: k for k in _core.plan.kpi_catalog()}
     custom = {k["id"]: k for k in doc.get("kpis", []) or []}
     control = doc.get("control", {}) or {}
@@ -821,14 +824,17 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         if len(df) == 0:
             finding(f"no rows up to {end.date()}")
             continue
-        part = df
+        # the rows of the scope's channel, with only the columns the KPI reads
+        words = set(re.findall(r"[A-Za-z_]\w*", f"{definition.get('numerator', '')} "
+                                                 f"{definition.get('denominator') or ''}"))
+        part = df[[time] + [c for c in df.columns if c in words and c != time]]
         scope_channel = (obj.get("scope") or {}).get("channel")
         if scope_channel is not None:
             if channel not in df.columns:
                 finding(f"the data have no '{channel}' column for the scope channel "
                         f"'{scope_channel}'")
                 continue
-            part = df.loc[_text_in(df[channel], [scope_channel])]
+            part = part.loc[_text_in(df[channel], [scope_channel])]
             if len(part) == 0:
                 finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
                 continue
@@ -933,10 +939,11 @@ def _experiments(doc: dict, df, channel: str, variant: str, alpha: float, catalo
         if variant not in df.columns or num not in df.columns or den not in df.columns:
             note(f"the data need the columns '{variant}', '{num}' and '{den}'")
             continue
-        part = df.loc[_text_in(df[variant], names)]
         ch = tactic_channel.get(e.get("tactic"))
-        if ch is not None and channel in part.columns:
-            part = part.loc[_text_in(part[channel], [ch])]
+        rows_of = _text_in(df[variant], names)
+        if ch is not None and channel in df.columns:
+            rows_of = rows_of & _text_in(df[channel], [ch])
+        part = df.loc[rows_of, [variant, num, den]]
         sums = part.groupby(part[variant], observed=True, sort=False)[[num, den]].sum()
         sums.index = sums.index.astype(str)
         sums = sums.groupby(level=0).sum()
@@ -1066,14 +1073,17 @@ def _text_in(column, values) -> np.ndarray:
     import pandas as pd
 
     wanted = [str(v) for v in values]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        hit = np.flatnonzero(np.isin(np.asarray(column.cat.categories.astype(str)), wanted))
-        return np.isin(column.cat.codes.to_numpy(), hit)
     if isinstance(column.dtype, pd.StringDtype):
         return column.isin(wanted).to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(column)
-    hit = np.flatnonzero(np.isin(np.asarray(pd.Index(uniques).astype(str)), wanted))
-    return np.isin(codes, hit)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, labels = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, labels = pd.factorize(column)
+    hit = np.flatnonzero(np.isin(np.asarray(pd.Index(labels).astype(str)), wanted))
+    mask = np.zeros(len(codes), dtype=bool)
+    for h in hit:  # a few labels: one comparison each beats np.isin's sort
+        mask |= codes == h
+    return mask
 
 
 _NEXT_PERIOD = {"daily": dict(days=1), "weekly": dict(days=7), "monthly": dict(months=1),

@@ -400,3 +400,19 @@ def test_periods_outside_the_data_and_incomplete_objectives_give_findings():
         p.control(data.iloc[:0])
     with pytest.raises(ValueError, match=r"^as_of: "):
         p.control(data, as_of="not a day")
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: pd.Series(v, dtype=object),
+    lambda v: pd.Series(v, dtype="category"),
+    lambda v: pd.Series([str(x) for x in v], dtype="string"),
+    lambda v: pd.Series([str(x) for x in v], dtype="category"),
+])
+def test_channel_filter_matches_the_text_of_every_dtype(make):
+    # the fast filter behind scope channels and experiments: rows whose value, as
+    # text, is one of the wanted ones, whatever the column's dtype
+    values = ["site", "email", 1, "1", "site", None, 2.5, "seo"]
+    column = make(values)
+    for wanted in (["site"], ["1"], ["2.5", "seo"], ["absent"], []):
+        naive = column.astype(str).isin([str(w) for w in wanted]).to_numpy()
+        assert control._text_in(column, wanted).tolist() == naive.tolist(), wanted
