@@ -417,10 +417,12 @@ class ControlResult:
         A channel is losing when its CPA's lower bound is above the break-even CPA,
         profitable when its upper bound is below (:attr:`what_works`). Each losing
         channel's budget that is planned (its tactics' budgets) but not yet spent (its
-        cost in the data) moves to the profitable channels in proportion to their
-        margin per unit of spend, break-even / CPA - 1. Spent money stays where it
-        is, so no tactic goes below what it has used, and the plan's total does not
-        change. The amounts assume each channel keeps its CPA as its budget changes
+        cost in the data) nor held by a tactic's ``min_budget`` moves to the
+        profitable channels in proportion to their margin per unit of spend,
+        break-even / CPA - 1. Spent money stays where it is, so no tactic goes below
+        what it has used or its minimum (a channel with several tactics keeps its
+        spend plus all their minimums, as the data do not say which tactic spent
+        what), and the plan's total does not change. The amounts assume each channel keeps its CPA as its budget changes
         (no diminishing returns): read them as upper bounds. Columns: from_channel,
         to_channel, amount, from_tactics, to_tactics, evidence."""
         import pandas as pd
@@ -431,10 +433,12 @@ class ControlResult:
         if w is None or w.empty:
             return pd.DataFrame(columns=cols)
         planned: dict = {}
+        floors: dict = {}
         for t in self._doc.get("tactics", []) or []:
+            key = str(t.get("channel"))
             if t.get("budget") is not None:
-                key = str(t.get("channel"))
                 planned[key] = planned.get(key, 0.0) + float(t["budget"])
+            floors.setdefault(key, []).append(float(t.get("min_budget") or 0.0))
         losing = w[w["verdict"] == "losing"]
         good = w[w["verdict"] == "profitable"]
         if losing.empty or good.empty:
@@ -443,7 +447,12 @@ class ControlResult:
         share = gain / gain.sum()
         rows = []
         for lo in losing.to_dict("records"):
-            movable = max(0.0, planned.get(str(lo["channel"]), 0.0) - lo["cost"])
+            key = str(lo["channel"])
+            least = floors.get(key, [0.0])
+            # what must stay: the spend, and the tactics' minimums; the data do not say
+            # which tactic spent what, so with several tactics both are kept in full
+            kept = max(lo["cost"], least[0]) if len(least) == 1 else lo["cost"] + sum(least)
+            movable = max(0.0, planned.get(key, 0.0) - kept)
             if movable <= 0:
                 continue
             for g, part in zip(good.to_dict("records"), share):
@@ -457,7 +466,7 @@ class ControlResult:
                                  f"CPA {g['cpa']:.4g} [{g['cpa_low']:.4g}, "
                                  f"{g['cpa_high']:.4g}] below it; "
                                  f"{movable:.6g} of {lo['channel']}'s planned budget is "
-                                 f"unspent")})
+                                 f"unspent and above its tactics' minimums")})
         return pd.DataFrame(rows, columns=cols)
 
     @property

@@ -371,6 +371,35 @@ def test_recommendations_move_unspent_budget_from_losing_to_profitable_channels(
     assert q.control(data).recommendations.empty
 
 
+def test_recommendations_respect_tactic_minimums():
+    data = _data()
+    spent = data.loc[data["channel"] == "email", "cost"].sum()  # 25,200
+
+    def moved(*tactics):
+        p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31",
+                 average_order_value=60, margin=0.35)
+        p.add_objective("o", kpi="cpa", target=20, scope={"channel": "paid_social"})
+        p.add_tactic("t-social", channel="paid_social", budget=60000)
+        for i, (budget, least) in enumerate(tactics):
+            p.add_tactic(f"t-mail-{i}", channel="email", budget=budget, min_budget=least)
+        assert not [f for f in p.validate() if f.severity == "error"]
+        rec = p.control(data).recommendations
+        return 0.0 if rec.empty else float(rec["amount"].sum())
+
+    # one tactic: it keeps the larger of its spend and its minimum
+    assert moved((40000, 0)) == pytest.approx(40000 - spent)
+    assert moved((40000, 20000)) == pytest.approx(40000 - spent)  # spend above minimum
+    assert moved((40000, 30000)) == pytest.approx(10000)           # minimum above spend
+    assert moved((40000, 40000)) == 0.0
+    # several tactics: the spend and every minimum stay (whose spend it was is unknown)
+    assert moved((30000, 5000), (10000, 2000)) == pytest.approx(40000 - spent - 7000)
+    assert moved((30000, 10000), (10000, 10000)) == 0.0
+    # a minimum above the budget is an error of the plan
+    p = Plan(id="p", name="P").add_tactic("t", channel="email", budget=100, min_budget=200)
+    f = [x for x in p.validate() if x.code == "budget.minimum-above-budget"]
+    assert len(f) == 1 and f[0].path == "tactics[0].min_budget"
+
+
 def test_to_html_is_self_contained_and_escapes_every_text():
     p = Plan(id="p", name="P", start="2027-01-01", end="2027-12-31", average_order_value=60,
              margin=0.35)

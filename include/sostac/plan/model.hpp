@@ -75,6 +75,7 @@ struct tactic {
   std::optional<std::string> start;  ///< YYYY-MM-DD
   std::optional<std::string> end;
   std::optional<double> budget;
+  std::optional<double> min_budget;  ///< the least it must keep (budget moves respect it)
   std::optional<std::string> race;
   std::optional<std::string> aida;
   std::vector<std::string> kpis;
@@ -336,7 +337,8 @@ inline json to_tree(const strategy& s) {
 inline json to_tree(const tactic& t) {
   detail::tree_writer w;
   w("id", t.id)("channel", t.channel)("strategy", t.strategy)("start", t.start);
-  w("end", t.end)("budget", t.budget)("race", t.race)("aida", t.aida);
+  w("end", t.end)("budget", t.budget)("min_budget", t.min_budget)("race", t.race);
+  w("aida", t.aida);
   w("kpis", t.kpis)("depends_on", t.depends_on);
   return w.take();
 }
@@ -446,6 +448,7 @@ inline tactic from_tree<tactic>(const json& tree, const std::string& path) {
   r.get("start", t.start);
   r.get("end", t.end);
   r.get("budget", t.budget);
+  r.get("min_budget", t.min_budget);
   r.get("race", t.race);
   r.get("aida", t.aida);
   r.get("kpis", t.kpis);

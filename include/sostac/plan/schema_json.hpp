@@ -191,6 +191,7 @@ inline constexpr const char* plan_schema_text = R"sostac_schema({
           "start": {"$ref": "#/$defs/date"},
           "end": {"$ref": "#/$defs/date"},
           "budget": {"type": "number", "minimum": 0},
+          "min_budget": {"type": "number", "minimum": 0, "description": "The least the tactic must keep (a contract, a platform minimum): the Control stage's budget moves never take it below."},
           "race": {"$ref": "#/$defs/race"},
           "aida": {"enum": ["attention", "interest", "desire", "action"]},
           "kpis": {"$ref": "#/$defs/ids"},

@@ -316,8 +316,13 @@ class plan_checker {
     std::map<std::pair<std::string, std::string>, double> by_strategy_channel;
     std::map<std::string, double> tactic_budget;
     for (const auto& [i, t] : items(doc_, "tactics")) {
-      double b = 0;
-      if (!num(*t, "budget", b)) continue;
+      double b = 0, least = 0;
+      const bool has_budget = num(*t, "budget", b);
+      if (num(*t, "min_budget", least) && has_budget && least > b * (1 + 1e-12))
+        add("error", "budget.minimum-above-budget", at("tactics", i) + ".min_budget",
+            "tactic '" + str(*t, "id") + "' must keep at least " + money(least) +
+                " but its budget is " + money(b));
+      if (!has_budget) continue;
       total += b;
       tactic_budget[str(*t, "id")] = b;
       by_strategy_channel[{str(*t, "strategy"), str(*t, "channel")}] += b;
