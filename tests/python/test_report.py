@@ -283,3 +283,23 @@ def test_demo_console_script(tmp_path):
                           capture_output=True, text=True, check=True, cwd=tmp_path)
     assert proc.stdout.splitlines()[-1] == f"report: {tmp_path / 'r.html'}"
     assert proc.stderr == ""  # no progress bar when standard error is not a terminal
+
+
+def test_read_data_takes_csv_gzip_and_parquet_alike(tmp_path, files):
+    plan_path, data_path = files
+    df = _data()
+    df.to_csv(tmp_path / "d.csv.gz", index=False)
+    df.to_parquet(tmp_path / "d.parquet")
+    docs = []
+    for path in (data_path, tmp_path / "d.csv.gz", tmp_path / "d.parquet"):
+        frame = report.read_data(str(path))
+        assert pd.api.types.is_datetime64_any_dtype(frame["date"]) and len(frame) == len(df)
+        out = io.StringIO()
+        assert cli.report(str(plan_path), str(path), fmt="json", output="-", out=out) == 0
+        docs.append(json.loads(out.getvalue()))
+    assert docs[0] == docs[1] == docs[2]
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(ValueError, match="bad.parquet"):
+        report.read_data(str(tmp_path / "bad.parquet"))
+    with pytest.raises(ValueError, match="expected a 'day' column"):
+        report.read_data(str(data_path), time="day")
