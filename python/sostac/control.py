@@ -780,6 +780,11 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     keep = (times <= end).to_numpy()
     if not keep.all():
         df = df.loc[keep]
+    # each objective and experiment filters by channel: text columns become
+    # categorical once, so that every filter compares small integer codes
+    if channel in df.columns and isinstance(df[channel].dtype, pd.StringDtype) \
+            and len(df) > 100_000 and not df[channel].hasnans:
+        df = df.assign(**{channel: df[channel].astype("category")})
     catalog = {k["id"]: k for k in _core.plan.kpi_catalog()}
     custom = {k["id"]: k for k in doc.get("kpis", []) or []}
     control = doc.get("control", {}) or {}

@@ -445,3 +445,16 @@ def test_channel_filter_matches_the_text_of_every_dtype(make):
     for wanted in (["site"], ["1"], ["2.5", "seo"], ["absent"], []):
         naive = column.astype(str).isin([str(w) for w in wanted]).to_numpy()
         assert control._text_in(column, wanted).tolist() == naive.tolist(), wanted
+
+
+def test_large_logs_give_the_same_result_whatever_the_channel_dtype():
+    # above 100,000 rows a string channel column is made categorical once (faster
+    # filters); the result must not change
+    base = _data()
+    big = pd.concat([base] * (100_000 // len(base) + 1), ignore_index=True)
+    assert len(big) > 100_000
+    results = []
+    for dtype in (object, "string", "category", "str"):
+        frame = big.assign(channel=big["channel"].astype(dtype))
+        results.append(_plan().control(frame).to_json())
+    assert all(r == results[0] for r in results[1:])
