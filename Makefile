@@ -13,7 +13,8 @@ help:
 	@echo "make demo      set up, build, and write build/demo/report.html on the demo plan and data"
 	@echo "make test      set up (with chromium), build, run every C++ (ctest) and Python"
 	@echo "               (pytest) test; the HTML report's screenshots go to build/screenshots"
-	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB (writes nothing)"
+	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB, and the"
+	@echo "               report's steps (writes only its test data and reports under build/bench)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
 	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
 	@echo "make format    clang-format the C++ sources"
@@ -70,6 +71,7 @@ test-python:
 bench: setup
 	$(PY) benchmarks/python/bench_stats.py
 	$(PY) benchmarks/python/bench_metrics.py
+	$(PY) benchmarks/python/bench_report.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \
