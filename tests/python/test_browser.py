@@ -14,11 +14,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from browser import BrowserError, chromium_path, live_processes, load_in_chromium
 from sostac import Plan
+from test_control_status import example_daily
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -156,23 +156,10 @@ def test_missing_browser_is_a_clear_error(tmp_path):
 
 # ------------------------------------------------------------------ the report
 
-def _daily() -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    rows = []
-    for d in pd.date_range("2027-01-04", periods=84):
-        for ch in ["site", "seo", "paid_social", "email"]:
-            s = 3000
-            rows.append({"date": d, "channel": ch, "visitors": 2500, "sessions": s,
-                         "bounces": rng.binomial(s, 0.45), "orders": rng.binomial(s, 0.02),
-                         "customers": 50, "repeat_customers": rng.binomial(50, 0.25),
-                         "cost": 400.0 if ch == "paid_social" else 0.0})
-    return pd.DataFrame(rows)
-
-
 def test_control_page_loads_cleanly_in_chromium():
     need_chromium()
     plan = Plan.load(ROOT / "examples" / "plans" / "ecommerce_race.yaml")
-    result = plan.control(_daily())
+    result = plan.control(example_daily(seed=7))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = SCREENSHOTS / "control.html"
     part = SCREENSHOTS / f".control.html.{os.getpid()}.part"  # concurrent runs: no torn file

@@ -310,12 +310,9 @@ def test_experiments_from_the_plan_with_srm_winners_and_inconclusive_ones():
     assert r2.experiments.empty and sum("experiment" in f["message"] for f in r2.findings) == 4
 
 
-def test_scoreboard_and_race_funnel_on_the_example_plan():
-    from pathlib import Path
-
-    plan = Plan.load(Path(__file__).resolve().parents[2] / "examples" / "plans" /
-                     "ecommerce_race.yaml")
-    rng = np.random.default_rng(1)
+def example_daily(seed: int) -> pd.DataFrame:
+    """12 weeks of daily data for the channels of examples/plans/ecommerce_race.yaml."""
+    rng = np.random.default_rng(seed)
     rows = []
     for d in pd.date_range("2027-01-04", periods=84):
         for ch in ["site", "seo", "paid_social", "email"]:
@@ -324,7 +321,15 @@ def test_scoreboard_and_race_funnel_on_the_example_plan():
                          "bounces": rng.binomial(s, 0.45), "orders": rng.binomial(s, 0.02),
                          "customers": 50, "repeat_customers": rng.binomial(50, 0.25),
                          "cost": 400.0 if ch == "paid_social" else 0.0})
-    data = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def test_scoreboard_and_race_funnel_on_the_example_plan():
+    from pathlib import Path
+
+    plan = Plan.load(Path(__file__).resolve().parents[2] / "examples" / "plans" /
+                     "ecommerce_race.yaml")
+    data = example_daily(seed=1)
     r = plan.control(data)
     status = dict(zip(r.kpis["objective"], r.kpis["status"]))
     board = r.scoreboard.set_index("five_s")
