@@ -170,16 +170,18 @@ def schedule(path: str, out=None) -> int:
 
 
 def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md",
-            time: str = "date", out=None) -> int:
+            time: str = "date", progress: Optional[Progress] = None, out=None) -> int:
     """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
     1 when the plan itself has errors."""
     out = out or sys.stdout
+    progress = progress or Progress()
     plan = _load_plan(path)
-    df = _read_data(data, time)
-    try:
-        result = plan.control(df, as_of=as_of, time=time)
-    except ValueError as exc:
-        raise _Usage(str(exc)) from None
+    df = _read_data(data, time, progress)
+    with progress.step("control stage"):
+        try:
+            result = plan.control(df, as_of=as_of, time=time)
+        except ValueError as exc:
+            raise _Usage(str(exc)) from None
     if fmt == "json":
         print(result.to_json(indent=2), file=out)
     else:
@@ -343,13 +345,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for p in (r, c):
         p.add_argument("--as-of", help="evaluate with the data up to this day (YYYY-MM-DD)")
         p.add_argument("--time", default="date", help="the time column (default: date)")
-    for p in (d, r):
+    for p in (d, r, c):
         p.add_argument("--no-progress", action="store_true",
                        help="never draw progress bars (default: on a terminal, for steps "
                        "longer than a second)")
     args = parser.parse_args(argv)
     try:
-        if args.command in ("demo", "report"):
+        if args.command in ("demo", "report", "control"):
             progress = Progress(enabled=False) if args.no_progress else Progress()
         if args.command == "demo":
             return demo(args.output, progress=progress)
@@ -366,7 +368,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return schedule(args.plan)
         if args.command == "control":
             return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
-                           time=args.time)
+                           time=args.time, progress=progress)
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
         return 2
