@@ -422,8 +422,17 @@ def _table(frame, title: str, level: int = 2, anchor: str = "") -> str:
     head = f"<h{level}{ident}>{_e(title)}</h{level}>"
     if frame is None or len(frame) == 0:
         return head + "<p>None.</p>"
+    frame = frame.astype(object).where(frame.notna(), "-")  # None, NaN, NaT alike
     return head + frame.to_html(index=False, escape=True, na_rep="-", border=0,
-                                float_format=lambda v: _fmt(v, 6))
+                                formatters={c: _cell for c in frame.columns})
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return _fmt(v, 6)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()[:10]
+    return str(v)
 
 
 def _summary_cards(d: dict, c) -> str:

@@ -120,6 +120,9 @@ def test_html_is_self_contained_with_every_chart(rep):
     for needle in ("Integrated plan table", "5S scoreboard", "Experiments",
                    "Recommendations", "Alerts", "Validation findings", "Data findings"):
         assert needle in page
+    # missing values show as "-", never as Python's or pandas' names for them
+    words = set(re.sub(r"<[^>]+>", " ", page).split())
+    assert not {"None", "NaT", "nan", "NaN"} & words
     # no scripts, nothing fetched at view time
     assert "<script" not in page.lower()
     assert not re.search(r"(src|href)\s*=\s*['\"]?(https?:)?//", page)
