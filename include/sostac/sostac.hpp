@@ -1,8 +1,8 @@
 #pragma once
 /// Umbrella header: everything sostac offers to C++ applications.
 
-#include <sostac/core/error.hpp>
 #include <sostac/control.hpp>
+#include <sostac/core/error.hpp>
 #include <sostac/core/parallel.hpp>
 #include <sostac/metrics.hpp>
 #include <sostac/plan.hpp>

@@ -76,8 +76,10 @@ class ControlChart:
         CUSUM's lower sum C-.
     signal : numpy.ndarray of int8
         +1 above the upper limit, -1 below the lower one, 0 inside.
+    sigma_z : float
+        Laney's between-period spread of a p'- or u'-chart (1 for the others).
     parameters : dict
-        The chart's settings (target, sigma, lam, k, h, ...).
+        The chart's settings (target, sigma, lam, k, h, laney, ...).
     """
 
     def __init__(self, raw: dict, periods: list, parameters: dict) -> None:
@@ -91,6 +93,7 @@ class ControlChart:
         self.signal = raw["signal"]
         self.shift = raw["shift"]
         self.false_alarm = raw["false_alarm"]
+        self.sigma_z = float(raw.get("sigma_z", 1.0))
         self.parameters = dict(parameters)
 
     def to_frame(self):
@@ -124,7 +127,7 @@ class ControlChart:
     def to_dict(self) -> dict:
         """The chart as plain Python values (lists), with its parameters."""
         out = {"kind": self.kind, "periods": [str(p) for p in self.periods],
-               "parameters": self.parameters}
+               "parameters": self.parameters, "sigma_z": self.sigma_z}
         for name in ("value", "value_low", "centre", "lower", "upper", "signal", "shift",
                      "false_alarm"):
             v = getattr(self, name)
@@ -136,11 +139,18 @@ class ControlChart:
     def __len__(self) -> int:
         return len(self.value)
 
+    @property
+    def title(self) -> str:
+        """"p-chart", "u-chart", "Laney p'-chart", "EWMA chart", ..."""
+        laney = self.parameters.get("laney")
+        return f"Laney {self.kind}'-chart" if laney else _TITLES[self.kind]
+
     def _summary(self) -> str:
         n = int(np.count_nonzero(self.signal))
         params = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in self.parameters.items())
-        return f"{_TITLES[self.kind]} ({params}): {len(self)} periods, {n} alert(s)"
+        extra = f", sigma_z {self.sigma_z:.4g}" if self.parameters.get("laney") else ""
+        return f"{self.title} ({params}): {len(self)} periods, {n} alert(s){extra}"
 
     def __repr__(self) -> str:
         lines = [self._summary()]
@@ -178,13 +188,13 @@ class ControlChart:
         step = max(1, len(x) // 10)
         ax.set_xticks(x[::step])
         ax.set_xticklabels([str(p) for p in self.periods][::step], rotation=30, ha="right")
-        ax.set_title(_TITLES[self.kind])
+        ax.set_title(self.title)
         ax.legend(fontsize="small")
         return ax
 
 
 def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.0,
-            periods: Any = None) -> ControlChart:
+            laney: bool = False, periods: Any = None) -> ControlChart:
     """p-chart of a rate: x successes in n trials per period.
 
     Parameters
@@ -196,14 +206,19 @@ def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.
         The centre line p0, e.g. the plan's target rate; by default sum(x) / sum(n).
     sigma : float
         Width of the limits in standard deviations (3).
+    laney : bool
+        Laney's p'-chart: the limits scaled by ``sigma_z``, the period-to-period
+        spread of the standardised rates (mean moving range / 1.128), for large
+        samples whose true rate wanders (web traffic); ``false_alarm`` is then NaN.
     periods : sequence, optional
         Period labels (default: the Series index, else 0, 1, ...).
 
     Returns
     -------
     ControlChart
-        Limits p0 -/+ sigma * sqrt(p0 (1 - p0) / n_i) cut to [0, 1]; ``false_alarm``
-        is the exact binomial probability that an in-control period signals.
+        Limits p0 -/+ sigma * sqrt(p0 (1 - p0) / n_i) (times ``sigma_z`` for
+        Laney's) cut to [0, 1]; ``false_alarm`` is the exact binomial probability
+        that an in-control period signals.
 
     Examples
     --------
@@ -217,13 +232,14 @@ def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.
     xv, index = _series(x, "x")
     nv, _ = _series(n, "n")
     t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"))
+    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"), bool(laney))
     return ControlChart(raw, _periods(periods, index, len(xv)),
-                        {"target": None if target is None else t, "sigma": float(sigma)})
+                        {"target": None if target is None else t, "sigma": float(sigma),
+                         **({"laney": True} if laney else {})})
 
 
 def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.0,
-            periods: Any = None) -> ControlChart:
+            laney: bool = False, periods: Any = None) -> ControlChart:
     """u-chart of events per unit of exposure.
 
     Parameters
@@ -236,14 +252,17 @@ def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float 
         The centre line u0; by default sum(count) / sum(n).
     sigma : float
         Width of the limits in standard deviations (3).
+    laney : bool
+        Laney's u'-chart (see :func:`p_chart`); ``false_alarm`` is then NaN.
     periods : sequence, optional
         Period labels.
 
     Returns
     -------
     ControlChart
-        Limits u0 -/+ sigma * sqrt(u0 / n_i), the lower cut at 0; ``false_alarm`` is
-        the exact Poisson probability that an in-control period signals.
+        Limits u0 -/+ sigma * sqrt(u0 / n_i) (times ``sigma_z`` for Laney's), the
+        lower cut at 0; ``false_alarm`` is the exact Poisson probability that an
+        in-control period signals.
 
     Examples
     --------
@@ -254,9 +273,10 @@ def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float 
     cv, index = _series(count, "count")
     nv, _ = _series(n, "n")
     t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"))
+    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"), bool(laney))
     return ControlChart(raw, _periods(periods, index, len(cv)),
-                        {"target": None if target is None else t, "sigma": float(sigma)})
+                        {"target": None if target is None else t, "sigma": float(sigma),
+                         **({"laney": True} if laney else {})})
 
 
 def ewma_chart(x: Any, *, mu0: float, sd: float, lam: float = 0.2, sigma: float = 3.0,
@@ -533,10 +553,13 @@ class ControlResult:
         """The periods where an objective's KPI series left its control limits:
         objective, kpi, chart, period, move ("up" or "down", of the KPI itself),
         value and limit (of the chart's statistic) and shift (in standard
-        deviations). Rates get a p-chart, costs per count a u-chart of counts per
-        unit of cost, counts a u-chart per day, other ratios and sums an EWMA chart
-        (lambda 0.2, 3 sd) around their own mean and spread: periods unusual for the
-        series itself, whatever the target."""
+        deviations). Rates get Laney's p'-chart (chart "p'"), costs per count a
+        u'-chart of counts per unit of cost, counts a u'-chart per day, other ratios
+        and sums an EWMA chart (lambda 0.2, 3 sd) around their own mean and spread:
+        periods unusual for the series itself, whatever the target. Laney's charts
+        widen the binomial / Poisson limits by the series' own period-to-period
+        spread, so large samples whose rate wanders a little do not signal every
+        period."""
         import pandas as pd
 
         parts = []
@@ -546,7 +569,8 @@ class ControlResult:
                 continue
             up = a["direction"] == "above"
             parts.append(pd.DataFrame({
-                "objective": oid, "kpi": kpi, "chart": chart.kind, "period": a["period"],
+                "objective": oid, "kpi": kpi, "period": a["period"],
+                "chart": chart.kind + ("'" if chart.parameters.get("laney") else ""),
                 "move": np.where(up != flip, "up", "down"), "value": a["value"],
                 "limit": a["limit"], "shift": a["shift"]}))
         cols = ["objective", "kpi", "chart", "period", "move", "value", "limit", "shift"]
@@ -1066,14 +1090,16 @@ def _series_chart(interval: str, per):
     if len(per) == 0:
         return None
     if interval == "wilson":
-        return False, p_chart(num, den, periods=periods)
+        return False, p_chart(num, den, laney=True, periods=periods)
     if interval == "poisson-gamma":
         keep = num > 0  # periods with spend
         if not keep.any() or den[keep].sum() == 0:
             return None
-        return True, u_chart(den[keep], num[keep], periods=[p for p, k in zip(periods, keep) if k])
+        return True, u_chart(den[keep], num[keep], laney=True,
+                             periods=[p for p, k in zip(periods, keep) if k])
     if interval == "poisson":
-        return False, u_chart(num, per["rows"].to_numpy(dtype=float), periods=periods)
+        return False, u_chart(num, per["rows"].to_numpy(dtype=float), laney=True,
+                              periods=periods)
     values = per["value"].to_numpy(dtype=float)
     if len(values) < 3 or not np.isfinite(values).all() or values.std(ddof=1) == 0:
         return None

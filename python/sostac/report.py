@@ -349,7 +349,8 @@ def _kpi_chart_data(row: dict, part, chart_entry) -> dict:
             "low": part["low"].to_numpy(dtype=float), "high": part["high"].to_numpy(dtype=float),
             "centre": np.full(len(periods), np.nan), "lower": np.full(len(periods), np.nan),
             "upper": np.full(len(periods), np.nan), "signal": np.zeros(len(periods), int),
-            "ewma": None, "target": row["target"], "deadline": row["deadline"],
+            "ewma": None, "sigma_z": None, "target": row["target"],
+            "deadline": row["deadline"],
             "projected": row["projected"], "projected_low": row["projected_low"],
             "projected_high": row["projected_high"], "trend": None}
     if chart_entry is not None:
@@ -361,6 +362,9 @@ def _kpi_chart_data(row: dict, part, chart_entry) -> dict:
         idx = idx[ok]
         cen, lo, up = (frame[k].to_numpy(dtype=float)[ok] for k in ("centre", "lower", "upper"))
         data["kind"] = chart.kind
+        data["title"] = chart.title
+        if chart.parameters.get("laney"):
+            data["sigma_z"] = chart.sigma_z
         if chart.kind == "u" and flip:  # counts per unit of cost -> cost per count
             with np.errstate(divide="ignore"):
                 cen, lo, up = 1.0 / cen, np.where(up > 0, 1.0 / up, np.nan), \
@@ -383,7 +387,8 @@ def _kpi_chart_data(row: dict, part, chart_entry) -> dict:
 
 
 def _chart_dict(ch: dict) -> dict:
-    out = {"kind": ch["kind"], "target": _clean(ch["target"]),
+    out = {"kind": ch["kind"], "sigma_z": _clean(ch["sigma_z"]),
+           "target": _clean(ch["target"]),
            "deadline": _clean(ch["deadline"]),
            "periods": [_clean(p) for p in ch["periods"]]}
     for k in ("value", "low", "high", "centre", "lower", "upper"):
@@ -627,7 +632,8 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
         upper = " ".join(f"{x(b[0]):.1f},{y(b[2]):.1f}" for b in band)
         lower = " ".join(f"{x(b[0]):.1f},{y(b[1]):.1f}" for b in reversed(band))
         p.append(f"<polygon points='{upper} {lower}' fill='#d0d7de' opacity='0.5'>"
-                 f"<title>control limits ({_e(ch['kind'])}-chart)</title></polygon>")
+                 f"<title>control limits ({_e(ch.get('title', ch['kind']))})</title>"
+                 f"</polygon>")
     if ch["ewma"] is not None:
         pts = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in zip(xs, ch["ewma"]) if np.isfinite(b))
         p.append(f"<polyline points='{pts}' fill='none' stroke='#8250df' stroke-width='1.2'>"

@@ -29,6 +29,7 @@ py::dict chart_dict(const ct::chart& c) {
   d["signal"] = to_numpy(c.signal);
   d["shift"] = to_numpy(c.shift);
   d["false_alarm"] = to_numpy(c.false_alarm);
+  d["sigma_z"] = c.sigma_z;
   return d;
 }
 
@@ -79,30 +80,33 @@ void register_control(py::module_& m) {
       py::arg("deadline"), py::arg("as_of"), py::arg("alpha"), py::arg("level"));
   m.def(
       "p_chart",
-      [](const farray& x, const farray& n, double target, double sigma) {
+      [](const farray& x, const farray& n, double target, double sigma, bool laney) {
         same_length(x, n, "x", "n");
         ct::chart c;
         {
           py::gil_scoped_release release;
           c = ct::p_chart(x.data(), n.data(), static_cast<std::size_t>(x.size()),
-                          target, sigma);
+                          target, sigma, laney);
         }
         return chart_dict(c);
       },
-      py::arg("x"), py::arg("n"), py::arg("target"), py::arg("sigma"));
+      py::arg("x"), py::arg("n"), py::arg("target"), py::arg("sigma"),
+      py::arg("laney") = false);
   m.def(
       "u_chart",
-      [](const farray& count, const farray& n, double target, double sigma) {
+      [](const farray& count, const farray& n, double target, double sigma,
+         bool laney) {
         same_length(count, n, "count", "n");
         ct::chart c;
         {
           py::gil_scoped_release release;
           c = ct::u_chart(count.data(), n.data(),
-                          static_cast<std::size_t>(count.size()), target, sigma);
+                          static_cast<std::size_t>(count.size()), target, sigma, laney);
         }
         return chart_dict(c);
       },
-      py::arg("count"), py::arg("n"), py::arg("target"), py::arg("sigma"));
+      py::arg("count"), py::arg("n"), py::arg("target"), py::arg("sigma"),
+      py::arg("laney") = false);
   m.def(
       "ewma_chart",
       [](const farray& x, double mu0, double sd, double lam, double sigma) {

@@ -244,7 +244,8 @@ void register_metrics(py::module_& m) {
       [](const py::array& user, const py::array& time, const py::array& step,
          const py::object& touch, std::size_t users, std::size_t steps,
          std::int64_t window, bool strict, const std::vector<std::string>& names,
-         std::int64_t user_base, const std::vector<std::int8_t>& step_of, bool details) {
+         std::int64_t user_base, const std::vector<std::int8_t>& step_of,
+         bool details) {
         auto c = event_view(user, time, step, touch, names);
         c.user_base = user_base;
         c.step_of = step_of;

@@ -45,6 +45,43 @@ TEST_CASE("u-chart: events per exposure") {
   CHECK(c.signal == std::vector<std::int8_t>{0, 0, 1, 0});
 }
 
+TEST_CASE("Laney p'- and u'-charts: limits scaled by the moving-range sigma_z") {
+  // rates that wander far more than binomial noise allows: 2.0 %, 2.3 %, 1.8 %, 2.2 %
+  // of 100,000 trials each
+  const std::vector<double> x{2000, 2300, 1800, 2200}, n{1e5, 1e5, 1e5, 1e5};
+  const auto plain = ct::p_chart(x.data(), n.data(), 4, std::nan(""), 3);
+  const auto c = ct::p_chart(x.data(), n.data(), 4, std::nan(""), 3, true);
+  const double p0 = 8300 / 4e5, sd = std::sqrt(p0 * (1 - p0) / 1e5);
+  double z[4], mr = 0;
+  for (int i = 0; i < 4; ++i) z[i] = (x[i] / n[i] - p0) / sd;
+  for (int i = 1; i < 4; ++i) mr += std::fabs(z[i] - z[i - 1]);
+  const double sigma_z = mr / 3 / (2 / std::sqrt(M_PI));
+  CHECK(c.sigma_z == Approx(sigma_z).epsilon(1e-13));
+  CHECK(sigma_z > 5);  // about 7: the plain chart's limits are far too narrow
+  CHECK(plain.sigma_z == 1);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(c.upper[i] == Approx(p0 + 3 * sd * sigma_z).epsilon(1e-13));
+    CHECK(c.lower[i] == Approx(p0 - 3 * sd * sigma_z).epsilon(1e-13));
+    CHECK(c.shift[i] == Approx(z[i] / sigma_z).epsilon(1e-12));
+    CHECK(std::isnan(c.false_alarm[i]));
+  }
+  CHECK(plain.signal == std::vector<std::int8_t>{0, 1, -1, 0});
+  CHECK(c.signal == std::vector<std::int8_t>{0, 0, 0, 0});
+  // u': the same rule with sqrt(u0 / n_i)
+  const std::vector<double> cnt{900, 1150, 980, 1300, 700}, ex{10, 11, 10, 12, 9};
+  const auto u = ct::u_chart(cnt.data(), ex.data(), 5, std::nan(""), 3, true);
+  const double u0 = 5030.0 / 52;
+  double zu[5], mru = 0;
+  for (int i = 0; i < 5; ++i) zu[i] = (cnt[i] / ex[i] - u0) / std::sqrt(u0 / ex[i]);
+  for (int i = 1; i < 5; ++i) mru += std::fabs(zu[i] - zu[i - 1]);
+  CHECK(u.sigma_z == Approx(mru / 4 * std::sqrt(M_PI) / 2).epsilon(1e-13));
+  CHECK(u.upper[3] == Approx(u0 + 3 * std::sqrt(u0 / 12) * u.sigma_z).epsilon(1e-13));
+  // one period: no moving range, sigma_z = 1 (the plain chart)
+  const auto one = ct::p_chart(x.data(), n.data(), 1, 0.02, 3, true);
+  CHECK(one.sigma_z == 1);
+  CHECK(one.upper[0] == Approx(0.02 + 3 * std::sqrt(0.02 * 0.98 / 1e5)).epsilon(1e-13));
+}
+
 TEST_CASE("EWMA: recursion from mu0 and the exact limits") {
   const std::vector<double> x{0.3, -0.4, 1.1, 1.6, 1.2, 1.9};
   const double mu0 = 0.1, sd = 0.8, lam = 0.25, L = 2.5;

@@ -272,3 +272,28 @@ def test_control_doc_examples_print_what_the_page_says(capsys):
         for line in printed.splitlines():
             if line.strip() != "...":
                 assert line in out, line
+
+
+
+def test_laney_charts_keep_their_false_alarm_rate_when_rates_wander():
+    # web-scale samples (n = 200,000 a period) whose true rate wanders from period to
+    # period (Beta around 2 %, sd 0.1 pp): the plain p-chart signals in most periods,
+    # Laney's p'-chart at about its nominal rate (2 Phi(-3) = 0.27 %, plus the noise
+    # of estimating sigma_z from 20 moving ranges)
+    rng = np.random.default_rng(5)
+    reps, m, n = 2000, 20, 200_000
+    mean, sd = 0.02, 0.001
+    k = mean * (1 - mean) / sd**2 - 1
+    plain = laney = 0
+    for _ in range(reps):
+        x = rng.binomial(n, rng.beta(mean * k, (1 - mean) * k, m))
+        plain += np.count_nonzero(control.p_chart(x, [n] * m).signal)
+        c = control.p_chart(x, [n] * m, laney=True)
+        laney += np.count_nonzero(c.signal)
+        assert np.isnan(c.false_alarm).all() and c.sigma_z > 1
+    assert plain / (reps * m) > 0.3
+    assert laney / (reps * m) < 0.01
+    # binomial data: sigma_z stays near 1 and the p'-chart near the p-chart
+    x = rng.binomial(n, mean, (reps, m))
+    zs = [control.p_chart(row, [n] * m, laney=True).sigma_z for row in x[:400]]
+    assert abs(np.mean(zs) - 1) < 0.03

@@ -191,16 +191,22 @@ def test_alerts_name_the_unusual_periods_and_the_kpis_move():
     a = r.alerts
     conv = a[a["objective"] == "o-conv"].set_index("period")
     week = pd.Timestamp("2027-02-15")
-    assert conv.loc[week, "chart"] == "p" and conv.loc[week, "move"] == "down"
-    # the p-chart's own numbers: the week's rate against the limit from the series
+    assert conv.loc[week, "chart"] == "p'" and conv.loc[week, "move"] == "down"
+    # Laney's p'-chart by hand: the week's rate against the limit from the series,
+    # the binomial sd scaled by sigma_z = mean moving range of the z-scores / 1.128
     s = r.series[r.series["objective"] == "o-conv"]
     p0 = s["numerator"].sum() / s["denominator"].sum()
+    sd = np.sqrt(p0 * (1 - p0) / s["denominator"].to_numpy())
+    z = (s["value"].to_numpy() - p0) / sd
+    sigma_z = np.abs(np.diff(z)).mean() / (2 / np.sqrt(np.pi))
+    assert r.charts["o-conv"][2].sigma_z == pytest.approx(sigma_z, rel=1e-12)
     n = s.set_index("period").loc[week, "denominator"]
-    assert conv.loc[week, "limit"] == pytest.approx(p0 - 3 * np.sqrt(p0 * (1 - p0) / n))
+    assert conv.loc[week, "limit"] == pytest.approx(
+        p0 - 3 * sigma_z * np.sqrt(p0 * (1 - p0) / n), rel=1e-12)
     cpa = a[a["objective"] == "o-cpa"].set_index("period")
     # fewer orders per unit of cost is a CPA that moved up
     assert cpa.loc[pd.Timestamp("2027-03-01"), "move"] == "up"
-    assert cpa.loc[pd.Timestamp("2027-03-01"), "chart"] == "u"
+    assert cpa.loc[pd.Timestamp("2027-03-01"), "chart"] == "u'"
     assert set(r.charts) == {"o-conv", "o-cpa", "o-roas", "o-visitors"}
     assert list(a.columns) == ["objective", "kpi", "chart", "period", "move", "value", "limit",
                                "shift"]

@@ -14,6 +14,15 @@
 ///               limits u0 -/+ L sqrt(u0 / n_i), the lower cut at 0
 ///     EWMA      z_i = lambda x_i + (1 - lambda) z_{i-1}, z_0 = mu0, limits
 ///               mu0 -/+ L sigma sqrt(lambda / (2 - lambda) (1 - (1 - lambda)^(2i)))
+///     Laney     p'- and u'-charts (Laney 2002, "Improved control charts for
+///               attributes", Quality Engineering 14(4)): the limits above widened
+///               (or narrowed) by sigma_z, the spread of the standardised values
+///               z_i = (p_i - p0) / sigma_i between periods estimated from their
+///               moving ranges, sigma_z = mean |z_i - z_{i-1}| / d2, d2 = 2/sqrt(pi)
+///               = 1.128: centre -/+ L sigma_i sigma_z. For large samples whose true
+///               rate wanders from period to period (web traffic), the binomial /
+///               Poisson limits are far too narrow and signal nearly every period;
+///               sigma_z = 1 gives back the plain chart.
 ///     CUSUM     C+_i = max(0, x_i - mu0 - k sigma + C+_{i-1}),
 ///               C-_i = max(0, mu0 - k sigma - x_i + C-_{i-1}), C+_0 = C-_0 = 0,
 ///               a signal when C+_i or C-_i exceeds h sigma; the shift estimate is
@@ -54,6 +63,9 @@ struct chart {
   /// limits, exact (binomial / Poisson); NaN for EWMA and CUSUM (see their ARL).
   std::vector<double> false_alarm;
   double sigma_multiplier = 3;  ///< L (Shewhart, EWMA) or h (CUSUM)
+  /// Laney's between-period spread of the standardised values (1 for the plain p-
+  /// and u-charts, which assume none).
+  double sigma_z = 1;
 };
 
 namespace detail {
@@ -113,6 +125,41 @@ inline std::pair<double, double> counts_inside(double n, double lower, double up
   return {lo, hi};
 }
 
+/// Laney's sigma_z of standardised values z (1 with fewer than two usable ones).
+/// Periods whose sd is 0 (a rate of 0 or 1 at the centre) are left out.
+inline double laney_sigma_z(const std::vector<double>& z) {
+  constexpr double d2 = 1.1283791670955126;  // 2 / sqrt(pi)
+  double sum = 0;
+  std::size_t count = 0;
+  for (std::size_t i = 1; i < z.size(); ++i) {
+    if (!std::isfinite(z[i]) || !std::isfinite(z[i - 1])) continue;
+    sum += std::fabs(z[i] - z[i - 1]);
+    ++count;
+  }
+  return count ? sum / static_cast<double>(count) / d2 : 1.0;
+}
+
+/// Widens (or narrows) a p- or u-chart's limits by Laney's sigma_z; `floor` and
+/// `ceiling` cut them as the plain chart does. The exact false-alarm probabilities
+/// no longer apply (NaN).
+inline void apply_laney(chart& c, const std::vector<double>& sd, double ceiling) {
+  std::vector<double> z(c.value.size());
+  for (std::size_t i = 0; i < z.size(); ++i)
+    z[i] = sd[i] > 0 ? (c.value[i] - c.centre[i]) / sd[i]
+                     : std::numeric_limits<double>::quiet_NaN();
+  const double sz = laney_sigma_z(z);
+  const double L = c.sigma_multiplier;
+  c.sigma_z = sz;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const double s = sd[i] * sz;
+    c.lower[i] = std::max(0.0, c.centre[i] - L * s);
+    c.upper[i] = std::min(ceiling, c.centre[i] + L * s);
+    c.signal[i] = signal_of(c.value[i], c.lower[i], c.upper[i]);
+    c.shift[i] = shift_of(c.value[i], c.centre[i], s);
+    c.false_alarm[i] = std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
 inline chart empty_chart(const char* kind, std::size_t m, double multiplier) {
   chart c;
   c.kind = kind;
@@ -130,9 +177,10 @@ inline chart empty_chart(const char* kind, std::size_t m, double multiplier) {
 }  // namespace detail
 
 /// p-chart of x_i successes in n_i trials. `target` is the centre p0 (a plan's
-/// target rate); NaN estimates it as sum x / sum n (Phase I). `L` > 0.
+/// target rate); NaN estimates it as sum x / sum n (Phase I). `L` > 0. `laney`:
+/// Laney's p'-chart (limits scaled by sigma_z, see above).
 inline chart p_chart(const double* x, const double* n, std::size_t m, double target,
-                     double L = 3) {
+                     double L = 3, bool laney = false) {
   detail::check_positive("sigma", L);
   detail::check_counts("x", x, n, m, true, true);
   if (!std::isnan(target) && !(target >= 0 && target <= 1))
@@ -141,8 +189,9 @@ inline chart p_chart(const double* x, const double* n, std::size_t m, double tar
   if (m == 0) return detail::empty_chart("p", 0, L);
   const double p0 = std::isnan(target) ? detail::estimated_centre(x, n, m) : target;
   chart c = detail::empty_chart("p", m, L);
+  std::vector<double> sds(m);
   for (std::size_t i = 0; i < m; ++i) {
-    const double sd = std::sqrt(p0 * (1 - p0) / n[i]);
+    const double sd = sds[i] = std::sqrt(p0 * (1 - p0) / n[i]);
     c.value[i] = x[i] / n[i];
     c.centre[i] = p0;
     c.lower[i] = std::max(0.0, p0 - L * sd);
@@ -160,13 +209,15 @@ inline chart p_chart(const double* x, const double* n, std::size_t m, double tar
       c.false_alarm[i] = 0;  // the count is fixed at 0 or n
     }
   }
+  if (laney) detail::apply_laney(c, sds, 1.0);
   return c;
 }
 
 /// u-chart of c_i events over exposures n_i (visits, days, thousands of
 /// impressions). `target` is the centre u0; NaN estimates it as sum c / sum n.
+/// `laney`: Laney's u'-chart.
 inline chart u_chart(const double* count, const double* n, std::size_t m, double target,
-                     double L = 3) {
+                     double L = 3, bool laney = false) {
   detail::check_positive("sigma", L);
   detail::check_counts("count", count, n, m, false, false);
   if (!std::isnan(target) && !(std::isfinite(target) && target >= 0))
@@ -175,8 +226,9 @@ inline chart u_chart(const double* count, const double* n, std::size_t m, double
   if (m == 0) return detail::empty_chart("u", 0, L);
   const double u0 = std::isnan(target) ? detail::estimated_centre(count, n, m) : target;
   chart c = detail::empty_chart("u", m, L);
+  std::vector<double> sds(m);
   for (std::size_t i = 0; i < m; ++i) {
-    const double sd = std::sqrt(u0 / n[i]);
+    const double sd = sds[i] = std::sqrt(u0 / n[i]);
     c.value[i] = count[i] / n[i];
     c.centre[i] = u0;
     c.lower[i] = std::max(0.0, u0 - L * sd);
@@ -194,6 +246,7 @@ inline chart u_chart(const double* count, const double* n, std::size_t m, double
       c.false_alarm[i] = 0;
     }
   }
+  if (laney) detail::apply_laney(c, sds, std::numeric_limits<double>::infinity());
   return c;
 }
 

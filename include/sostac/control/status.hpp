@@ -8,11 +8,11 @@
 ///              <= for lower-is-better); p small = credibly short of it.
 ///                rate of two counts (CTR, conversion): score test of x / n vs target
 ///                cost per count (CPC, CPA): k ~ Poisson(cost / target), exact
-///                count per period (visitors): sum k ~ Poisson(periods * target), exact;
-///                periods may be fractional (a first or last period the data only
-///                partly cover counts for its covered share)
-///                other ratios and sums: z = (per-period value - target) / se, se from
-///                the roll-up interval (delta method / day-to-day spread)
+///                count per period (visitors): sum k ~ Poisson(periods * target),
+///                exact; periods may be fractional (a first or last period the data
+///                only partly cover counts for its covered share) other ratios and
+///                sums: z = (per-period value - target) / se, se from the roll-up
+///                interval (delta method / day-to-day spread)
 ///   projection OLS line through the per-period values, at the deadline, with the
 ///              t prediction interval at `level` (3 periods or more)
 ///   verdict    before the deadline: on_track if the value to date or the projection's
@@ -132,7 +132,8 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
   kpi_status r;
   const auto alt = higher ? stats::alternative::less : stats::alternative::greater;
   const bool plain_sum = std::isnan(d.denominator);
-  if (!(d.periods >= 0)) throw input_error("periods", "expected a number of periods >= 0");
+  if (!(d.periods >= 0))
+    throw input_error("periods", "expected a number of periods >= 0");
   const bool usable =
       d.periods > 0 && (plain_sum || d.denominator > 0) && std::isfinite(d.numerator);
   if (usable) {

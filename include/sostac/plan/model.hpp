@@ -75,7 +75,8 @@ struct tactic {
   std::optional<std::string> start;  ///< YYYY-MM-DD
   std::optional<std::string> end;
   std::optional<double> budget;
-  std::optional<double> min_budget;  ///< the least it must keep (budget moves respect it)
+  std::optional<double>
+      min_budget;  ///< the least it must keep (budget moves respect it)
   std::optional<std::string> race;
   std::optional<std::string> aida;
   std::vector<std::string> kpis;

@@ -149,7 +149,7 @@ class hypergeometric {
       total += r;
     }
     if (k >= hi_) return 0.0;  // no table is more probable than x: p = 1 exactly
-    while (k < hi_) {  // the more probable middle is skipped ...
+    while (k < hi_) {          // the more probable middle is skipped ...
       r *= up_ratio(k);
       k += 1.0;
       if (r <= thr) {      // ... until the pmf is back under the threshold:
