@@ -53,6 +53,12 @@ def _periods(periods: Any, index: Any, m: int):
     return periods
 
 
+def _flag(v: Any, name: str) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise InputError(f"{name}: expected True or False, got {v!r}")
+    return bool(v)
+
+
 def _number(v: Any, name: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
         raise InputError(f"{name}: expected a number, got {v!r}")
@@ -232,7 +238,7 @@ def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.
     xv, index = _series(x, "x")
     nv, _ = _series(n, "n")
     t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"), bool(laney))
+    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"), _flag(laney, "laney"))
     return ControlChart(raw, _periods(periods, index, len(xv)),
                         {"target": None if target is None else t, "sigma": float(sigma),
                          **({"laney": True} if laney else {})})
@@ -273,7 +279,7 @@ def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float 
     cv, index = _series(count, "count")
     nv, _ = _series(n, "n")
     t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"), bool(laney))
+    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"), _flag(laney, "laney"))
     return ControlChart(raw, _periods(periods, index, len(cv)),
                         {"target": None if target is None else t, "sigma": float(sigma),
                          **({"laney": True} if laney else {})})

@@ -236,6 +236,8 @@ def test_ewma_and_cusum_are_mirror_symmetric(xs, lam, h):
     (lambda: control.p_chart([1], [0]), r"^n\[0\]: expected a whole positive number of trials"),
     (lambda: control.p_chart([1], [10], target=1.5), r"^target: expected a rate in \[0, 1\]"),
     (lambda: control.p_chart([1], [10], sigma=0), r"^sigma: expected a positive finite number"),
+    (lambda: control.p_chart([1], [10], laney="yes"), r"^laney: expected True or False"),
+    (lambda: control.u_chart([1], [10], laney=1), r"^laney: expected True or False"),
     (lambda: control.p_chart([[1]], [[10]]), r"^x: expected a 1-d series"),
     (lambda: control.p_chart(["a"], [10]), r"^x: expected numbers"),
     (lambda: control.p_chart([1], [10], periods=["a", "b"]), r"^periods: expected 1 labels"),
