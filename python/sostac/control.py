@@ -1158,7 +1158,8 @@ def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool,
     to = "at the deadline" if at_deadline else "to date"
     parts = [f"H0: {row['kpi']} {sign} {row['target']:.6g}; {test} of the value {to} "
              f"({r['compared']:.6g}{' per period' if plain else ''}"
-             f"): statistic {r['statistic']:.4g}, p = {r['p_value']:.3g}"]
+             f"): statistic {r['statistic']:.4g}, "
+             f"p {'< 1e-300' if r['p_value'] == 0 else '= ' + format(r['p_value'], '.3g')}"]
     if np.isfinite(r["projected"]):
         parts.append(f"projection to {row['deadline'].date()}: {r['projected']:.6g} "
                      f"[{r['projected_low']:.6g}, {r['projected_high']:.6g}] "

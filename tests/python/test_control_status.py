@@ -135,6 +135,8 @@ def test_visitors_per_period_poisson_test(result):
     assert row["value"] == pytest.approx(total / 12, rel=1e-12)  # per week, as the target
     assert "per period" in row["rule"]
     assert row["status"] == "off_track"  # ~4,000 a week against 5,000
+    # a p-value below double precision is reported as such, not as "p = 0"
+    assert row["p_value"] == 0 and "p < 1e-300" in row["rule"] and "p = 0" not in row["rule"]
 
 
 def test_bad_data_gives_findings_not_errors(result):
