@@ -96,14 +96,14 @@ class Report:
         self.timings = timings
 
     # -- JSON -----------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        """The report as plain Python values (the JSON document's content)."""
+    def _plan_summary(self) -> dict:
+        """The JSON document's "plan" part."""
         doc = self.plan.to_dict()
         head = doc.get("plan") or {}
         resources = head.get("resources") or {}
         planned = sum(float(t["budget"]) for t in doc.get("tactics", []) or []
                       if _is_number(t.get("budget")))
-        summary = {
+        return {
             "id": head.get("id"), "name": head.get("name"), "currency": head.get("currency"),
             "stage": head.get("stage"), "revision": head.get("revision"),
             "horizon": {k: _clean((head.get("horizon") or {}).get(k)) for k in ("start", "end")},
@@ -113,6 +113,11 @@ class Report:
             "counts": {k: len(doc.get(k) or []) for k in
                        ("objectives", "strategies", "tactics", "actions")},
         }
+
+    def to_dict(self) -> dict:
+        """The report as plain Python values (the JSON document's content)."""
+        doc = self.plan.to_dict()
+        summary = self._plan_summary()
         schedule = {"activities": [], "critical_path": list(self.critical_path),
                     "error": self.schedule_error}
         if self.schedule is not None:
@@ -147,8 +152,7 @@ class Report:
     def to_markdown(self) -> str:
         """The report as Markdown: plan summary, validation, schedule, then the
         Control stage's tables (:meth:`ControlResult.to_markdown`)."""
-        d = self.to_dict()
-        p = d["plan"]
+        p = self._plan_summary()
         lines = [f"# {_md(p['name'] or p['id'] or 'Plan')}", "",
                  f"Plan `{_md(p['id'])}`, revision {p['revision']}, stage {p['stage']}, "
                  f"horizon {p['horizon']['start']} to {p['horizon']['end']}; "
@@ -175,11 +179,10 @@ class Report:
         """One self-contained HTML page; every text from the plan or the data is
         escaped."""
         t0 = _time.perf_counter()
-        d = self.to_dict()
-        p = d["plan"]
+        p = self._plan_summary()
         title = f"{p['name'] or p['id'] or 'Plan'}: report"
         c = self.control
-        body: List[str] = [f"<h1>{_e(title)}</h1>", _summary_cards(d, c)]
+        body: List[str] = [f"<h1>{_e(title)}</h1>", _summary_cards(p, self.findings, c)]
         body.append("<h2 id='plan'>Plan</h2>" + _plan_summary(p))
         body.append(_table(self.plan.table(), "Integrated plan table", level=3))
         body.append("<h2 id='schedule'>Schedule</h2>")
@@ -440,7 +443,7 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _summary_cards(d: dict, c) -> str:
+def _summary_cards(p: dict, findings: list, c) -> str:
     cards = []
     if c is not None:
         counts = c.kpis["status"].value_counts()
@@ -452,11 +455,11 @@ def _summary_cards(d: dict, c) -> str:
         as_of = f"Data up to {_e(c._day())}. "
     else:
         as_of = ""
-    errors = sum(f["severity"] == "error" for f in d["validation"])
+    errors = sum(f.severity == "error" for f in findings)
     cards.append(f"<div class='card{' error' if errors else ''}'><b>{errors}</b>"
                  f"plan errors</div>")
-    return (f"<p>{as_of}Plan <code>{_e(d['plan']['id'])}</code>, revision "
-            f"{_e(d['plan']['revision'])}, stage {_e(d['plan']['stage'])}.</p>"
+    return (f"<p>{as_of}Plan <code>{_e(p['id'])}</code>, revision "
+            f"{_e(p['revision'])}, stage {_e(p['stage'])}.</p>"
             f"<div class='cards'>{''.join(cards)}</div>")
 
 
