@@ -186,7 +186,7 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
         print(result.to_json(indent=2), file=out)
     else:
         print(result.to_markdown(), file=out, end="")
-    return _errors(plan)
+    return _errors(plan.validate())
 
 
 def _build(plan, df, *, as_of, time, progress: Progress):
@@ -200,8 +200,9 @@ def _build(plan, df, *, as_of, time, progress: Progress):
             raise _Usage(str(exc)) from None
 
 
-def _errors(plan) -> int:
-    errors = [f for f in plan.validate() if f.severity == "error"]
+def _errors(findings) -> int:
+    """Print the findings of severity error on standard error; 1 when there are any."""
+    errors = [f for f in findings if f.severity == "error"]
     for f in errors:
         print(str(f), file=sys.stderr)
     return 1 if errors else 0
@@ -232,7 +233,7 @@ def report(path: str, data: Optional[str] = None, *, output: Optional[str] = Non
         except OSError as exc:
             raise _Usage(f"{output}: {exc}") from None
         print(f"report: {os.path.abspath(output)}", file=out)
-    return _errors(plan)
+    return _errors(rep.findings)  # validated once, by build_report
 
 
 def _fmt(v: float) -> str:

@@ -235,13 +235,7 @@ def p_chart(x: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.
     >>> round(float(c.upper[0]), 5)
     0.03328
     """
-    xv, index = _series(x, "x")
-    nv, _ = _series(n, "n")
-    t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.p_chart(xv, nv, t, _number(sigma, "sigma"), _flag(laney, "laney"))
-    return ControlChart(raw, _periods(periods, index, len(xv)),
-                        {"target": None if target is None else t, "sigma": float(sigma),
-                         **({"laney": True} if laney else {})})
+    return _count_chart(_core.control.p_chart, x, "x", n, target, sigma, laney, periods)
 
 
 def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float = 3.0,
@@ -276,10 +270,17 @@ def u_chart(count: Any, n: Any, *, target: Optional[float] = None, sigma: float 
     >>> u_chart([12, 9, 30], [10, 10, 10], target=1.0).signal.tolist()
     [0, 0, 1]
     """
-    cv, index = _series(count, "count")
+    return _count_chart(_core.control.u_chart, count, "count", n, target, sigma, laney,
+                        periods)
+
+
+def _count_chart(kernel, counts: Any, name: str, n: Any, target: Optional[float],
+                 sigma: float, laney: bool, periods: Any) -> ControlChart:
+    """A p- or u-chart (``kernel``) of counts over trials or exposures."""
+    cv, index = _series(counts, name)
     nv, _ = _series(n, "n")
     t = np.nan if target is None else _number(target, "target")
-    raw = _core.control.u_chart(cv, nv, t, _number(sigma, "sigma"), _flag(laney, "laney"))
+    raw = kernel(cv, nv, t, _number(sigma, "sigma"), _flag(laney, "laney"))
     return ControlChart(raw, _periods(periods, index, len(cv)),
                         {"target": None if target is None else t, "sigma": float(sigma),
                          **({"laney": True} if laney else {})})

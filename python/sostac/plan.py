@@ -962,6 +962,13 @@ def _from_control(control: Any, as_of: Optional[str], source: str):
     """(results, as_of, source, swot lines) of a ControlResult for Plan.review."""
     results: Dict[str, float] = {}
     swot: Dict[str, List[str]] = {"strengths": [], "weaknesses": []}
+
+    def file(line: str, verdict: str, good: str, bad: str) -> None:
+        if verdict == good:
+            swot["strengths"].append(line)
+        elif verdict == bad:
+            swot["weaknesses"].append(line)
+
     for r in control.kpis.to_dict("records"):
         value = r["value"]
         if r["status"] == "insufficient_data" or not math.isfinite(value):
@@ -969,19 +976,13 @@ def _from_control(control: Any, as_of: Optional[str], source: str):
         results.setdefault(r["kpi"], float(value))
         line = (f"{r['objective']}: {r['kpi']} {value:.4g} against a target of "
                 f"{r['target']:.4g} ({r['status'].replace('_', ' ')}, control review)")
-        if r["status"] == "on_track":
-            swot["strengths"].append(line)
-        elif r["status"] == "off_track":
-            swot["weaknesses"].append(line)
+        file(line, r["status"], "on_track", "off_track")
     works = getattr(control, "what_works", None)
     if works is not None:
         for w in works.to_dict("records"):
             line = (f"channel {w['channel']}: CPA {w['cpa']:.4g} against a break-even of "
                     f"{w['break_even_cpa']:.4g} ({w['verdict']}, control review)")
-            if w["verdict"] == "profitable":
-                swot["strengths"].append(line)
-            elif w["verdict"] == "losing":
-                swot["weaknesses"].append(line)
+            file(line, w["verdict"], "profitable", "losing")
     if not results:
         raise InputError("results: the control result has no KPI with data to review")
     day = as_of or control.as_of.date().isoformat()

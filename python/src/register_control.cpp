@@ -78,61 +78,50 @@ void register_control(py::module_& m) {
       py::arg("value"), py::arg("low"), py::arg("high"), py::arg("periods"),
       py::arg("target"), py::arg("higher"), py::arg("series_x"), py::arg("series_y"),
       py::arg("deadline"), py::arg("as_of"), py::arg("alpha"), py::arg("level"));
-  m.def(
-      "p_chart",
-      [](const farray& x, const farray& n, double target, double sigma, bool laney) {
-        same_length(x, n, "x", "n");
-        ct::chart c;
-        {
-          py::gil_scoped_release release;
-          c = ct::p_chart(x.data(), n.data(), static_cast<std::size_t>(x.size()),
-                          target, sigma, laney);
-        }
-        return chart_dict(c);
-      },
-      py::arg("x"), py::arg("n"), py::arg("target"), py::arg("sigma"),
-      py::arg("laney") = false);
-  m.def(
-      "u_chart",
-      [](const farray& count, const farray& n, double target, double sigma,
-         bool laney) {
-        same_length(count, n, "count", "n");
-        ct::chart c;
-        {
-          py::gil_scoped_release release;
-          c = ct::u_chart(count.data(), n.data(),
-                          static_cast<std::size_t>(count.size()), target, sigma, laney);
-        }
-        return chart_dict(c);
-      },
-      py::arg("count"), py::arg("n"), py::arg("target"), py::arg("sigma"),
-      py::arg("laney") = false);
-  m.def(
-      "ewma_chart",
-      [](const farray& x, double mu0, double sd, double lam, double sigma) {
-        if (x.ndim() != 1) throw input_error("x", "expected a 1-d array");
-        ct::chart c;
-        {
-          py::gil_scoped_release release;
-          c = ct::ewma_chart(x.data(), static_cast<std::size_t>(x.size()), mu0, sd, lam,
-                             sigma);
-        }
-        return chart_dict(c);
-      },
-      py::arg("x"), py::arg("mu0"), py::arg("sd"), py::arg("lam"), py::arg("sigma"));
-  m.def(
-      "cusum_chart",
-      [](const farray& x, double mu0, double sd, double k, double h) {
-        if (x.ndim() != 1) throw input_error("x", "expected a 1-d array");
-        ct::chart c;
-        {
-          py::gil_scoped_release release;
-          c = ct::cusum_chart(x.data(), static_cast<std::size_t>(x.size()), mu0, sd, k,
-                              h);
-        }
-        return chart_dict(c);
-      },
-      py::arg("x"), py::arg("mu0"), py::arg("sd"), py::arg("k"), py::arg("h"));
+  // p- and u-charts: counts over trials / exposures
+  using count_kernel =
+      ct::chart (*)(const double*, const double*, std::size_t, double, double, bool);
+  auto bind_count_chart = [&m](const char* name, count_kernel kernel,
+                               const char* counts) {
+    m.def(
+        name,
+        [kernel, counts](const farray& x, const farray& n, double target, double sigma,
+                         bool laney) {
+          same_length(x, n, counts, "n");
+          ct::chart c;
+          {
+            py::gil_scoped_release release;
+            c = kernel(x.data(), n.data(), static_cast<std::size_t>(x.size()), target,
+                       sigma, laney);
+          }
+          return chart_dict(c);
+        },
+        py::arg(counts), py::arg("n"), py::arg("target"), py::arg("sigma"),
+        py::arg("laney") = false);
+  };
+  bind_count_chart("p_chart", &ct::p_chart, "x");
+  bind_count_chart("u_chart", &ct::u_chart, "count");
+
+  // EWMA and CUSUM: a series with its in-control mean and sd, and two settings
+  using mean_kernel =
+      ct::chart (*)(const double*, std::size_t, double, double, double, double);
+  auto bind_mean_chart = [&m](const char* name, mean_kernel kernel, const char* a,
+                              const char* b) {
+    m.def(
+        name,
+        [kernel](const farray& x, double mu0, double sd, double pa, double pb) {
+          if (x.ndim() != 1) throw input_error("x", "expected a 1-d array");
+          ct::chart c;
+          {
+            py::gil_scoped_release release;
+            c = kernel(x.data(), static_cast<std::size_t>(x.size()), mu0, sd, pa, pb);
+          }
+          return chart_dict(c);
+        },
+        py::arg("x"), py::arg("mu0"), py::arg("sd"), py::arg(a), py::arg(b));
+  };
+  bind_mean_chart("ewma_chart", &ct::ewma_chart, "lam", "sigma");
+  bind_mean_chart("cusum_chart", &ct::cusum_chart, "k", "h");
 }
 
 }  // namespace sostac::python

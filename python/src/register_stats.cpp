@@ -36,6 +36,16 @@ py::dict t_result_dict(const st::t_test_result& r) {
   return d;
 }
 
+// The six outputs of the one-sample tests, in the order their bindings name them.
+void write_one_sample(const st::one_sample_result& r, double* out) {
+  out[0] = r.statistic;
+  out[1] = r.pvalue;
+  out[2] = r.log_pvalue;
+  out[3] = r.estimate;
+  out[4] = r.diff;
+  out[5] = r.lift;
+}
+
 }  // namespace
 
 void register_stats(py::module_& m) {
@@ -70,13 +80,8 @@ void register_stats(py::module_& m) {
             {x, n, p0}, {"x", "n", "p0"},
             {"statistic", "pvalue", "log_pvalue", "estimate", "diff", "lift"}, indexed,
             [&](const double* in, double* out) {
-              const auto r = st::one_proportion_test(in[0], in[1], in[2], mt, alt);
-              out[0] = r.statistic;
-              out[1] = r.pvalue;
-              out[2] = r.log_pvalue;
-              out[3] = r.estimate;
-              out[4] = r.diff;
-              out[5] = r.lift;
+              write_one_sample(st::one_proportion_test(in[0], in[1], in[2], mt, alt),
+                               out);
             });
       },
       py::arg("x"), py::arg("n"), py::arg("p0"), py::arg("method"),
@@ -91,13 +96,7 @@ void register_stats(py::module_& m) {
             {k, exposure, r0}, {"k", "exposure", "r0"},
             {"statistic", "pvalue", "log_pvalue", "estimate", "diff", "lift"}, indexed,
             [&](const double* in, double* out) {
-              const auto r = st::poisson_test(in[0], in[1], in[2], alt);
-              out[0] = r.statistic;
-              out[1] = r.pvalue;
-              out[2] = r.log_pvalue;
-              out[3] = r.estimate;
-              out[4] = r.diff;
-              out[5] = r.lift;
+              write_one_sample(st::poisson_test(in[0], in[1], in[2], alt), out);
             });
       },
       py::arg("k"), py::arg("exposure"), py::arg("r0"), py::arg("alternative"),
