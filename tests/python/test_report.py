@@ -306,3 +306,15 @@ def test_read_data_takes_csv_gzip_and_parquet_alike(tmp_path, files):
         report.read_data(str(tmp_path / "bad.parquet"))
     with pytest.raises(ValueError, match="expected a 'day' column"):
         report.read_data(str(data_path), time="day")
+
+
+def test_save_picks_the_format_and_refuses_an_unknown_one(rep, tmp_path):
+    assert rep.save(str(tmp_path / "r.json")) == str(tmp_path / "r.json")
+    jsonschema.validate(json.loads((tmp_path / "r.json").read_text()), SCHEMA)
+    rep.save(str(tmp_path / "r.md"))
+    assert (tmp_path / "r.md").read_text().startswith("# Control test")
+    rep.save(str(tmp_path / "r.txt"))  # anything else: HTML
+    assert (tmp_path / "r.txt").read_text().startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError, match="^format: expected 'html', 'json' or 'md', got 'xml'"):
+        rep.save(str(tmp_path / "r.xml"), format="xml")
+    assert not (tmp_path / "r.xml").exists()
