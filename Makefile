@@ -11,8 +11,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 help:
 	@echo "make demo      set up, build, and write build/demo/report.html on the demo plan and data"
-	@echo "make test      set up (with chromium), build, run every C++ (ctest) and Python"
-	@echo "               (pytest) test; the HTML report's screenshots go to build/screenshots"
+	@echo "make test      set up (with chromium), build, run every C++ (ctest) test, again under"
+	@echo "               ASan+UBSan, and every Python (pytest) test; the HTML report's"
+	@echo "               screenshots go to build/screenshots"
 	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB, and the"
 	@echo "               report's steps (writes only its test data and reports under build/bench)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
@@ -36,6 +37,7 @@ demo: setup
 # pytest runs last so that its summary closes the output.
 test: setup-test
 	$(MAKE) test-cpp
+	$(MAKE) sanitize
 	$(MAKE) test-fuzz
 	$(MAKE) test-python
 

@@ -53,6 +53,22 @@ TEST_CASE("periods: ISO weeks start on Monday, months and quarters on the 1st") 
   CHECK(mx::day_of(top, 86400, 3600) == 106751991167300);
   CHECK(mx::day_of(bottom, 86400, -3600) == -106751991167301);
   CHECK(mx::day_of(top, 86'400'000'000'000, 5 * 3'600'000'000'000) == 106752);
+  // day numbers as times (one tick a day): the offset can push them out of int64
+  CHECK(mx::day_of(top, 1) == top);
+  CHECK(mx::day_of(bottom, 1) == bottom);
+  CHECK_THROWS_WITH(mx::day_of(top, 1, 1),
+                    Catch::StartsWith("time: time 9223372036854775807 plus offset 1"));
+  CHECK_THROWS_AS(mx::day_of(bottom, 1, -1), sostac::input_error);
+  // beyond the calendar range period arithmetic is refused, not wrapped
+  const std::int64_t edge = mx::detail::max_calendar_day;
+  CHECK(mx::period_start(mx::period_index(edge, mx::period::week), mx::period::week) <= edge);
+  CHECK(mx::period_start(mx::period_index(-edge, mx::period::month), mx::period::month) <= -edge);
+  for (auto p : {mx::period::day, mx::period::week, mx::period::month, mx::period::quarter}) {
+    CHECK_THROWS_WITH(mx::period_index(edge + 1, p),
+                      Catch::StartsWith("day: day number 36028797018963969"));
+    CHECK_THROWS_WITH(mx::period_index(bottom, p), Catch::StartsWith("day: "));
+    CHECK_THROWS_WITH(mx::period_start(top, p), Catch::StartsWith("period index: "));
+  }
   CHECK_THROWS_WITH(
       mx::parse_period("fortnight", "period"),
       "period: expected 'day', 'week', 'month' or 'quarter', got 'fortnight'");

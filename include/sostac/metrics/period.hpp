@@ -48,6 +48,24 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/// a - b floor(a / b), in [0, b) for b > 0, without forming the product b floor(a / b)
+/// (which overflows when a is near the ends of the int64 range).
+inline std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
+  const std::int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+/// Day numbers beyond +-2^55 (about 10^14 years) are no calendar: period arithmetic
+/// on them (weeks times 7, months since 1970) could overflow, so they are refused.
+constexpr std::int64_t max_calendar_day = std::int64_t{1} << 55;
+
+inline std::int64_t check_calendar_day(std::int64_t day, const char* what) {
+  if (day > max_calendar_day || day < -max_calendar_day)
+    throw input_error(what, "day number " + std::to_string(day) +
+                                " is outside the calendar range +-2^55");
+  return day;
+}
+
 /// Year and month (1-12) of a day number (Hinnant's civil_from_days).
 inline void civil(std::int64_t z, std::int64_t& y, int& m) {
   z += 719468;
@@ -79,15 +97,23 @@ inline std::int64_t first_of_month(std::int64_t y, int m) {
 inline std::int64_t day_of(std::int64_t ticks, std::int64_t ticks_per_day,
                            std::int64_t offset_ticks = 0) {
   const std::int64_t a = detail::floor_div(offset_ticks, ticks_per_day);
-  const std::int64_t b = offset_ticks - a * ticks_per_day;
+  const std::int64_t b = detail::floor_mod(offset_ticks, ticks_per_day);
   const std::int64_t q = detail::floor_div(ticks, ticks_per_day),
-                     r = ticks - q * ticks_per_day;
-  return q + a + (r >= ticks_per_day - b ? 1 : 0);
+                     r = detail::floor_mod(ticks, ticks_per_day);
+  std::int64_t day;
+  // q + a overflows only for day-number times (ticks_per_day 1) at the int64 ends
+  if (__builtin_add_overflow(q, a, &day) ||
+      __builtin_add_overflow(day, r >= ticks_per_day - b ? 1 : 0, &day))
+    throw input_error("time", "time " + std::to_string(ticks) + " plus offset " +
+                                  std::to_string(offset_ticks) +
+                                  " is outside the int64 range of day numbers");
+  return day;
 }
 
 /// Index of the period holding `day`: days since the epoch, Monday-weeks since the
 /// epoch's week, months since 1970-01, quarters since 1970-Q1.
 inline std::int64_t period_index(std::int64_t day, period p) {
+  detail::check_calendar_day(day, "day");
   switch (p) {
     case period::day:
       return day;
@@ -107,6 +133,8 @@ inline std::int64_t period_index(std::int64_t day, period p) {
 
 /// Day number of the first day of period `index`.
 inline std::int64_t period_start(std::int64_t index, period p) {
+  // a period index is at most a day number in magnitude, so the same range holds
+  detail::check_calendar_day(index, "period index");
   switch (p) {
     case period::day:
       return index;
