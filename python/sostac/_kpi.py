@@ -6,7 +6,7 @@ from . import _core
 
 COLUMNS = [
     "id", "name", "numerator", "denominator", "scale", "unit",
-    "direction", "race", "cadence", "description",
+    "direction", "race", "cadence", "description", "distinct",
 ]
 
 
@@ -28,7 +28,9 @@ def kpi_catalog():
         One row per KPI: id, name, numerator, denominator, scale, unit
         ("ratio", "currency", "count", "seconds"), direction ("higher" or "lower" is
         better), race (plan, reach, act, convert, engage), cadence (default review
-        cadence) and description.
+        cadence), description and distinct (True when the KPI reads a measure that
+        counts distinct people, such as visitors or customers, and so does not add
+        across rows; see ``sostac.metrics.kpi_table(..., user=)``).
 
     Examples
     --------

@@ -220,6 +220,97 @@ def _kpi_formulas(kpis: Any) -> List[tuple]:
     return out
 
 
+def _distinct_measures_of(numerator: str, denominator: str, argument: str) -> List[str]:
+    """The distinct measures (``_core.plan.distinct_measures()``) a KPI reads."""
+    distinct = set(_core.plan.distinct_measures())
+    out: List[str] = []
+    for text in (numerator, denominator):
+        if text:
+            for _, m in _core.plan.parse_measure_expression(text, argument):
+                if m in distinct and m not in out:
+                    out.append(m)
+    return out
+
+
+def _period_start_days(days: np.ndarray, period: str) -> np.ndarray:
+    """Day number of the first day of each day's period (as the roll-up kernel cuts)."""
+    if period == "day":
+        return days
+    if period == "week":
+        return days - (days + 3) % 7  # Monday weeks; 1970-01-01 was a Thursday
+    months = days.astype("M8[D]").astype("M8[M]").astype(np.int64)
+    if period == "quarter":
+        months = months - months % 3
+    return months.astype("M8[M]").astype("M8[D]").astype(np.int64)
+
+
+def _distinct_aggregate(data: Any, formulas: List[tuple], *, user: str, by: List[str],
+                        period: str, time: str, utc_offset: Any):
+    """An event or transaction log -> one row per (period, by values) with the distinct
+    measures counted exactly and the other measures summed; also the log's rows per
+    cell. visitors: distinct users; customers: distinct users with a purchase (a row
+    with orders > 0 when there is an ``orders`` column, else every row of a
+    transaction log); repeat_customers: customers who bought on two or more distinct
+    days of the period (purchases on one day are merged, as lifetimes and BTYD do)."""
+    pd = _pd()
+    ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
+    off = _offset_ticks(utc_offset, per_day)
+    days = np.floor_divide(ticks + off, per_day)
+    needed = []
+    for kid, num, den, _, _ in formulas:
+        for text in (num, den):
+            if text:
+                for _, m in _core.plan.parse_measure_expression(text, kid):
+                    if m not in needed:
+                        needed.append(m)
+    uncountable = [m for m in needed if m in ("churned_customers", "followers")]
+    if uncountable:
+        raise InputError(f"user: '{uncountable[0]}' cannot be counted from an event log; "
+                         f"give a per-period aggregate with a '{uncountable[0]}' column instead")
+    users = _series(data, user, "user")
+    if users.isna().any():
+        raise InputError(f"{user}[{_first_null(users.isna().to_numpy())}]: missing user id")
+    frame = {"_p": _period_start_days(days, period), "_d": days,
+             "_u": users.to_numpy()}
+    for i, b in enumerate(by):
+        frame[b] = _series(data, b, f"by[{i}]").to_numpy()
+    additive = [m for m in needed if m not in _core.plan.distinct_measures()]
+    for m in additive:
+        try:
+            frame[m] = _series(data, m, "data").to_numpy()
+        except InputError:
+            raise InputError(f"data: the KPIs need the column '{m}', which the log lacks") from None
+    has_orders = "orders" in needed or _has_column(data, "orders")
+    if has_orders and "orders" not in frame:
+        frame["orders"] = _series(data, "orders", "data").to_numpy()
+    log = pd.DataFrame(frame)
+    keys = ["_p", *by]
+    grouped = log.groupby(keys, sort=False, dropna=False)
+    out = grouped[additive].sum() if additive else grouped.size().to_frame("_rows")[[]]
+    out["_rows"] = grouped.size()
+    if "visitors" in needed:
+        out["visitors"] = grouped["_u"].nunique()
+    if "customers" in needed or "repeat_customers" in needed:
+        buyers = log.loc[log["orders"].to_numpy() > 0] if has_orders else log
+        bg = buyers.groupby(keys, sort=False, dropna=False)
+        out["customers"] = bg["_u"].nunique().reindex(out.index, fill_value=0)
+        days_per_customer = buyers.groupby([*keys, "_u"], sort=False, dropna=False)["_d"].nunique()
+        repeat = (days_per_customer >= 2).groupby(level=list(range(len(keys))), sort=False,
+                                                  dropna=False).sum()
+        out["repeat_customers"] = repeat.reindex(out.index, fill_value=0)
+    out = out.reset_index()
+    out[time] = _day_to_timestamp(out["_p"].to_numpy())
+    return out.drop(columns=["_p"])
+
+
+def _has_column(data: Any, name: str) -> bool:
+    try:
+        _series(data, name, "data")
+    except InputError:
+        return False
+    return True
+
+
 class KpiAccumulator:
     """The mergeable state behind :func:`kpi_table`.
 
@@ -251,6 +342,9 @@ class KpiAccumulator:
         self._radix: List[int] = []
         self._core = None  # created at the first add (the time unit is known then)
         self._per_day = None
+        # the Control stage still sums distinct measures of daily aggregates (interim,
+        # issue 13: it is to turn the refusal into a finding on the objective)
+        self._sum_distinct = False
 
     def _make_core(self, per_day: int):
         self._per_day = per_day
@@ -302,6 +396,27 @@ class KpiAccumulator:
             group = self._compact(group)
         self._core.add(group, ticks, columns, measures, "+".join(self._by) or "group", self._time)
         return self
+
+    def _check_distinct(self, frame: dict, kpi: np.ndarray, rows: np.ndarray) -> None:
+        """Refuse a KPI on a distinct measure (visitors, customers, ...) whose period
+        and group hold more than one row: those counts do not add across rows."""
+        for j, (kid, num, den, _, _) in enumerate(self._formulas):
+            measures = _distinct_measures_of(num, den, kid)
+            if not measures:
+                continue
+            bad = np.flatnonzero((kpi == j) & (rows > 1))
+            if not len(bad):
+                continue
+            i = bad[0]
+            where = "".join(f", {c}={frame[c][i]!r}" for c in self._by)
+            names = " and ".join(f"'{m}'" for m in measures)
+            raise InputError(
+                f"{kid}: {names} {'counts' if len(measures) == 1 else 'count'} distinct people "
+                f"and does not add across rows, but {int(rows[i])} rows fall in the "
+                f"{self._period} starting {frame['period'][i].date()}{where}; give the event or "
+                f"transaction log with its user column (kpi_table(..., user='user_id')) to "
+                f"count them exactly, or data with one row per {self._period}"
+                f"{' and ' + ', '.join(self._by) if self._by else ''}")
 
     def _compact(self, combined: np.ndarray) -> np.ndarray:
         # combination codes -> dense codes through a dictionary of combinations
@@ -371,6 +486,8 @@ class KpiAccumulator:
             where = ", ".join(f"{c}={frame[c][i]!r}" for c in self._by)
             raise InputError(f"{frame['kpi'][i]}: {r['problem'][i]} for {where + ', ' if where else ''}"
                              f"period {frame['period'][i].date()}")
+        if not self._sum_distinct:
+            self._check_distinct(frame, np.asarray(r["kpi"]), np.asarray(r["rows"]))
         # rows come sorted by period, group code and KPI; sorted here by the by
         # columns' values instead of their codes (integer keys, no frame sort)
         try:
@@ -404,7 +521,7 @@ def _value_ranks(values) -> Optional[np.ndarray]:
 
 def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel",),
               period: str = "week", time: str = "date", level: float = 0.95,
-              utc_offset: Any = None):
+              utc_offset: Any = None, user: Optional[str] = None, _sum_distinct: bool = False):
     """KPIs by dimension and calendar period, each with an interval.
 
     Parameters
@@ -430,6 +547,16 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
         Confidence level of the intervals.
     utc_offset : timedelta-like, optional
         A fixed offset added to UTC times before they are cut into periods.
+    user : str, optional
+        The user (customer) column of an event or transaction log. Distinct measures
+        (``visitors``, ``customers``, ``repeat_customers``; the catalogue's
+        ``distinct`` column) do not add across rows: without ``user`` a KPI on one of
+        them is refused when a period and group hold more than one row (a month of
+        daily unique visitors is not a month's unique visitors). With ``user`` they
+        are counted exactly per period and group: visitors are distinct users,
+        customers distinct users with a purchase (a row with ``orders`` > 0 when the
+        log has an ``orders`` column, else every row), repeat customers those who
+        bought on two or more distinct days of the period; other measures are summed.
 
     Returns
     -------
@@ -452,8 +579,20 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
     0 2027-01-04  search  0.032  0.0258  0.0396   wilson
     1 2027-01-04  social  0.015  0.0086  0.0260   wilson
     """
-    return KpiAccumulator(kpis, by=by, period=period, time=time,
-                          utc_offset=utc_offset).add(data).finish(level)
+    acc = KpiAccumulator(kpis, by=by, period=period, time=time, utc_offset=utc_offset)
+    acc._sum_distinct = _sum_distinct
+    if user is None:
+        return acc.add(data).finish(level)
+    cells = _distinct_aggregate(data, acc._formulas, user=user, by=acc._by, period=acc._period,
+                                time=time, utc_offset=utc_offset)
+    # the cells are whole periods already (no offset again); rows count the log's rows
+    acc._utc_offset = None
+    table = acc.add(cells.drop(columns=["_rows"])).finish(level)
+    if len(table):
+        counts = cells.rename(columns={time: "period"})[["period", *acc._by, "_rows"]]
+        table = table.merge(counts, on=["period", *acc._by], how="left", sort=False)
+        table["rows"] = table.pop("_rows").to_numpy(dtype=np.int64)
+    return table
 
 
 # -- funnels -----------------------------------------------------------------------------

@@ -146,11 +146,20 @@ void register_plan(py::module_& m) {
           d["race"] = sostac::plan::to_string(k.race);
           d["cadence"] = sostac::plan::to_string(k.default_cadence);
           d["description"] = k.description;
+          bool distinct = false;
+          for (const auto* e : {&k.numerator, &k.denominator})
+            if (!e->empty())
+              for (const auto& t : sostac::plan::parse_measure_expression(*e, k.id))
+                distinct = distinct || sostac::metrics::is_distinct_measure(t.measure);
+          d["distinct"] = distinct;
           rows.append(d);
         }
         return rows;
       },
       "The built-in KPI catalogue as a list of dicts.");
+  m.def(
+      "distinct_measures", [] { return sostac::metrics::distinct_measures(); },
+      "Measures that count distinct people and do not add across rows.");
   m.def(
       "parse_measure_expression",
       [](const std::string& text, const std::string& argument) {

@@ -20,7 +20,7 @@ def test_catalog_frame():
     assert isinstance(cat, pd.DataFrame)
     assert list(cat.columns) == [
         "id", "name", "numerator", "denominator", "scale", "unit",
-        "direction", "race", "cadence", "description",
+        "direction", "race", "cadence", "description", "distinct",
     ]
     assert REQUIRED <= set(cat["id"]) and cat["id"].is_unique
     assert set(cat["direction"]) == {"higher", "lower"}

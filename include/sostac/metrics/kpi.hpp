@@ -170,6 +170,22 @@ inline const std::vector<kpi_definition>& kpi_catalog() {
   return catalog;
 }
 
+/// Measures that count distinct people (or a stock such as followers) and so do not
+/// add across rows: a month's unique visitors are not the sum of its days' visitors.
+/// The roll-up refuses to sum them across the rows of a period; from an event or
+/// transaction log with a user column they are counted exactly per period instead.
+inline const std::vector<std::string>& distinct_measures() {
+  static const std::vector<std::string> names{"visitors", "customers", "repeat_customers",
+                                              "churned_customers", "followers"};
+  return names;
+}
+
+inline bool is_distinct_measure(std::string_view measure) {
+  for (const auto& m : distinct_measures())
+    if (m == measure) return true;
+  return false;
+}
+
 /// The catalogue entry with this id, or nullptr.
 inline const kpi_definition* find_kpi(std::string_view id) {
   for (const auto& k : kpi_catalog())
