@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _core
 from ._core import InputError
+from ._optional import require
 
 PathLike = Union[str, Path]
 
@@ -103,11 +104,7 @@ def _plan_header(fields: dict) -> dict:
 
 
 def _yaml():
-    try:
-        import yaml
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("YAML plans need PyYAML: pip install pyyaml") from exc
-    return yaml
+    return require("yaml", "yaml", "YAML plans need PyYAML")
 
 
 class Plan:
@@ -737,10 +734,7 @@ class Plan:
         >>> plan.schedule().query("kind == 'tactic'")[["id", "slack_days", "critical"]].values.tolist()
         [['t-research', 5, False], ['t-launch', 0, True], ['t-retargeting', 92, False], ['t-scale', 0, True]]
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("schedule() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "schedule() needs pandas")
         rows = self._schedule()["activities"]
         frame = pd.DataFrame(rows, columns=["id", "kind", "start", "end", "slack_days", "critical"])
         for col in ("start", "end"):
@@ -775,10 +769,7 @@ class Plan:
         >>> round(weekly["money"].sum()), bool(weekly["over_allocated"].any())
         (116000, False)
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("loading() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "loading() needs pandas")
         daily = _core.plan.daily_loading(self._core_text())
         frame = pd.DataFrame(
             {"people_hours": daily["people_hours"], "money": daily["money"]},
@@ -834,10 +825,7 @@ class Plan:
         >>> plan.table().set_index("objective").loc["o-ctr", ["strategies", "tactics"]].tolist()
         ['s-long-tail', 't-launch']
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("table() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "table() needs pandas")
         d = self._doc
 
         def listed(key):
@@ -912,11 +900,9 @@ class Plan:
         >>> len(ax.patches)  # 4 tactics + 4 actions
         8
         """
-        try:
-            import matplotlib.dates as mdates
-            import matplotlib.pyplot as plt
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("gantt() needs matplotlib: pip install matplotlib") from exc
+        require("matplotlib", "plot", "gantt() needs matplotlib")
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
         sched = self.schedule()
         # Each tactic followed by its own actions; actions of no known tactic last.
         parent = {
