@@ -202,7 +202,16 @@ class Plan:
         suffix = p.suffix.lower()
         if suffix not in (".json", ".yaml", ".yml"):
             raise InputError(f"path: expected a .json, .yaml or .yml file, got '{p.name}'")
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM (Windows editors): accepted
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p.name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                             f"{exc.start}); re-save it as UTF-8") from None
+        if not text.strip():
+            raise InputError(f"{p.name}: the file is empty")
         if suffix == ".json":
             try:
                 doc = json.loads(text)

@@ -62,3 +62,24 @@ def test_cli_without_pyyaml_one_line_exit_2():
 def test_cli_with_pyyaml_validates():  # the same command is fine when PyYAML is there
     r = _cli_without("not_a_module_sostac_blocks", "validate", str(YAML_PLAN))
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("name", ["b2b_paid_search.json", "b2b_paid_search.yaml"])
+def test_plan_with_bom_loads(tmp_path, name):
+    f = tmp_path / name
+    f.write_bytes(b"\xef\xbb\xbf" + (ROOT / "examples" / "plans" / name).read_bytes())
+    assert sostac.Plan.load(f).to_dict()["plan"]["id"] == "b2b-paid-search-2027"
+
+
+def test_plan_not_utf8(tmp_path):
+    f = tmp_path / "plan.json"
+    f.write_bytes(b'{"plan": "caf\xe9"}')
+    with pytest.raises(ValueError, match=r"plan.json: not UTF-8 text \(byte 0xe9 at offset 13\); re-save it as UTF-8"):
+        sostac.Plan.load(f)
+
+
+def test_plan_empty(tmp_path):
+    f = tmp_path / "plan.yaml"
+    f.write_text("\n")
+    with pytest.raises(ValueError, match="plan.yaml: the file is empty"):
+        sostac.Plan.load(f)
