@@ -107,6 +107,24 @@ def _yaml():
     return require("yaml", "yaml", "YAML plans need PyYAML")
 
 
+def _unique_key_loader(yaml):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicated key '{key}' (line {key_node.start_mark.line + 1})",
+                        key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 class Plan:
     """A SOSTAC plan document.
 
@@ -222,7 +240,7 @@ class Plan:
         else:
             yaml = _yaml()
             try:
-                doc = yaml.safe_load(text)
+                doc = yaml.load(text, Loader=_unique_key_loader(yaml))
             except yaml.YAMLError as exc:
                 raise InputError(f"{p.name}: not valid YAML: {exc}") from None
         return cls(doc)

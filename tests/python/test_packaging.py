@@ -83,3 +83,10 @@ def test_plan_empty(tmp_path):
     f.write_text("\n")
     with pytest.raises(ValueError, match="plan.yaml: the file is empty"):
         sostac.Plan.load(f)
+
+
+def test_yaml_duplicated_key(tmp_path):
+    f = tmp_path / "plan.yaml"
+    f.write_text("sostac: 1\nplan:\n  id: a\n  id: b\n")
+    with pytest.raises(ValueError, match=r"duplicated key 'id' \(line 4\)"):
+        sostac.Plan.load(f)
