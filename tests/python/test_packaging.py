@@ -90,3 +90,15 @@ def test_yaml_duplicated_key(tmp_path):
     f.write_text("sostac: 1\nplan:\n  id: a\n  id: b\n")
     with pytest.raises(ValueError, match=r"duplicated key 'id' \(line 4\)"):
         sostac.Plan.load(f)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "plan.json: the file is empty"),
+    (b'{"a": "\xe9"}', "plan.json: not UTF-8 text (byte 0xe9 at offset 7); re-save it as UTF-8"),
+])
+def test_cli_bad_plan_file_one_line_exit_2(tmp_path, content, message):
+    f = tmp_path / "plan.json"
+    f.write_bytes(content)
+    r = _cli_without("not_a_module_sostac_blocks", "validate", str(f))
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and "Traceback" not in r.stderr
