@@ -73,7 +73,9 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# --- build and install sostac into the venv (incremental: build/<wheel tag>) ------
+# --- build and install sostac into the venv (incremental: build/dev-<wheel tag>, its
+# own directory, so a plain `pip install .` (build/<wheel tag>) does not rebuild it) --
 log "building sostac"
-"$PY" -m pip install -q --no-build-isolation --no-deps .
+"$PY" -m pip install -q --no-build-isolation --no-deps \
+  --config-settings=build-dir="build/dev-{wheel_tag}" .
 "$PY" -c 'import sostac; print("[setup] sostac", sostac.__version__, "ready in", sostac.__file__)'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import _core
+from ._optional import require
 
 COLUMNS = [
     "id", "name", "numerator", "denominator", "scale", "unit",
@@ -39,8 +40,5 @@ def kpi_catalog():
     >>> cat.set_index("id").loc["cpa", ["numerator", "denominator", "direction", "race"]].tolist()
     ['cost', 'orders', 'lower', 'convert']
     """
-    try:
-        import pandas as pd
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("kpi_catalog() needs pandas: pip install pandas") from exc
+    pd = require("pandas", "pandas", "kpi_catalog() needs pandas")
     return pd.DataFrame(_core.plan.kpi_catalog(), columns=COLUMNS)

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import require
+
 
 def _fmt(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
@@ -53,10 +55,7 @@ class Result:
 
     def to_frame(self):
         """The fields as a pandas DataFrame: one row per element of the input."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("to_frame() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "to_frame() needs pandas")
         cols: dict[str, Any] = {}
         for k, v in self._data.items():
             if isinstance(v, ConfidenceInterval):

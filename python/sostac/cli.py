@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Optional, Sequence
 
 from . import __version__, stats
+from ._optional import MissingExtraError
 from ._progress import Progress
 
 SAMPLE = "ab_test.csv"
@@ -372,6 +373,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                            time=args.time, progress=progress)
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except MissingExtraError as exc:  # one line naming the extra, no traceback
+        print(exc, file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into a reader that stopped (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _core
 from ._core import InputError
+from ._optional import require
 
 PathLike = Union[str, Path]
 
@@ -103,11 +104,25 @@ def _plan_header(fields: dict) -> dict:
 
 
 def _yaml():
-    try:
-        import yaml
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("YAML plans need PyYAML: pip install pyyaml") from exc
-    return yaml
+    return require("yaml", "yaml", "YAML plans need PyYAML")
+
+
+def _unique_key_loader(yaml):
+    """A SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicated key '{key}' (line {key_node.start_mark.line + 1})",
+                        key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 class Plan:
@@ -205,7 +220,16 @@ class Plan:
         suffix = p.suffix.lower()
         if suffix not in (".json", ".yaml", ".yml"):
             raise InputError(f"path: expected a .json, .yaml or .yml file, got '{p.name}'")
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM (Windows editors): accepted
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p.name}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                             f"{exc.start}); re-save it as UTF-8") from None
+        if not text.strip():
+            raise InputError(f"{p.name}: the file is empty")
         if suffix == ".json":
             try:
                 doc = json.loads(text)
@@ -216,7 +240,7 @@ class Plan:
         else:
             yaml = _yaml()
             try:
-                doc = yaml.safe_load(text)
+                doc = yaml.load(text, Loader=_unique_key_loader(yaml))
             except yaml.YAMLError as exc:
                 raise InputError(f"{p.name}: not valid YAML: {exc}") from None
         return cls(doc)
@@ -737,10 +761,7 @@ class Plan:
         >>> plan.schedule().query("kind == 'tactic'")[["id", "slack_days", "critical"]].values.tolist()
         [['t-research', 5, False], ['t-launch', 0, True], ['t-retargeting', 92, False], ['t-scale', 0, True]]
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("schedule() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "schedule() needs pandas")
         rows = self._schedule()["activities"]
         frame = pd.DataFrame(rows, columns=["id", "kind", "start", "end", "slack_days", "critical"])
         for col in ("start", "end"):
@@ -775,10 +796,7 @@ class Plan:
         >>> round(weekly["money"].sum()), bool(weekly["over_allocated"].any())
         (116000, False)
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("loading() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "loading() needs pandas")
         daily = _core.plan.daily_loading(self._core_text())
         frame = pd.DataFrame(
             {"people_hours": daily["people_hours"], "money": daily["money"]},
@@ -834,10 +852,7 @@ class Plan:
         >>> plan.table().set_index("objective").loc["o-ctr", ["strategies", "tactics"]].tolist()
         ['s-long-tail', 't-launch']
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("table() needs pandas: pip install pandas") from exc
+        pd = require("pandas", "pandas", "table() needs pandas")
         d = self._doc
 
         def listed(key):
@@ -912,11 +927,9 @@ class Plan:
         >>> len(ax.patches)  # 4 tactics + 4 actions
         8
         """
-        try:
-            import matplotlib.dates as mdates
-            import matplotlib.pyplot as plt
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("gantt() needs matplotlib: pip install matplotlib") from exc
+        require("matplotlib", "plot", "gantt() needs matplotlib")
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
         sched = self.schedule()
         # Each tactic followed by its own actions; actions of no known tactic last.
         parent = {
