@@ -121,6 +121,21 @@ def _load_plan(path: str):
         raise _Usage(f"{path}: {exc}") from None
 
 
+def _iso_day(text: str) -> str:
+    """--as-of: a calendar day written YYYY-MM-DD, nothing else (04/05/2027 is
+    ambiguous: 4 May or 5 April)."""
+    import datetime
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            datetime.date.fromisoformat(text)
+            return text
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}")
+
+
 class _Usage(Exception):
     """Bad usage: reported on stderr with exit code 2."""
 
@@ -345,7 +360,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        "frequentist and Bayesian comparison, minimum detectable effect.")
     a.add_argument("csv", nargs="?", help="daily CSV: date, variant, visitors, conversions")
     for p in (r, c):
-        p.add_argument("--as-of", help="evaluate with the data up to this day (YYYY-MM-DD)")
+        p.add_argument("--as-of", type=_iso_day,
+                       help="evaluate with the data up to this day (YYYY-MM-DD)")
         p.add_argument("--time", default="date", help="the time column (default: date)")
     for p in (d, r, c):
         p.add_argument("--no-progress", action="store_true",

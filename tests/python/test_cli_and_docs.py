@@ -229,3 +229,28 @@ def test_schedule_command(tmp_path, capsys):
     assert "no schedule" in capsys.readouterr().out
     assert cli.main(["schedule", str(tmp_path / "none.yaml")]) == 2
     assert "none.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("day", ["04/05/2027", "2027-4-5", "2027-02-30", "20270405"])
+def test_as_of_accepts_only_yyyy_mm_dd(day):
+    # observed: --as-of 04/05/2027 was taken as 5 April without a word
+    from importlib import resources
+
+    plan = resources.files("sostac") / "data" / "demo_plan.yaml"
+    data = resources.files("sostac") / "data" / "demo_daily.csv"
+    proc = subprocess.run([sys.executable, "-m", "sostac", "control", str(plan), "--data",
+                           str(data), "--as-of", day], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"--as-of: expected a day as YYYY-MM-DD, got '{day}'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_as_of_yyyy_mm_dd_is_used():
+    from importlib import resources
+
+    plan = resources.files("sostac") / "data" / "demo_plan.yaml"
+    data = resources.files("sostac") / "data" / "demo_daily.csv"
+    proc = subprocess.run([sys.executable, "-m", "sostac", "control", str(plan), "--data",
+                           str(data), "--as-of", "2027-04-05"], capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "2027-04-05" in proc.stdout
