@@ -180,6 +180,10 @@ def schedule(path: str, out=None) -> int:
     frame = frame.assign(start=frame["start"].dt.date, end=frame["end"].dt.date)
     print(frame.to_string(index=False), file=out)
     print(f"critical path: {' -> '.join(plan.critical_path()) or '(none)'}", file=out)
+    chains = plan.critical_chains()
+    if len(chains) > 1:
+        print(f"critical chains ({len(chains)}, every zero-slack tactic): "
+              + "; ".join(" -> ".join(c) for c in chains), file=out)
     for f in errors:
         print(str(f), file=out)
     return 1 if errors else 0

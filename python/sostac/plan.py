@@ -832,6 +832,25 @@ class Plan:
         """
         return list(self._schedule()["critical_path"])
 
+    def critical_chains(self) -> List[List[str]]:
+        """Every critical chain of tactics, each first to last: zero-slack tactics
+        joined by tight dependencies (the next starts the day after the previous
+        ends). Every tactic that ``schedule()`` marks critical is on at least one
+        chain, and parallel chains are all listed (ordered by their first tactic's
+        id); :meth:`critical_path` is the one that ends with the last-ending tactic.
+
+        Returns
+        -------
+        list of list of str
+
+        Examples
+        --------
+        >>> import sostac, importlib.resources as r
+        >>> sostac.Plan.load(r.files("sostac") / "data" / "plans" / "b2b_paid_search.yaml").critical_chains()
+        [['t-launch', 't-scale']]
+        """
+        return [list(c) for c in self._schedule()["critical_chains"]]
+
     # -- the integrated plan table and the Gantt chart -----------------------------------
     def table(self):
         """The integrated plan table: one row per objective, with the motivation from

@@ -92,6 +92,7 @@ class Report:
         self.schedule = schedule
         self.schedule_error = schedule_error
         self.critical_path = critical_path
+        self.critical_chains: List[List[str]] = [list(critical_path)] if critical_path else []
         self.control = control
         self.timings = timings
 
@@ -119,6 +120,7 @@ class Report:
         doc = self.plan.to_dict()
         summary = self._plan_summary()
         schedule = {"activities": [], "critical_path": list(self.critical_path),
+                    "critical_chains": [list(c) for c in self.critical_chains],
                     "error": self.schedule_error}
         if self.schedule is not None:
             parent = _parents(doc)
@@ -167,12 +169,24 @@ class Report:
         if self.schedule_error:
             lines.append(f"Schedule: not possible: {_md(self.schedule_error)}")
         else:
-            lines.append("Critical path: " + (" -> ".join(self.critical_path) or "(none)"))
+            lines.append(self._critical_text(" -> "))
         lines.append("")
         if self.control is None:
             lines.append("No data: the Control stage was not run.")
             return "\n".join(lines) + "\n"
         return "\n".join(lines) + "\n" + self.control.to_markdown()
+
+    def _critical_text(self, arrow: str) -> str:
+        """The critical tactics as the schedule's red bars show them: every chain."""
+        chains = self.critical_chains
+        if not chains:
+            return "Critical path: (none)"
+        tactics = len({t for c in chains for t in c})
+        text = "; ".join(arrow.join(c) for c in chains)
+        if len(chains) == 1:
+            return f"Critical path: {text}"
+        return (f"Critical: {tactics} tactics with no slack, in {len(chains)} parallel "
+                f"chains: {text}")
 
     # -- HTML -----------------------------------------------------------------------------
     def to_html(self) -> str:
@@ -189,8 +203,8 @@ class Report:
         if self.schedule is not None and len(self.schedule):
             body.append(_svg_gantt(self.schedule, _parents(self.plan.to_dict()),
                                    c.as_of if c is not None else None))
-            body.append(f"<p>Critical path: {_e(' → '.join(self.critical_path) or '(none)')}"
-                        "; bars in red are critical (no slack).</p>")
+            body.append(f"<p>{_e(self._critical_text(' → '))}; bars in red are critical "
+                        "(no slack).</p>")
         else:
             body.append(f"<p>No schedule: {_e(self.schedule_error or 'no dated items')}</p>")
         if c is None:
@@ -299,7 +313,10 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
         control = evaluate(plan, data, as_of=as_of, alpha=alpha, level=level, time=time,
                            channel=channel, variant=variant, progress=hook)
         timings["control"] = _time.perf_counter() - t
-    return Report(plan, findings, schedule, error, path, control, timings)
+    rep = Report(plan, findings, schedule, error, path, control, timings)
+    if error is None:
+        rep.critical_chains = plan.critical_chains()
+    return rep
 
 
 # -- helpers: values ----------------------------------------------------------------------

@@ -61,6 +61,7 @@ void register_plan(py::module_& m) {
         py::dict out;
         out["activities"] = rows;
         out["critical_path"] = sched.critical_path;
+        out["critical_chains"] = sched.critical_chains;
         return out;
       },
       py::arg("text"), "CPM schedule: activities with slack, and the critical path.");

@@ -39,6 +39,29 @@ TEST_CASE("CPM slack and critical path") {
   CHECK(s.critical_path == std::vector<std::string>{"b", "c"});
 }
 
+TEST_CASE("critical chains hold every zero-slack tactic, parallel chains included") {
+  // two chains end on the last day (a -> b and c -> d), e is a lone critical tactic,
+  // f has slack; b also has a second tight predecessor g, which starts a third chain
+  const auto doc = pl::json::parse(R"({"tactics": [
+    {"id": "a", "start": "2027-01-01", "end": "2027-01-10"},
+    {"id": "b", "start": "2027-01-11", "end": "2027-01-31", "depends_on": ["a", "g"]},
+    {"id": "c", "start": "2027-01-01", "end": "2027-01-20"},
+    {"id": "d", "start": "2027-01-21", "end": "2027-01-31", "depends_on": ["c"]},
+    {"id": "e", "start": "2027-01-05", "end": "2027-01-31"},
+    {"id": "f", "start": "2027-01-01", "end": "2027-01-05"},
+    {"id": "g", "start": "2027-01-03", "end": "2027-01-10"}]})");
+  const auto s = pl::schedule_plan(doc);
+  using chain = std::vector<std::string>;
+  CHECK(s.critical_chains == std::vector<chain>{{"a", "b"}, {"c", "d"}, {"e"}, {"g", "b"}});
+  std::map<std::string, int> on_chain;
+  for (const auto& c : s.critical_chains)
+    for (const auto& t : c) ++on_chain[t];
+  for (const auto& a : s.activities)
+    if (a.kind == "tactic") CHECK(a.critical == (on_chain.count(a.id) == 1));
+  // the single path still runs back from the last-ending tactic (lowest id first)
+  CHECK(s.critical_path == chain{"a", "b"});
+}
+
 TEST_CASE("unschedulable plans raise one clear error") {
   CHECK_THROWS_WITH(pl::schedule_plan(pl::json::parse(R"({"tactics": [{"id": "a"}]})")),
                     Catch::Contains("needs start and end dates"));

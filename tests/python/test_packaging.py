@@ -47,9 +47,10 @@ def _cli_without(module, *args):
     """The real command with ``module`` blocked, as if not installed."""
     code = (f"import sys; sys.modules[{module!r}] = None; "
             "from sostac.cli import main; sys.exit(main(sys.argv[1:]))")
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python"))
+    # the installed package (the source tree has no compiled _core)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=env, timeout=120, cwd=str(ROOT / "tests"))
 
 
 def test_cli_without_pyyaml_one_line_exit_2():

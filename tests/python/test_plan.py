@@ -254,3 +254,36 @@ def test_gantt_draws_every_item_and_marks_the_critical_path():
     labels = [t.get_text().strip() for t in ax.get_yticklabels()]
     assert labels[:3] == ["t-research", "a-keywords", "a-landing"]  # actions under their tactic
     plt.close(fig)
+
+
+def test_critical_chains_agree_with_the_schedule_on_the_demo_plan():
+    # observed: schedule() marked 7 tactics critical, critical_path() returned one and
+    # the report said "Critical path: t-content" above 7 red bars
+    from importlib import resources
+
+    from sostac.report import build_report
+
+    plan = Plan.load(resources.files("sostac") / "data" / "demo_plan.yaml")
+    sched = plan.schedule()
+    critical = set(sched.loc[(sched["kind"] == "tactic") & sched["critical"], "id"])
+    chains = plan.critical_chains()
+    assert len(critical) == 7 and len(chains) > 1
+    assert set(t for c in chains for t in c) == critical
+    assert plan.critical_path() in chains
+    rep = build_report(plan, None)
+    html = rep.to_html()
+    assert f"Critical: 7 tactics with no slack, in {len(chains)} parallel chains" in html
+    for t in critical:
+        assert t in rep.to_markdown()
+    assert rep.to_dict()["schedule"]["critical_chains"] == chains
+
+
+def test_critical_chains_of_a_plan_built_in_code():
+    p = Plan(id="p", name="P", start="2027-01-01", end="2027-03-31").add_strategy("s")
+    p.add_tactic("a", channel="seo", strategy="s", start="2027-01-01", end="2027-01-31")
+    p.add_tactic("b", channel="seo", strategy="s", start="2027-02-01", end="2027-03-31",
+                 depends_on=["a"])
+    p.add_tactic("c", channel="email", strategy="s", start="2027-01-15", end="2027-03-31")
+    p.add_tactic("d", channel="email", strategy="s", start="2027-01-01", end="2027-01-20")
+    assert p.critical_chains() == [["a", "b"], ["c"]]
+    assert p.critical_path() == ["a", "b"]

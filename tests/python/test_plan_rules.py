@@ -86,6 +86,14 @@ RULES = [
      "must keep at least 20000.00 but its budget is 6000.00"),
     (lambda d: find(d, "objectives", "o-ctr").pop("scope"), "warning", "smart.specific",
      "objectives[0].scope", "names no channel or segment"),
+    (lambda d: find(d, "objectives", "o-ctr").update(target=1.5), "error",
+     "smart.proportion-range", "objectives[0].target",
+     "target 1.50 for 'ctr', a proportion between 0 and 1"),
+    (lambda d: find(d, "objectives", "o-leads").update(baseline=-0.1), "error",
+     "smart.proportion-range", "objectives[2].baseline", "a proportion between 0 and 1"),
+    (lambda d: find(d, "objectives", "o-cpa")["scope"].update(channel="paid-search"), "warning",
+     "trace.scope-channel-unused", "objectives[1].scope.channel",
+     "'paid-search', which no tactic uses; did you mean 'paid_search'?"),
     (lambda d: find(d, "objectives", "o-cpa").pop("baseline"), "warning", "smart.measurable",
      "objectives[1].baseline", "no baseline"),
     (lambda d: find(d, "objectives", "o-ctr").update(target=0.009), "error", "smart.direction",
@@ -142,3 +150,11 @@ def test_a_broken_document_still_gets_semantic_findings():
     find(d, "objectives", "o-ctr").update(kpi="ctrr")  # ... does not hide the rest
     codes = {f.code for f in Plan.from_dict(d).validate()}
     assert {"schema.type", "kpi.unknown"} <= codes
+
+
+def test_a_direction_word_outside_the_vocabulary_is_named_once():
+    d = doc()
+    d["objectives"][0]["direction"] = "up"
+    found = [f for f in Plan.from_dict(d).validate() if f.path == "objectives[0].direction"]
+    assert [(f.severity, f.code, f.message) for f in found] == [
+        ("error", "schema.enum", 'expected one of "increase", "decrease", got "up"')]

@@ -99,6 +99,30 @@ inline std::vector<measure_term> parse_measure_expression(std::string_view text,
   return terms;
 }
 
+/// Money (cost, revenue, lifetime_value), seconds (session_seconds) or a count.
+enum class measure_kind { count, money, seconds };
+
+inline measure_kind kind_of_measure(const std::string& m) {
+  if (m == "cost" || m == "revenue" || m == "lifetime_value")
+    return measure_kind::money;
+  if (m == "session_seconds") return measure_kind::seconds;
+  return measure_kind::count;
+}
+
+/// Whether a KPI is a proportion (a share of its denominator, in [0, 1]): unit
+/// "ratio", scale 1, one count over one count (CTR, conversion, bounce, churn and
+/// repeat-purchase rates; not ROAS or ROI). The roll-up gives these Wilson intervals.
+inline bool is_proportion(std::string_view unit, std::string_view numerator,
+                          std::string_view denominator, double scale,
+                          const std::string& argument) {
+  if (unit != "ratio" || scale != 1.0 || denominator.empty()) return false;
+  const auto n = parse_measure_expression(numerator, argument + ".numerator");
+  const auto d = parse_measure_expression(denominator, argument + ".denominator");
+  return n.size() == 1 && d.size() == 1 && n[0].coefficient == 1.0 &&
+         d[0].coefficient == 1.0 && kind_of_measure(n[0].measure) == measure_kind::count &&
+         kind_of_measure(d[0].measure) == measure_kind::count;
+}
+
 /// A KPI: value = scale * numerator / denominator (denominator empty for counts).
 struct kpi_definition {
   std::string id;

@@ -56,16 +56,6 @@ inline const char* to_string(interval_kind k) noexcept {
   }
 }
 
-/// Money (cost, revenue, lifetime_value), seconds (session_seconds) or a count.
-enum class measure_kind { count, money, seconds };
-
-inline measure_kind kind_of_measure(const std::string& m) {
-  if (m == "cost" || m == "revenue" || m == "lifetime_value")
-    return measure_kind::money;
-  if (m == "session_seconds") return measure_kind::seconds;
-  return measure_kind::count;
-}
-
 /// A KPI as the roll-up computes it: scale * numerator / denominator, each a sum of
 /// signed measure terms (an empty denominator makes a plain sum).
 struct kpi_formula {

@@ -7,12 +7,17 @@
 /// (for tactics, the latest planned tactic end; for actions, their tactic's planned
 /// end). Slack = late finish - planned end, in days; zero slack is critical. The
 /// critical path runs back from the tactic that ends last through zero-slack
-/// predecessors.
+/// predecessors. The critical chains are every chain of zero-slack tactics joined by
+/// tight dependencies (the successor starts the day after its predecessor ends),
+/// from one without a tight critical predecessor to one without a tight critical
+/// successor: every zero-slack tactic is on at least one, and parallel chains (such
+/// as several independent tactics that all end on the last day) are all listed.
 
 #include <sostac/plan/detail/tree.hpp>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,6 +36,8 @@ struct scheduled_activity {
 struct plan_schedule {
   std::vector<scheduled_activity> activities;  ///< tactics first, then actions
   std::vector<std::string> critical_path;      ///< tactic ids, first to last
+  /// every critical chain of tactics, each first to last, ordered by first id
+  std::vector<std::vector<std::string>> critical_chains;
 };
 
 namespace detail {
@@ -164,6 +171,42 @@ inline plan_schedule schedule_plan(const json& doc) {
     cur = next;
   }
   std::reverse(out.critical_path.begin(), out.critical_path.end());
+
+  // Critical chains: depth-first over the tight edges between zero-slack tactics.
+  std::map<std::string, std::vector<std::string>> next_of;  // sorted successors
+  std::map<std::string, bool> has_prev;
+  for (const auto& t : tactics) {
+    if (t.late_finish != t.e) continue;
+    has_prev.emplace(t.id, false);
+    for (const auto& d : t.deps) {
+      const auto it = by_id.find(d);
+      if (it == by_id.end()) continue;
+      const activity& p = *it->second;
+      if (p.late_finish == p.e && p.e == t.s - 1) {
+        next_of[p.id].push_back(t.id);
+        has_prev[t.id] = true;
+      }
+    }
+  }
+  for (auto& [id, next] : next_of) std::sort(next.begin(), next.end());
+  constexpr std::size_t max_chains = 10000;
+  std::vector<std::string> chain;
+  std::function<void(const std::string&)> walk = [&](const std::string& id) {
+    chain.push_back(id);
+    const auto it = next_of.find(id);
+    if (it == next_of.end() || it->second.empty()) {
+      if (out.critical_chains.size() == max_chains)
+        throw input_error("tactics", "more than " + std::to_string(max_chains) +
+                                         " critical chains; the dependencies are too "
+                                         "interwoven to list them");
+      out.critical_chains.push_back(chain);
+    } else {
+      for (const auto& n : it->second) walk(n);
+    }
+    chain.pop_back();
+  };
+  for (const auto& [id, prev] : has_prev)
+    if (!prev) walk(id);
   return out;
 }
 

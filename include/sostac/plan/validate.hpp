@@ -24,6 +24,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -371,6 +372,24 @@ class plan_checker {
 
   // SMART: achievable.
   /// The unit of a KPI from the plan's kpis or the catalogue ("" if unknown).
+  /// A proportion KPI (metrics::is_proportion) by the plan's definition, else the
+  /// catalogue's; a definition whose formula does not parse is kpi.formula's finding.
+  bool is_proportion_kpi(const std::string& id) const {
+    try {
+      for (const auto& [i, k] : items(doc_, "kpis"))
+        if (str(*k, "id") == id) {
+          double scale = 1;
+          if (k->contains("scale") && !num(*k, "scale", scale)) return false;
+          return metrics::is_proportion(str(*k, "unit"), str(*k, "numerator"),
+                                        str(*k, "denominator"), scale, id);
+        }
+      if (const auto* k = find_kpi(id))
+        return metrics::is_proportion(k->unit, k->numerator, k->denominator, k->scale, id);
+    } catch (const input_error&) {
+    }
+    return false;
+  }
+
   std::string kpi_unit(const std::string& id) const {
     for (const auto& [i, k] : items(doc_, "kpis"))
       if (str(*k, "id") == id) return str(*k, "unit");
@@ -447,6 +466,9 @@ class plan_checker {
         baseline_kpis.insert(str(*b, "kpi"));
     const std::string& h_start = h_start_;
     const std::string& h_end = h_end_;
+    std::set<std::string> tactic_channels;
+    for (const auto& [i, t] : items(doc_, "tactics"))
+      if (const std::string ch = str(*t, "channel"); !ch.empty()) tactic_channels.insert(ch);
     for (const auto& [i, o] : items(doc_, "objectives")) {
       const std::string p = at("objectives", i), id = str(*o, "id");
       const bool scoped = o->contains("scope") && (*o)["scope"].is_object() &&
@@ -463,7 +485,24 @@ class plan_checker {
             "objective '" + id +
                 "' has no baseline (here or in situation.baselines): "
                 "the change it asks for cannot be measured");
-      const std::string dir = str(*o, "direction");
+      if (is_proportion_kpi(str(*o, "kpi")))
+        for (const auto& [has, value, field] :
+             {std::tuple{has_target, target, "target"},
+              std::tuple{has_baseline, baseline, "baseline"}})
+          if (has && !(value >= 0 && value <= 1))
+            add("error", "smart.proportion-range", p + "." + field,
+                "objective '" + id + "': " + field + " " + money(value) + " for '" +
+                    str(*o, "kpi") +
+                    "', a proportion between 0 and 1 (write 1.5% as 0.015)");
+      if (o->contains("scope") && (*o)["scope"].is_object()) {
+        const std::string ch = str((*o)["scope"], "channel");
+        if (!ch.empty() && !tactic_channels.count(ch))
+          add("warning", "trace.scope-channel-unused", p + ".scope.channel",
+              "objective '" + id + "' is scoped to channel '" + ch +
+                  "', which no tactic uses" + suggest(ch, tactic_channels));
+      }
+      std::string dir = str(*o, "direction");
+      if (dir != "increase" && dir != "decrease") dir.clear();  // schema.enum names it
       if (has_baseline && has_target && !dir.empty() &&
           ((dir == "increase" && target <= baseline) ||
            (dir == "decrease" && target >= baseline)))
