@@ -4,7 +4,7 @@ The compiled core (``sostac._core``) is private; use ``sostac.stats`` for
 experiment statistics and ``sostac.kpi_catalog()`` for the KPI vocabulary.
 """
 
-from . import _core, control, metrics, stats
+from . import _core, control, io, metrics, stats
 from ._core import InputError
 from ._core import __version__
 from ._kpi import kpi_catalog
@@ -67,6 +67,7 @@ __all__ = [
     "Plan",
     "__version__",
     "get_num_threads",
+    "io",
     "kpi_catalog",
     "metrics",
     "plan_schema",

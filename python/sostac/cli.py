@@ -136,18 +136,30 @@ def _iso_day(text: str) -> str:
     raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}")
 
 
+def _one_char(option: str):
+    """An argparse type: one character, ``tab`` or ``\\t`` for a tab."""
+    def parse(text: str) -> str:
+        text = {"tab": "\t", "\\t": "\t"}.get(text, text)
+        if len(text) != 1:
+            raise argparse.ArgumentTypeError(f"expected one character (or 'tab'), got {text!r}")
+        return text
+    return parse
+
+
 class _Usage(Exception):
     """Bad usage: reported on stderr with exit code 2."""
 
 
-def _read_data(path: str, time: str, progress: Optional[Progress] = None):
-    """A daily aggregate or row-level log from CSV or Parquet (report.read_data)."""
+def _read_data(path: str, time: str, progress: Optional[Progress] = None, *,
+               sep: Optional[str] = None, decimal: Optional[str] = None):
+    """A daily aggregate or row-level log from CSV or Parquet (report.read_data, by
+    the input layer: separator and decimal mark sniffed unless given)."""
     from .report import read_data
 
     progress = progress or Progress(enabled=False)
     with progress.step(f"reading {os.path.basename(path)}"):
         try:
-            return read_data(path, time)
+            return read_data(path, time, sep=sep, decimal=decimal)
         except (OSError, ValueError) as exc:
             raise _Usage(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
 
@@ -190,16 +202,18 @@ def schedule(path: str, out=None) -> int:
 
 
 def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md",
-            time: str = "date", progress: Optional[Progress] = None, out=None) -> int:
+            time: str = "date", progress: Optional[Progress] = None, out=None,
+            sep: Optional[str] = None, decimal: Optional[str] = None,
+            time_unit: Optional[str] = None) -> int:
     """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
     1 when the plan itself has errors."""
     out = out or sys.stdout
     progress = progress or Progress()
     plan = _load_plan(path)
-    df = _read_data(data, time, progress)
+    df = _read_data(data, time, progress, sep=sep, decimal=decimal)
     with progress.step("control stage"):
         try:
-            result = plan.control(df, as_of=as_of, time=time)
+            result = plan.control(df, as_of=as_of, time=time, time_unit=time_unit)
         except ValueError as exc:
             raise _Usage(str(exc)) from None
     if fmt == "json":
@@ -209,13 +223,13 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
     return _errors(plan.validate())
 
 
-def _build(plan, df, *, as_of, time, progress: Progress):
+def _build(plan, df, *, as_of, time, progress: Progress, time_unit: Optional[str] = None):
     from .report import build_report
 
     with progress.step("control stage") as step:
         try:
             return build_report(plan, df, as_of=as_of, time=time,
-                                progress=lambda _, f: step.update(f))
+                                progress=lambda _, f: step.update(f), time_unit=time_unit)
         except ValueError as exc:
             raise _Usage(str(exc)) from None
 
@@ -230,15 +244,17 @@ def _errors(findings) -> int:
 
 def report(path: str, data: Optional[str] = None, *, output: Optional[str] = None,
            fmt: str = "html", as_of: Optional[str] = None, time: str = "date",
-           progress: Optional[Progress] = None, out=None) -> int:
+           progress: Optional[Progress] = None, out=None, sep: Optional[str] = None,
+           decimal: Optional[str] = None, time_unit: Optional[str] = None) -> int:
     """Write the report on a plan and its data (sostac.report): HTML (default file
     report.html), JSON or Markdown (standard output unless ``output`` is given); 1
     when the plan itself has errors."""
     out = out or sys.stdout
     progress = progress or Progress()
     plan = _load_plan(path)
-    df = _read_data(data, time, progress) if data is not None else None
-    rep = _build(plan, df, as_of=as_of, time=time, progress=progress)
+    df = (_read_data(data, time, progress, sep=sep, decimal=decimal)
+          if data is not None else None)
+    rep = _build(plan, df, as_of=as_of, time=time, progress=progress, time_unit=time_unit)
     with progress.step("rendering"):
         text = {"html": rep.to_html, "json": lambda: rep.to_json(indent=2),
                 "md": rep.to_markdown}[fmt]()
@@ -290,7 +306,9 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     def line(s=""):
         print(s, file=out)
 
-    days = df["date"].dt.normalize()
+    from .io import to_datetime
+
+    days = to_datetime(df["date"], "date", missing="keep").dropna().dt.normalize()
     line(f"sostac {__version__} demo: {plan.to_dict()['plan'].get('name')}")
     line(f"data: {len(df):,} rows, {days.nunique()} days ({days.min().date()} to "
          f"{days.max().date()}), {df['channel'].nunique()} channels "
@@ -367,6 +385,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         p.add_argument("--as-of", type=_iso_day,
                        help="evaluate with the data up to this day (YYYY-MM-DD)")
         p.add_argument("--time", default="date", help="the time column (default: date)")
+        p.add_argument("--time-unit", choices=("s", "ms", "us", "ns", "D"), default=None,
+                       help="the unit of a numeric time column of epoch times (whole-number "
+                       "YYYYMMDD dates need none)")
+        p.add_argument("--sep", type=_one_char("--sep"), default=None,
+                       help="the CSV field separator (default: sniffed among , ; tab |)")
+        p.add_argument("--decimal", choices=(".", ","), default=None,
+                       help="the CSV decimal mark (default: sniffed)")
     for p in (d, r, c):
         p.add_argument("--no-progress", action="store_true",
                        help="never draw progress bars (default: on a terminal, for steps "
@@ -381,7 +406,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             fmt = args.format or {"json": "json", "md": "md"}.get(
                 (args.output or "").rsplit(".", 1)[-1].lower(), "html")
             return report(args.plan, args.data, output=args.output, fmt=fmt,
-                          as_of=args.as_of, time=args.time, progress=progress)
+                          as_of=args.as_of, time=args.time, progress=progress,
+                          sep=args.sep, decimal=args.decimal, time_unit=args.time_unit)
         if args.command == "ab":
             return ab(args.csv)
         if args.command == "validate":
@@ -390,7 +416,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return schedule(args.plan)
         if args.command == "control":
             return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
-                           time=args.time, progress=progress)
+                           time=args.time, progress=progress, sep=args.sep,
+                           decimal=args.decimal, time_unit=args.time_unit)
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
         return 2

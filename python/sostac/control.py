@@ -24,6 +24,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _core
+from . import io as _io
 from ._core import InputError
 
 __all__ = ["ControlChart", "ControlResult", "p_chart", "u_chart", "ewma_chart",
@@ -727,23 +728,14 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _utc_naive(ts):
+    """A Timestamp with a zone as UTC without one (the input layer's time rule)."""
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
 def _frame(data: Any):
-    """data as a pandas DataFrame (polars and Arrow converted; dicts of arrays
-    checked for equal lengths)."""
-    import pandas as pd
-
-    from .metrics import _rows
-
-    if isinstance(data, pd.DataFrame):
-        return data
-    mod = type(data).__module__.split(".")[0]
-    if mod in ("polars", "pyarrow"):
-        return data.to_pandas()
-    if isinstance(data, dict):
-        _rows(data)
-        return pd.DataFrame(data)
-    raise InputError(f"data: expected a pandas or polars DataFrame, a pyarrow Table or a "
-                     f"dict of arrays, got {type(data).__name__}")
+    """data as a pandas DataFrame (the input layer's :func:`sostac.io.to_pandas`)."""
+    return _io.to_pandas(data)
 
 
 def _whole_period_table(data, kpis, by, level: float):
@@ -764,7 +756,7 @@ def _day_number(ts) -> float:
 
 def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
              time: str = "date", channel: str = "channel", variant: str = "variant",
-             progress: Optional[Any] = None) -> ControlResult:
+             progress: Optional[Any] = None, time_unit: Optional[str] = None) -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -786,6 +778,16 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         Column names (the variant column is read for the plan's experiments).
     progress : callable, optional
         Called as ``progress(done, total)`` before each objective (for progress bars).
+    time_unit : {"s", "ms", "us", "ns", "D"}, optional
+        The unit of a numeric time column of epoch times; whole-number YYYYMMDD dates
+        need none (``docs/input.md``).
+
+    The data pass the input layer first (:func:`sostac.io.clean`): rows with a
+    blank or unparseable time, a missing, negative, fractional or implausible
+    measure, a count above the count it is a share of (clicks above impressions) and
+    exact repeats of an earlier row are left out, each rule broken giving one
+    finding that names the column and the rows (file lines when the data come from
+    :func:`sostac.io.read_table`); times with a zone are converted to UTC.
 
     Returns
     -------
@@ -798,16 +800,19 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise InputError(f"alpha: expected a level in (0, 1), got {alpha!r}")
     doc = plan.to_dict()
-    df = _frame(data)
-    if time not in df.columns:
+    raw = _frame(data)
+    if time not in raw.columns:
         raise InputError(f"data: expected a time column '{time}'")
+    cleaned = _io.clean(raw, time=time, keys=[channel, variant], time_unit=time_unit)
+    df = cleaned.frame
+    times = df[time]
     try:
-        times = pd.to_datetime(df[time])
-        end = pd.Timestamp(as_of) if as_of is not None else times.max()
+        end = _utc_naive(pd.Timestamp(as_of)) if as_of is not None else times.max()
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{'as_of' if as_of is not None else time}: {exc}") from None
+        raise InputError(f"as_of: {exc}") from None
     if pd.isna(end):
-        raise InputError("data: no rows to evaluate")
+        raise InputError(f"data: no rows to evaluate"
+                         f"{' (' + cleaned.findings[0].message + ')' if cleaned.findings else ''}")
     keep = (times <= end).to_numpy()
     if not keep.all():
         df = df.loc[keep]
@@ -821,7 +826,8 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     control = doc.get("control", {}) or {}
     cadence_of = {t.get("objective"): t.get("cadence") for t in control.get("targets", []) or []}
     horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
-    rows, series, findings, charts = [], [], [], {}
+    rows, series, charts = [], [], {}
+    findings = [{"objective": "", "message": f"data: {f.message}"} for f in cleaned.findings]
     objectives = doc.get("objectives", []) or []
     for done, obj in enumerate(objectives):
         if progress is not None:
@@ -883,6 +889,11 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             if len(part) == 0:
                 finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
                 continue
+        # cells the input layer found missing or set missing leave this KPI's rows
+        part = part.dropna(subset=[c for c in part.columns if c != time])
+        if len(part) == 0:
+            finding(f"no rows with the KPI's measures up to {end.date()}")
+            continue
         # after the deadline the objective is judged on the data up to its deadline
         until = min(end, deadline)
         if until < end:

@@ -21,6 +21,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _core
+from . import io as _io
 from ._core import InputError
 
 __all__ = ["kpi_table", "funnel", "funnel_levels", "cohorts", "KpiAccumulator",
@@ -83,14 +84,21 @@ def _first_null(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _time_ticks(s, argument: str, check_missing: bool = True) -> Tuple[np.ndarray, int, bool]:
-    """(int64 ticks, ticks per day, is datetime) for a time column: datetime64 of any
-    unit (tz-aware converted to UTC), dates, or epoch seconds (numbers). Missing
-    datetimes (NaT) raise unless ``check_missing`` is False: then they stay as the
-    NaT tick (the minimum int64), which the roll-up kernel reports itself."""
+def _time_ticks(s, argument: str, check_missing: bool = True,
+                time_unit: Optional[str] = None) -> Tuple[np.ndarray, int, bool]:
+    """(int64 ticks, ticks per day, is datetime) for a time column, by the input
+    layer's time rule (:func:`sostac.io.to_datetime`): datetime64 of any unit
+    (tz-aware converted to UTC), dates and ISO text (pandas-3 ``str`` and Arrow
+    strings too), whole-number YYYYMMDD dates, and epoch numbers in ``time_unit``.
+    Missing datetimes (NaT) raise unless ``check_missing`` is False: then they stay as
+    the NaT tick (the minimum int64), which the roll-up kernel reports itself."""
     pd = _pd()
     dtype = s.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or np.issubdtype(dtype, np.datetime64):
+    if time_unit is not None and time_unit not in _io.TIME_UNITS:
+        raise InputError(f"time_unit: expected one of {', '.join(_io.TIME_UNITS)}, "
+                         f"got {time_unit!r}")
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype)
+                                                 and dtype.kind == "M"):
         arr = s.array
         values = arr.asi8 if hasattr(arr, "asi8") else np.asarray(s).view("i8")
         unit = getattr(s.dt, "unit", "ns")
@@ -99,27 +107,24 @@ def _time_ticks(s, argument: str, check_missing: bool = True) -> Tuple[np.ndarra
         if check_missing and len(values) and values.min() == np.iinfo(np.int64).min:
             raise InputError(f"{argument}[{_first_null(s.isna().to_numpy())}]: missing time")
         return np.ascontiguousarray(values), per_day, True
-    if np.issubdtype(dtype, np.number) and not np.issubdtype(dtype, np.bool_):
+    if _io.is_numeric(s) and time_unit is not None and isinstance(dtype, np.dtype):
         values = s.to_numpy()
         if np.issubdtype(dtype, np.floating):
             bad = ~np.isfinite(values)
             if bad.any():
                 raise InputError(f"{argument}[{_first_null(bad)}]: missing or infinite time")
-            # microseconds: exact for epoch seconds with up to 6 decimals (< 2^53)
-            return np.round(values * 1e6).astype(np.int64), 86_400 * 10**6, False
-        return np.ascontiguousarray(values.astype(np.int64, copy=False)), 86_400, False
-    # objects: dates, strings, Timestamps
-    try:
-        converted = pd.to_datetime(s)
-    except (ValueError, TypeError) as exc:
-        if "timezone" in str(exc).lower() or "tz" in str(exc).lower():
-            raise InputError(f"{argument}: mixed time zones; convert the column to one zone "
-                             f"first, e.g. pd.to_datetime(column, utc=True)") from None
-        raise InputError(f"{argument}: expected datetimes, dates or epoch seconds ({exc})") from None
-    if converted.dtype == object:
-        raise InputError(f"{argument}: mixed time zones; convert the column to one zone first, "
-                         f"e.g. pd.to_datetime(column, utc=True)")
-    return _time_ticks(converted, argument)
+            if time_unit == "s":
+                # microseconds: exact for epoch seconds with up to 6 decimals (< 2^53)
+                return np.round(values * 1e6).astype(np.int64), 86_400 * 10**6, False
+        else:
+            per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+                       "ns": _NS_PER_DAY, "D": 1}[time_unit]
+            return np.ascontiguousarray(values.astype(np.int64, copy=False)), per_day, False
+    # text, dates, Timestamps, Arrow-backed columns, YYYYMMDD numbers: the time rule
+    converted = _io.to_datetime(s, argument, time_unit=time_unit,
+                                missing="raise" if check_missing else "keep")
+    ticks, per_day, _ = _time_ticks(converted, argument, check_missing)
+    return ticks, per_day, time_unit is None
 
 
 def _offset_ticks(utc_offset: Any, per_day: int) -> int:
@@ -245,7 +250,8 @@ def _period_start_days(days: np.ndarray, period: str) -> np.ndarray:
 
 
 def _distinct_aggregate(data: Any, formulas: List[tuple], *, user: str, by: List[str],
-                        period: str, time: str, utc_offset: Any):
+                        period: str, time: str, utc_offset: Any,
+                        time_unit: Optional[str] = None):
     """An event or transaction log -> one row per (period, by values) with the distinct
     measures counted exactly and the other measures summed; also the log's rows per
     cell. visitors: distinct users; customers: distinct users with a purchase (a row
@@ -253,7 +259,7 @@ def _distinct_aggregate(data: Any, formulas: List[tuple], *, user: str, by: List
     transaction log); repeat_customers: customers who bought on two or more distinct
     days of the period (purchases on one day are merged, as lifetimes and BTYD do)."""
     pd = _pd()
-    ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
+    ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time, time_unit=time_unit)
     off = _offset_ticks(utc_offset, per_day)
     days = np.floor_divide(ticks + off, per_day)
     needed = []
@@ -277,12 +283,12 @@ def _distinct_aggregate(data: Any, formulas: List[tuple], *, user: str, by: List
     additive = [m for m in needed if m not in _core.plan.distinct_measures()]
     for m in additive:
         try:
-            frame[m] = _series(data, m, "data").to_numpy()
+            frame[m] = _io.numbers(_series(data, m, "data"), m)
         except InputError:
             raise InputError(f"data: the KPIs need the column '{m}', which the log lacks") from None
     has_orders = "orders" in needed or _has_column(data, "orders")
     if has_orders and "orders" not in frame:
-        frame["orders"] = _series(data, "orders", "data").to_numpy()
+        frame["orders"] = _io.numbers(_series(data, "orders", "data"), "orders")
     log = pd.DataFrame(frame)
     keys = ["_p", *by]
     grouped = log.groupby(keys, sort=False, dropna=False)
@@ -332,8 +338,10 @@ class KpiAccumulator:
     """
 
     def __init__(self, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel",),
-                 period: str = "week", time: str = "date", utc_offset: Any = None) -> None:
+                 period: str = "week", time: str = "date", utc_offset: Any = None,
+                 time_unit: Optional[str] = None) -> None:
         self._formulas = _kpi_formulas(kpis)
+        self._time_unit = time_unit
         self._by = [by] if isinstance(by, str) else list(by)
         self._period = _check_period(period)
         self._time = time
@@ -370,7 +378,7 @@ class KpiAccumulator:
         n = _rows(data)
         # NaT reaches the kernel, which names its row ("missing time")
         ticks, per_day, _ = _time_ticks(_series(data, self._time, "time"), self._time,
-                                        check_missing=False)
+                                        check_missing=False, time_unit=self._time_unit)
         if self._core is None:
             self._core = self._make_core(per_day)
         elif per_day != self._per_day:  # a chunk in another unit: convert (NaT stays NaT)
@@ -390,7 +398,7 @@ class KpiAccumulator:
             # nullable and object columns are checked here
             if (not isinstance(s.dtype, np.dtype) or s.dtype.kind == "O") and s.isna().any():
                 raise InputError(f"{m}[{_first_null(s.isna().to_numpy())}]: missing value")
-            columns.append(np.ascontiguousarray(s.to_numpy()))
+            columns.append(_io.numbers(s, m))
         group = self._group_codes(data, n)
         if len(self._by) > 1:
             group = self._compact(group)
@@ -521,7 +529,8 @@ def _value_ranks(values) -> Optional[np.ndarray]:
 
 def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel",),
               period: str = "week", time: str = "date", level: float = 0.95,
-              utc_offset: Any = None, user: Optional[str] = None, _sum_distinct: bool = False):
+              utc_offset: Any = None, user: Optional[str] = None, time_unit: Optional[str] = None,
+              _sum_distinct: bool = False):
     """KPIs by dimension and calendar period, each with an interval.
 
     Parameters
@@ -541,8 +550,9 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
     period : {"day", "week", "month", "quarter"}
         Calendar period (weeks start on Monday, as ISO weeks).
     time : str
-        The time column: datetime64 (tz-aware is converted to UTC), dates, or epoch
-        seconds.
+        The time column: datetime64 (tz-aware is converted to UTC), dates or ISO
+        text, whole-number YYYYMMDD dates, or epoch numbers with ``time_unit``
+        (the input layer's time rule, ``docs/input.md``).
     level : float
         Confidence level of the intervals.
     utc_offset : timedelta-like, optional
@@ -557,6 +567,9 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
         customers distinct users with a purchase (a row with ``orders`` > 0 when the
         log has an ``orders`` column, else every row), repeat customers those who
         bought on two or more distinct days of the period; other measures are summed.
+    time_unit : {"s", "ms", "us", "ns", "D"}, optional
+        The unit of a numeric time column of epoch times (required for them: whole
+        numbers that are valid YYYYMMDD dates are read as dates without it).
 
     Returns
     -------
@@ -579,12 +592,13 @@ def kpi_table(data: Any, kpis: Any, *, by: Union[str, Sequence[str]] = ("channel
     0 2027-01-04  search  0.032  0.0258  0.0396   wilson
     1 2027-01-04  social  0.015  0.0086  0.0260   wilson
     """
-    acc = KpiAccumulator(kpis, by=by, period=period, time=time, utc_offset=utc_offset)
+    acc = KpiAccumulator(kpis, by=by, period=period, time=time, utc_offset=utc_offset,
+                         time_unit=time_unit)
     acc._sum_distinct = _sum_distinct
     if user is None:
         return acc.add(data).finish(level)
     cells = _distinct_aggregate(data, acc._formulas, user=user, by=acc._by, period=acc._period,
-                                time=time, utc_offset=utc_offset)
+                                time=time, utc_offset=utc_offset, time_unit=time_unit)
     # the cells are whole periods already (no offset again); rows count the log's rows
     acc._utc_offset = None
     table = acc.add(cells.drop(columns=["_rows"])).finish(level)
@@ -668,8 +682,9 @@ class FunnelAccumulator:
     def __init__(self, steps: Sequence[str], *, window: Any, user: str = "user_id",
                  time: str = "timestamp", event: str = "event", by: Optional[str] = None,
                  mode: str = "window", touch: str = "first", period: Optional[str] = None,
-                 utc_offset: Any = None) -> None:
+                 utc_offset: Any = None, time_unit: Optional[str] = None) -> None:
         self._steps = _check_steps(steps)
+        self._time_unit = time_unit
         if mode not in _MODES:
             raise InputError(f"mode: expected 'window' or 'strict', got {mode!r}")
         if touch not in ("first", "last"):
@@ -690,7 +705,8 @@ class FunnelAccumulator:
         """(user codes, ticks, step codes, touch codes or None, ticks per day, is
         datetime) of a chunk; ``seen`` as for :func:`_step_codes`. With ``per_day``,
         a chunk in another time unit is refused before anything is encoded."""
-        ticks, unit, is_dt = _time_ticks(_series(events, self._time, "time"), self._time)
+        ticks, unit, is_dt = _time_ticks(_series(events, self._time, "time"), self._time,
+                                         time_unit=self._time_unit)
         if per_day is not None and unit != per_day:
             raise InputError(f"{self._time}: every chunk needs the same time unit")
         user = self._users.encode(_series(events, self._user, "user"))
@@ -705,7 +721,7 @@ class FunnelAccumulator:
         """(per-user result, user ids in order of first appearance) of one chunk,
         without keeping a copy of it. Every step must occur in it."""
         ticks, self._per_day, self._is_datetime = _time_ticks(
-            _series(events, self._time, "time"), self._time)
+            _series(events, self._time, "time"), self._time, time_unit=self._time_unit)
         ids = _series(events, self._user, "user")
         dense = _dense_ids(ids)
         if dense is not None:  # integer ids over a short range: the ids are the codes
@@ -847,7 +863,8 @@ def _funnel_frame(result, spec: FunnelAccumulator):
 
 
 def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_id",
-                  time: str = "timestamp", event: str = "event", mode: str = "window"):
+                  time: str = "timestamp", event: str = "event", mode: str = "window",
+                  time_unit: Optional[str] = None):
     """Per-user deepest level of an ordered funnel (ClickHouse's windowFunnel).
 
     Parameters
@@ -864,6 +881,8 @@ def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str =
     mode : {"window", "strict"}
         "strict" also ends a user's search at a funnel event whose previous step
         has not been reached since the chain started.
+    time_unit : {"s", "ms", "us", "ns", "D"}, optional
+        The unit of a numeric time column of epoch times (``docs/input.md``).
 
     Returns
     -------
@@ -883,20 +902,21 @@ def funnel_levels(events: Any, steps: Sequence[str], *, window: Any, user: str =
     >>> funnel_levels(ev, ["view", "cart", "buy"], window="1D").to_dict()
     {'a': 2, 'b': 0}
     """
-    spec = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, mode=mode)
+    spec = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, mode=mode,
+                             time_unit=time_unit)
     return _levels_series(*spec._one_pass(events, details=False))
 
 
 def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_id",
            time: str = "timestamp", event: str = "event", by: Optional[str] = None,
            mode: str = "window", touch: str = "first", period: Optional[str] = None,
-           utc_offset: Any = None):
+           utc_offset: Any = None, time_unit: Optional[str] = None):
     """An ordered funnel: users per step, conversion, drop-off and the median time
     between steps, optionally by channel and entry period.
 
     Parameters
     ----------
-    events, steps, window, user, time, event, mode
+    events, steps, window, user, time, event, mode, time_unit
         As for :func:`funnel_levels`.
     by : str, optional
         A column (e.g. the channel) whose value on each user's first event
@@ -931,7 +951,8 @@ def funnel(events: Any, steps: Sequence[str], *, window: Any, user: str = "user_
     2   buy      1            0.333333           0 days 00:30:00
     """
     acc = FunnelAccumulator(steps, window=window, user=user, time=time, event=event, by=by,
-                            mode=mode, touch=touch, period=period, utc_offset=utc_offset)
+                            mode=mode, touch=touch, period=period, utc_offset=utc_offset,
+                            time_unit=time_unit)
     return _funnel_frame(acc._one_pass(events)[0], acc)
 
 
@@ -954,8 +975,10 @@ class CohortAccumulator:
     """
 
     def __init__(self, *, user: str = "user_id", time: str = "timestamp", period: str = "month",
-                 value: Optional[str] = None, utc_offset: Any = None) -> None:
+                 value: Optional[str] = None, utc_offset: Any = None,
+                 time_unit: Optional[str] = None) -> None:
         self._user, self._time, self._value = user, time, value
+        self._time_unit = time_unit
         self._period = _check_period(period)
         self._utc_offset = utc_offset
         self._users = _Dictionary(user)
@@ -964,7 +987,8 @@ class CohortAccumulator:
 
     def add(self, events: Any) -> "CohortAccumulator":
         """Add a chunk of events. Returns the accumulator."""
-        ticks, per_day, _ = _time_ticks(_series(events, self._time, "time"), self._time)
+        ticks, per_day, _ = _time_ticks(_series(events, self._time, "time"), self._time,
+                                        time_unit=self._time_unit)
         if self._core is None:
             self._per_day = per_day
             self._core = _core.metrics.Cohorts(self._period, per_day,
@@ -976,7 +1000,8 @@ class CohortAccumulator:
         if self._value is not None:
             # events without a value (visits next to purchases) add nothing
             s = _series(events, self._value, "value")
-            value = np.ascontiguousarray(s.fillna(0).to_numpy(dtype=np.float64))
+            value = _io.numbers(s, self._value).astype(np.float64)
+            value = np.where(np.isnan(value), 0.0, value)
         self._core.add(users, ticks, value, [self._user, self._time, self._value or ""])
         return self
 
@@ -1024,7 +1049,8 @@ class CohortAccumulator:
 
 
 def cohorts(events: Any, *, user: str = "user_id", time: str = "timestamp",
-            period: str = "month", value: Optional[str] = None, utc_offset: Any = None):
+            period: str = "month", value: Optional[str] = None, utc_offset: Any = None,
+            time_unit: Optional[str] = None):
     """Acquisition cohorts: retention (and revenue) by cohort and age.
 
     Parameters
@@ -1041,6 +1067,8 @@ def cohorts(events: Any, *, user: str = "user_id", time: str = "timestamp",
         (events without a value) add nothing.
     utc_offset : timedelta-like, optional
         A fixed offset added to UTC times before they are cut into periods.
+    time_unit : {"s", "ms", "us", "ns", "D"}, optional
+        The unit of a numeric time column of epoch times (``docs/input.md``).
 
     Returns
     -------
@@ -1065,4 +1093,4 @@ def cohorts(events: Any, *, user: str = "user_id", time: str = "timestamp",
     2027-02-01  1.0  1.0  NaN
     """
     return CohortAccumulator(user=user, time=time, period=period, value=value,
-                             utc_offset=utc_offset).add(events).finish()
+                             utc_offset=utc_offset, time_unit=time_unit).add(events).finish()

@@ -703,7 +703,7 @@ class Plan:
     # -- schedule ---------------------------------------------------------------------
     def control(self, data: Any, *, as_of: Any = None, alpha: float = 0.05,
                 level: float = 0.95, time: str = "date", channel: str = "channel",
-                variant: str = "variant"):
+                variant: str = "variant", time_unit: Optional[str] = None):
         """Each objective's KPI against its target, from observed data: the value to
         date with its interval, a one-sided test against the target, a projection to
         the deadline and a status (see :func:`sostac.control.evaluate` and
@@ -714,7 +714,7 @@ class Plan:
         data
             A daily aggregate (date, channel, measures) as for
             :func:`sostac.metrics.kpi_table`.
-        as_of, alpha, level, time, channel, variant
+        as_of, alpha, level, time, channel, variant, time_unit
             As for :func:`sostac.control.evaluate`.
 
         Returns
@@ -724,7 +724,7 @@ class Plan:
         from .control import evaluate
 
         return evaluate(self, data, as_of=as_of, alpha=alpha, level=level, time=time,
-                        channel=channel, variant=variant)
+                        channel=channel, variant=variant, time_unit=time_unit)
 
     def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:
         """The document as JSON text for the compiled core. JSON has no NaN or

@@ -33,37 +33,25 @@ _STATUS_COLOR = {"on_track": "#1a7f37", "at_risk": "#9a6700", "off_track": "#cf2
                  "insufficient_data": "#6e7781", "no objective": "#afb8c1"}
 
 
-def read_data(path: str, time: str = "date"):
-    """A daily aggregate or row-level log from CSV (optionally gzip'ed) or Parquet, the
-    time column parsed as dates.
+def read_data(path: str, time: str = "date", *, sep: Optional[str] = None,
+              decimal: Optional[str] = None):
+    """A daily aggregate or row-level log from CSV (optionally gzip'ed) or Parquet,
+    read by the input layer (:func:`sostac.io.read_table`: separator and decimal mark
+    sniffed, header names trimmed, file lines kept for the findings).
 
     Raises
     ------
     OSError
         The file cannot be read.
     ValueError
-        It cannot be parsed, has no ``time`` column, or the column holds no dates
-        (the message names the file and the column).
+        It cannot be parsed or has no ``time`` column (the message names the file and
+        the column). Times are parsed later, by the Control stage's input rules.
     """
-    import pandas as pd
+    from .io import read_table
 
-    try:
-        if str(path).endswith(".parquet"):
-            df = pd.read_parquet(path)
-        else:
-            try:
-                df = pd.read_csv(path, engine="pyarrow")
-            except ImportError:  # pragma: no cover - pyarrow is optional
-                df = pd.read_csv(path)
-    except (ValueError, ImportError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    df = read_table(path, sep=sep, decimal=decimal)
     if time not in df.columns:
         raise ValueError(f"{path}: expected a '{time}' column, found {list(df.columns)}")
-    if not pd.api.types.is_datetime64_any_dtype(df[time]):
-        try:
-            df[time] = pd.to_datetime(df[time])
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{path}: column '{time}': {exc}") from None
     return df
 
 
@@ -265,7 +253,8 @@ class Report:
 def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.05,
                  level: float = 0.95, time: str = "date", channel: str = "channel",
                  variant: str = "variant",
-                 progress: Optional[Callable[[str, float], None]] = None) -> Report:
+                 progress: Optional[Callable[[str, float], None]] = None,
+                 time_unit: Optional[str] = None) -> Report:
     """Validate and schedule ``plan`` and, given ``data``, run its Control stage.
 
     Parameters
@@ -274,7 +263,7 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
     data : DataFrame, optional
         A daily aggregate or row-level log as for :meth:`sostac.Plan.control`; None
         for a report on the plan alone.
-    as_of, alpha, level, time, channel, variant
+    as_of, alpha, level, time, channel, variant, time_unit
         As for :func:`sostac.control.evaluate`.
     progress : callable, optional
         ``progress(step, fraction)`` as the Control stage goes through the objectives.
@@ -311,7 +300,8 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
         hook = None if progress is None else (lambda done, total: progress(
             "control", done / max(total, 1)))
         control = evaluate(plan, data, as_of=as_of, alpha=alpha, level=level, time=time,
-                           channel=channel, variant=variant, progress=hook)
+                           channel=channel, variant=variant, progress=hook,
+                           time_unit=time_unit)
         timings["control"] = _time.perf_counter() - t
     rep = Report(plan, findings, schedule, error, path, control, timings)
     if error is None:

@@ -63,7 +63,7 @@ def test_console_script_runs():
 
 @pytest.mark.parametrize(
     "module",
-    [sostac, sostac._kpi, sostac.control, sostac.metrics, sostac.plan, sostac.report, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
+    [sostac, sostac._kpi, sostac.control, sostac.io, sostac.metrics, sostac.plan, sostac.report, sostac.stats.proportions, sostac.stats.means, sostac.stats.multiple,
      sostac.stats.power, sostac.stats.bayes],
 )
 def test_docstring_examples(module):

@@ -108,7 +108,10 @@ def test_row_order_and_id_types_do_not_matter(events):
     assert_frames_match(by_name(metrics.funnel(as_strings, STEPS, window="1D", by="channel")),
                         by_name(expected))
     epoch = events.assign(timestamp=events.timestamp.astype("int64") / 1e9)
-    got = metrics.funnel(epoch, STEPS, window=86400, by="channel")
+    with pytest.raises(ValueError, match=r"^timestamp: numbers such as .* are not YYYYMMDD "
+                                         r"dates; .* time_unit='s'"):
+        metrics.funnel(epoch, STEPS, window=86400, by="channel")
+    got = metrics.funnel(epoch, STEPS, window=86400, by="channel", time_unit="s")
     assert got["users"].tolist() == expected["users"].tolist()
 
 
@@ -191,8 +194,11 @@ def test_bad_input_is_named():
         metrics.funnel_levels(ev.assign(timestamp=[pd.NaT, pd.Timestamp("2027-01-01")]), ["view"], window="1D")
     mixed = ev.assign(timestamp=[pd.Timestamp("2027-01-01", tz="UTC"),
                                  pd.Timestamp("2027-01-01", tz="Asia/Tehran")])
-    with pytest.raises(ValueError, match=r"^timestamp: mixed time zones"):
-        metrics.funnel_levels(mixed, ["view"], window="1D")
+    # mixed zones: each time converted to UTC (the input layer's time rule), as if
+    # the column had been given in UTC
+    utc = ev.assign(timestamp=pd.to_datetime(["2027-01-01 00:00", "2026-12-31 20:30"]))
+    assert metrics.funnel_levels(mixed, ["view"], window="1D").equals(
+        metrics.funnel_levels(utc, ["view"], window="1D"))
     with pytest.raises(ValueError, match=r"^window: expected a non-negative duration"):
         metrics.funnel_levels(ev, ["view"], window=-1)
     with pytest.raises(ValueError, match=r"^window: expected a timedelta or seconds"):
@@ -203,7 +209,8 @@ def test_bad_input_is_named():
         metrics.funnel(ev, ["view"], window="1D", by="event", touch="middle")
     with pytest.raises(ValueError, match=r"^timestamp: expected 1 values \(one per row of user_id\), got 2"):
         metrics.funnel_levels({"user_id": np.array([1]), "event": np.array(["view", "buy"]),
-                               "timestamp": np.array([0, 1])}, ["view"], window=1)
+                               "timestamp": np.array([0, 1])}, ["view"], window=1,
+                              time_unit="s")
 
     daily = pd.DataFrame({"date": pd.to_datetime(["2027-01-04", "2027-01-05"]),
                           "channel": ["s", "s"], "clicks": [5, 6], "impressions": [100, 90],
