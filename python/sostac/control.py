@@ -656,7 +656,8 @@ class ControlResult:
                              f"{a['move']}, {a['shift']:+.2f} sd ({a['chart']}-chart)")
         if self.findings:
             lines += ["", "Findings:", ""]
-            lines += [f"- {_md(f['objective'])}: {_md(f['message'])}" for f in self.findings]
+            lines += [f"- {_md(f['objective']) + ': ' if f['objective'] else ''}"
+                      f"{_md(f['message'])}" for f in self.findings]
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
@@ -688,7 +689,8 @@ class ControlResult:
                  table(self.experiments, "Experiments"),
                  table(self.alerts, "Alerts"),
                  "<h2>Findings</h2>" + ("<ul>" + "".join(
-                     f"<li>{html.escape(str(f['objective']))}: {html.escape(str(f['message']))}</li>"
+                     f"<li>{html.escape(str(f['objective'])) + ': ' if f['objective'] else ''}"
+                     f"{html.escape(str(f['message']))}</li>"
                      for f in self.findings) + "</ul>" if self.findings else "<p>None.</p>"),
                  "</body></html>"]
         return "\n".join(parts)

@@ -280,6 +280,14 @@ def to_datetime(s, column: str = "time", *, time_unit: Optional[str] = None,
         raise InputError(f"missing: expected 'raise' or 'keep', got {missing!r}")
     notes = notes if notes is not None else []
     index = s.index
+    if isinstance(s.dtype, pd.ArrowDtype):  # Arrow dates and timestamps as pandas ones
+        import pyarrow as pa
+
+        t = s.dtype.pyarrow_dtype
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            s = s.astype(pd.DatetimeTZDtype("ns", t.tz))
+        elif pa.types.is_timestamp(t) or pa.types.is_date(t):
+            s = s.astype("M8[ns]")
     if is_datetime(s):
         out = s
         if isinstance(s.dtype, pd.DatetimeTZDtype) or getattr(s.dt, "tz", None) is not None:
@@ -294,6 +302,10 @@ def to_datetime(s, column: str = "time", *, time_unit: Optional[str] = None,
             dates = _yyyymmdd(values[ok]) if whole else None
             if dates is None:
                 sample = values[ok][0] if ok.any() else np.nan
+                for v in values[ok][:100_000]:  # name a number that is not a date
+                    if _yyyymmdd(np.array([v])) is None if v == round(v) else True:
+                        sample = v
+                        break
                 raise InputError(
                     f"{column}: numbers such as {sample:.17g} are not YYYYMMDD dates; if they "
                     f"are epoch times, say their unit with time_unit='s' (or 'ms', 'us', "
@@ -401,17 +413,19 @@ def _open_text(source, encoding: str):
                          f"re-save it as UTF-8 or pass encoding=") from None
 
 
-def _sniff(head: str) -> Tuple[str, str]:
-    """(separator, decimal mark) from the first lines of a CSV."""
+def _sniff(head: str, sep: Optional[str] = None) -> Tuple[str, str]:
+    """(separator, decimal mark) from the first lines of a CSV (the decimal mark for
+    the given separator when there is one)."""
     lines = [ln for ln in head.splitlines()[:50] if ln.strip()]
     if not lines:
-        return ",", "."
+        return sep or ",", "."
     sample = "\n".join(lines)
-    try:
-        sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        counts = {d: lines[0].count(d) for d in ",;\t|"}
-        sep = max(counts, key=counts.get) if max(counts.values()) else ","
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            counts = {d: lines[0].count(d) for d in ",;\t|"}
+            sep = max(counts, key=counts.get) if max(counts.values()) else ","
     decimal = "."
     if sep != ",":
         body = "\n".join(lines[1:])
@@ -442,8 +456,8 @@ def read_table(source: Any, *, sep: Optional[str] = None, decimal: Optional[str]
     Returns
     -------
     pandas.DataFrame
-        With ``attrs["sostac_source"]`` (path, sep, decimal, first_line) so that
-        :func:`clean` names file lines; the index is the 0-based data row (the file
+        With ``attrs["sostac_source"]`` (path, sep, decimal, first_line, notes) so that
+        :func:`clean` names file lines and reports the notes; the index is the 0-based data row (the file
         line is the index + 2: the header is line 1). Blank lines are kept as empty
         rows until :func:`clean` drops them, so that the lines stay exact.
 
@@ -475,13 +489,12 @@ def read_table(source: Any, *, sep: Optional[str] = None, decimal: Optional[str]
         except Exception as exc:  # pyarrow raises its own types
             raise InputError(f"{name}: not a readable Parquet file ({exc})") from None
         _trim_headers(df, name, notes)
-        df.attrs["sostac_source"] = {"path": name, "first_line": None}
+        df.attrs["sostac_source"] = {"path": name, "first_line": None, "notes": list(notes)}
         return df
     head, gz = _open_text(source, encoding)
     if not head.strip():
         raise InputError(f"{name}: the file is empty")
-    s, d = _sniff(head)
-    sep = sep or s
+    sep, d = _sniff(head, sep)
     decimal = decimal or d
     if sep == decimal:
         raise InputError(f"sep: the separator and the decimal mark are both {sep!r}")
@@ -501,7 +514,8 @@ def read_table(source: Any, *, sep: Optional[str] = None, decimal: Optional[str]
     if len(df.columns) and str(df.columns[0]).startswith("\ufeff"):
         df = df.rename(columns={df.columns[0]: str(df.columns[0])[1:]})
     _trim_headers(df, name, notes)
-    df.attrs["sostac_source"] = {"path": name, "first_line": 2, "sep": sep, "decimal": decimal}
+    df.attrs["sostac_source"] = {"path": name, "first_line": 2, "sep": sep, "decimal": decimal,
+                                 "notes": list(notes)}
     return df
 
 
@@ -606,6 +620,9 @@ def clean(data: Any, *, time: str = "date", keys: Sequence[str] = ("channel",),
         if empty.any():
             drop |= empty
             add("blank-line", "", np.flatnonzero(empty), "dropped", "blank line, left out")
+    info = df.attrs.get("sostac_source") or {}
+    for kind, text in info.get("notes", []):  # read_table's: format, trimmed headers
+        findings.append(InputFinding(kind, "", (), n, "converted", text))
     notes: list = []
     times = to_datetime(df[time], time, time_unit=time_unit, missing="keep", notes=notes)
     raw = df[time]
