@@ -28,6 +28,7 @@ import gzip
 import io as _stdio
 import os
 import re
+import warnings
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -341,14 +342,9 @@ def to_datetime(s, column: str = "time", *, time_unit: Optional[str] = None,
             with_zone = text[~blank].astype(str).str.contains(
                 r"(?:[+-]\d{2}:?\d{2}|Z)\s*$", regex=True)
             try:
-                if with_zone.any():
-                    converted = pd.to_datetime(text, utc=True, errors="coerce",
-                                               format="ISO8601" if _iso(text) else None)
-                    converted = converted.dt.tz_localize(None)
-                    notes.append(("zone", f"{column}: times with UTC offsets converted to UTC"))
-                else:
-                    converted = pd.to_datetime(text, errors="coerce",
-                                               format="ISO8601" if _iso(text) else None)
+                with warnings.catch_warnings():  # "could not infer format": per value
+                    warnings.simplefilter("ignore", UserWarning)
+                    converted = _parse_text(pd, text, bool(with_zone.any()), notes, column)
             except (ValueError, TypeError) as exc:
                 raise InputError(f"{column}: expected dates or times ({exc})") from None
             if converted.dtype == object:  # pragma: no cover - mixed zones
@@ -368,6 +364,16 @@ def to_datetime(s, column: str = "time", *, time_unit: Optional[str] = None,
         if na.any():
             raise InputError(f"{column}[{int(np.flatnonzero(na)[0])}]: missing time")
     return out
+
+
+def _parse_text(pd, text, with_zone: bool, notes: list, column: str):
+    """Text times as datetime64 (NaT where unparseable); offsets converted to UTC."""
+    fmt = "ISO8601" if _iso(text) else None
+    if with_zone:
+        converted = pd.to_datetime(text, utc=True, errors="coerce", format=fmt)
+        notes.append(("zone", f"{column}: times with UTC offsets converted to UTC"))
+        return converted.dt.tz_localize(None)
+    return pd.to_datetime(text, errors="coerce", format=fmt)
 
 
 def _iso(text) -> bool:

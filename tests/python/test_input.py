@@ -315,3 +315,66 @@ def test_cli_bad_data_never_shows_a_traceback(tmp_path):
         assert proc.returncode == 2, (name, proc.stderr)
         assert "Traceback" not in proc.stderr and proc.stderr.startswith("sostac control: ")
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+# -- invariants (Hypothesis) ------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DAY = st.dates(min_value=pd.Timestamp("2026-01-01").date(),
+                max_value=pd.Timestamp("2027-12-31").date())
+_CELL = st.one_of(st.integers(-3, 500), st.floats(-1, 1e16), st.just(float("nan")),
+                  st.just(float("inf")))
+
+
+@st.composite
+def exports(draw):
+    n = draw(st.integers(1, 25))
+    rows = {"date": [draw(st.one_of(_DAY.map(str), st.just(""), st.just("soon")))
+                     for _ in range(n)],
+            "channel": [draw(st.sampled_from(["a", "b"])) for _ in range(n)],
+            "impressions": [draw(_CELL) for _ in range(n)],
+            "clicks": [draw(_CELL) for _ in range(n)],
+            "cost": [draw(_CELL) for _ in range(n)]}
+    df = pd.DataFrame(rows)
+    if draw(st.booleans()):  # a copy of some rows, as data loaded twice
+        df = pd.concat([df, df.iloc[: draw(st.integers(0, n))]], ignore_index=True)
+    return df
+
+
+@settings(max_examples=150, deadline=None)
+@given(exports())
+def test_clean_accounts_for_every_row_and_is_idempotent(df):
+    kept = clean(df)
+    assert len(kept.frame) + kept.dropped == len(df)
+    dropped = sum(f.count for f in kept.findings if f.action == "dropped")
+    assert dropped == kept.dropped  # every row left out is in exactly one finding
+    f = kept.frame
+    for m in ("impressions", "clicks", "cost"):  # what is kept obeys the rules
+        v = f[m].to_numpy(dtype=float)
+        ok = v[~np.isnan(v)]
+        assert (ok >= 0).all() and (ok <= 1e15).all()
+        if m != "cost":
+            assert (ok == np.floor(ok)).all()
+    with np.errstate(invalid="ignore"):
+        assert not ((f["clicks"] > f["impressions"]) & (f["impressions"] > 0)).any()
+    assert not f.duplicated().any() and f["date"].notna().all()
+    again = clean(f)  # a second pass finds nothing more to repair
+    assert again.dropped == 0
+    assert [x.kind for x in again.findings if x.kind != "duplicate-key"] == \
+        [x.kind for x in again.findings if x.kind == "missing-value"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.floats(0, 1e6, allow_nan=False)),
+                min_size=1, max_size=20),
+       st.sampled_from([(",", "."), (";", ","), (";", "."), ("\t", "."), ("|", ",")]))
+def test_read_table_reads_back_what_was_written(rows, fmt):
+    sep, decimal = fmt
+    df = pd.DataFrame({"date": "2027-01-01", "clicks": [r[0] for r in rows],
+                       "cost": [r[1] for r in rows]})
+    text = df.to_csv(index=False, sep=sep, decimal=decimal)
+    got = read_table(io.StringIO(text))
+    assert got["clicks"].tolist() == df["clicks"].tolist()
+    np.testing.assert_allclose(got["cost"].to_numpy(dtype=float), df["cost"], rtol=1e-15)
