@@ -623,7 +623,8 @@ class ControlResult:
         for r in self.kpis.to_dict("records"):
             proj = ("-" if not np.isfinite(r["projected"]) else
                     f"{r['projected']:.4g} [{r['projected_low']:.4g}, {r['projected_high']:.4g}]")
-            p = "-" if not np.isfinite(r["p_value"]) else _p_text(r["p_value"])[2:]
+            p = ("-" if not np.isfinite(r["p_value"]) else
+                 _p_text(r["p_value"]).replace("p = ", "").replace("p ", ""))
             value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
             lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
                          f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
@@ -931,14 +932,26 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         # per period, the counts and trials / exposures behind the dispersion (a plain
         # sum's exposure is its period's covered share)
         src = per if plain else per_all
-        pnum = src["numerator"].to_numpy(dtype=float).tolist()
-        pden = (cover if plain else src["denominator"].to_numpy(dtype=float)).tolist()
+        pnum = src["numerator"].to_numpy(dtype=float)
+        pden = cover if plain else src["denominator"].to_numpy(dtype=float)
+        if str(t["interval"]) in ("normal", "delta"):  # other ratios and sums: z test
+            pnum = pden = np.empty(0)
+        bad = ~(np.isfinite(pnum) & np.isfinite(pden) & (pnum >= 0) & (pden >= 0))
+        if str(t["interval"]) == "wilson":
+            bad |= pnum > pden
+        if bad.any():  # no dispersion from impossible periods: the plain test
+            i = int(np.flatnonzero(bad)[0])
+            finding(f"period {pd.Timestamp(src['period'].iloc[i]).date()}: "
+                    f"{definition.get('numerator')} = {pnum[i]:g} over "
+                    f"{definition.get('denominator') or 'its coverage'} = {pden[i]:g} "
+                    f"cannot be a count over its trials or exposure; the dispersion is "
+                    f"not estimated")
+            pnum = pden = np.empty(0)
         r = _core.control.evaluate_kpi(
             str(t["interval"]), float(t["numerator"]), denominator, float(t["value"]),
             float(t["low"]), float(t["high"]), exposure, row["target"], higher, x, y,
             _day_number(deadline), _day_number(until), alpha, level,
-            pnum if str(t["interval"]) != "normal" else [],
-            pden if str(t["interval"]) != "normal" else [])
+            pnum.tolist(), pden.tolist())
         scale = 1.0 / exposure if plain and exposure > 0 else 1.0
         row.update(period=per["period"].iloc[-1] if len(per) else pd.NaT,
                    value=float(t["value"]) * scale, low=float(t["low"]) * scale,

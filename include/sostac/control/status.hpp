@@ -18,7 +18,9 @@
 ///              values about their pooled rate (McCullagh & Nelder 1989, sec. 4.5;
 ///              the quasi-binomial / quasi-Poisson scale); when phi > 1 the test is
 ///              the quasi-likelihood one: the score z / sqrt(phi) against Student's t
-///              on m - 1 df (as R's summary.glm reads a quasi GLM); else the above
+///              on m - 1 df (as R's summary.glm reads a quasi GLM), its p-value
+///              never below the plain test's; else (phi <= 1, or fewer than 2
+///              periods with trials / exposure: NaN) the plain test above
 ///   projection OLS line through the per-period values, at the deadline, with the
 ///              t prediction interval at `level` (3 periods or more)
 ///   verdict    before the deadline: on_track if the value to date or the projection's
@@ -34,6 +36,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -135,17 +138,22 @@ inline dispersion_estimate pearson_dispersion(const std::vector<double>& x,
                                               const std::vector<double>& n,
                                               bool binomial) {
   if (x.size() != n.size())
-    throw input_error("period_denominator",
-                      "expected " + std::to_string(x.size()) +
-                          " values (one per period numerator), got " +
-                          std::to_string(n.size()));
+    throw input_error("n", "expected " + std::to_string(x.size()) +
+                               " values (one per count in x), got " +
+                               std::to_string(n.size()));
   double sx = 0, sn = 0, m = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!(std::isfinite(x[i]) && x[i] >= 0 && std::isfinite(n[i]) && n[i] >= 0))
-      throw input_error("period[" + std::to_string(i) + "]",
-                        "expected a finite count and trials or exposure >= 0, got " +
-                            sostac::detail::format_value(x[i]) + " over " +
-                            sostac::detail::format_value(n[i]));
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (!(std::isfinite(x[i]) && x[i] >= 0))
+      throw input_error("x" + at, "expected a finite count >= 0, got " +
+                                      sostac::detail::format_value(x[i]));
+    if (!(std::isfinite(n[i]) && n[i] >= 0))
+      throw input_error("n" + at, "expected finite trials or exposure >= 0, got " +
+                                      sostac::detail::format_value(n[i]));
+    if (binomial && x[i] > n[i])
+      throw input_error("x" + at, "expected at most n" + at + " = " +
+                                      sostac::detail::format_value(n[i]) + ", got " +
+                                      sostac::detail::format_value(x[i]));
     if (n[i] == 0) continue;
     sx += x[i], sn += n[i], m += 1;
   }
@@ -194,16 +202,40 @@ inline kpi_status evaluate_kpi(const kpi_to_date& d, double target, bool higher,
   const bool plain_sum = std::isnan(d.denominator);
   if (!(d.periods >= 0))
     throw input_error("periods", "expected a number of periods >= 0");
+  if (d.period_numerator.size() != d.period_denominator.size())
+    throw input_error("period_denominator",
+                      "expected " + std::to_string(d.period_numerator.size()) +
+                          " values (one per period numerator), got " +
+                          std::to_string(d.period_denominator.size()));
+  for (std::size_t i = 0; i < d.period_numerator.size(); ++i) {
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (!(std::isfinite(d.period_numerator[i]) && d.period_numerator[i] >= 0))
+      throw input_error("period_numerator" + at,
+                        "expected a finite value >= 0, got " +
+                            sostac::detail::format_value(d.period_numerator[i]));
+    if (!(std::isfinite(d.period_denominator[i]) && d.period_denominator[i] >= 0))
+      throw input_error("period_denominator" + at,
+                        "expected a finite value >= 0, got " +
+                            sostac::detail::format_value(d.period_denominator[i]));
+    if (d.test == kpi_test::rate && d.period_numerator[i] > d.period_denominator[i])
+      throw input_error("period_numerator" + at,
+                        "expected at most period_denominator" + at + " = " +
+                            sostac::detail::format_value(d.period_denominator[i]) +
+                            " for a rate, got " +
+                            sostac::detail::format_value(d.period_numerator[i]));
+  }
   const bool usable =
       d.periods > 0 && (plain_sum || d.denominator > 0) && std::isfinite(d.numerator);
   // with more between-period variation than the binomial / Poisson allows (phi > 1),
-  // the quasi-likelihood test: the score z over sqrt(phi), Student's t on m - 1 df
+  // the quasi-likelihood test: the score z over sqrt(phi), Student's t on m - 1 df;
+  // its p-value is never below the plain test's (allowing for the dispersion never
+  // makes a verdict more confident, e.g. t against an exact Poisson lower tail)
   auto quasi = [&r](double z, stats::alternative side, const char* name) {
     const auto& e = r.dispersion;
     if (!(e.phi > 1) || !std::isfinite(z)) return;
     r.test = name;
     r.statistic = z / std::sqrt(e.phi);
-    r.p_value = stats::t_pvalue(r.statistic, e.df, side).p;
+    r.p_value = std::max(r.p_value, stats::t_pvalue(r.statistic, e.df, side).p);
   };
   if (usable) {
     switch (d.test) {
