@@ -930,10 +930,12 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         denominator = float(t["denominator"])
         exposure = float(cover.sum())
         # per period, the counts and trials / exposures behind the dispersion (a plain
-        # sum's exposure is its period's covered share)
+        # sum's exposure is the days of its period the data cover: months of 28 and
+        # 31 days at the same daily rate do not count as dispersion)
         src = per if plain else per_all
         pnum = src["numerator"].to_numpy(dtype=float)
-        pden = cover if plain else src["denominator"].to_numpy(dtype=float)
+        pden = (cover * _period_days(per["period"], cadence) if plain
+                else src["denominator"].to_numpy(dtype=float))
         if str(t["interval"]) in ("normal", "delta"):  # other ratios and sums: z test
             pnum = pden = np.empty(0)
         bad = ~(np.isfinite(pnum) & np.isfinite(pden) & (pnum >= 0) & (pden >= 0))
@@ -1180,6 +1182,15 @@ def _coverage(starts, cadence: str, first, last) -> np.ndarray:
     return np.asarray(covered / ((e_ - s_) / day), dtype=float)
 
 
+def _period_days(starts, cadence: str) -> np.ndarray:
+    """The length in days of each period (given by its start)."""
+    import pandas as pd
+
+    starts = pd.DatetimeIndex(pd.to_datetime(starts))
+    ends = starts + pd.DateOffset(**_NEXT_PERIOD[cadence])
+    return np.asarray((ends.values - starts.values) / np.timedelta64(1, "D"), dtype=float)
+
+
 def _p_text(p: float) -> str:
     """"p < 0.001" below 0.001, else "p = " with 3 significant digits."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
@@ -1204,7 +1215,7 @@ def _dispersion_text(r: dict) -> str:
     if r["test"].startswith("quasi"):
         return (f"{numbers}: more variation than the {family} allows, so the score z / "
                 f"sqrt(dispersion) against t with {df:.0f} df")
-    return f"{numbers} <= 1: {family} variation, the plain test"
+    return f"{numbers}: no more variation than the {family} allows, so the plain test"
 
 
 def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool,

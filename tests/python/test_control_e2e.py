@@ -484,8 +484,10 @@ def test_count_per_period_exact_poisson_at_risk(ecom):
     close(row["low"], k_lo / periods)
     close(row["high"], k_hi / periods)
     xs, ys, g = per_period(seo, "monthly", "visitors", None)
-    # a count's exposure is the share of each period covered: 1 for whole months
-    phi, df = dispersion(g["visitors"], np.ones(3), False)
+    # a count's exposure is the days of each period covered: whole months of 31, 28
+    # and 31 days (7,400, 8,230 and 7,420 a day: more spread than the Poisson allows)
+    phi, df = dispersion(g["visitors"], [31, 28, 31], False)
+    assert phi > 1
     close(row["dispersion"], phi)
     mu = periods * target
     test, stat, p = with_dispersion("poisson", total, sps.poisson.cdf(total, mu),
