@@ -938,17 +938,6 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
                 else src["denominator"].to_numpy(dtype=float))
         if str(t["interval"]) in ("normal", "delta"):  # other ratios and sums: z test
             pnum = pden = np.empty(0)
-        bad = ~(np.isfinite(pnum) & np.isfinite(pden) & (pnum >= 0) & (pden >= 0))
-        if str(t["interval"]) == "wilson":
-            bad |= pnum > pden
-        if bad.any():  # no dispersion from impossible periods: the plain test
-            i = int(np.flatnonzero(bad)[0])
-            finding(f"period {pd.Timestamp(src['period'].iloc[i]).date()}: "
-                    f"{definition.get('numerator')} = {pnum[i]:g} over "
-                    f"{definition.get('denominator') or 'its coverage'} = {pden[i]:g} "
-                    f"cannot be a count over its trials or exposure; the dispersion is "
-                    f"not estimated")
-            pnum = pden = np.empty(0)
         r = _core.control.evaluate_kpi(
             str(t["interval"]), float(t["numerator"]), denominator, float(t["value"]),
             float(t["low"]), float(t["high"]), exposure, row["target"], higher, x, y,

@@ -124,15 +124,6 @@ def test_plain_binomial_and_poisson_data_keep_the_plain_verdicts(kind, cadence, 
     assert np.mean(old == "off_track") <= BOUND
 
 
-def test_rejection_rates_summary(capsys):
-    """The numbers behind docs/control.md's statement, printed with -s."""
-    for kind, cadence, seed in CASES[::2]:
-        new, old, _ = _simulate(kind, SPREADS[kind], cadence, seed)
-        with capsys.disabled():
-            print(f"\n{kind} {cadence}: off_track new {np.mean(new == 'off_track'):.3f}, "
-                  f"old {np.mean(old == 'off_track'):.3f} (bound {BOUND:.4f})", end="")
-
-
 def test_end_to_end_overdispersed_ctr_through_plan_control():
     # eight weeks of a CTR whose days swing +-15 % around 1.97 % (target 2 %): the
     # plain score test calls it credibly short; the day-to-day spread says otherwise
@@ -165,3 +156,24 @@ def test_end_to_end_overdispersed_ctr_through_plan_control():
     assert f"dispersion {phi:.4g} from 56 periods" in row["rule"]
     assert "more variation than the binomial allows" in row["rule"]
     assert "against t with 55 df" in row["rule"] and "-> at_risk" in row["rule"]
+
+
+
+def test_one_period_keeps_the_plain_test_and_says_so():
+    # five days of one ISO week, judged after the deadline: one weekly period, no
+    # dispersion to estimate, the plain score test
+    days = pd.date_range("2027-01-04", periods=5)
+    daily = pd.DataFrame({"date": days, "channel": "display", "impressions": 60_000,
+                          "clicks": [1000, 1300, 1100, 1250, 1150]})
+    plan = Plan(id="ads", name="Ads", start="2027-01-01", end="2027-12-31")
+    plan.add_objective("o-ctr", kpi="ctr", target=0.02, direction="increase",
+                       deadline="2027-01-08", scope={"channel": "display"})
+    plan.add_target("o-ctr", cadence="weekly")
+    row = plan.control(daily).kpis.set_index("objective").loc["o-ctr"]
+    k, n = 5800, 300_000
+    z = (k - n * 0.02) / math.sqrt(n * 0.02 * 0.98)
+    assert row["test"] == "score" and np.isnan(row["dispersion"]) and np.isnan(row["df"])
+    assert row["statistic"] == pytest.approx(z, rel=1e-9)
+    assert row["p_value"] == pytest.approx(sps.norm.cdf(z), rel=1e-9)
+    assert "dispersion not estimable (fewer than 2 periods with data, or no events): " \
+        "the plain binomial test" in row["rule"]
