@@ -203,6 +203,7 @@ class _Control(ModuleType):
         interval: str, numerator: float, denominator: float, value: float, low: float,
         high: float, periods: float, target: float, higher: bool, series_x: list[float],
         series_y: list[float], deadline: float, as_of: float, alpha: float, level: float,
+        period_numerator: list[float] = ..., period_denominator: list[float] = ...,
     ) -> dict: ...
     @staticmethod
     def p_chart(x: npt.ArrayLike, n: npt.ArrayLike, target: float, sigma: float, laney: bool = ...) -> dict: ...

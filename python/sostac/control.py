@@ -377,7 +377,8 @@ STATUSES = ("on_track", "at_risk", "off_track", "insufficient_data")
 FIVE_S = ("sell", "serve", "speak", "save", "sizzle")
 KPI_COLUMNS = ["objective", "kpi", "period", "value", "low", "high", "target", "status",
                "rule", "p_value", "projected", "projected_low", "projected_high",
-               "direction", "deadline", "cadence", "periods", "test", "statistic"]
+               "direction", "deadline", "cadence", "periods", "test", "statistic", "dispersion",
+               "dispersion_p", "df"]
 
 
 class ControlResult:
@@ -393,7 +394,11 @@ class ControlResult:
         status ("on_track", "at_risk", "off_track", "insufficient_data"), rule (the
         verdict's reasoning with its numbers), p_value, projected / projected_low /
         projected_high (at the deadline), direction, deadline, cadence, periods,
-        test and statistic.
+        test and statistic; for rates, costs per count and counts also dispersion
+        (Pearson's X^2 / df of the per-period values about their pooled rate: above 1,
+        more day-to-day variation than the binomial / Poisson allows, and the test is
+        the quasi-binomial / quasi-Poisson t test), dispersion_p (the chi-square
+        p-value of X^2) and df (periods - 1).
     series : pandas.DataFrame
         The per-period values behind the verdicts: objective, kpi, period, value,
         low, high, numerator, denominator, rows, coverage (the share of the period
@@ -619,7 +624,8 @@ class ControlResult:
         for r in self.kpis.to_dict("records"):
             proj = ("-" if not np.isfinite(r["projected"]) else
                     f"{r['projected']:.4g} [{r['projected_low']:.4g}, {r['projected_high']:.4g}]")
-            p = "-" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g}"
+            p = ("-" if not np.isfinite(r["p_value"]) else
+                 _p_text(r["p_value"]).replace("p = ", "").replace("p ", ""))
             value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
             lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
                          f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
@@ -854,7 +860,8 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
                "status": "insufficient_data", "rule": "", "p_value": np.nan,
                "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
                "direction": direction, "deadline": deadline, "cadence": cadence,
-               "periods": 0, "test": "", "statistic": np.nan}
+               "periods": 0, "test": "", "statistic": np.nan, "dispersion": np.nan,
+               "dispersion_p": np.nan, "df": np.nan}
         rows.append(row)
 
         def finding(message: str) -> None:
@@ -914,6 +921,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         except (ValueError, KeyError) as exc:
             finding(str(exc))
             continue
+        per_all = per  # with the periods whose value is undefined (no orders yet)
         per = per[np.isfinite(per["value"].to_numpy(dtype=float))]
         t = total.iloc[0]
         # a plain sum (visitors, revenue) is compared per period, as its target is; a
@@ -934,17 +942,28 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         y = per["value"].astype(float).tolist()
         denominator = float(t["denominator"])
         exposure = float(cover.sum())
+        # per period, the counts and trials / exposures behind the dispersion (a plain
+        # sum's exposure is the days of its period the data cover: months of 28 and
+        # 31 days at the same daily rate do not count as dispersion)
+        src = per if plain else per_all
+        pnum = src["numerator"].to_numpy(dtype=float)
+        pden = (cover * _period_days(per["period"], cadence) if plain
+                else src["denominator"].to_numpy(dtype=float))
+        if str(t["interval"]) in ("normal", "delta"):  # other ratios and sums: z test
+            pnum = pden = np.empty(0)
         r = _core.control.evaluate_kpi(
             str(t["interval"]), float(t["numerator"]), denominator, float(t["value"]),
             float(t["low"]), float(t["high"]), exposure, row["target"], higher, x, y,
-            _day_number(deadline), _day_number(until), alpha, level)
+            _day_number(deadline), _day_number(until), alpha, level,
+            pnum.tolist(), pden.tolist())
         scale = 1.0 / exposure if plain and exposure > 0 else 1.0
         row.update(period=per["period"].iloc[-1] if len(per) else pd.NaT,
                    value=float(t["value"]) * scale, low=float(t["low"]) * scale,
                    high=float(t["high"]) * scale,
                    status=r["status"], p_value=r["p_value"], projected=r["projected"],
                    projected_low=r["projected_low"], projected_high=r["projected_high"],
-                   periods=len(per), test=r["test"], statistic=r["statistic"])
+                   periods=len(per), test=r["test"], statistic=r["statistic"],
+                   dispersion=r["dispersion"], dispersion_p=r["dispersion_p"], df=r["df"])
         if not r["test"]:  # nothing to test: the denominator sums to 0
             den = definition.get("denominator") or "its denominator"
             finding(f"no {den} up to {until.date()}: the KPI is not defined yet")
@@ -1165,15 +1184,52 @@ def _coverage(starts, cadence: str, first, last) -> np.ndarray:
     return np.asarray(covered / ((e_ - s_) / day), dtype=float)
 
 
+def _period_days(starts, cadence: str) -> np.ndarray:
+    """The length in days of each period (given by its start)."""
+    import pandas as pd
+
+    starts = pd.DatetimeIndex(pd.to_datetime(starts))
+    ends = starts + pd.DateOffset(**_NEXT_PERIOD[cadence])
+    return np.asarray((ends.values - starts.values) / np.timedelta64(1, "D"), dtype=float)
+
+
+def _p_text(p: float) -> str:
+    """"p < 0.001" below 0.001, else "p = " with 3 significant digits."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
+
+
+_TEST_NAMES = {"score": "score test", "poisson": "exact Poisson test", "z": "z test",
+               "quasi-binomial": "quasi-binomial t test",
+               "quasi-poisson": "quasi-Poisson t test"}
+
+
+def _dispersion_text(r: dict) -> str:
+    """Which test the dispersion chose, with its numbers ("" for other ratios)."""
+    phi, df = r["dispersion"], r["df"]
+    if r["test"] == "z":
+        return ""
+    family = "binomial" if r["test"] in ("score", "quasi-binomial") else "Poisson"
+    if not np.isfinite(phi):
+        return (f"dispersion not estimable (fewer than 2 periods with data, or no "
+                f"events): the plain {family} test")
+    numbers = (f"dispersion {phi:.4g} from {df + 1:.0f} periods (chi-square "
+               f"{_p_text(r['dispersion_p'])})")
+    if r["test"].startswith("quasi"):
+        return (f"{numbers}: more variation than the {family} allows, so the score z / "
+                f"sqrt(dispersion) against t with {df:.0f} df")
+    return f"{numbers}: no more variation than the {family} allows, so the plain test"
+
+
 def _rule_text(row: dict, r: dict, higher: bool, level: float, plain: bool,
                at_deadline: bool = False) -> str:
     sign = ">=" if higher else "<="
-    test = {"score": "score test", "poisson": "exact Poisson test", "z": "z test"}[r["test"]]
+    test = _TEST_NAMES[r["test"]]
     to = "at the deadline" if at_deadline else "to date"
     parts = [f"H0: {row['kpi']} {sign} {row['target']:.6g}; {test} of the value {to} "
              f"({r['compared']:.6g}{' per period' if plain else ''}"
-             f"): statistic {r['statistic']:.4g}, "
-             f"p {'< 1e-300' if r['p_value'] == 0 else '= ' + format(r['p_value'], '.3g')}"]
+             f"): statistic {r['statistic']:.4g}, {_p_text(r['p_value'])}"]
+    if _dispersion_text(r):
+        parts.append(_dispersion_text(r))
     if np.isfinite(r["projected"]):
         parts.append(f"projection to {row['deadline'].date()}: {r['projected']:.6g} "
                      f"[{r['projected_low']:.6g}, {r['projected_high']:.6g}] "

@@ -51,7 +51,8 @@ void register_control(py::module_& m) {
          double value, double low, double high, double periods, double target,
          bool higher, const std::vector<double>& series_x,
          const std::vector<double>& series_y, double deadline, double as_of,
-         double alpha, double level) {
+         double alpha, double level, const std::vector<double>& period_numerator,
+         const std::vector<double>& period_denominator) {
         ct::kpi_to_date d;
         d.test = ct::parse_kpi_test(interval);
         d.numerator = numerator;
@@ -60,6 +61,8 @@ void register_control(py::module_& m) {
         d.low = low;
         d.high = high;
         d.periods = periods;
+        d.period_numerator = period_numerator;
+        d.period_denominator = period_denominator;
         const auto r = ct::evaluate_kpi(d, target, higher, series_x, series_y, deadline,
                                         as_of, alpha, level);
         py::dict out;
@@ -72,12 +75,17 @@ void register_control(py::module_& m) {
         out["projected_low"] = r.projected.low;
         out["projected_high"] = r.projected.high;
         out["slope"] = r.projected.slope;
+        out["dispersion"] = r.dispersion.phi;
+        out["dispersion_p"] = r.dispersion.p_value;
+        out["df"] = r.dispersion.df;
         return out;
       },
       py::arg("interval"), py::arg("numerator"), py::arg("denominator"),
       py::arg("value"), py::arg("low"), py::arg("high"), py::arg("periods"),
       py::arg("target"), py::arg("higher"), py::arg("series_x"), py::arg("series_y"),
-      py::arg("deadline"), py::arg("as_of"), py::arg("alpha"), py::arg("level"));
+      py::arg("deadline"), py::arg("as_of"), py::arg("alpha"), py::arg("level"),
+      py::arg("period_numerator") = std::vector<double>{},
+      py::arg("period_denominator") = std::vector<double>{});
   // p- and u-charts: counts over trials / exposures
   using count_kernel =
       ct::chart (*)(const double*, const double*, std::size_t, double, double, bool);

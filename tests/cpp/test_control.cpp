@@ -192,3 +192,147 @@ TEST_CASE("KPI status: OLS projection interval and the verdict rule") {
   CHECK_THROWS_WITH(ct::parse_kpi_test("odd"),
                     Catch::Contains("expected wilson, poisson-gamma, poisson"));
 }
+
+TEST_CASE("KPI status: Pearson dispersion of per-period counts about their pooled rate") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // binomial: 10, 20, 30 of 1,000 each: r = 0.02, expected 20, X^2 = 200 / 19.6
+  const auto b = ct::pearson_dispersion({10, 20, 30}, {1000, 1000, 1000}, true);
+  const double x2 = 200 / (1000 * 0.02 * 0.98);
+  CHECK(b.chi2 == Approx(x2).epsilon(1e-14));
+  CHECK(b.df == 2);
+  CHECK(b.phi == Approx(x2 / 2).epsilon(1e-14));
+  CHECK(b.p_value == Approx(std::exp(-x2 / 2)).epsilon(1e-12));  // chi2(2) tail
+  // Poisson with exposures (a period without exposure is left out): 4 over 1 and
+  // 12 over 2, r = 16/3: X^2 = (4/3)^2 / (16/3) + (4/3)^2 / (32/3) = 1/3 + 1/6
+  const auto p = ct::pearson_dispersion({4, 7, 12}, {1, 0, 2}, false);
+  CHECK(p.chi2 == Approx(0.5).epsilon(1e-14));
+  CHECK(p.df == 1);
+  CHECK(p.phi == Approx(0.5).epsilon(1e-14));
+  CHECK(p.p_value == Approx(std::erfc(0.5)).epsilon(1e-12));  // chi2(1) tail at 1/2
+  // fewer than 2 periods with trials, no events, or every trial a success: NaN
+  CHECK(std::isnan(ct::pearson_dispersion({3}, {10}, true).phi));
+  CHECK(std::isnan(ct::pearson_dispersion({3, 0}, {10, 0}, false).phi));
+  CHECK(std::isnan(ct::pearson_dispersion({}, {}, false).df));
+  CHECK(std::isnan(ct::pearson_dispersion({0, 0}, {5, 5}, false).phi));
+  CHECK(std::isnan(ct::pearson_dispersion({5, 5}, {5, 5}, true).p_value));
+  CHECK(ct::pearson_dispersion({5, 5}, {5, 5}, false).phi == 0);  // Poisson: no spread
+  // bad input names the argument and index
+  CHECK_THROWS_WITH(ct::pearson_dispersion({1, 2}, {3}, true),
+                    "n: expected 2 values (one per count in x), got 1");
+  CHECK_THROWS_WITH(ct::pearson_dispersion({1, nan}, {3, 3}, true),
+                    "x[1]: expected a finite count >= 0, got nan");
+  CHECK_THROWS_WITH(ct::pearson_dispersion({1, 1}, {-1, 3}, false),
+                    "n[0]: expected finite trials or exposure >= 0, got -1");
+  CHECK_THROWS_WITH(ct::pearson_dispersion({1, 12}, {3, 10}, true),
+                    "x[1]: expected at most n[1] = 10, got 12");
+  CHECK(ct::pearson_dispersion({1, 12}, {3, 10}, false).df == 1);  // fine for counts
+}
+
+TEST_CASE("KPI status: quasi-binomial / quasi-Poisson test when the periods vary more") {
+  const std::vector<double> sx{0, 7, 14}, sy{0.01, 0.02, 0.03};
+  // a rate: 10, 20, 30 of 1,000 (phi = 200 / 19.6 / 2) against 2.5 %, at the deadline
+  ct::kpi_to_date d;
+  d.test = ct::kpi_test::rate;
+  d.numerator = 60;
+  d.denominator = 3000;
+  d.value = 0.02;
+  d.periods = 3;
+  const auto plain = ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14);
+  CHECK(plain.test == "score");
+  CHECK(std::isnan(plain.dispersion.phi));  // no per-period values: the plain test
+  CHECK(plain.status == "off_track");       // z = -1.754, p = 0.040
+  d.period_numerator = {10, 20, 30};
+  d.period_denominator = {1000, 1000, 1000};
+  const auto q = ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14);
+  const double phi = 200 / (1000 * 0.02 * 0.98) / 2;
+  const double z = (60 - 75) / std::sqrt(3000 * 0.025 * 0.975), t = z / std::sqrt(phi);
+  CHECK(q.test == "quasi-binomial");
+  CHECK(q.dispersion.phi == Approx(phi).epsilon(1e-14));
+  CHECK(q.dispersion.df == 2);
+  CHECK(q.statistic == Approx(t).epsilon(1e-13));
+  // Student's t on 2 df: P(T <= t) = 1/2 + t / (2 sqrt(2 + t^2))
+  CHECK(q.p_value == Approx(0.5 + t / (2 * std::sqrt(2 + t * t))).epsilon(1e-12));
+  CHECK(q.p_value > plain.p_value);
+  CHECK(q.status == "at_risk");  // p = 0.27: short, but not credibly so
+  // phi <= 1 (19, 20, 21 of 1,000): the plain test, unchanged
+  d.period_numerator = {19, 20, 21};
+  const auto same = ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14);
+  CHECK(same.dispersion.phi == Approx(2 / 19.6 / 2).epsilon(1e-13));
+  CHECK(same.test == "score");
+  CHECK(same.statistic == plain.statistic);
+  CHECK(same.p_value == plain.p_value);
+  CHECK(same.status == "off_track");
+  // fewer than 2 periods: NaN dispersion, the plain test
+  d.period_numerator = {60};
+  d.period_denominator = {3000};
+  const auto one = ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14);
+  CHECK(std::isnan(one.dispersion.phi));
+  CHECK(one.test == "score");
+  CHECK(one.p_value == plain.p_value);
+  // the p-value is never below the plain test's: above the target (z > 0), the
+  // shrunk statistic's t tail is smaller than the plain one, which is kept
+  d.numerator = 120;
+  d.value = 0.04;
+  d.period_numerator = {20, 40, 60};
+  d.period_denominator = {1000, 1000, 1000};
+  const auto above = ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14);
+  const double z_above = (120 - 75) / std::sqrt(3000 * 0.025 * 0.975);
+  CHECK(above.test == "quasi-binomial");
+  CHECK(above.statistic == Approx(z_above / std::sqrt(above.dispersion.phi)));
+  CHECK(above.p_value ==
+        Approx(0.5 + 0.5 * std::erf(z_above / std::sqrt(2.0))).epsilon(1e-12));
+
+  // a cost per count: 10 and 30 orders for 500 each (r = 0.04, phi = 200 / 20), CPA 25
+  // against a ceiling of 20: z = (40 - 50) / sqrt(50), t(1) is Cauchy
+  ct::kpi_to_date c;
+  c.test = ct::kpi_test::cost_per_count;
+  c.numerator = 1000;
+  c.denominator = 40;
+  c.value = 25;
+  c.periods = 2;
+  c.period_numerator = {500, 500};  // cost
+  c.period_denominator = {10, 30};  // orders
+  const auto cq = ct::evaluate_kpi(c, 20, false, {0, 7}, {50, 16.7}, 7, 7);
+  const double tc = (40 - 50) / std::sqrt(50.0) / std::sqrt(10.0);
+  CHECK(cq.test == "quasi-poisson");
+  CHECK(cq.dispersion.phi == Approx(10).epsilon(1e-14));
+  CHECK(cq.statistic == Approx(tc).epsilon(1e-13));
+  CHECK(cq.p_value == Approx(0.5 + std::atan(tc) / M_PI).epsilon(1e-12));
+  CHECK(cq.status == "at_risk");
+
+  // a count: 100 and 300 in two weeks of 7 days (phi = 100) against 250 a period
+  ct::kpi_to_date k;
+  k.test = ct::kpi_test::count;
+  k.numerator = 400;
+  k.denominator = std::numeric_limits<double>::quiet_NaN();
+  k.value = 400;
+  k.periods = 2;
+  k.period_numerator = {100, 300};
+  k.period_denominator = {7, 7};
+  const auto kp = ct::evaluate_kpi(k, 250, true, {0, 7}, {100, 300}, 7, 7);
+  const double tk = (400 - 500) / std::sqrt(500.0) / 10;
+  CHECK(kp.test == "quasi-poisson");
+  CHECK(kp.dispersion.phi == Approx(100).epsilon(1e-14));
+  CHECK(kp.statistic == Approx(tk).epsilon(1e-13));
+  CHECK(kp.p_value == Approx(0.5 + std::atan(tk) / M_PI).epsilon(1e-12));
+  k.period_numerator.clear();
+  k.period_denominator.clear();
+  CHECK(ct::evaluate_kpi(k, 250, true, {0, 7}, {100, 300}, 7, 7).status == "off_track");
+  CHECK(kp.status == "at_risk");
+
+  // bad per-period input names the argument and index
+  d.period_denominator = {1000, 1000};
+  CHECK_THROWS_WITH(ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14),
+                    "period_denominator: expected 3 values (one per period numerator), got 2");
+  d.period_numerator = {10, std::nan("")};
+  CHECK_THROWS_WITH(ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14),
+                    "period_numerator[1]: expected a finite value >= 0, got nan");
+  d.period_numerator = {12, 1};
+  d.period_denominator = {10, -1};
+  CHECK_THROWS_WITH(ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14),
+                    "period_numerator[0]: expected at most period_denominator[0] = 10 for a "
+                    "rate, got 12");
+  d.period_numerator = {1, 1};
+  CHECK_THROWS_WITH(ct::evaluate_kpi(d, 0.025, true, sx, sy, 14, 14),
+                    "period_denominator[1]: expected a finite value >= 0, got -1");
+}

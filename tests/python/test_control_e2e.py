@@ -12,6 +12,9 @@ calling sostac), following docs/control.md and docs/metrics.md:
   docs/stats.md: R prop.test(..., correct = FALSE)), Wilson interval;
 * cost per count: the count is Poisson(cost / target), exact tail; Garwood interval;
 * count per period: the total is Poisson(periods x target), exact tail;
+* rates, costs per count and counts: when Pearson's dispersion of the per-period
+  counts about their pooled rate, phi = X^2 / (m - 1), exceeds 1, the score z over
+  sqrt(phi) against Student's t on m - 1 df, the p-value never below the plain one;
 * other ratio: z = (value - target) / se, se = interval half-width / z quantile,
   the interval being the delta method with days as units;
 * projection: OLS (numpy lstsq) through the per-period values, x in days since
@@ -135,6 +138,26 @@ def wilson(x, n, z=Z):
 def garwood(k, level=LEVEL):
     a = 1 - level
     return sps.chi2.ppf(a / 2, 2 * k) / 2, sps.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+
+
+def dispersion(x, n, binomial):
+    """(phi, df): Pearson's X^2 / (m - 1) of per-period counts x over trials or
+    exposures n about the pooled rate (periods with n = 0 left out)."""
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    x, n = x[n > 0], n[n > 0]
+    r = x.sum() / n.sum()
+    v = r * (1 - r) if binomial else r
+    return float(((x - n * r) ** 2 / (n * v)).sum() / (len(x) - 1)), len(x) - 1
+
+
+def with_dispersion(plain_test, plain_stat, plain_p, z, phi, df, side):
+    """(test, statistic, p) of the documented rule: the plain test unless phi > 1,
+    then z / sqrt(phi) against t(df), its p never below the plain one."""
+    if not phi > 1:
+        return plain_test, plain_stat, plain_p
+    t = z / math.sqrt(phi)
+    p_t = sps.t.cdf(t, df) if side == "less" else sps.t.sf(t, df)
+    return ("quasi-binomial" if plain_test == "score" else "quasi-poisson"), t, max(plain_p, p_t)
 
 
 def verdict(value, target, higher, p, lo, hi, before, periods, alpha=ALPHA):
@@ -290,7 +313,7 @@ def test_rate_conversion_score_test_and_rising_projection(ecom):
     x, n = int(site["orders"].sum()), int(site["sessions"].sum())
     assert (x, n) == (7 * 220, 84_000)  # 7 x (15+15+16+17+17+18+19+19+20+21+21+22)
     p0 = 0.022
-    assert row["test"] == "score" and row["kpi"] == "conversion_rate"
+    assert row["kpi"] == "conversion_rate"
     assert row["direction"] == "increase" and row["cadence"] == "weekly"
     close(row["target"], p0)
     close(row["value"], x / n)
@@ -298,20 +321,30 @@ def test_rate_conversion_score_test_and_rising_projection(ecom):
     close(row["low"], lo)
     close(row["high"], hi)
     z = (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)  # -7.2449: no continuity correction
-    close(row["statistic"], z)
     # not Yates / R's default prop.test: |x - n p0| - 0.5
     z_yates = (x - n * p0 + 0.5) / math.sqrt(n * p0 * (1 - p0))
-    assert abs(row["statistic"] - z_yates) > 1e-3
-    close(row["p_value"], sps.norm.cdf(z))  # H0: rate >= target, lower tail
+    assert abs(z - z_yates) > 1e-3
+    xs, ys, g = per_period(site, "weekly", "orders", "sessions")
+    # the weekly rates rise from 1.5 % to 2.2 %: more spread than the binomial allows
+    phi, df = dispersion(g["orders"], g["sessions"], True)
+    assert phi > 1 and df == 11
+    close(row["dispersion"], phi)
+    assert row["df"] == df
+    close(row["dispersion_p"], sps.chi2.sf(phi * df, df))
+    # H0: rate >= target, lower tail
+    test, stat, p = with_dispersion("score", z, sps.norm.cdf(z), z, phi, df, "less")
+    assert row["test"] == test == "quasi-binomial"
+    close(row["statistic"], stat)
+    close(row["p_value"], p)
     assert row["periods"] == 12
-    xs, ys, _ = per_period(site, "weekly", "orders", "sessions")
     assert ys.tolist() == pytest.approx([o / 1000 for o in CONV_ORDERS], rel=1e-15)
-    est, plo, phi = check_projection(row, xs, ys, "2027-09-30")
+    est, plo, phi_ = check_projection(row, xs, ys, "2027-09-30")
     # short today and credibly so, but the rising line's low end clears 2.2%
     assert x / n < p0 and row["p_value"] < ALPHA and plo >= p0
-    assert verdict(x / n, p0, True, row["p_value"], plo, phi, True, 12) == "on_track"
+    assert verdict(x / n, p0, True, row["p_value"], plo, phi_, True, 12) == "on_track"
     assert row["status"] == "on_track"
-    assert row["rule"].endswith("-> on_track") and "score test" in row["rule"]
+    assert row["rule"].endswith("-> on_track") and "quasi-binomial t test" in row["rule"]
+    assert f"dispersion {phi:.4g} from 12 periods" in row["rule"]
 
 
 def test_rate_bounce_decrease_meets_target(ecom):
@@ -321,15 +354,19 @@ def test_rate_bounce_decrease_meets_target(ecom):
     x, n = int(site["bounces"].sum()), int(site["sessions"].sum())
     assert (x, n) == (31_920, 84_000)  # 7 x 4 x (390+370+380); rate 0.38
     p0 = 0.40
-    assert row["test"] == "score" and row["direction"] == "decrease"
+    assert row["direction"] == "decrease"
     close(row["value"], 0.38)
     lo, hi = wilson(x, n)
     close(row["low"], lo)
     close(row["high"], hi)
     z = (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)
-    close(row["statistic"], z)
-    close(row["p_value"], sps.norm.sf(z))  # H0: rate <= target, upper tail
-    xs, ys, _ = per_period(site, "weekly", "bounces", "sessions")
+    xs, ys, g = per_period(site, "weekly", "bounces", "sessions")
+    phi, df = dispersion(g["bounces"], g["sessions"], True)
+    # H0: rate <= target, upper tail
+    test, stat, p = with_dispersion("score", z, sps.norm.sf(z), z, phi, df, "greater")
+    assert row["test"] == test
+    close(row["statistic"], stat)
+    close(row["p_value"], p)
     est, plo, phi = check_projection(row, xs, ys, "2027-06-30")
     assert phi > p0  # the projection alone would not do: the value to date decides
     assert verdict(x / n, p0, False, row["p_value"], plo, phi, True, 12) == "on_track"
@@ -369,9 +406,14 @@ def test_cost_per_count_exact_poisson_off_track(ecom):
     close(row["high"], cost / k_lo)
     # at the target the count is Poisson(cost / target) = Poisson(2,520); a CPA above
     # its ceiling is too few orders: the lower tail
+    xs, ys, g = per_period(social, "weekly", "cost", "orders")
+    # the weekly orders over the weekly cost vary less than the Poisson allows: the
+    # plain exact test (the dispersion is that of the counts, not of the CPA)
+    phi, df = dispersion(g["orders"], g["cost"], False)
+    close(row["dispersion"], phi)
+    assert phi <= 1 and row["test"] == "poisson" and "the plain test" in row["rule"]
     assert row["statistic"] == k
     close(row["p_value"], sps.poisson.cdf(k, cost / target))
-    xs, ys, _ = per_period(social, "weekly", "cost", "orders")
     est, plo, phi = check_projection(row, xs, ys, "2027-11-30")
     assert row["p_value"] < ALPHA and plo > target  # even the best case misses 20
     assert verdict(cost / k, target, False, row["p_value"], plo, phi, True, 12) == "off_track"
@@ -391,11 +433,14 @@ def test_cost_per_count_after_deadline_the_test_alone_decides(b2b):
     k_lo, k_hi = garwood(k)
     close(row["low"], cost / k_hi)
     close(row["high"], cost / k_lo)
+    xs, ys, g = per_period(cut, "weekly", "cost", "orders")
+    phi, df = dispersion(g["orders"], g["cost"], False)
+    close(row["dispersion"], phi)
+    assert phi <= 1 and row["test"] == "poisson" and row["df"] == df == 12
     assert row["statistic"] == k
     p = sps.poisson.cdf(k, cost / target)  # not credibly above 840
     close(row["p_value"], p)
     assert p >= ALPHA
-    xs, ys, _ = per_period(cut, "weekly", "cost", "orders")
     est, plo, phi = check_projection(row, xs, ys, "2027-06-30")
     # before the deadline the falling line (its high end below 840) would make it
     # on_track; the deadline has passed and the test alone decides
@@ -432,16 +477,24 @@ def test_count_per_period_exact_poisson_at_risk(ecom):
     total = int(seo["visitors"].sum())
     assert total == 31 * 7400 + 28 * 8230 + 31 * 7420 == 689_860
     periods, target = 3, 230_000.0
-    assert row["test"] == "poisson" and row["cadence"] == "monthly"
+    assert row["cadence"] == "monthly"
     assert row["periods"] == periods
     close(row["value"], total / periods)  # 229,953 a month: just short of 230,000
     k_lo, k_hi = garwood(total)
     close(row["low"], k_lo / periods)
     close(row["high"], k_hi / periods)
-    assert row["statistic"] == total
-    p = sps.poisson.cdf(total, periods * target)  # ~0.43
-    close(row["p_value"], p)
-    xs, ys, _ = per_period(seo, "monthly", "visitors", None)
+    xs, ys, g = per_period(seo, "monthly", "visitors", None)
+    # a count's exposure is the days of each period covered: whole months of 31, 28
+    # and 31 days (7,400, 8,230 and 7,420 a day: more spread than the Poisson allows)
+    phi, df = dispersion(g["visitors"], [31, 28, 31], False)
+    assert phi > 1
+    close(row["dispersion"], phi)
+    mu = periods * target
+    test, stat, p = with_dispersion("poisson", total, sps.poisson.cdf(total, mu),
+                                    (total - mu) / math.sqrt(mu), phi, df, "less")
+    assert row["test"] == test
+    close(row["statistic"], stat)
+    close(row["p_value"], p)  # ~0.43
     assert xs.tolist() == [days_since_epoch(d) for d in ("2027-01-01", "2027-02-01",
                                                          "2027-03-01")]
     assert ys.tolist() == [229_400, 230_440, 230_020]
@@ -497,9 +550,12 @@ def test_b2b_ctr_on_track_after_deadline_and_leads_at_risk(b2b):
     assert (x, n) == (7 * (4 * 320 + 4 * 330 + 4 * 340) + 3 * 320, 87 * 20_000)
     close(ctr["value"], x / n)
     z = (x / n - 0.015) / math.sqrt(0.015 * 0.985 / n)
-    close(ctr["statistic"], z)
-    close(ctr["p_value"], sps.norm.cdf(z))
-    xs, ys, _ = per_period(cut, "weekly", "clicks", "impressions")
+    xs, ys, g = per_period(cut, "weekly", "clicks", "impressions")
+    phi, df = dispersion(g["clicks"], g["impressions"], True)
+    test, stat, p = with_dispersion("score", z, sps.norm.cdf(z), z, phi, df, "less")
+    assert ctr["test"] == test
+    close(ctr["statistic"], stat)
+    close(ctr["p_value"], p)
     check_projection(ctr, xs, ys, "2027-06-30")
     assert x / n >= 0.015 and ctr["status"] == "on_track"
 
@@ -512,10 +568,13 @@ def test_b2b_ctr_on_track_after_deadline_and_leads_at_risk(b2b):
     close(leads["low"], lo)
     close(leads["high"], hi)
     z = (x / n - p0) / math.sqrt(p0 * (1 - p0) / n)
-    close(leads["statistic"], z)
-    close(leads["p_value"], sps.norm.cdf(z))
+    xs, ys, g = per_period(data, "monthly", "leads", "sessions")
+    phi, df = dispersion(g["leads"], g["sessions"], True)
+    test, stat, p = with_dispersion("score", z, sps.norm.cdf(z), z, phi, df, "less")
+    assert leads["test"] == test
+    close(leads["statistic"], stat)
+    close(leads["p_value"], p)
     assert leads["periods"] == 4 and leads["period"] == "2027-07-01"  # July: 4 days
-    xs, ys, _ = per_period(data, "monthly", "leads", "sessions")
     assert ys.tolist() == pytest.approx([0.02, 0.0225, 0.02, 0.0225], rel=1e-15)
     est, plo, phi = check_projection(leads, xs, ys, "2027-09-30")
     # credibly short today, but four monthly points leave room: the high end holds 2.6%

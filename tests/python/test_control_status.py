@@ -74,6 +74,23 @@ def _prediction(x, y, deadline="2027-06-30"):
     return f["mean"].iloc[0], f["obs_ci_lower"].iloc[0], f["obs_ci_upper"].iloc[0]
 
 
+def _pearson(x, n, binomial):
+    """(phi, df) of counts x over trials / exposures n, as numpy sums."""
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    r = x.sum() / n.sum()
+    v = r * (1 - r) if binomial else r
+    return float(((x - n * r) ** 2 / (n * v)).sum() / (len(x) - 1)), len(x) - 1
+
+
+def _expected(z, plain_p, phi, df, side):
+    """The statistic and p-value of the rule: the plain test unless phi > 1, then
+    z / sqrt(phi) against t(df), the p-value never below the plain one."""
+    if phi <= 1:
+        return None, plain_p
+    t = z / np.sqrt(phi)
+    return t, max(plain_p, sps.t.cdf(t, df) if side == "less" else sps.t.sf(t, df))
+
+
 def test_kpis_table_has_the_contract_columns(result):
     assert list(result.kpis.columns[:13]) == [
         "objective", "kpi", "period", "value", "low", "high", "target", "status", "rule",
@@ -87,8 +104,12 @@ def test_conversion_rate_score_test_and_projection(result):
     x, y, g = _series(data, "site", "orders", "sessions")
     k, n = g["orders"].sum(), g["sessions"].sum()
     z = (k - n * 0.022) / np.sqrt(n * 0.022 * 0.978)
-    assert row["statistic"] == pytest.approx(z, rel=1e-12)
-    assert row["p_value"] == pytest.approx(sps.norm.cdf(z), rel=1e-9)
+    phi, df = _pearson(g["orders"], g["sessions"], True)
+    t, p = _expected(z, sps.norm.cdf(z), phi, df, "less")
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-12) and row["df"] == df
+    assert row["test"] == ("quasi-binomial" if phi > 1 else "score")
+    assert row["statistic"] == pytest.approx(z if t is None else t, rel=1e-12)
+    assert row["p_value"] == pytest.approx(p, rel=1e-9, abs=1e-300)
     est, lo, hi = _prediction(x, y)
     assert row["projected"] == pytest.approx(est, rel=1e-9)
     assert row["projected_low"] == pytest.approx(lo, rel=1e-9)
@@ -96,7 +117,8 @@ def test_conversion_rate_score_test_and_projection(result):
     # 1.8% against 2.2%: credibly short, and the projection's best case misses too
     assert row["p_value"] < 0.05 and hi < 0.022
     assert row["status"] == "off_track"
-    assert "score test" in row["rule"] and "off_track" in row["rule"]
+    assert "score test" in row["rule"] or "quasi-binomial t test" in row["rule"]
+    assert "off_track" in row["rule"] and f"dispersion {phi:.4g}" in row["rule"]
     assert row["period"] == pd.Timestamp("2027-03-22") and row["periods"] == 12
 
 
@@ -106,8 +128,14 @@ def test_cpa_exact_poisson_test(result):
     part = data[data["channel"] == "paid_social"]
     cost, orders = part["cost"].sum(), part["orders"].sum()
     assert row["value"] == pytest.approx(cost / orders, rel=1e-12)
-    # CPA <= 20 is orders >= cost / 20: the evidence against it is few orders
-    assert row["p_value"] == pytest.approx(sps.poisson.cdf(orders, cost / 20), rel=1e-9)
+    # CPA <= 20 is orders >= cost / 20: the evidence against it is few orders; the
+    # dispersion is that of the weekly orders over the weekly cost
+    _, _, g = _series(data, "paid_social", "orders", "cost")
+    phi, df = _pearson(g["orders"], g["cost"], False)
+    z = (orders - cost / 20) / np.sqrt(cost / 20)
+    _, p = _expected(z, sps.poisson.cdf(orders, cost / 20), phi, df, "less")
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-12)
+    assert row["p_value"] == pytest.approx(p, rel=1e-9)
     assert row["value"] < 20 and row["status"] == "on_track"
 
 
@@ -130,13 +158,18 @@ def test_visitors_per_period_poisson_test(result):
     row = result.kpis.set_index("objective").loc["o-visitors"]
     _, _, g = _series(data, "site", "visitors", None)
     total = g["visitors"].sum()
-    assert row["p_value"] == pytest.approx(sps.poisson.cdf(total, 12 * 5000), rel=1e-9,
-                                           abs=1e-300)
+    phi, df = _pearson(g["visitors"], np.ones(12), False)
+    z = (total - 12 * 5000) / np.sqrt(12 * 5000)
+    _, p = _expected(z, sps.poisson.cdf(total, 12 * 5000), phi, df, "less")
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-12)
+    assert row["p_value"] == pytest.approx(p, rel=1e-9, abs=1e-300)
     assert row["value"] == pytest.approx(total / 12, rel=1e-12)  # per week, as the target
     assert "per period" in row["rule"]
     assert row["status"] == "off_track"  # ~4,000 a week against 5,000
-    # a p-value below double precision is reported as such, not as "p = 0"
-    assert row["p_value"] == 0 and "p < 1e-300" in row["rule"] and "p = 0" not in row["rule"]
+    # a p-value below 0.001 reads "p < 0.001", not "p = 0" nor "p = 2.55e-179"
+    assert row["p_value"] < 0.001
+    assert f"statistic {row['statistic']:.4g}, p < 0.001;" in row["rule"]
+    assert "p = 0;" not in row["rule"] and "e-" not in row["rule"]
 
 
 def test_bad_data_gives_findings_not_errors(result):

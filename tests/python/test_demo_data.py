@@ -106,7 +106,17 @@ def test_the_verdicts_are_a_mix(result):
     assert dict(zip(result.kpis["objective"], result.kpis["status"])) == STATUS
     k = result.kpis.set_index("objective")
     # short of every target today; the projections to the deadlines decide
-    assert (k["p_value"] < 1e-10).all()
+    inc = k["direction"] == "increase"
+    assert not ((inc & (k["value"] >= k["target"])) | (~inc & (k["value"] <= k["target"]))).any()
+    # the demo's day-to-day variation is overdispersed for every rate, cost per count
+    # and count, so the quasi tests apply; credibly short except the visitors, whose
+    # monthly counts vary hundreds of times more than the Poisson allows: 54,171
+    # against 55,000 is no evidence (the plain test said p = 2e-18, issue 13)
+    tested = k["test"] != "z"
+    assert (k.loc[tested, "dispersion"] > 1).all()
+    assert k.loc[tested, "test"].str.startswith("quasi").all()
+    assert (k.drop("o-reach")["p_value"] < 1e-4).all()
+    assert k.loc["o-reach", "p_value"] > 0.05 and k.loc["o-reach", "dispersion"] > 100
     for oid, status in STATUS.items():
         r = k.loc[oid]
         lo, hi = sorted([r["projected_low"], r["projected_high"]])

@@ -114,3 +114,46 @@ def test_prob_best():
         ref = np.array(row.prob_best.split(";"), dtype=float)
         got = stats.prob_best(x, n, prior=(row.prior_alpha, row.prior_beta))
         assert_close(got, ref, [row.case] * len(ref), "P(best)", rel=1e-9, abs_floor=1e-12)
+
+
+def _p_close(actual, expected, what):
+    """p-values at rel 1e-9, on the log scale below 1e-10 (0 where the reference
+    underflows)."""
+    if expected == 0:
+        assert actual < 1e-300, what
+    elif expected < 1e-10:
+        assert actual > 0 and np.log(actual) == pytest.approx(np.log(expected), rel=1e-9), what
+    else:
+        assert actual == pytest.approx(expected, rel=1e-9), what
+
+
+def test_overdispersion_aware_status_test():
+    """control's status test against statsmodels' quasi-GLM scale and scipy's t
+    (tests/golden/py/generate_dispersion.py)."""
+    from sostac import _core
+
+    g = golden("py/dispersion.csv")
+    assert len(g) >= 40 and set(g.test) == {"score", "poisson", "quasi-binomial",
+                                            "quasi-poisson"}
+    for r in g.itertuples():
+        x = [float(v) for v in str(r.x).split(";")]
+        n = [float(v) for v in str(r.n).split(";")]
+        higher = bool(r.higher)
+        if r.family == "rate":
+            args = ("wilson", sum(x), sum(n), sum(x) / sum(n), x, n)
+        elif r.family == "cpa":  # numerator cost, denominator orders
+            args = ("poisson-gamma", sum(n), sum(x), sum(n) / sum(x), n, x)
+        else:  # a count: the denominator NaN, the exposures the days covered
+            args = ("poisson", sum(x), np.nan, sum(x), x, n)
+        interval, num, den, value, pnum, pden = args
+        out = _core.control.evaluate_kpi(interval, num, den, value, value, value,
+                                         r.periods, r.target, higher, [], [], 0.0, 0.0,
+                                         0.05, 0.95, pnum, pden)
+        what = f"case {r.case} ({r.family})"
+        assert out["dispersion"] == pytest.approx(r.phi, rel=1e-9), what
+        assert out["df"] == r.df, what
+        _p_close(out["dispersion_p"], r.dispersion_p, what)
+        assert out["test"] == r.test, what
+        if r.test.startswith("quasi"):
+            assert out["statistic"] == pytest.approx(r.quasi_t, rel=1e-9), what
+        _p_close(out["p_value"], r.p, what)
