@@ -343,16 +343,162 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+#: What the report shows for a value that is not defined (NaN, a CPA without spend).
+DASH = "\u2013"
+
+#: Symbols written before an amount; other ISO 4217 codes are written as "CHF 1,200".
+_CURRENCY_SYMBOL = {"GBP": "\u00a3", "USD": "$", "EUR": "\u20ac", "JPY": "\u00a5"}
+
+
+def _defined(v: Any) -> bool:
+    if v is None or isinstance(v, bool):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _digits(x: float, significant: int) -> str:
+    """x with `significant` digits, thousands separators, never in e-notation, trailing
+    zeros dropped (2.60 -> 2.6, 40.0 -> 40)."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** (significant - 1):
+        return f"{x:,.0f}"
+    decimals = min(8, significant - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _num(v: Any, kind: str = "number", currency: Optional[str] = None) -> str:
+    """The report's one number formatter (HTML, Markdown and chart labels alike).
+
+    kind: "count" (whole, thousands separators: 1,528,293), "money" (the plan's
+    currency: 24.77 as "\u00a324.77", 37,262.8 as "\u00a337,263"), "percent" (a share:
+    0.0217 as "2.17 %"), "ratio" and "number" (4 significant digits, separators),
+    "seconds", "p" (a p-value: "< 0.001" or three decimals), "prob" (a probability as
+    a percentage, "> 99.9 %" at the ends) and "signed" (+8.29). Anything undefined
+    (None, NaN, infinite) is an en dash.
+    """
+    if not _defined(v):
+        return DASH
+    x = float(v)
+    if kind == "count":
+        return f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else _digits(x, 3)
+    if kind == "money":
+        amount = f"{abs(x):,.0f}" if abs(x) >= 1000 else f"{abs(x):,.2f}"
+        code = (currency or "").upper()
+        unit = _CURRENCY_SYMBOL.get(code, f"{code} " if code else "")
+        return ("-" if x < 0 else "") + unit + amount
+    if kind == "percent":
+        return f"{_digits(100 * x, 3)} %"
+    if kind == "prob":
+        if x < 0.001:
+            return "< 0.1 %"
+        if x > 0.999:
+            return "> 99.9 %"
+        return f"{100 * x:.1f} %"
+    if kind == "p":
+        return "< 0.001" if x < 0.001 else f"{x:.3f}"
+    if kind == "signed":
+        return f"{x:+.2f}"
+    if kind == "seconds":
+        return f"{_digits(x, 3)} s"
+    return _digits(x, 4)
+
+
 def _fmt(v: Any, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        if abs(v) >= 10 ** digits:
-            return f"{v:,.0f}"
-        return f"{v:.{digits}g}"
-    return str(v)
+    """A plain number (chart ticks, plan figures): :func:`_num` with ``digits``
+    significant digits."""
+    if not _defined(v):
+        return DASH if v is None or isinstance(v, (float, np.floating)) else str(v)
+    return _digits(float(v), digits)
+
+
+def _date(v: Any) -> str:
+    """A day as "30 Jun 2027" (en dash when missing)."""
+    import pandas as pd
+
+    if v is None or v is pd.NaT:
+        return DASH
+    try:
+        ts = pd.Timestamp(v)
+    except (ValueError, TypeError):
+        return str(v)
+    return DASH if pd.isna(ts) else f"{ts.day} {ts.strftime('%b %Y')}"
+
+
+def _kpi_kind(kpi: Any, doc: dict) -> str:
+    """How a KPI's values are written: "percent" for proportions (a count over a
+    count, unit ratio, scale 1: CTR, conversion, bounce, repeat-purchase rates, as in
+    ``metrics::is_proportion``), "money" for unit currency, "count", "seconds", else
+    "ratio" (ROAS, ROI)."""
+    from . import _core
+
+    custom = {k.get("id"): k for k in doc.get("kpis", []) or [] if isinstance(k, dict)}
+    d = custom.get(kpi) or _catalog().get(kpi)
+    if d is None:
+        return "number"
+    unit = d.get("unit", "ratio")
+    if unit == "currency":
+        return "money"
+    if unit in ("count", "seconds"):
+        return unit
+    den = d.get("denominator") or ""
+    if not den or float(d.get("scale", 1.0)) != 1.0:
+        return "ratio"
+    try:
+        n = _core.plan.parse_measure_expression(str(d.get("numerator", "")), "numerator")
+        m = _core.plan.parse_measure_expression(str(den), "denominator")
+    except ValueError:
+        return "ratio"
+    money = {"cost", "revenue", "lifetime_value", "session_seconds"}
+    if len(n) == 1 and len(m) == 1 and n[0][0] == 1.0 and m[0][0] == 1.0 \
+            and n[0][1] not in money and m[0][1] not in money:
+        return "percent"
+    return "ratio"
+
+
+_CATALOG: Dict[str, dict] = {}
+
+
+def _catalog() -> Dict[str, dict]:
+    if not _CATALOG:
+        from . import _core
+
+        _CATALOG.update({k["id"]: k for k in _core.plan.kpi_catalog()})
+    return _CATALOG
+
+
+def _kpi_name(kpi: Any, doc: dict) -> str:
+    """The KPI's name (the catalogue's or the plan's), else its id in words."""
+    custom = {k.get("id"): k for k in doc.get("kpis", []) or [] if isinstance(k, dict)}
+    d = custom.get(kpi) or _catalog().get(kpi) or {}
+    return str(d.get("name") or _title(str(kpi)))
+
+
+#: Column titles that are not just the key in words.
+_TITLES = {"five_s": "5S", "race": "RACE", "kpi": "KPI", "kpis": "KPIs", "cpa": "CPA",
+           "roas": "ROAS", "cpa_low": "CPA low", "cpa_high": "CPA high",
+           "roas_low": "ROAS low", "roas_high": "ROAS high",
+           "break_even_cpa": "Break-even CPA", "rate_from_previous": "Rate from previous step",
+           "p_value_adjusted": "p-value (adjusted)", "prob_best": "P(best)",
+           "srm_p_value": "Sample-ratio p-value", "shift": "Shift (sd)",
+           "from_channel": "From channel", "to_channel": "To channel"}
+
+
+def _title(key: str) -> str:
+    """A column key as a title: five_s -> "5S", rate_from_previous -> "Rate from
+    previous step", any other snake_case -> words with a capital."""
+    if key in _TITLES:
+        return _TITLES[key]
+    words = str(key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 # -- KPI chart data -----------------------------------------------------------------------
