@@ -150,7 +150,7 @@ def test_markdown_has_the_plan_and_the_control_tables(rep):
     md = rep.to_markdown()
     assert md.startswith("# Control test\n")
     assert "Critical path: t-site -> t-social" in md
-    assert "| o-conv | conversion_rate |" in md
+    assert "| o-conv | Conversion rate |" in md
     plan_only = report.build_report(_scheduled_plan()).to_markdown()
     assert "No data: the Control stage was not run." in plan_only
 
