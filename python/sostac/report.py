@@ -381,29 +381,32 @@ def _defined(v: Any) -> bool:
         return False
 
 
-def _digits(x: float, significant: int) -> str:
-    """x with `significant` digits, thousands separators, never in e-notation, trailing
-    zeros dropped (2.60 -> 2.6, 40.0 -> 40)."""
+def _digits(x: float, significant: int, strip: bool = True) -> str:
+    """x with `significant` digits, thousands separators, never in e-notation; trailing
+    zeros dropped when ``strip`` (2.60 -> 2.6, 40.0 -> 40)."""
     if x == 0:
         return "0"
     if abs(x) >= 10 ** (significant - 1):
         return f"{x:,.0f}"
     decimals = min(8, significant - 1 - math.floor(math.log10(abs(x))))
     text = f"{x:,.{decimals}f}"
-    if "." in text:
+    if strip and "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
-def _num(v: Any, kind: str = "number", currency: Optional[str] = None) -> str:
+def _num(v: Any, kind: str = "number", currency: Optional[str] = None,
+         stated: bool = False) -> str:
     """The report's one number formatter (HTML, Markdown and chart labels alike).
 
     kind: "count" (whole, thousands separators: 1,528,293), "money" (the plan's
     currency: 24.77 as "\u00a324.77", 37,262.8 as "\u00a337,263"), "percent" (a share:
-    0.0217 as "2.17 %"), "ratio" and "number" (4 significant digits, separators),
+    0.0217 as "2.17 %", 3 significant digits), "ratio" (3 significant digits: 3.17),
+    "number" (4 significant digits, trailing zeros dropped),
     "seconds", "p" (a p-value: "< 0.001" or three decimals), "prob" (a probability as
     a percentage, "> 99.9 %" at the ends) and "signed" (+8.29). Anything undefined
-    (None, NaN, infinite) is an en dash.
+    (None, NaN, infinite) is an en dash. ``stated``: a figure the plan states (a
+    target, a baseline), written without trailing zeros (2.6 %, not 2.60 %).
     """
     if not _defined(v):
         return DASH
@@ -411,12 +414,15 @@ def _num(v: Any, kind: str = "number", currency: Optional[str] = None) -> str:
     if kind == "count":
         return f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else _digits(x, 3)
     if kind == "money":
-        amount = f"{abs(x):,.0f}" if abs(x) >= 1000 else f"{abs(x):,.2f}"
+        whole = abs(x) >= 1000 or (stated and x == round(x))
+        amount = f"{abs(x):,.0f}" if whole else f"{abs(x):,.2f}"
         code = (currency or "").upper()
         unit = _CURRENCY_SYMBOL.get(code, f"{code} " if code else "")
         return ("-" if x < 0 else "") + unit + amount
     if kind == "percent":
-        return f"{_digits(100 * x, 3)} %"
+        return f"{_digits(100 * x, 3, stated)} %"
+    if kind == "ratio":
+        return _digits(x, 3, stated)
     if kind == "prob":
         if x < 0.001:
             return "< 0.1 %"
@@ -595,7 +601,9 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 h3{margin-top:1.2em}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.9em}
 td,th{border:1px solid #d0d7de;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f6f8fa}
+th{background:#f6f8fa}td.num,th.num{text-align:right;white-space:nowrap}
+details{margin:.4em 0}summary{cursor:pointer;color:#57606a}
+.headline{font-size:1.1em}
 .cards{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.5em .9em;min-width:8em}
 .card b{display:block;font-size:1.5em}
@@ -615,8 +623,8 @@ class _Ctx:
     def __init__(self, doc: dict, currency: Optional[str] = None, data_start: Any = None):
         self.doc, self.currency, self.data_start = doc, currency, data_start
 
-    def num(self, v: Any, kind: str = "number") -> str:
-        return _num(v, kind, self.currency)
+    def num(self, v: Any, kind: str = "number", stated: bool = False) -> str:
+        return _num(v, kind, self.currency, stated)
 
     def kind(self, kpi: Any) -> str:
         return _kpi_kind(kpi, self.doc)
@@ -626,7 +634,7 @@ class _Ctx:
         if not (_defined(lo) and _defined(hi)):
             return DASH
         if kind == "percent":
-            return f"{_digits(100 * float(lo), 3)}\u2013{_digits(100 * float(hi), 3)} %"
+            return f"{_digits(100 * float(lo), 3, False)}\u2013{_digits(100 * float(hi), 3, False)} %"
         return f"{self.num(lo, kind)}\u2013{self.num(hi, kind)}"
 
     def period(self, v: Any) -> str:
@@ -666,7 +674,7 @@ def _columns(name: str, ctx: _Ctx) -> List[_Column]:
     n, t = ctx.num, _text
     if name == "integrated_plan":
         def by_kpi(key):
-            return lambda r: (n(r[key], ctx.kind(r["kpi"])) if _defined(r.get(key))
+            return lambda r: (n(r[key], ctx.kind(r["kpi"]), True) if _defined(r.get(key))
                               else t(r.get(key)))
         return [("Objective", lambda r: t(r["objective"]), False),
                 ("Statement", lambda r: t(r["statement"]), False),
@@ -776,9 +784,9 @@ def _grid(rows: list, columns: List[_Column], title: str, level: int = 2,
     head = f"<h{level}{ident}>{_e(title)}</h{level}>"
     if not rows:
         return head + "<p>None.</p>"
-    th = "".join(f"<th{' class=num' if right else ''}>{_e(name)}</th>"
+    th = "".join(f"<th{" class='num'" if right else ''}>{_e(name)}</th>"
                  for name, _, right in columns)
-    body = "".join("<tr>" + "".join(f"<td{' class=num' if right else ''}>{_e(cell(r))}</td>"
+    body = "".join("<tr>" + "".join(f"<td{" class='num'" if right else ''}>{_e(cell(r))}</td>"
                                     for _, cell, right in columns) + "</tr>" for r in rows)
     return f"{head}<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -813,7 +821,7 @@ def _headline(row: dict, ctx: _Ctx) -> str:
     per = "" if definition.get("denominator") or not definition else \
         f" {_PER.get(str(row.get('cadence')), 'a period')}"
     name = _kpi_name(kpi, ctx.doc)
-    target = f"{ctx.num(row['target'], kind)}{per}" if _defined(row["target"]) else DASH
+    target = f"{ctx.num(row['target'], kind, True)}{per}" if _defined(row["target"]) else DASH
     deadline = _date(row["deadline"])
     verdict = _VERDICT.get(row["status"], _status(row["status"]))
     if not _defined(row["value"]):
@@ -835,9 +843,10 @@ def _decided(row: dict, ctx: _Ctx, level: float) -> str:
     kind = ctx.kind(row["kpi"])
     parts = []
     if _defined(row["value"]):
-        parts.append(f"Value to date {ctx.num(row['value'], kind)}, {level:.0%} interval "
+        parts.append(f"Value to date {ctx.num(row['value'], kind)}, "
+                     f"{ctx.num(level, 'percent', True)} interval "
                      f"{ctx.range(row['low'], row['high'], kind)}; "
-                     f"{row['direction']} to {ctx.num(row['target'], kind)} by "
+                     f"{row['direction']} to {ctx.num(row['target'], kind, True)} by "
                      f"{_date(row['deadline'])}.")
     if str(row.get("rule") or "").strip():
         parts.append(str(row["rule"]))
@@ -888,7 +897,7 @@ def _plan_rows(p: dict) -> List[tuple]:
             ("Budget (resources)", _num(p["budget"], "money", cur)),
             ("Planned in tactics", _num(p["planned_budget"], "money", cur)),
             ("People-hours per week", _num(p["people_hours_per_week"], "count")),
-            ("Economics", ", ".join(f"{_title(k)} {_num(v, _ECONOMICS_KIND.get(k, 'number'), cur)}"
+            ("Economics", ", ".join(f"{_title(k)} {_num(v, _ECONOMICS_KIND.get(k, 'number'), cur, True)}"
                                     for k, v in econ.items()) or DASH),
             ("Contents", ", ".join(f"{n} {k}" for k, n in p["counts"].items()))]
 
@@ -907,7 +916,8 @@ _FUNNEL_NOTE = ("Each stage is counted in its own unit (see “Counted in”): v
 def _control_sections(c, charts: Dict[str, dict], ctx: _Ctx) -> List[str]:
     out = ["<h2 id='kpis'>KPIs against their targets</h2>",
            f"<p>Status as of {_e(_date(c.as_of))}: the value to date against the target, "
-           f"and where a straight-line trend leads by the deadline with its {c.level:.0%} "
+           f"and where a straight-line trend leads by the deadline with its "
+           f"{_num(c.level, 'percent', stated=True)} "
            f"range. Grey band: control limits; dashed: target; dotted: trend and "
            f"projection; red rings: periods outside the limits.</p>"]
     for row in c.kpis.to_dict("records"):
@@ -958,7 +968,7 @@ def _control_markdown(c, ctx: _Ctx) -> List[str]:
         ("Objective", lambda r: _text(r["objective"]), False),
         ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc), False),
         ("Value to date", lambda r: ctx.num(r["value"], ctx.kind(r["kpi"])), True),
-        ("Target", lambda r: ctx.num(r["target"], ctx.kind(r["kpi"])), True),
+        ("Target", lambda r: ctx.num(r["target"], ctx.kind(r["kpi"]), True), True),
         ("Status", lambda r: _status(r["status"]), False),
         ("Projected at deadline", lambda r: (
             DASH if not _defined(r["projected"]) else
@@ -1101,7 +1111,8 @@ def _svg_kpi(row: dict, ch: dict, as_of, ctx: Optional["_Ctx"] = None) -> str:
     pad = 0.06 * (hi - lo if hi > lo else abs(hi) or 1.0)
     y = _Scale(lo - pad, hi + pad, h - bottom, top)
     p = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='{w}' "
-         f"height='{h}' role='img' aria-label='{_e(row['kpi'])} against its target'>"]
+         f"height='{h}' role='img' aria-label='{_e(_kpi_name(row['kpi'], ctx.doc))} against its "
+         f"target'>"]
     for t in _nice_ticks(lo - pad, hi + pad):
         py = y(t)
         p.append(f"<line x1='{left}' y1='{py:.1f}' x2='{w - right}' y2='{py:.1f}' "
