@@ -784,9 +784,10 @@ def _grid(rows: list, columns: List[_Column], title: str, level: int = 2,
     head = f"<h{level}{ident}>{_e(title)}</h{level}>"
     if not rows:
         return head + "<p>None.</p>"
-    th = "".join(f"<th{" class='num'" if right else ''}>{_e(name)}</th>"
+    num = " class='num'"
+    th = "".join(f"<th{num if right else ''}>{_e(name)}</th>"
                  for name, _, right in columns)
-    body = "".join("<tr>" + "".join(f"<td{" class='num'" if right else ''}>{_e(cell(r))}</td>"
+    body = "".join("<tr>" + "".join(f"<td{num if right else ''}>{_e(cell(r))}</td>"
                                     for _, cell, right in columns) + "</tr>" for r in rows)
     return f"{head}<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
