@@ -642,9 +642,11 @@ class _Ctx:
         named by the data's first day (the period label itself is the week's Monday)."""
         import pandas as pd
 
-        if self.data_start is not None and v is not None and not pd.isna(v) \
-                and pd.Timestamp(v) < self.data_start:
-            v = self.data_start
+        if self.data_start is not None and v is not None and not pd.isna(v):
+            ts = pd.Timestamp(v)
+            naive = ts.tz_localize(None) if ts.tzinfo is not None else ts
+            if naive < self.data_start:
+                v = self.data_start
         return _date(v)
 
 

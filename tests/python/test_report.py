@@ -556,3 +556,20 @@ def test_json_keeps_every_number(demo):
     amounts = [r["amount"] for r in doc["control"]["recommendations"]]
     assert amounts == list(c.recommendations["amount"]) and amounts[0] != round(amounts[0])
     assert [r["count"] for r in doc["control"]["race_funnel"]] == list(c.race_funnel["count"])
+
+
+def test_the_sentence_without_data_or_currency(rep):
+    page = rep.to_html()
+    heads = [_text(h) for h in re.findall(r"<p class='headline'>([^<]*)</p>", page)]
+    assert ("Click-through rate has no value to date (target 1 % by 30 Jun 2027): "
+            "insufficient data.") in heads
+    cpa = rep.control.kpis.set_index("objective").loc["o-cpa"]
+    # no currency in the plan: amounts are plain numbers, never "None 19.14"
+    assert (f"Cost per acquisition is {cpa['value']:.2f} to date against a target of 20; "
+            f"the trend points to {cpa['projected']:.2f} (") in " ".join(heads)
+    assert any(h.startswith("Unique visitors is ") and " a week to date against a target "
+               "of 5,000 a week; " in h for h in heads)
+    # a week that starts before the data is named by the data's first day, zone or not
+    ctx = report._Ctx({}, None, pd.Timestamp("2027-01-01"))
+    assert ctx.period(pd.Timestamp("2026-12-28", tz="UTC")) == "1 Jan 2027"
+    assert ctx.period(pd.Timestamp("2027-01-04")) == "4 Jan 2027" and ctx.period(None) == "–"
