@@ -6,7 +6,10 @@ data (:func:`sostac.control.evaluate`) and returns a :class:`Report`. Its
 network; charts are inline SVG): the plan summary and integrated plan table, the
 Gantt chart, each KPI against its target with its control limits and projection,
 the RACE funnel, the 5S scoreboard, what works, the experiments, the
-recommendations, the alerts and the validation findings. ``to_json()`` follows the
+recommendations, the alerts and the validation findings. Each objective opens with
+one plain sentence (value to date, target, trend to the deadline, verdict) and keeps
+the statistical rule one click away; tables have titles in words and every number
+goes through one formatter (:func:`_num`). ``to_json()`` follows the
 schema of ``docs/report.schema.json`` (described in ``docs/report.md``);
 ``to_markdown()`` is the same in text. ``sostac report PLAN --data DATA`` writes it.
 """
@@ -634,7 +637,8 @@ class _Ctx:
         if not (_defined(lo) and _defined(hi)):
             return DASH
         if kind == "percent":
-            return f"{_digits(100 * float(lo), 3, False)}\u2013{_digits(100 * float(hi), 3, False)} %"
+            low, high = (_digits(100 * float(v), 3, False) for v in (lo, hi))
+            return f"{low}\u2013{high} %"
         return f"{self.num(lo, kind)}\u2013{self.num(hi, kind)}"
 
     def period(self, v: Any) -> str:
@@ -900,8 +904,9 @@ def _plan_rows(p: dict) -> List[tuple]:
             ("Budget (resources)", _num(p["budget"], "money", cur)),
             ("Planned in tactics", _num(p["planned_budget"], "money", cur)),
             ("People-hours per week", _num(p["people_hours_per_week"], "count")),
-            ("Economics", ", ".join(f"{_title(k)} {_num(v, _ECONOMICS_KIND.get(k, 'number'), cur, True)}"
-                                    for k, v in econ.items()) or DASH),
+            ("Economics", ", ".join(
+                f"{_title(k)} {_num(v, _ECONOMICS_KIND.get(k, 'number'), cur, True)}"
+                for k, v in econ.items()) or DASH),
             ("Contents", ", ".join(f"{n} {k}" for k, n in p["counts"].items()))]
 
 
