@@ -1102,7 +1102,7 @@ def _svg_kpi(row: dict, ch: dict, as_of, ctx: Optional["_Ctx"] = None) -> str:
 
     def tick(v: float) -> str:  # an axis label: the KPI's unit, 3 digits
         return f"{_digits(100 * v, 3)} %" if kind == "percent" else (
-            ctx.num(v, kind) if kind == "money" else _fmt(v, 3))
+            ctx.num(v, kind, True) if kind == "money" else _fmt(v, 3))
 
     w, h, left, right, top, bottom = 560, 260, 64, 16, 14, 30
     periods = ch["periods"]
@@ -1249,7 +1249,7 @@ def _svg_what_works(works, ctx: Optional["_Ctx"] = None) -> str:
     color = {"profitable": "#1a7f37", "losing": "#cf222e"}
     p, extent = [], w
     for t in _nice_ticks(0.0, max(vals) * 1.05):
-        text = ctx.num(t, "money")
+        text = ctx.num(t, "money", True)
         extent = max(extent, _text_span(x(t), text, 10, "middle")[1])
         p.append(f"<text x='{x(t):.1f}' y='{h - 6}' font-size='10' text-anchor='middle' "
                  f"fill='#57606a'>{_e(text)}</text>")
