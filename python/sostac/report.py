@@ -6,7 +6,10 @@ data (:func:`sostac.control.evaluate`) and returns a :class:`Report`. Its
 network; charts are inline SVG): the plan summary and integrated plan table, the
 Gantt chart, each KPI against its target with its control limits and projection,
 the RACE funnel, the 5S scoreboard, what works, the experiments, the
-recommendations, the alerts and the validation findings. ``to_json()`` follows the
+recommendations, the alerts and the validation findings. Each objective opens with
+one plain sentence (value to date, target, trend to the deadline, verdict) and keeps
+the statistical rule one click away; tables have titles in words and every number
+goes through one formatter (:func:`_num`). ``to_json()`` follows the
 schema of ``docs/report.schema.json`` (described in ``docs/report.md``);
 ``to_markdown()`` is the same in text. ``sostac report PLAN --data DATA`` writes it.
 """
@@ -83,6 +86,7 @@ class Report:
         self.critical_chains: List[List[str]] = [list(critical_path)] if critical_path else []
         self.control = control
         self.timings = timings
+        self.time = "date"  # the data's time column (build_report sets it)
 
     # -- JSON -----------------------------------------------------------------------------
     def _plan_summary(self) -> dict:
@@ -138,18 +142,34 @@ class Report:
         ``docs/report.md`` for the schema."""
         return json.dumps(self.to_dict(), **kwargs)
 
+    def _ctx(self) -> "_Ctx":
+        """The formatters' context: the plan's KPIs and currency, the data's first day."""
+        import pandas as pd
+
+        doc = self.plan.to_dict()
+        start = None
+        data = getattr(self.control, "_data", None)
+        if data is not None and self.time in data.columns and len(data):
+            first = pd.to_datetime(data[self.time]).min()
+            if not pd.isna(first):
+                start = pd.Timestamp(first).tz_localize(None).normalize() \
+                    if pd.Timestamp(first).tzinfo is not None else pd.Timestamp(first).normalize()
+        return _Ctx(doc, (doc.get("plan") or {}).get("currency"), start)
+
     # -- Markdown -------------------------------------------------------------------------
     def to_markdown(self) -> str:
         """The report as Markdown: plan summary, validation, schedule, then the
-        Control stage's tables (:meth:`ControlResult.to_markdown`)."""
+        Control stage: a sentence per objective with its rule under "How this was
+        decided", and the tables with the HTML page's titles and numbers."""
         p = self._plan_summary()
+        ctx = self._ctx()
         lines = [f"# {_md(p['name'] or p['id'] or 'Plan')}", "",
-                 f"Plan `{_md(p['id'])}`, revision {p['revision']}, stage {p['stage']}, "
-                 f"horizon {p['horizon']['start']} to {p['horizon']['end']}; "
+                 f"Plan `{_md(p['id'] or DASH)}`, {_plan_line(p)}, horizon "
+                 f"{_date(p['horizon']['start'])} to {_date(p['horizon']['end'])}; "
                  f"{p['counts']['objectives']} objectives, {p['counts']['tactics']} tactics, "
                  f"{p['counts']['actions']} actions; planned budget "
-                 f"{p['planned_budget']:,.0f} {p['currency'] or ''} of "
-                 f"{_fmt(p['budget'])}.", ""]
+                 f"{ctx.num(p['planned_budget'], 'money')} of "
+                 f"{ctx.num(p['budget'], 'money')}.", ""]
         errors = [f for f in self.findings if f.severity == "error"]
         lines.append(f"Validation: {len(self.findings)} finding(s), {len(errors)} error(s).")
         lines += [f"- {_md(str(f))}" for f in self.findings]
@@ -162,7 +182,7 @@ class Report:
         if self.control is None:
             lines.append("No data: the Control stage was not run.")
             return "\n".join(lines) + "\n"
-        return "\n".join(lines) + "\n" + self.control.to_markdown()
+        return "\n".join(lines + _control_markdown(self.control, ctx)) + "\n"
 
     def _critical_text(self, arrow: str) -> str:
         """The critical tactics as the schedule's red bars show them: every chain."""
@@ -184,9 +204,11 @@ class Report:
         p = self._plan_summary()
         title = f"{p['name'] or p['id'] or 'Plan'}: report"
         c = self.control
+        ctx = self._ctx()
         body: List[str] = [f"<h1>{_e(title)}</h1>", _summary_cards(p, self.findings, c)]
         body.append("<h2 id='plan'>Plan</h2>" + _plan_summary(p))
-        body.append(_table(self.plan.table(), "Integrated plan table", level=3))
+        body.append(_grid(_rows(self.plan.table()), _columns("integrated_plan", ctx),
+                          "Integrated plan table", level=3))
         body.append("<h2 id='schedule'>Schedule</h2>")
         if self.schedule is not None and len(self.schedule):
             body.append(_svg_gantt(self.schedule, _parents(self.plan.to_dict()),
@@ -198,7 +220,7 @@ class Report:
         if c is None:
             body.append("<h2>Control</h2><p>No data: the Control stage was not run.</p>")
         else:
-            body += _control_sections(c, self._kpi_charts())
+            body += _control_sections(c, self._kpi_charts(), ctx)
         body.append("<h2 id='validation'>Validation findings</h2>")
         if self.findings:
             body.append("<ul>" + "".join(
@@ -304,6 +326,7 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
                            time_unit=time_unit)
         timings["control"] = _time.perf_counter() - t
     rep = Report(plan, findings, schedule, error, path, control, timings)
+    rep.time = time
     if error is None:
         rep.critical_chains = plan.critical_chains()
     return rep
@@ -333,16 +356,168 @@ def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+#: What the report shows for a value that is not defined (NaN, a CPA without spend).
+DASH = "\u2013"
+
+#: Symbols written before an amount; other ISO 4217 codes are written as "CHF 1,200".
+_CURRENCY_SYMBOL = {"GBP": "\u00a3", "USD": "$", "EUR": "\u20ac", "JPY": "\u00a5"}
+
+
+def _defined(v: Any) -> bool:
+    if v is None or isinstance(v, bool):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _digits(x: float, significant: int, strip: bool = True) -> str:
+    """x with `significant` digits, thousands separators, never in e-notation; trailing
+    zeros dropped when ``strip`` (2.60 -> 2.6, 40.0 -> 40)."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** (significant - 1):
+        return f"{x:,.0f}"
+    decimals = min(8, significant - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:,.{decimals}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _num(v: Any, kind: str = "number", currency: Optional[str] = None,
+         stated: bool = False) -> str:
+    """The report's one number formatter (HTML, Markdown and chart labels alike).
+
+    kind: "count" (whole, thousands separators: 1,528,293), "money" (the plan's
+    currency: 24.77 as "\u00a324.77", 37,262.8 as "\u00a337,263"), "percent" (a share:
+    0.0217 as "2.17 %", 3 significant digits), "ratio" (3 significant digits: 3.17),
+    "number" (4 significant digits, trailing zeros dropped),
+    "seconds", "p" (a p-value: "< 0.001" or three decimals), "prob" (a probability as
+    a percentage, "> 99.9 %" at the ends) and "signed" (+8.29). Anything undefined
+    (None, NaN, infinite) is an en dash. ``stated``: a figure the plan states (a
+    target, a baseline), written without trailing zeros (2.6 %, not 2.60 %).
+    """
+    if not _defined(v):
+        return DASH
+    x = float(v)
+    if kind == "count":
+        return f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else _digits(x, 3)
+    if kind == "money":
+        whole = abs(x) >= 1000 or (stated and x == round(x))
+        amount = f"{abs(x):,.0f}" if whole else f"{abs(x):,.2f}"
+        code = (currency or "").upper()
+        unit = _CURRENCY_SYMBOL.get(code, f"{code} " if code else "")
+        return ("-" if x < 0 else "") + unit + amount
+    if kind == "percent":
+        return f"{_digits(100 * x, 3, stated)} %"
+    if kind == "ratio":
+        return _digits(x, 3, stated)
+    if kind == "prob":
+        if x < 0.001:
+            return "< 0.1 %"
+        if x > 0.999:
+            return "> 99.9 %"
+        return f"{100 * x:.1f} %"
+    if kind == "p":
+        return "< 0.001" if x < 0.001 else f"{x:.3f}"
+    if kind == "signed":
+        return f"{x:+.2f}"
+    if kind == "seconds":
+        return f"{_digits(x, 3)} s"
+    return _digits(x, 4)
+
+
 def _fmt(v: Any, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        if abs(v) >= 10 ** digits:
-            return f"{v:,.0f}"
-        return f"{v:.{digits}g}"
-    return str(v)
+    """A plain number (chart ticks, plan figures): :func:`_num` with ``digits``
+    significant digits."""
+    if not _defined(v):
+        return DASH if v is None or isinstance(v, (float, np.floating)) else str(v)
+    return _digits(float(v), digits)
+
+
+def _date(v: Any) -> str:
+    """A day as "30 Jun 2027" (en dash when missing)."""
+    import pandas as pd
+
+    if v is None or v is pd.NaT:
+        return DASH
+    try:
+        ts = pd.Timestamp(v)
+    except (ValueError, TypeError):
+        return str(v)
+    return DASH if pd.isna(ts) else f"{ts.day} {ts.strftime('%b %Y')}"
+
+
+def _kpi_kind(kpi: Any, doc: dict) -> str:
+    """How a KPI's values are written: "percent" for proportions (a count over a
+    count, unit ratio, scale 1: CTR, conversion, bounce, repeat-purchase rates, as in
+    ``metrics::is_proportion``), "money" for unit currency, "count", "seconds", else
+    "ratio" (ROAS, ROI)."""
+    from . import _core
+
+    custom = {k.get("id"): k for k in doc.get("kpis", []) or [] if isinstance(k, dict)}
+    d = custom.get(kpi) or _catalog().get(kpi)
+    if d is None:
+        return "number"
+    unit = d.get("unit", "ratio")
+    if unit == "currency":
+        return "money"
+    if unit in ("count", "seconds"):
+        return unit
+    den = d.get("denominator") or ""
+    if not den or float(d.get("scale", 1.0)) != 1.0:
+        return "ratio"
+    try:
+        n = _core.plan.parse_measure_expression(str(d.get("numerator", "")), "numerator")
+        m = _core.plan.parse_measure_expression(str(den), "denominator")
+    except ValueError:
+        return "ratio"
+    money = {"cost", "revenue", "lifetime_value", "session_seconds"}
+    if len(n) == 1 and len(m) == 1 and n[0][0] == 1.0 and m[0][0] == 1.0 \
+            and n[0][1] not in money and m[0][1] not in money:
+        return "percent"
+    return "ratio"
+
+
+_CATALOG: Dict[str, dict] = {}
+
+
+def _catalog() -> Dict[str, dict]:
+    if not _CATALOG:
+        from . import _core
+
+        _CATALOG.update({k["id"]: k for k in _core.plan.kpi_catalog()})
+    return _CATALOG
+
+
+def _kpi_name(kpi: Any, doc: dict) -> str:
+    """The KPI's name (the catalogue's or the plan's), else its id in words."""
+    custom = {k.get("id"): k for k in doc.get("kpis", []) or [] if isinstance(k, dict)}
+    d = custom.get(kpi) or _catalog().get(kpi) or {}
+    return str(d.get("name") or _title(str(kpi)))
+
+
+#: Column titles that are not just the key in words.
+_TITLES = {"five_s": "5S", "race": "RACE", "kpi": "KPI", "kpis": "KPIs", "cpa": "CPA",
+           "roas": "ROAS", "cpa_low": "CPA low", "cpa_high": "CPA high",
+           "roas_low": "ROAS low", "roas_high": "ROAS high",
+           "break_even_cpa": "Break-even CPA", "rate_from_previous": "Rate from previous step",
+           "p_value_adjusted": "p-value (adjusted)", "prob_best": "P(best)",
+           "srm_p_value": "Sample-ratio p-value", "shift": "Shift (sd)",
+           "from_channel": "From channel", "to_channel": "To channel"}
+
+
+def _title(key: str) -> str:
+    """A column key as a title: five_s -> "5S", rate_from_previous -> "Rate from
+    previous step", any other snake_case -> words with a capital."""
+    if key in _TITLES:
+        return _TITLES[key]
+    words = str(key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 # -- KPI chart data -----------------------------------------------------------------------
@@ -419,7 +594,9 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 h3{margin-top:1.2em}
 table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.9em}
 td,th{border:1px solid #d0d7de;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f6f8fa}
+th{background:#f6f8fa}td.num,th.num{text-align:right;white-space:nowrap}
+details{margin:.4em 0}summary{cursor:pointer;color:#57606a}
+.headline{font-size:1.1em}
 .cards{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.5em .9em;min-width:8em}
 .card b{display:block;font-size:1.5em}
@@ -432,22 +609,256 @@ footer{margin-top:2em;color:#6e7781;font-size:.85em}
 """
 
 
-def _table(frame, title: str, level: int = 2, anchor: str = "") -> str:
+class _Ctx:
+    """What the formatters need to know about the plan and the data: the plan's
+    document (KPI definitions), its currency and the first day of the data."""
+
+    def __init__(self, doc: dict, currency: Optional[str] = None, data_start: Any = None):
+        self.doc, self.currency, self.data_start = doc, currency, data_start
+
+    def num(self, v: Any, kind: str = "number", stated: bool = False) -> str:
+        return _num(v, kind, self.currency, stated)
+
+    def kind(self, kpi: Any) -> str:
+        return _kpi_kind(kpi, self.doc)
+
+    def range(self, lo: Any, hi: Any, kind: str) -> str:
+        """"2.38–2.77 %", "£26.12–£37.73", "64,221–89,336"."""
+        if not (_defined(lo) and _defined(hi)):
+            return DASH
+        if kind == "percent":
+            low, high = (_digits(100 * float(v), 3, False) for v in (lo, hi))
+            return f"{low}\u2013{high} %"
+        return f"{self.num(lo, kind)}\u2013{self.num(hi, kind)}"
+
+    def period(self, v: Any) -> str:
+        """A period's first day with data: a week that began before the data did is
+        named by the data's first day (the period label itself is the week's Monday)."""
+        import pandas as pd
+
+        if self.data_start is not None and v is not None and not pd.isna(v):
+            ts = pd.Timestamp(v)
+            naive = ts.tz_localize(None) if ts.tzinfo is not None else ts
+            if naive < self.data_start:
+                v = self.data_start
+        return _date(v)
+
+
+def _text(v: Any) -> str:
+    """A text cell: None and NaN as an en dash, dates as "30 Jun 2027"."""
+    import pandas as pd
+
+    if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NaT:
+        return DASH
+    if hasattr(v, "isoformat"):
+        return _date(v)
+    text = str(v)
+    return text if text.strip() else DASH
+
+
+def _status(v: Any) -> str:
+    return DASH if v is None else str(v).replace("_", " ")
+
+
+#: A table column: title, the cell from a row (a dict), right-aligned (numbers).
+_Column = tuple
+
+
+def _columns(name: str, ctx: _Ctx) -> List[_Column]:
+    """The columns of each table the report shows, with human titles and each number
+    through :func:`_num`; the JSON keys stay as they are."""
+    n, t = ctx.num, _text
+    if name == "integrated_plan":
+        def by_kpi(key):
+            return lambda r: (n(r[key], ctx.kind(r["kpi"]), True) if _defined(r.get(key))
+                              else t(r.get(key)))
+        return [("Objective", lambda r: t(r["objective"]), False),
+                ("Statement", lambda r: t(r["statement"]), False),
+                (_title("five_s"), lambda r: t(r["five_s"]), False),
+                (_title("race"), lambda r: t(r["race"]), False),
+                ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc) if r.get("kpi") else DASH, False),
+                ("Baseline", by_kpi("baseline"), True), ("Target", by_kpi("target"), True),
+                ("Deadline", lambda r: _date(r["deadline"]) if r.get("deadline") else DASH,
+                 False),
+                ("Motivation", lambda r: t(r["motivation"]), False),
+                ("Strategies", lambda r: t(r["strategies"]), False),
+                ("Tactics", lambda r: t(r["tactics"]), False),
+                ("KPIs", lambda r: t(r["kpis"]), False)]
+    if name == "scoreboard":
+        return [(_title("five_s"), lambda r: t(r["five_s"]), False),
+                ("Objectives", lambda r: t(str(r["objectives"]).replace(",", ", ")), False),
+                *[(_title(k), (lambda k: lambda r: n(r[k], "count"))(k), True)
+                  for k in ("on_track", "at_risk", "off_track", "insufficient_data")],
+                ("Status", lambda r: _status(r["status"]), False)]
+    if name == "race_funnel":
+        return [("Stage", lambda r: t(r["stage"]), False),
+                ("Counted in", lambda r: _funnel_unit(r["measure"]), False),
+                ("Count", lambda r: n(r["count"], "count"), True),
+                (_title("rate_from_previous"), lambda r: n(r["rate_from_previous"], "percent"),
+                 True),
+                ("Objectives", lambda r: _status(r["objectives"]) if r["objectives"] else DASH,
+                 False)]
+    if name == "what_works":
+        def spent(r):
+            return _defined(r["cost"]) and r["cost"] > 0 and _defined(r["orders"]) \
+                and r["orders"] > 0
+
+        def cpa(r):
+            if not spent(r):
+                return DASH
+            return f"{n(r['cpa'], 'money')} ({ctx.range(r['cpa_low'], r['cpa_high'], 'money')})"
+
+        def roas(r):
+            if not (_defined(r["cost"]) and r["cost"] > 0) or not _defined(r["roas"]):
+                return DASH
+            return f"{n(r['roas'], 'ratio')} ({ctx.range(r['roas_low'], r['roas_high'], 'ratio')})"
+        return [("Channel", lambda r: t(r["channel"]), False),
+                ("Tactics", lambda r: t(str(r["tactics"]).replace(",", ", ")), False),
+                ("Cost", lambda r: n(r["cost"], "money"), True),
+                ("Orders", lambda r: n(r["orders"], "count"), True),
+                ("Revenue", lambda r: n(r["revenue"], "money"), True),
+                ("CPA (range)", cpa, True),
+                ("Break-even CPA", lambda r: n(r["break_even_cpa"], "money"), True),
+                ("ROAS (range)", roas, True),
+                ("Verdict", lambda r: t(r["verdict"]), False)]
+    if name == "experiments":
+        return [("Experiment", lambda r: t(r["experiment"]), False),
+                ("Tactic", lambda r: t(r["tactic"]), False),
+                ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc), False),
+                ("Variant", lambda r: t(r["variant"]), False),
+                ("Trials", lambda r: n(r["trials"], "count"), True),
+                ("Successes", lambda r: n(r["successes"], "count"), True),
+                ("Rate", lambda r: n(r["rate"], "percent"), True),
+                ("Lift", lambda r: n(r["lift"], "percent"), True),
+                (_title("p_value_adjusted"), lambda r: n(r["p_value_adjusted"], "p"), True),
+                (_title("prob_best"), lambda r: n(r["prob_best"], "prob"), True),
+                (_title("srm_p_value"), lambda r: n(r["srm_p_value"], "p"), True),
+                ("Verdict", lambda r: t(r["verdict"]), False)]
+    if name == "recommendations":
+        return [(_title("from_channel"), lambda r: t(r["from_channel"]), False),
+                (_title("to_channel"), lambda r: t(r["to_channel"]), False),
+                ("Amount", lambda r: n(r["amount"], "money"), True),
+                ("From tactics", lambda r: t(str(r["from_tactics"]).replace(",", ", ")), False),
+                ("To tactics", lambda r: t(str(r["to_tactics"]).replace(",", ", ")), False),
+                ("Evidence", lambda r: t(r["evidence"]), False)]
+    if name == "alerts":
+        def stat(key):
+            # the chart's statistic: the rate itself on a p-chart, else a plain number
+            return lambda r: n(r[key], "percent" if str(r["chart"]).startswith("p")
+                                and ctx.kind(r["kpi"]) == "percent" else "number")
+        return [("Objective", lambda r: t(r["objective"]), False),
+                ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc), False),
+                ("Chart", lambda r: t(r["chart"]), False),
+                ("Period from", lambda r: ctx.period(r["period"]), False),
+                ("Move", lambda r: t(r["move"]), False),
+                ("Value", stat("value"), True), ("Limit", stat("limit"), True),
+                (_title("shift"), lambda r: n(r["shift"], "signed"), True)]
+    raise KeyError(name)
+
+
+#: What each RACE stage counts, by the measure the Control stage used.
+_FUNNEL_UNITS = {"visitors": "visitors", "sessions": "sessions",
+                 "sessions - bounces": "engaged sessions (sessions without a bounce)",
+                 "leads": "leads", "orders": "orders", "repeat_customers": "repeat customers"}
+
+
+def _funnel_unit(measure: Any) -> str:
+    """The unit a RACE stage is counted in; a distinct count (visitors, customers)
+    taken from a daily aggregate is a sum of daily counts, and says so."""
+    from . import _core
+
+    unit = _FUNNEL_UNITS.get(str(measure), str(measure).replace("_", " "))
+    if str(measure) in _core.plan.distinct_measures():
+        unit += ", daily counts added up"
+    return unit
+
+
+def _grid(rows: list, columns: List[_Column], title: str, level: int = 2,
+          anchor: str = "") -> str:
+    """An HTML table (escaped) under a heading; "None." when there are no rows."""
     ident = f" id='{_e(anchor)}'" if anchor else ""
     head = f"<h{level}{ident}>{_e(title)}</h{level}>"
-    if frame is None or len(frame) == 0:
+    if not rows:
         return head + "<p>None.</p>"
-    frame = frame.astype(object).where(frame.notna(), "-")  # None, NaN, NaT alike
-    return head + frame.to_html(index=False, escape=True, na_rep="-", border=0,
-                                formatters={c: _cell for c in frame.columns})
+    num = " class='num'"
+    th = "".join(f"<th{num if right else ''}>{_e(name)}</th>"
+                 for name, _, right in columns)
+    body = "".join("<tr>" + "".join(f"<td{num if right else ''}>{_e(cell(r))}</td>"
+                                    for _, cell, right in columns) + "</tr>" for r in rows)
+    return f"{head}<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell(v: Any) -> str:
-    if isinstance(v, (float, np.floating)):
-        return _fmt(v, 6)
-    if hasattr(v, "isoformat"):
-        return v.isoformat()[:10]
-    return str(v)
+def _md_grid(rows: list, columns: List[_Column]) -> List[str]:
+    """The same table in Markdown (pipes escaped)."""
+    if not rows:
+        return ["None."]
+    out = ["| " + " | ".join(_md(name) for name, _, _ in columns) + " |",
+           "|" + "|".join("---:" if right else "---" for _, _, right in columns) + "|"]
+    out += ["| " + " | ".join(_md(cell(r)) for _, cell, _ in columns) + " |" for r in rows]
+    return out
+
+
+def _rows(frame) -> list:
+    return [] if frame is None else frame.to_dict("records")
+
+
+_VERDICT = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track",
+            "insufficient_data": "insufficient data"}
+
+_PER = {"daily": "a day", "weekly": "a week", "monthly": "a month", "quarterly": "a quarter"}
+
+
+def _headline(row: dict, ctx: _Ctx) -> str:
+    """The one plain sentence an objective opens with: the value to date against the
+    target, where the trend leads by the deadline with its range, and the verdict."""
+    kpi = row["kpi"]
+    kind = ctx.kind(kpi)
+    definition = ({k.get("id"): k for k in ctx.doc.get("kpis", []) or []
+                   if isinstance(k, dict)}.get(kpi) or _catalog().get(kpi) or {})
+    per = "" if definition.get("denominator") or not definition else \
+        f" {_PER.get(str(row.get('cadence')), 'a period')}"
+    name = _kpi_name(kpi, ctx.doc)
+    target = f"{ctx.num(row['target'], kind, True)}{per}" if _defined(row["target"]) else DASH
+    deadline = _date(row["deadline"])
+    verdict = _VERDICT.get(row["status"], _status(row["status"]))
+    if not _defined(row["value"]):
+        return (f"{name} has no value to date (target {target} by {deadline}): "
+                f"{verdict}.")
+    head = f"{name} is {ctx.num(row['value'], kind)}{per} to date against a target of {target}"
+    if _defined(row["projected"]):
+        trend = (f"the trend points to {ctx.num(row['projected'], kind)}"
+                 f" ({ctx.range(row['projected_low'], row['projected_high'], kind)}){per}"
+                 f" by {deadline}")
+    else:
+        trend = f"too few periods for a trend to {deadline}"
+    return f"{head}; {trend}: {verdict}."
+
+
+def _decided(row: dict, ctx: _Ctx, level: float) -> str:
+    """What "How this was decided" holds: the value's interval and the Control
+    stage's rule text, taken as it is."""
+    kind = ctx.kind(row["kpi"])
+    parts = []
+    if _defined(row["value"]):
+        parts.append(f"Value to date {ctx.num(row['value'], kind)}, "
+                     f"{ctx.num(level, 'percent', True)} interval "
+                     f"{ctx.range(row['low'], row['high'], kind)}; "
+                     f"{row['direction']} to {ctx.num(row['target'], kind, True)} by "
+                     f"{_date(row['deadline'])}.")
+    if str(row.get("rule") or "").strip():
+        parts.append(str(row["rule"]))
+    return " ".join(parts) or DASH
+
+
+def _plan_line(p: dict) -> str:
+    """"Plan p, revision 3, stage control", without the parts a plan does not record
+    (a plan built in code has neither)."""
+    known = [f"revision {p['revision']}" if p.get("revision") is not None else "",
+             f"stage {p['stage']}" if p.get("stage") else ""]
+    known = [k for k in known if k]
+    if not known:
+        return "no revision or stage recorded"
+    return ", ".join(known)
 
 
 def _summary_cards(p: dict, findings: list, c) -> str:
@@ -459,70 +870,129 @@ def _summary_cards(p: dict, findings: list, c) -> str:
                          f"{_e(s.replace('_', ' '))}</div>")
         cards.append(f"<div class='card'><b>{len(c.alerts)}</b>alerts</div>")
         cards.append(f"<div class='card'><b>{len(c.recommendations)}</b>budget moves</div>")
-        as_of = f"Data up to {_e(c._day())}. "
+        as_of = f"Data up to {_e(_date(c.as_of))}. "
     else:
         as_of = ""
     errors = sum(f.severity == "error" for f in findings)
     cards.append(f"<div class='card{' error' if errors else ''}'><b>{errors}</b>"
                  f"plan errors</div>")
-    return (f"<p>{as_of}Plan <code>{_e(p['id'])}</code>, revision "
-            f"{_e(p['revision'])}, stage {_e(p['stage'])}.</p>"
+    return (f"<p>{as_of}Plan <code>{_e(p['id'] or DASH)}</code>, {_e(_plan_line(p))}.</p>"
             f"<div class='cards'>{''.join(cards)}</div>")
 
 
-def _plan_summary(p: dict) -> str:
+#: How the economics' figures are written.
+_ECONOMICS_KIND = {"average_order_value": "money", "margin": "percent"}
+
+
+def _plan_rows(p: dict) -> List[tuple]:
+    """The plan summary's rows (label, text), for HTML and Markdown."""
+    cur = p["currency"]
     econ = p["economics"]
-    rows = [("Horizon", f"{p['horizon']['start']} to {p['horizon']['end']}"),
-            ("Currency", p["currency"] or "-"),
-            ("Budget (resources)", _fmt(p["budget"])),
-            ("Planned in tactics", _fmt(p["planned_budget"])),
-            ("People-hours per week", _fmt(p["people_hours_per_week"])),
-            ("Economics", ", ".join(f"{k} = {_fmt(v)}" for k, v in econ.items()) or "-"),
+    return [("Horizon", f"{_date(p['horizon']['start'])} to {_date(p['horizon']['end'])}"),
+            ("Revision and stage", _plan_line(p)),
+            ("Currency", cur or "none stated (amounts without a unit)"),
+            ("Budget (resources)", _num(p["budget"], "money", cur)),
+            ("Planned in tactics", _num(p["planned_budget"], "money", cur)),
+            ("People-hours per week", _num(p["people_hours_per_week"], "count")),
+            ("Economics", ", ".join(
+                f"{_title(k)} {_num(v, _ECONOMICS_KIND.get(k, 'number'), cur, True)}"
+                for k, v in econ.items()) or DASH),
             ("Contents", ", ".join(f"{n} {k}" for k, n in p["counts"].items()))]
-    return ("<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-            + "</table>")
 
 
-def _control_sections(c, charts: Dict[str, dict]) -> List[str]:
+def _plan_summary(p: dict) -> str:
+    return ("<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
+                                for k, v in _plan_rows(p)) + "</table>")
+
+
+_FUNNEL_NOTE = ("Each stage is counted in its own unit (see “Counted in”): visitors, "
+                "sessions, orders and customers are different things, so the rate from "
+                "the previous step is a ratio of two counts, not the share of the same "
+                "people who went on.")
+
+
+def _control_sections(c, charts: Dict[str, dict], ctx: _Ctx) -> List[str]:
     out = ["<h2 id='kpis'>KPIs against their targets</h2>",
-           f"<p>Status as of {_e(c._day())}: a one-sided test of the value to date "
-           f"against the target and a least-squares projection to the deadline with its "
-           f"{c.level:.0%} prediction interval. Grey band: control limits; dashed: "
-           f"target; dotted: trend and projection; red rings: periods outside the "
-           f"limits.</p>"]
+           f"<p>Status as of {_e(_date(c.as_of))}: the value to date against the target, "
+           f"and where a straight-line trend leads by the deadline with its "
+           f"{_num(c.level, 'percent', stated=True)} "
+           f"range. Grey band: control limits; dashed: target; dotted: trend and "
+           f"projection; red rings: periods outside the limits.</p>"]
     for row in c.kpis.to_dict("records"):
         st = row["status"]
-        out.append(f"<h3>{_e(row['objective'])}: {_e(row['kpi'])} "
-                   f"<span class='{_e(st)}'>{_e(st.replace('_', ' '))}</span></h3>")
+        out.append(f"<h3>{_e(row['objective'])}: {_e(_kpi_name(row['kpi'], ctx.doc))} "
+                   f"<span class='{_e(st)}'>{_e(_status(st))}</span></h3>")
         chart = charts.get(row["objective"])
-        svg = _svg_kpi(row, chart, c.as_of) if chart is not None else ""
-        value = "-" if not np.isfinite(row["value"]) else (
-            f"{_fmt(row['value'])} [{_fmt(row['low'])}, {_fmt(row['high'])}]")
-        out.append(f"<div class='kpi'>{svg}<div class='rule'><p>Value to date: "
-                   f"{_e(value)}; target {_e(_fmt(row['target']))} "
-                   f"({_e(row['direction'])} by {_e(_clean(row['deadline']))}).</p>"
-                   f"<p>{_e(row['rule'])}</p></div></div>")
-    out.append(_table(c.scoreboard, "5S scoreboard", anchor="scoreboard"))
+        svg = _svg_kpi(row, chart, c.as_of, ctx) if chart is not None else ""
+        out.append(f"<div class='kpi'>{svg}<div class='rule'>"
+                   f"<p class='headline'>{_e(_headline(row, ctx))}</p>"
+                   f"<details><summary>How this was decided</summary>"
+                   f"<p>{_e(_decided(row, ctx, c.level))}</p></details></div></div>")
+    out.append(_grid(_rows(c.scoreboard), _columns("scoreboard", ctx), "5S scoreboard",
+                     anchor="scoreboard"))
     funnel = c.race_funnel
     out.append("<h2 id='funnel'>RACE funnel</h2>")
     if len(funnel):
-        out.append(_svg_funnel(funnel))
-    out.append(_table(funnel, "RACE funnel, numbers", level=3))
+        out.append(_svg_funnel(funnel, ctx))
+        out.append(f"<p>{_e(_FUNNEL_NOTE)}</p>")
+    out.append(_grid(_rows(funnel), _columns("race_funnel", ctx), "RACE funnel, numbers",
+                     level=3))
     works = c.what_works
     out.append("<h2 id='what-works'>What works</h2>")
     if works is not None and len(works):
-        out.append(_svg_what_works(works))
-    out.append(_table(works, "Channels by CPA against break-even, and ROAS", level=3))
-    out.append(_table(c.experiments, "Experiments", anchor="experiments"))
-    out.append(_table(c.recommendations, "Recommendations", anchor="recommendations"))
-    out.append(_table(c.alerts, "Alerts", anchor="alerts"))
+        out.append(_svg_what_works(works, ctx))
+    out.append(_grid(_rows(works), _columns("what_works", ctx),
+                     "Channels by CPA against break-even, and ROAS", level=3))
+    out.append(_grid(_rows(c.experiments), _columns("experiments", ctx), "Experiments",
+                     anchor="experiments"))
+    out.append(_grid(_rows(c.recommendations), _columns("recommendations", ctx),
+                     "Recommendations", anchor="recommendations"))
+    out.append(_grid(_rows(c.alerts), _columns("alerts", ctx), "Alerts", anchor="alerts"))
     out.append("<h2 id='data-findings'>Data findings</h2>")
     if c.findings:
-        out.append("<ul>" + "".join(f"<li>{_e(f['objective'])}: {_e(f['message'])}</li>"
+        out.append("<ul>" + "".join(f"<li>{_e(f['objective'] or 'data')}: {_e(f['message'])}</li>"
                                     for f in c.findings) + "</ul>")
     else:
         out.append("<p>None.</p>")
     return out
+
+
+def _control_markdown(c, ctx: _Ctx) -> List[str]:
+    """The Control stage in Markdown, with the same sentences, titles and numbers as
+    the HTML page."""
+    lines = [f"## KPIs against their targets (as of {_date(c.as_of)})", ""]
+    kpis = _rows(c.kpis)
+    lines += _md_grid(kpis, [
+        ("Objective", lambda r: _text(r["objective"]), False),
+        ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc), False),
+        ("Value to date", lambda r: ctx.num(r["value"], ctx.kind(r["kpi"])), True),
+        ("Target", lambda r: ctx.num(r["target"], ctx.kind(r["kpi"]), True), True),
+        ("Status", lambda r: _status(r["status"]), False),
+        ("Projected at deadline", lambda r: (
+            DASH if not _defined(r["projected"]) else
+            f"{ctx.num(r['projected'], ctx.kind(r['kpi']))} "
+            f"({ctx.range(r['projected_low'], r['projected_high'], ctx.kind(r['kpi']))})"),
+         True)])
+    for r in kpis:
+        lines += ["", f"### {_md(r['objective'])}: {_md(_kpi_name(r['kpi'], ctx.doc))}", "",
+                  _md(_headline(r, ctx)), "",
+                  "<details><summary>How this was decided</summary>", "",
+                  _md(_decided(r, ctx, c.level)), "", "</details>"]
+    sections = [("5S scoreboard", c.scoreboard, "scoreboard"),
+                ("RACE funnel", c.race_funnel, "race_funnel"),
+                ("What works: channels by CPA against break-even, and ROAS", c.what_works,
+                 "what_works"),
+                ("Experiments", c.experiments, "experiments"),
+                ("Recommendations", c.recommendations, "recommendations"),
+                ("Alerts (periods outside their control limits)", c.alerts, "alerts")]
+    for title, frame, name in sections:
+        lines += ["", f"## {title}", ""] + _md_grid(_rows(frame), _columns(name, ctx))
+        if name == "race_funnel" and frame is not None and len(frame):
+            lines += ["", _FUNNEL_NOTE]
+    lines += ["", "## Data findings", ""]
+    lines += ([f"- {_md(f['objective'] or 'data')}: {_md(f['message'])}" for f in c.findings]
+              or ["None."])
+    return lines
 
 
 # -- SVG ----------------------------------------------------------------------------------
@@ -575,40 +1045,54 @@ def _svg_gantt(schedule, parent: dict, as_of) -> str:
     order += [("action", a) for a in actions if parent.get(a) not in tactic_ids]
     s = schedule.set_index(["kind", "id"]).loc[order].reset_index()
     d0, d1 = s["start"].min(), s["end"].max() + pd.Timedelta(days=1)
-    left, right, row_h, top = 170, 900, 22, 28
+    labels = [r.id if r.kind == "tactic" else f"  {r.id}" for r in s.itertuples()]
+    # the names' column is as wide as the longest name; the width of the picture is
+    # computed from every label's extent, so that none is clipped (the last month's
+    # label used to run past a fixed 900 px)
+    left = max(170.0, 12 + max(_text_span(0, lab, 12, bold=True)[1] for lab in labels))
+    plot, row_h, top = 720, 22, 28
+    right = left + plot + 10
     height = top + row_h * len(s) + 10
-    x = _Scale(_days(d0), _days(d1), left, right - 10)
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {right} {height}' "
-             f"width='{right}' height='{height}' role='img' aria-label='Gantt chart'>"]
+    x = _Scale(_days(d0), _days(d1), left, left + plot)
+    parts, extent = [], right
     for m in _month_ticks(d0, d1):
         px = x(_days(m))
+        text = m.strftime("%b %Y")
+        extent = max(extent, _text_span(px + 2, text, 11)[1])
         parts.append(f"<line x1='{px:.1f}' y1='{top - 6}' x2='{px:.1f}' y2='{height - 8}' "
                      f"stroke='#eaeef2'/><text x='{px + 2:.1f}' y='{top - 10}' "
-                     f"font-size='11' fill='#57606a'>{_e(m.strftime('%b %Y'))}</text>")
-    for i, r in enumerate(s.itertuples()):
+                     f"font-size='11' fill='#57606a'>{_e(text)}</text>")
+    for i, (r, label) in enumerate(zip(s.itertuples(), labels)):
         y = top + i * row_h
         x0, x1 = x(_days(r.start)), x(_days(r.end + pd.Timedelta(days=1)))
         color = "#cf222e" if r.critical else ("#0969da" if r.kind == "tactic" else "#8c959f")
-        label = r.id if r.kind == "tactic" else f"  {r.id}"
         weight = "bold" if r.kind == "tactic" else "normal"
         parts.append(
-            f"<text x='{left - 6}' y='{y + 15}' font-size='12' text-anchor='end' "
+            f"<text x='{left - 6:.0f}' y='{y + 15}' font-size='12' text-anchor='end' "
             f"font-weight='{weight}' xml:space='preserve'>{_e(label)}</text>"
             f"<rect x='{x0:.1f}' y='{y + 4}' width='{max(x1 - x0, 1.5):.1f}' "
             f"height='{row_h - 8}' rx='3' fill='{color}'><title>{_e(r.id)}: "
-            f"{_e(r.start.date())} to {_e(r.end.date())}, slack {int(r.slack_days)} "
+            f"{_e(_date(r.start))} to {_e(_date(r.end))}, slack {int(r.slack_days)} "
             f"day(s){', critical' if r.critical else ''}</title></rect>")
     if as_of is not None and d0 <= as_of <= d1:
         px = x(_days(as_of))
+        text = f"as of {_date(as_of)}"
+        extent = max(extent, _text_span(px + 3, text, 11)[1])
         parts.append(f"<line x1='{px:.1f}' y1='{top - 6}' x2='{px:.1f}' y2='{height - 8}' "
                      f"stroke='#1f2328' stroke-dasharray='4 3'/><text x='{px + 3:.1f}' "
-                     f"y='{height - 10}' font-size='11'>as of {_e(as_of.date())}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
+                     f"y='{height - 10}' font-size='11'>{_e(text)}</text>")
+    return _svg_open(extent + 4, height, "Gantt chart") + "".join(parts) + "</svg>"
 
 
-def _svg_kpi(row: dict, ch: dict, as_of) -> str:
+def _svg_kpi(row: dict, ch: dict, as_of, ctx: Optional["_Ctx"] = None) -> str:
     import pandas as pd
+
+    ctx = ctx or _Ctx({})
+    kind = ctx.kind(row["kpi"])
+
+    def tick(v: float) -> str:  # an axis label: the KPI's unit, 3 digits
+        return f"{_digits(100 * v, 3)} %" if kind == "percent" else (
+            ctx.num(v, kind, True) if kind == "money" else _fmt(v, 3))
 
     w, h, left, right, top, bottom = 560, 260, 64, 16, 14, 30
     periods = ch["periods"]
@@ -625,12 +1109,13 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
     pad = 0.06 * (hi - lo if hi > lo else abs(hi) or 1.0)
     y = _Scale(lo - pad, hi + pad, h - bottom, top)
     p = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='{w}' "
-         f"height='{h}' role='img' aria-label='{_e(row['kpi'])} against its target'>"]
+         f"height='{h}' role='img' aria-label='{_e(_kpi_name(row['kpi'], ctx.doc))} against its "
+         f"target'>"]
     for t in _nice_ticks(lo - pad, hi + pad):
         py = y(t)
         p.append(f"<line x1='{left}' y1='{py:.1f}' x2='{w - right}' y2='{py:.1f}' "
                  f"stroke='#eaeef2'/><text x='{left - 4}' y='{py + 4:.1f}' font-size='10' "
-                 f"text-anchor='end' fill='#57606a'>{_e(_fmt(t, 3))}</text>")
+                 f"text-anchor='end' fill='#57606a'>{_e(tick(t))}</text>")
     for m in _month_ticks(periods[0], end):
         px = x(_days(m))
         p.append(f"<text x='{px:.1f}' y='{h - 10}' font-size='10' text-anchor='middle' "
@@ -651,7 +1136,7 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
     ty = y(row["target"])
     p.append(f"<line x1='{left}' y1='{ty:.1f}' x2='{w - right}' y2='{ty:.1f}' "
              f"stroke='#1a7f37' stroke-width='1.5' stroke-dasharray='6 4'>"
-             f"<title>target {_e(_fmt(row['target']))}</title></line>")
+             f"<title>target {_e(ctx.num(row['target'], kind))}</title></line>")
     if ch["trend"] is not None and xd is not None:
         slope, icpt = ch["trend"]
         p.append(f"<line x1='{x(xs[0]):.1f}' y1='{y(slope * xs[0] + icpt):.1f}' "
@@ -662,8 +1147,9 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
                      f"x2='{x(xd):.1f}' y2='{y(ch['projected_high']):.1f}' stroke='#57606a' "
                      f"stroke-width='2'/><circle cx='{x(xd):.1f}' cy='{y(ch['projected']):.1f}' "
                      f"r='4' fill='white' stroke='#57606a' stroke-width='2'><title>projected "
-                     f"{_e(_fmt(ch['projected']))} [{_e(_fmt(ch['projected_low']))}, "
-                     f"{_e(_fmt(ch['projected_high']))}] at {_e(ch['deadline'].date())}"
+                     f"{_e(ctx.num(ch['projected'], kind))} "
+                     f"({_e(ctx.range(ch['projected_low'], ch['projected_high'], kind))}) "
+                     f"by {_e(_date(ch['deadline']))}"
                      f"</title></circle>")
     for xv, v, l_, u_, s, per in zip(xs, ch["value"], ch["low"], ch["high"], ch["signal"],
                                      periods):
@@ -675,7 +1161,8 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
         ring = (f"<circle cx='{x(xv):.1f}' cy='{y(v):.1f}' r='6' fill='none' "
                 f"stroke='#cf222e' stroke-width='1.5'/>" if s else "")
         p.append(f"{ring}<circle cx='{x(xv):.1f}' cy='{y(v):.1f}' r='2.6' fill='#0969da'>"
-                 f"<title>{_e(per.date())}: {_e(_fmt(v))} [{_e(_fmt(l_))}, {_e(_fmt(u_))}]"
+                 f"<title>{_e(ctx.period(per))}: {_e(ctx.num(v, kind))} "
+                 f"({_e(ctx.range(l_, u_, kind))})"
                  f"</title></circle>")
     if as_of is not None:
         px = x(_days(as_of))
@@ -685,35 +1172,64 @@ def _svg_kpi(row: dict, ch: dict, as_of) -> str:
     return "".join(p)
 
 
-def _svg_funnel(funnel) -> str:
+def _text_span(x: float, text: str, size: float, anchor: str = "start",
+               bold: bool = False) -> tuple:
+    """The horizontal extent (left, right) an SVG text takes: DejaVu Sans and Arial
+    average about 0.6 em a character (0.66 em in bold); the estimate errs wide, so
+    that the width computed from it never clips a label."""
+    width = len(str(text)) * size * (0.66 if bold else 0.62)
+    if anchor == "end":
+        return x - width, x
+    if anchor == "middle":
+        return x - width / 2, x + width / 2
+    return x, x + width
+
+
+def _svg_open(width: float, height: float, label: str) -> str:
+    w = int(math.ceil(width))
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {height}' "
+            f"width='{w}' height='{height}' role='img' aria-label='{_e(label)}'>")
+
+
+def _svg_funnel(funnel, ctx: Optional["_Ctx"] = None) -> str:
+    ctx = ctx or _Ctx({})
     rows = funnel.to_dict("records")
-    w, row_h, left = 760, 34, 150
+    row_h, bars = 40, 420
+    units = [_funnel_unit(r["measure"]) for r in rows]
+    left = 16 + max([150.0] + [_text_span(0, r["stage"], 13, bold=True)[1] for r in rows]
+                    + [_text_span(0, u, 10)[1] for u in units])
     h = row_h * len(rows) + 10
     top = max(r["count"] for r in rows) or 1.0
-    p = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='{w}' "
-         f"height='{h}' role='img' aria-label='RACE funnel'>"]
-    for i, r in enumerate(rows):
-        bw = max((w - left - 190) * r["count"] / top, 1.0)
+    p, extent = [], left + bars
+    for i, (r, unit) in enumerate(zip(rows, units)):
+        bw = max(bars * r["count"] / top, 1.0)
         y = 5 + i * row_h
-        x0 = left + (w - left - 190 - bw) / 2
+        x0 = left + (bars - bw) / 2
         rate = r["rate_from_previous"]
-        rate_text = "" if not np.isfinite(rate) else f" ({rate:.1%} of previous)"
-        p.append(f"<text x='{left - 8}' y='{y + 20}' font-size='13' text-anchor='end' "
+        label = ctx.num(r["count"], "count") + (
+            "" if not _defined(rate) else f" ({ctx.num(rate, 'percent')} of previous step)")
+        extent = max(extent, _text_span(left + bars + 10, label, 12)[1])
+        p.append(f"<text x='{left - 8:.0f}' y='{y + 17}' font-size='13' text-anchor='end' "
                  f"font-weight='bold'>{_e(r['stage'])}</text>"
-                 f"<rect x='{x0:.1f}' y='{y + 3}' width='{bw:.1f}' height='{row_h - 8}' "
+                 f"<text x='{left - 8:.0f}' y='{y + 30}' font-size='10' text-anchor='end' "
+                 f"fill='#57606a'>{_e(unit)}</text>"
+                 f"<rect x='{x0:.1f}' y='{y + 5}' width='{bw:.1f}' height='{row_h - 12}' "
                  f"rx='3' fill='#0969da' opacity='{0.9 - 0.15 * i:.2f}'><title>"
-                 f"{_e(r['measure'])}: {_e(_fmt(r['count']))}</title></rect>"
-                 f"<text x='{w - 185}' y='{y + 20}' font-size='12'>"
-                 f"{_e(_fmt(r['count']))}{_e(rate_text)}</text>")
-    p.append("</svg>")
-    return "".join(p)
+                 f"{_e(r['stage'])}: {_e(ctx.num(r['count'], 'count'))} {_e(unit)}"
+                 f"</title></rect>"
+                 f"<text x='{left + bars + 10:.0f}' y='{y + 23}' font-size='12'>"
+                 f"{_e(label)}</text>")
+    return _svg_open(extent + 6, h, "RACE funnel") + "".join(p) + "</svg>"
 
 
-def _svg_what_works(works) -> str:
+def _svg_what_works(works, ctx: Optional["_Ctx"] = None) -> str:
+    ctx = ctx or _Ctx({})
     rows = [r for r in works.to_dict("records") if r["orders"] > 0 and r["cost"] > 0]
     if not rows:
         return ""
-    w, row_h, left, right = 760, 26, 150, 30
+    row_h, right = 26, 30
+    left = 16 + max([134.0] + [_text_span(0, r["channel"], 12)[1] for r in rows])
+    w = left + 610 + right
     h = row_h * len(rows) + 40
     be = rows[0]["break_even_cpa"]
     vals = [v for r in rows for v in (r["cpa_low"], r["cpa_high"]) if np.isfinite(v)]
@@ -721,24 +1237,28 @@ def _svg_what_works(works) -> str:
         vals.append(be)
     x = _Scale(0.0, max(vals) * 1.05, left, w - right)
     color = {"profitable": "#1a7f37", "losing": "#cf222e"}
-    p = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' width='{w}' "
-         f"height='{h}' role='img' aria-label='CPA by channel against break-even'>"]
+    p, extent = [], w
     for t in _nice_ticks(0.0, max(vals) * 1.05):
+        text = ctx.num(t, "money", True)
+        extent = max(extent, _text_span(x(t), text, 10, "middle")[1])
         p.append(f"<text x='{x(t):.1f}' y='{h - 6}' font-size='10' text-anchor='middle' "
-                 f"fill='#57606a'>{_e(_fmt(t, 3))}</text>")
+                 f"fill='#57606a'>{_e(text)}</text>")
     for i, r in enumerate(rows):
         y = 10 + i * row_h + row_h / 2
         c = color.get(r["verdict"], "#57606a")
-        p.append(f"<text x='{left - 8}' y='{y + 4:.1f}' font-size='12' text-anchor='end'>"
+        p.append(f"<text x='{left - 8:.0f}' y='{y + 4:.1f}' font-size='12' text-anchor='end'>"
                  f"{_e(r['channel'])}</text>"
                  f"<line x1='{x(r['cpa_low']):.1f}' y1='{y:.1f}' x2='{x(r['cpa_high']):.1f}' "
                  f"y2='{y:.1f}' stroke='{c}' stroke-width='2'/>"
                  f"<circle cx='{x(r['cpa']):.1f}' cy='{y:.1f}' r='4' fill='{c}'><title>"
-                 f"{_e(r['channel'])}: CPA {_e(_fmt(r['cpa']))} [{_e(_fmt(r['cpa_low']))}, "
-                 f"{_e(_fmt(r['cpa_high']))}], {_e(r['verdict'])}</title></circle>")
+                 f"{_e(r['channel'])}: CPA {_e(ctx.num(r['cpa'], 'money'))} "
+                 f"({_e(ctx.range(r['cpa_low'], r['cpa_high'], 'money'))}), "
+                 f"{_e(r['verdict'])}</title></circle>")
     if np.isfinite(be):
+        text = f"break-even CPA {ctx.num(be, 'money')}"
+        extent = max(extent, _text_span(x(be) + 4, text, 11)[1])
         p.append(f"<line x1='{x(be):.1f}' y1='4' x2='{x(be):.1f}' y2='{h - 20}' "
                  f"stroke='#1f2328' stroke-dasharray='5 3'/><text x='{x(be) + 4:.1f}' "
-                 f"y='{h - 22}' font-size='11'>break-even CPA {_e(_fmt(be))}</text>")
-    p.append("</svg>")
-    return "".join(p)
+                 f"y='{h - 22}' font-size='11'>{_e(text)}</text>")
+    return (_svg_open(extent + 4, h, "CPA by channel against break-even") + "".join(p)
+            + "</svg>")

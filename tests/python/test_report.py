@@ -150,7 +150,7 @@ def test_markdown_has_the_plan_and_the_control_tables(rep):
     md = rep.to_markdown()
     assert md.startswith("# Control test\n")
     assert "Critical path: t-site -> t-social" in md
-    assert "| o-conv | conversion_rate |" in md
+    assert "| o-conv | Conversion rate |" in md
     plan_only = report.build_report(_scheduled_plan()).to_markdown()
     assert "No data: the Control stage was not run." in plan_only
 
@@ -320,3 +320,258 @@ def test_save_picks_the_format_and_refuses_an_unknown_one(rep, tmp_path):
     with pytest.raises(ValueError, match="^format: expected 'html', 'json' or 'md', got 'xml'"):
         rep.save(str(tmp_path / "r.xml"), format="xml")
     assert not (tmp_path / "r.xml").exists()
+
+
+# -- issue 13: the report for people ----------------------------------------------------
+DEMO = Path(sostac.__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The shipped demo (currency GBP, revision 1, stage control, data from Friday
+    1 Jan 2027)."""
+    plan = Plan.load(DEMO / "demo_plan.yaml")
+    return report.build_report(plan, report.read_data(str(DEMO / "demo_daily.csv")))
+
+
+def _text(fragment: str) -> str:
+    import html as _html
+
+    return _html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def _section(page: str, heading: str) -> str:
+    """The HTML from the heading (h2 or h3) with this text to the next h2."""
+    start = re.search(rf"<h[23][^>]*>{re.escape(heading)}</h[23]>", page)
+    assert start, heading
+    end = page.find("<h2", start.end())
+    return page[start.start():end if end > 0 else len(page)]
+
+
+def _table_rows(fragment: str) -> list:
+    """[[header cells], [row cells], ...] of the first table in the fragment."""
+    table = re.search(r"<table[^>]*>.*?</table>", fragment, re.S).group(0)
+    return [[_text(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
+
+
+def _pct(v: float) -> str:
+    """3 significant digits of a share as a percentage, as the report writes it."""
+    return report._digits(100 * v, 3, strip=False)
+
+
+def test_each_objective_opens_with_one_plain_sentence(demo):
+    page = demo.to_html()
+    k = demo.control.kpis.set_index("objective")
+    heads = dict(re.findall(r"<h3>(o-[\w-]+): [^<]*<span[^>]*>[^<]*</span></h3>"
+                            r"\s*<div class='kpi'>.*?<p class='headline'>([^<]*)</p>", page, re.S))
+    assert set(heads) == set(k.index)
+    conv = k.loc["o-convert"]
+    assert _text(heads["o-convert"]) == (
+        f"Conversion rate is {_pct(conv['value'])} % to date against a target of 2.6 %; "
+        f"the trend points to {_pct(conv['projected'])} % ({_pct(conv['projected_low'])}"
+        f"–{_pct(conv['projected_high'])} %) by 30 Sep 2027: at risk.")
+    save = k.loc["o-save"]
+    assert _text(heads["o-save"]) == (
+        f"Cost per acquisition is £{save['value']:.2f} to date against a target of £20; "
+        f"the trend points to £{save['projected']:.2f} (£{save['projected_low']:.2f}–"
+        f"£{save['projected_high']:.2f}) by 30 Nov 2027: off track.")
+    reach = k.loc["o-reach"]
+    assert _text(heads["o-reach"]).startswith(
+        f"Unique visitors is {reach['value']:,.0f} a month to date against a target of "
+        f"55,000 a month; the trend points to {reach['projected']:,.0f} (")
+    for oid, sentence in heads.items():  # one sentence, ending with the verdict
+        assert _text(sentence).count(". ") == 0
+        assert _text(sentence).endswith(": " + k.loc[oid, "status"].replace("_", " ") + ".")
+
+
+def test_the_statistical_rule_is_one_click_away(demo):
+    page = demo.to_html()
+    kpis = _section(page, "KPIs against their targets")
+    outside = re.sub(r"<details>.*?</details>", "", kpis, flags=re.S)
+    assert "H0" not in outside and "p = " not in outside and "statistic" not in outside
+    opened = re.findall(r"<details><summary>How this was decided</summary><p>(.*?)</p>"
+                        r"</details>", page, re.S)
+    assert len(opened) == len(demo.control.kpis)
+    for rule, text in zip(demo.control.kpis["rule"], opened):
+        assert _text(text).endswith(rule)
+    assert "<script" not in page.lower()
+    # the rule is an opaque string: whatever the Control stage writes is shown, escaped
+    r = report.build_report(_scheduled_plan(), _data())
+    r.control.kpis.loc[0, "rule"] = "H0: x >= 1 <b>; dispersion 1.7 x binomial; p < 0.001"
+    assert ("How this was decided</summary><p>" in r.to_html()
+            and "H0: x &gt;= 1 &lt;b&gt;; dispersion 1.7 x binomial; p &lt; 0.001</p>"
+            in r.to_html())
+    md = r.to_markdown()
+    assert "<summary>How this was decided</summary>" in md
+    assert "H0: x >= 1 <b>; dispersion 1.7 x binomial; p < 0.001" in md
+
+
+def test_column_titles_are_words_and_the_json_keys_stay(demo):
+    page = demo.to_html()
+    titles = [_text(t).strip() for t in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
+    assert "5S" in titles and "Rate from previous step" in titles and "CPA (range)" in titles
+    assert not [t for t in titles if "_" in t or re.fullmatch(r"[a-z ]+", t)]
+    md = demo.to_markdown()
+    lines = md.splitlines()
+    heads = [lines[i] for i in range(len(lines) - 1) if lines[i + 1].startswith("|---")]
+    assert len(heads) >= 7 and "| 5S | Objectives |" in md
+    assert not [h for h in heads if "_" in h]
+    doc = demo.to_dict()
+    assert "five_s" in doc["control"]["scoreboard"][0]
+    assert "rate_from_previous" in doc["control"]["race_funnel"][0]
+    assert "five_s" in doc["integrated_plan"][0]
+
+
+@pytest.mark.parametrize("value, kind, currency, text", [
+    (1528293.0, "count", None, "1,528,293"), (641843.0, "count", None, "641,843"),
+    (641843, "number", None, "641,843"), (57749.0, "count", None, "57,749"),
+    (37262.8, "money", "GBP", "£37,263"), (24.7673, "money", "GBP", "£24.77"),
+    (20.0, "money", "EUR", "€20.00"), (1200.0, "money", "CHF", "CHF 1,200"),
+    (-5.0, "money", "USD", "-$5.00"), (24.77, "money", None, "24.77"),
+    (0.0217079, "percent", None, "2.17 %"), (0.4, "percent", None, "40.0 %"),
+    (3.17425, "ratio", None, "3.17"), (2.55e-179, "p", None, "< 0.001"),
+    (0.19882, "p", None, "0.199"), (8.28502, "signed", None, "+8.29"),
+    (float("nan"), "money", "GBP", "–"), (None, "count", None, "–"),
+    (float("inf"), "percent", None, "–"), (float("-inf"), "number", None, "–"),
+])
+def test_one_number_formatter(value, kind, currency, text):
+    assert report._num(value, kind, currency) == text
+
+
+def test_numbers_have_separators_currency_and_dashes(demo):
+    page = demo.to_html()
+    works = _table_rows(_section(page, "Channels by CPA against break-even, and ROAS"))
+    names = ["Channel", "Tactics", "Cost", "Orders", "Revenue", "CPA (range)"]
+    rows = {r[0]: dict(zip(names, r)) for r in works[1:]}  # by position
+    # 1,528,293 beside 641,843 alike, amounts in the plan's currency
+    assert rows["site"]["Revenue"] == "£1,528,293" and rows["email"]["Revenue"] == "£641,843"
+    assert rows["paid_search"]["Cost"].startswith("£") and rows["email"]["Orders"] == "9,667"
+    # no spend: CPA and ROAS are undefined, never "0 [0, 0]"
+    for ch in ("content", "email", "seo", "site", "social"):
+        assert rows[ch]["CPA (range)"] == "–"
+        assert works[1 + list(rows).index(ch)][7] == "–"  # ROAS
+    assert "0 [0, 0]" not in page and "[0, 0]" not in demo.to_markdown()
+    w = demo.control.what_works.set_index("channel").loc["display"]
+    assert rows["display"]["CPA (range)"] == (
+        f"£{w['cpa']:.2f} (£{w['cpa_low']:.2f}–£{w['cpa_high']:.2f})")
+    assert works[0][:6] == names and works[0][7] == "ROAS (range)"
+    # no number of five or more digits without separators in any table cell
+    cells = [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+    assert not [c for c in cells if re.search(r"(?<![\d.,])\d{5,}", c)
+                and "=" not in c and "[" not in c]  # the plan's and the rules' own text
+    plan = _section(page, "Plan")
+    assert "£800,000" in plan and "£781,000" in plan and "Margin 45 %" in plan
+    assert "| paid_search | t-paid-search | £164,029 |" in demo.to_markdown()
+
+
+def test_no_alert_names_a_period_before_the_data_start(demo):
+    first = pd.Timestamp("2027-01-01")  # a Friday: its week is labelled Monday 28 Dec 2026
+    assert demo.control._data["date"].min() == first
+    labels = pd.to_datetime(demo.control.alerts["period"])
+    assert (labels < first).any()  # the Control stage's label: the week's Monday
+    alerts = _table_rows(_section(demo.to_html(), "Alerts"))
+    shown = [pd.Timestamp(r[3]) for r in alerts[1:]]
+    assert len(shown) == len(labels) and min(shown) == first
+    assert [max(a, first) for a in labels] == shown
+    assert alerts[0][3] == "Period from"
+    md = demo.to_markdown()
+    assert "2026" not in md.split("## Alerts")[1].split("##")[0]
+    # nor does a chart's point: the first week is named by its first day with data
+    assert "28 Dec 2026" not in demo.to_html() and "2026-12-28" not in demo.to_html()
+
+
+def test_the_funnel_states_its_units(demo):
+    page = demo.to_html()
+    part = _section(page, "RACE funnel")
+    rows = _table_rows(_section(page, "RACE funnel, numbers"))
+    unit = {r[0]: r[1] for r in rows[1:]}
+    assert unit == {"reach": "visitors, daily counts added up",
+                    "act": "engaged sessions (sessions without a bounce)",
+                    "convert": "orders", "engage": "repeat customers, daily counts added up"}
+    assert rows[0][:3] == ["Stage", "Counted in", "Count"]
+    svg = re.search(r"<svg[^>]*RACE funnel.*?</svg>", part, re.S).group(0)
+    for u in unit.values():
+        assert f">{u}</text>" in svg
+    assert "counted in its own unit" in _text(part)
+    assert "| reach | visitors, daily counts added up | 1,999,316 |" in demo.to_markdown()
+
+
+def _clipped(svg: str) -> list:
+    """The texts of an SVG that reach outside its viewBox (by the report's own width
+    estimate of a text)."""
+    width = float(re.search(r"viewBox='0 0 ([\d.]+) ", svg).group(1))
+    out = []
+    for attrs, text in re.findall(r"<text ([^>]*)>([^<]*)</text>", svg):
+        x = float(re.search(r"x='([-\d.]+)'", attrs).group(1))
+        size = float(re.search(r"font-size='([\d.]+)'", attrs).group(1))
+        anchor = (re.search(r"text-anchor='(\w+)'", attrs) or [None, "start"])[1]
+        lo, hi = report._text_span(x, _text(text), size, anchor, "bold" in attrs)
+        if lo < 0 or hi > width:
+            out.append(_text(text))
+    return out
+
+
+def test_no_svg_label_is_clipped(demo):
+    page = demo.to_html()
+    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(svgs) == 1 + 6 + 1 + 1
+    for svg in svgs:
+        assert _clipped(svg) == []
+    gantt = svgs[0]
+    assert ">Jan 2028</text>" in gantt or ">Dec 2027</text>" in gantt
+    # long names widen the name column instead of running off the left edge
+    p = _scheduled_plan()
+    p.add_tactic("t-a-very-long-tactic-name-for-the-autumn-campaign", channel="site",
+                 start="2027-09-01", end="2027-12-31")
+    for svg in re.findall(r"<svg.*?</svg>", report.build_report(p).to_html(), re.S):
+        assert _clipped(svg) == []
+
+
+def test_a_plan_built_in_code_shows_defaults(rep, demo):
+    page, md = rep.to_html(), rep.to_markdown()
+    for text in (_text(page), md):
+        assert not re.search(r"None(?!\.)", text)  # "None." is an empty table
+        assert "revision None" not in text and "stage None" not in text
+    assert "Plan p , no revision or stage recorded." in " ".join(_text(page).split())
+    assert "Plan `p`, no revision or stage recorded," in md
+    assert "none stated (amounts without a unit)" in _text(page)
+    # amounts without a currency are plain numbers
+    assert rep.to_dict()["plan"]["currency"] is None and "50,000" in _text(page)
+    assert "revision 1, stage control" in demo.to_html()
+    assert "Plan `northwind-gifts-2027`, revision 1, stage control" in demo.to_markdown()
+
+
+def test_json_keeps_every_number(demo):
+    doc = json.loads(demo.to_json())
+    jsonschema.validate(doc, SCHEMA)
+    c = demo.control
+    got = {r["objective"]: r for r in doc["control"]["kpis"]}
+    for r in c.kpis.to_dict("records"):
+        for key in ("value", "low", "high", "p_value", "projected", "statistic"):
+            assert got[r["objective"]][key] == float(r[key])  # exactly, not rounded
+    works = {r["channel"]: r for r in doc["control"]["what_works"]}
+    for r in c.what_works.to_dict("records"):
+        for key in ("cost", "revenue", "cpa", "cpa_low", "cpa_high", "roas"):
+            v = works[r["channel"]][key]
+            assert (v is None and not np.isfinite(r[key])) or v == float(r[key])
+    amounts = [r["amount"] for r in doc["control"]["recommendations"]]
+    assert amounts == list(c.recommendations["amount"]) and amounts[0] != round(amounts[0])
+    assert [r["count"] for r in doc["control"]["race_funnel"]] == list(c.race_funnel["count"])
+
+
+def test_the_sentence_without_data_or_currency(rep):
+    page = rep.to_html()
+    heads = [_text(h) for h in re.findall(r"<p class='headline'>([^<]*)</p>", page)]
+    assert ("Click-through rate has no value to date (target 1 % by 30 Jun 2027): "
+            "insufficient data.") in heads
+    cpa = rep.control.kpis.set_index("objective").loc["o-cpa"]
+    # no currency in the plan: amounts are plain numbers, never "None 19.14"
+    assert (f"Cost per acquisition is {cpa['value']:.2f} to date against a target of 20; "
+            f"the trend points to {cpa['projected']:.2f} (") in " ".join(heads)
+    assert any(h.startswith("Unique visitors is ") and " a week to date against a target "
+               "of 5,000 a week; " in h for h in heads)
+    # a week that starts before the data is named by the data's first day, zone or not
+    ctx = report._Ctx({}, None, pd.Timestamp("2027-01-01"))
+    assert ctx.period(pd.Timestamp("2026-12-28", tz="UTC")) == "1 Jan 2027"
+    assert ctx.period(pd.Timestamp("2027-01-04")) == "4 Jan 2027" and ctx.period(None) == "–"
