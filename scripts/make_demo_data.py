@@ -203,8 +203,9 @@ PLAN = """\
 # SOSTAC, the RACE lifecycle and the 5S. Its data (demo_daily.csv, made with
 # scripts/make_demo_data.py, simulated) cover the first half-year, 1 January to
 # 30 June, so the six-month review asks what is working:
-# - Reach (speak): SEO grows organic visitors by ~45 % in six months, well on the way
-#   to the year's target.
+# - Reach (speak): SEO grows organic visits (sessions) by ~45 % in six months, well
+#   on the way to the year's target. Visits add up across days; unique visitors do
+#   not (a visitor of two days is one visitor of the month), so the plan counts visits.
 # - Act (serve): UX work cuts the bounce rate on the shop steadily; still above the
 #   target to date, but on course to reach it by September.
 # - Convert (sell): the one-page checkout won its A/B test (x-checkout, about +15 %
@@ -216,8 +217,11 @@ PLAN = """\
 #   missing its 20 GBP target. Display loses money: each order costs about twice the
 #   break-even CPA (average order value 60 x margin 0.45 = 27 GBP), so its unspent
 #   budget should move to the channels that earn more than they cost.
-# - Engage (sizzle): the second-purchase e-mail flow (from April) lifts the
-#   repeat-purchase rate, but not yet enough to be sure of the target.
+# - Engage (sizzle): the second-purchase e-mail flow (from April) is to lift the
+#   repeat-purchase rate. That rate counts distinct customers, which daily rows
+#   cannot give for a month (a customer of two days is one customer of the month):
+#   the Control stage says so and names the data that would answer (the order log
+#   with its customer ids), rather than adding daily customers up.
 # Cost in the data is media spend (paid search, paid social, display); the SEO,
 # content, social, UX and e-mail budgets pay for people and tools. Format: docs/plan.md.
 sostac: 1
@@ -243,7 +247,7 @@ situation:
     - {id: gift-buyer, name: Gift buyer, needs: [Ideas, Fast delivery, Easy checkout]}
     - {id: loyal, name: Returning customer, needs: [Early access, Rewards]}
   baselines:
-    - {kpi: unique_visitors, value: 42000, as_of: "2026-12-31", source: "Web analytics (monthly, organic search)"}
+    - {kpi: visits, value: 49000, as_of: "2026-12-31", source: "Web analytics (monthly sessions, organic search)"}
     - {kpi: bounce_rate, value: 0.47, as_of: "2026-12-31", source: Web analytics}
     - kpi: conversion_rate
       value: 0.020
@@ -257,8 +261,8 @@ situation:
     - {kpi: roas, value: 3.5, as_of: "2026-12-31", source: Paid search account}
     - {kpi: repeat_purchase_rate, value: 0.24, as_of: "2026-12-31", source: CRM}
 objectives:
-  - {id: o-reach, statement: Grow monthly organic-search visitors from 42k to 55k., kpi: unique_visitors,
-     baseline: 42000, target: 55000, direction: increase, deadline: "2027-09-30",
+  - {id: o-reach, statement: Grow monthly organic-search visits from 49k to 64k., kpi: visits,
+     baseline: 49000, target: 64000, direction: increase, deadline: "2027-09-30",
      scope: {channel: seo, segment: gift-buyer}, five_s: speak, race: reach, owner: Content lead}
   - {id: o-act, statement: Cut the bounce rate on the shop from 47% to 40%., kpi: bounce_rate,
      baseline: 0.47, target: 0.40, direction: decrease, deadline: "2027-09-30",
@@ -276,6 +280,8 @@ objectives:
      kpi: repeat_purchase_rate, baseline: 0.24, target: 0.30, direction: increase,
      deadline: "2027-12-31", scope: {channel: email, segment: loyal}, five_s: sizzle,
      race: engage, owner: CRM lead}
+kpis:
+  - {id: visits, numerator: sessions, unit: count, direction: higher, race: reach}
 strategies:
   - {id: s-content, summary: Be found and remembered for gift ideas., segments: [gift-buyer],
      positioning: "Thoughtful gifts, delivered fast.", serves: [o-reach],
@@ -289,11 +295,11 @@ strategies:
      channel_mix: {email: 0.03}}
 tactics:
   - {id: t-seo, channel: seo, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
-     budget: 30000, race: reach, aida: attention, kpis: [unique_visitors, ctr]}
+     budget: 30000, race: reach, aida: attention, kpis: [visits, ctr]}
   - {id: t-content, channel: content, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
-     budget: 24000, race: reach, aida: interest, kpis: [unique_visitors, bounce_rate]}
+     budget: 24000, race: reach, aida: interest, kpis: [visits, bounce_rate]}
   - {id: t-social, channel: social, strategy: s-content, start: "2027-01-01", end: "2027-12-31",
-     budget: 15000, race: reach, aida: attention, kpis: [ctr, unique_visitors]}
+     budget: 15000, race: reach, aida: attention, kpis: [ctr, visits]}
   - {id: t-ux, channel: site, strategy: s-cro, start: "2027-01-04", end: "2027-06-30",
      budget: 24000, race: act, aida: desire, kpis: [bounce_rate, conversion_rate]}
   - {id: t-paid-search, channel: paid_search, strategy: s-paid, start: "2027-01-01", end: "2027-12-31",
@@ -327,7 +333,7 @@ control:
   cadence: weekly
   review_every_months: 6
   targets:
-    - {objective: o-reach, cadence: monthly, alert: 40000}
+    - {objective: o-reach, cadence: monthly, alert: 46500}
     - {objective: o-act, cadence: weekly, alert: 0.48}
     - {objective: o-convert, cadence: weekly, alert: 0.018}
     - {objective: o-save, cadence: weekly, alert: 28}

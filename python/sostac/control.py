@@ -753,7 +753,7 @@ def _whole_period_table(data, kpis, by, level: float):
     from . import metrics
 
     return metrics.kpi_table(data.assign(_sostac_all=pd.Timestamp("1970-01-01")), kpis, by=by,
-                             period="day", time="_sostac_all", level=level, _sum_distinct=True)
+                             period="day", time="_sostac_all", level=level)
 
 
 def _day_number(ts) -> float:
@@ -916,7 +916,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "scale": definition.get("scale", 1.0), "unit": definition.get("unit", "ratio")}
         try:
             per = metrics.kpi_table(part, [spec], by=(), period=_PERIOD_OF_CADENCE[cadence],
-                                    time=time, level=level, _sum_distinct=True)
+                                    time=time, level=level)
             total = _whole_period_table(part, [spec], (), level)
         except (ValueError, KeyError) as exc:
             finding(str(exc))

@@ -435,7 +435,7 @@ def _sniff(head: str, sep: Optional[str] = None) -> Tuple[str, str]:
     decimal = "."
     if sep != ",":
         body = "\n".join(lines[1:])
-        if re.search(r"(?:^|[" + re.escape(sep) + r"])\s*-?\d+,\d+\s*(?:[" + re.escape(sep)
+        if re.search(r"(?:^|[" + re.escape(sep) + r"])\s*-?\d+,\d+(?:[eE][+-]?\d+)?\s*(?:[" + re.escape(sep)
                      + r"]|$)", body, flags=re.M):
             decimal = ","
     return sep, decimal

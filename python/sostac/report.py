@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import time as _time
 from typing import Any, Callable, Dict, List, Optional
 
@@ -824,7 +825,9 @@ def _headline(row: dict, ctx: _Ctx) -> str:
     if not _defined(row["value"]):
         return (f"{name} has no value to date (target {target} by {deadline}): "
                 f"{verdict}.")
-    head = f"{name} is {ctx.num(row['value'], kind)}{per} to date against a target of {target}"
+    verb = "are" if re.search(r"[^s]s$", name) else "is"  # "Visits are", "CTR is"
+    head = (f"{name} {verb} {ctx.num(row['value'], kind)}{per} to date against a target of "
+            f"{target}")
     if _defined(row["projected"]):
         trend = (f"the trend points to {ctx.num(row['projected'], kind)}"
                  f" ({ctx.range(row['projected_low'], row['projected_high'], kind)}){per}"
@@ -950,7 +953,7 @@ def _control_sections(c, charts: Dict[str, dict], ctx: _Ctx) -> List[str]:
     out.append(_grid(_rows(c.alerts), _columns("alerts", ctx), "Alerts", anchor="alerts"))
     out.append("<h2 id='data-findings'>Data findings</h2>")
     if c.findings:
-        out.append("<ul>" + "".join(f"<li>{_e(f['objective'] or 'data')}: {_e(f['message'])}</li>"
+        out.append("<ul>" + "".join(f"<li>{_e(f['objective']) + ': ' if f['objective'] else ''}{_e(f['message'])}</li>"
                                     for f in c.findings) + "</ul>")
     else:
         out.append("<p>None.</p>")
@@ -990,7 +993,7 @@ def _control_markdown(c, ctx: _Ctx) -> List[str]:
         if name == "race_funnel" and frame is not None and len(frame):
             lines += ["", _FUNNEL_NOTE]
     lines += ["", "## Data findings", ""]
-    lines += ([f"- {_md(f['objective'] or 'data')}: {_md(f['message'])}" for f in c.findings]
+    lines += ([f"- {_md(f['objective']) + ': ' if f['objective'] else ''}{_md(f['message'])}" for f in c.findings]
               or ["None."])
     return lines
 

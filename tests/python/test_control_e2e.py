@@ -29,8 +29,8 @@ objective                  branch                                        status
 ecom o-act (bounce)        before deadline, value meets the target       on_track
 ecom o-convert (conv.)     before, value short, projection's low meets   on_track
 ecom o-save (CPA)          before, p < alpha, projection's low misses    off_track
-ecom o-reach (visitors)    before, value short, p >= alpha               at_risk
-ecom o-engage (repeat)     before, 2 periods                             insufficient
+ecom o-reach (visits)      before, value short, p >= alpha               at_risk
+ecom o-engage (repeat)     distinct customers from daily rows: refused   insufficient
 ecom o-roas (added)        after deadline, p < alpha (the before-rule
                            would say at_risk: projection reaches 4)      off_track
 b2b  o-ctr                 after deadline, value meets                   on_track
@@ -196,7 +196,7 @@ def check_projection(row, x, y, deadline):
 MEASURES = ["sessions", "orders", "bounces", "visitors", "cost", "revenue", "customers",
             "repeat_customers"]
 # e-commerce, Mon 2027-01-04 .. Sun 2027-03-28: 12 ISO weeks, 84 days; the SEO
-# visitors (a monthly count) cover whole months, 2027-01-01 .. 03-31, so that no
+# visits (sessions, a monthly count) cover whole months, 2027-01-01 .. 03-31, so that no
 # partial month is counted as a month; the report is as of 2027-03-31
 ECOM_DAYS = pd.date_range("2027-01-04", "2027-03-28")
 SEO_DAYS = pd.date_range("2027-01-01", "2027-03-31")
@@ -204,7 +204,7 @@ CONV_ORDERS = [15, 15, 16, 17, 17, 18, 19, 19, 20, 21, 21, 22]  # per day, by we
 BOUNCES = [390, 370, 380] * 4                                   # per day, by week; 1000 sessions
 SOCIAL_ORDERS = [20, 21, 21, 20] * 3                            # per day, by week; cost 600
 SOCIAL_REVENUE = [2100.0, 2400.0] * 6                           # per day, by week
-SEO_VISITORS = {1: 7400, 2: 8230, 3: 7420}                      # per day, by month
+SEO_VISITS = {1: 7400, 2: 8230, 3: 7420}                      # per day, by month
 
 
 def ecommerce_data() -> pd.DataFrame:
@@ -221,7 +221,7 @@ def ecommerce_data() -> pd.DataFrame:
                          "repeat_customers": 25})
     for d in SEO_DAYS:
         rows.append({**dict.fromkeys(MEASURES, 0), "date": d, "channel": "seo",
-                     "visitors": SEO_VISITORS[d.month]})
+                     "sessions": SEO_VISITS[d.month]})
     return pd.DataFrame(rows)
 
 
@@ -284,7 +284,10 @@ def test_json_report_structure(ecom, b2b):
         assert [k["objective"] for k in report["kpis"]] == ids
         for k in report["kpis"]:
             assert set(KPI_KEYS) <= set(k)
-            assert DAY.match(k["period"]) and DAY.match(k["deadline"])
+            # no period for an objective the data cannot answer (o-engage: a finding)
+            assert (k["period"] is None and k["status"] == "insufficient_data") or \
+                DAY.match(k["period"])
+            assert DAY.match(k["deadline"])
             assert isinstance(k["periods"], int) and isinstance(k["rule"], str)
             assert k["status"] in {"on_track", "at_risk", "off_track", "insufficient_data"}
         for table in ("alerts", "what_works", "experiments", "scoreboard",
@@ -294,7 +297,7 @@ def test_json_report_structure(ecom, b2b):
         assert any("the data need the columns 'variant'" in f["message"]
                    for f in report["findings"])
     _, _, rows = ecom
-    # two periods: no projection, and NaN became null (not NaN, not a string)
+    # refused: no projection, and NaN became null (not NaN, not a string)
     eng = rows["o-engage"]
     assert eng["projected"] is None and eng["projected_low"] is None \
         and eng["projected_high"] is None
@@ -373,21 +376,21 @@ def test_rate_bounce_decrease_meets_target(ecom):
     assert row["status"] == "on_track"
 
 
-def test_rate_two_periods_is_insufficient_before_the_deadline(ecom):
-    data, _, rows = ecom
+def test_distinct_counts_of_daily_rows_are_a_finding(ecom):
+    # the repeat-purchase rate counts distinct customers: a month of daily e-mail rows
+    # does not give the month's customers (their sum counts a customer once a day),
+    # so the Control stage refuses the roll-up and says which data would answer
+    _, report, rows = ecom
     row = rows["o-engage"]
-    mail = channel(data, "email")
-    x, n = int(mail["repeat_customers"].sum()), int(mail["customers"].sum())
-    assert (x, n) == (56 * 25, 56 * 100)  # February and March 1-28
-    p0 = 0.27
-    close(row["value"], 0.25)
-    z = (0.25 - p0) / math.sqrt(p0 * (1 - p0) / n)
-    close(row["statistic"], z)
-    close(row["p_value"], sps.norm.cdf(z))  # the test is still reported ...
-    assert row["p_value"] < ALPHA
-    assert row["periods"] == 2 and row["period"] == "2027-03-01"
-    assert row["status"] == "insufficient_data"  # ... but two months are too few
-    assert "fewer than 3 periods" in row["rule"]
+    assert row["status"] == "insufficient_data" and row["test"] == ""
+    assert row["value"] is None and row["p_value"] is None
+    message = ("repeat_purchase_rate: 'repeat_customers' and 'customers' count distinct "
+               "people and does not add across rows, but 28 rows fall in the month starting "
+               "2027-02-01; give the event or transaction log with its user column "
+               "(kpi_table(..., user='user_id')) to count them exactly, or data with one "
+               "row per month")
+    assert row["rule"] == message
+    assert {"objective": "o-engage", "message": message} in report["findings"]
 
 
 # -------------------------------------------------------------- cost per count
@@ -474,7 +477,7 @@ def test_count_per_period_exact_poisson_at_risk(ecom):
     data, _, rows = ecom
     row = rows["o-reach"]
     seo = channel(data, "seo")
-    total = int(seo["visitors"].sum())
+    total = int(seo["sessions"].sum())
     assert total == 31 * 7400 + 28 * 8230 + 31 * 7420 == 689_860
     periods, target = 3, 230_000.0
     assert row["cadence"] == "monthly"
@@ -483,10 +486,10 @@ def test_count_per_period_exact_poisson_at_risk(ecom):
     k_lo, k_hi = garwood(total)
     close(row["low"], k_lo / periods)
     close(row["high"], k_hi / periods)
-    xs, ys, g = per_period(seo, "monthly", "visitors", None)
+    xs, ys, g = per_period(seo, "monthly", "sessions", None)
     # a count's exposure is the days of each period covered: whole months of 31, 28
     # and 31 days (7,400, 8,230 and 7,420 a day: more spread than the Poisson allows)
-    phi, df = dispersion(g["visitors"], [31, 28, 31], False)
+    phi, df = dispersion(g["sessions"], [31, 28, 31], False)
     assert phi > 1
     close(row["dispersion"], phi)
     mu = periods * target
@@ -629,11 +632,11 @@ def test_spend_without_orders_is_insufficient_data_not_an_error():
 
 
 def test_a_partly_covered_month_counts_for_its_share():
-    # 8,300 visitors a day, above 230,000 a month; the data end on 10 March: that
+    # 8,300 visits a day, above 230,000 a month; the data end on 10 March: that
     # month counts as 10/31 of one (not as a whole month, which would drag the value
     # to 190,900 and the projection below zero)
     days = pd.date_range("2027-01-01", "2027-03-10")
-    data = pd.DataFrame({"date": days, "channel": "seo", "visitors": 8300})
+    data = pd.DataFrame({"date": days, "channel": "seo", "sessions": 8300})
     row = {k["objective"]: k for k in strict_json(
         Plan.load(ECOMMERCE).control(data).to_json())["kpis"]}["o-reach"]
     total, exposure = 8300 * 69, 1 + 1 + 10 / 31

@@ -24,7 +24,9 @@ def _plan():
                     deadline="2027-06-30", scope={"channel": "paid_social"})
     p.add_objective("o-roas", kpi="roas", target=4.0, direction="increase",
                     deadline="2027-06-30", scope={"channel": "email"})
-    p.add_objective("o-visitors", kpi="unique_visitors", target=5000, direction="increase",
+    # visits add up across days (unique visitors would not: a finding, test_distinct.py)
+    p.add_kpi("visits", numerator="visits", unit="count", direction="higher")
+    p.add_objective("o-visitors", kpi="visits", target=5000, direction="increase",
                     deadline="2027-06-30", scope={"channel": "site"})
     p.add_objective("o-tv", kpi="ctr", target=0.01, deadline="2027-06-30",
                     scope={"channel": "tv"})
@@ -40,16 +42,16 @@ def _data():
     for i, d in enumerate(days):
         sessions = 20000
         rows.append({"date": d, "channel": "site", "sessions": sessions,
-                     "orders": rng.binomial(sessions, 0.018), "visitors": rng.poisson(570),
+                     "orders": rng.binomial(sessions, 0.018), "visits": rng.poisson(570),
                      "cost": 0.0, "revenue": 0.0})
         cost = 500.0
         rows.append({"date": d, "channel": "paid_social", "sessions": 900,
-                     "orders": rng.poisson(cost / 18), "visitors": 0, "cost": cost,
+                     "orders": rng.poisson(cost / 18), "visits": 0, "cost": cost,
                      "revenue": 0.0})
         cost = 300.0
         roas = 3.0 + 0.9 * i / len(days) + rng.normal(0, 0.15)
         rows.append({"date": d, "channel": "email", "sessions": 400, "orders": 10,
-                     "visitors": 0, "cost": cost, "revenue": cost * roas})
+                     "visits": 0, "cost": cost, "revenue": cost * roas})
     return pd.DataFrame(rows)
 
 
@@ -156,9 +158,9 @@ def test_roas_z_test_and_rising_projection(result):
 def test_visitors_per_period_poisson_test(result):
     data = _data()
     row = result.kpis.set_index("objective").loc["o-visitors"]
-    _, _, g = _series(data, "site", "visitors", None)
-    total = g["visitors"].sum()
-    phi, df = _pearson(g["visitors"], np.ones(12), False)
+    _, _, g = _series(data, "site", "visits", None)
+    total = g["visits"].sum()
+    phi, df = _pearson(g["visits"], np.ones(12), False)
     z = (total - 12 * 5000) / np.sqrt(12 * 5000)
     _, p = _expected(z, sps.poisson.cdf(total, 12 * 5000), phi, df, "less")
     assert row["dispersion"] == pytest.approx(phi, rel=1e-12)

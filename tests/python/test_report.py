@@ -273,8 +273,8 @@ def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
                  "recommendation: move 37,263 from display to paid_search"):
         assert line in text, line
     statuses = [ln.split()[-1] for ln in lines if ln.startswith("  o-")]
-    assert sorted(statuses) == ["at_risk", "at_risk", "off_track", "off_track", "on_track",
-                                "on_track"]
+    assert sorted(statuses) == ["at_risk", "insufficient_data", "off_track", "off_track",
+                                "on_track", "on_track"]
 
 
 def test_demo_console_script(tmp_path):
@@ -378,8 +378,11 @@ def test_each_objective_opens_with_one_plain_sentence(demo):
         f"£{save['projected_high']:.2f}) by 30 Nov 2027: off track.")
     reach = k.loc["o-reach"]
     assert _text(heads["o-reach"]).startswith(
-        f"Unique visitors is {reach['value']:,.0f} a month to date against a target of "
-        f"55,000 a month; the trend points to {reach['projected']:,.0f} (")
+        f"Visits are {reach['value']:,.0f} a month to date against a target of "
+        f"64,000 a month; the trend points to {reach['projected']:,.0f} (")
+    # a KPI the daily rows cannot answer (distinct customers) says it has no value
+    assert _text(heads["o-engage"]) == ("Repeat-purchase rate has no value to date "
+                                        "(target 30 % by 31 Dec 2027): insufficient data.")
     for oid, sentence in heads.items():  # one sentence, ending with the verdict
         assert _text(sentence).count(". ") == 0
         assert _text(sentence).endswith(": " + k.loc[oid, "status"].replace("_", " ") + ".")
@@ -515,7 +518,9 @@ def _clipped(svg: str) -> list:
 def test_no_svg_label_is_clipped(demo):
     page = demo.to_html()
     svgs = re.findall(r"<svg.*?</svg>", page, re.S)
-    assert len(svgs) == 1 + 6 + 1 + 1
+    # the Gantt, a chart per objective with a series (not o-engage: no value), the
+    # funnel and what works
+    assert len(svgs) == 1 + 5 + 1 + 1
     for svg in svgs:
         assert _clipped(svg) == []
     gantt = svgs[0]
@@ -549,7 +554,8 @@ def test_json_keeps_every_number(demo):
     got = {r["objective"]: r for r in doc["control"]["kpis"]}
     for r in c.kpis.to_dict("records"):
         for key in ("value", "low", "high", "p_value", "projected", "statistic"):
-            assert got[r["objective"]][key] == float(r[key])  # exactly, not rounded
+            v = got[r["objective"]][key]  # exactly, not rounded; undefined is null
+            assert (v is None and not np.isfinite(r[key])) or v == float(r[key])
     works = {r["channel"]: r for r in doc["control"]["what_works"]}
     for r in c.what_works.to_dict("records"):
         for key in ("cost", "revenue", "cpa", "cpa_low", "cpa_high", "roas"):
@@ -569,7 +575,7 @@ def test_the_sentence_without_data_or_currency(rep):
     # no currency in the plan: amounts are plain numbers, never "None 19.14"
     assert (f"Cost per acquisition is {cpa['value']:.2f} to date against a target of 20; "
             f"the trend points to {cpa['projected']:.2f} (") in " ".join(heads)
-    assert any(h.startswith("Unique visitors is ") and " a week to date against a target "
+    assert any(h.startswith("Visits are ") and " a week to date against a target "
                "of 5,000 a week; " in h for h in heads)
     # a week that starts before the data is named by the data's first day, zone or not
     ctx = report._Ctx({}, None, pd.Timestamp("2027-01-01"))
