@@ -623,12 +623,12 @@ class ControlResult:
                  "|---|---|---:|---:|---|---:|---|"]
         for r in self.kpis.to_dict("records"):
             proj = ("-" if not np.isfinite(r["projected"]) else
-                    f"{r['projected']:.4g} [{r['projected_low']:.4g}, {r['projected_high']:.4g}]")
+                    f"{_short(r['projected'])} [{_short(r['projected_low'])}, "
+                    f"{_short(r['projected_high'])}]")
             p = ("-" if not np.isfinite(r["p_value"]) else
                  _p_text(r["p_value"]).replace("p = ", "").replace("p ", ""))
-            value = "-" if not np.isfinite(r["value"]) else f"{r['value']:.4g}"
-            lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {value} | "
-                         f"{r['target']:.4g} | {r['status']} | {p} | {proj} |")
+            lines.append(f"| {_md(r['objective'])} | {_md(r['kpi'])} | {_short(r['value'])} | "
+                         f"{_short(r['target'])} | {r['status']} | {p} | {proj} |")
         works = self.what_works
         if works is not None and len(works):
             lines += ["", "What works (CPA against break-even, ROAS):", "",
@@ -1191,6 +1191,14 @@ def _period_days(starts, cadence: str) -> np.ndarray:
     starts = pd.DatetimeIndex(pd.to_datetime(starts))
     ends = starts + pd.DateOffset(**_NEXT_PERIOD[cadence])
     return np.asarray((ends.values - starts.values) / np.timedelta64(1, "D"), dtype=float)
+
+
+def _short(v: float) -> str:
+    """A number for a table read by people: thousands separated from 1,000 on, else 4
+    significant digits; "-" when undefined."""
+    if not np.isfinite(v):
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def _p_text(p: float) -> str:
