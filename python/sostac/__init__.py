@@ -67,7 +67,6 @@ __all__ = [
     "Plan",
     "__version__",
     "get_num_threads",
-    "io",
     "kpi_catalog",
     "metrics",
     "plan_schema",
