@@ -523,7 +523,8 @@ class ControlResult:
 
     @property
     def race_funnel(self):
-        """The RACE funnel from the data: reach (visitors, else sessions), act
+        """The RACE funnel from the data: reach (sessions, which add up across rows,
+        else visitors: a sum of daily distinct counts, labelled so in the report), act
         (sessions that did not bounce, else leads), convert (orders) and engage
         (repeat customers), as far as the data have the columns; each stage's count,
         its rate from the previous stage, and the plan's objectives on that stage
@@ -539,7 +540,7 @@ class ControlResult:
                     f"{o.get('id')} ({status.get(o.get('id'), 'insufficient_data')})")
         rows, previous = [], None
         cols = set(df.columns) if df is not None else set()
-        for stage, measure in (("reach", "visitors" if "visitors" in cols else "sessions"),
+        for stage, measure in (("reach", "sessions" if "sessions" in cols else "visitors"),
                                ("act", "engaged_sessions"), ("convert", "orders"),
                                ("engage", "repeat_customers")):
             if stage == "act":

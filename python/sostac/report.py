@@ -758,7 +758,7 @@ def _columns(name: str, ctx: _Ctx) -> List[_Column]:
 
 
 #: What each RACE stage counts, by the measure the Control stage used.
-_FUNNEL_UNITS = {"visitors": "visitors", "sessions": "sessions",
+_FUNNEL_UNITS = {"visitors": "visitors", "sessions": "visits (sessions)",
                  "sessions - bounces": "engaged sessions (sessions without a bounce)",
                  "leads": "leads", "orders": "orders", "repeat_customers": "repeat customers"}
 

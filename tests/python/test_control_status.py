@@ -385,7 +385,9 @@ def test_scoreboard_and_race_funnel_on_the_example_plan():
         assert board.loc[s5, status[obj]] == 1
     funnel = r.race_funnel.set_index("stage")
     assert list(funnel.index) == ["reach", "act", "convert", "engage"]
-    assert funnel.loc["reach", "count"] == data["visitors"].sum()
+    # reach in visits (sessions add up across days; daily visitors would not)
+    assert funnel.loc["reach", "count"] == data["sessions"].sum()
+    assert funnel.loc["reach", "measure"] == "sessions"
     assert funnel.loc["act", "count"] == data["sessions"].sum() - data["bounces"].sum()
     assert funnel.loc["convert", "rate_from_previous"] == pytest.approx(
         data["orders"].sum() / (data["sessions"].sum() - data["bounces"].sum()))

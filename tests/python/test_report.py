@@ -489,7 +489,7 @@ def test_the_funnel_states_its_units(demo):
     part = _section(page, "RACE funnel")
     rows = _table_rows(_section(page, "RACE funnel, numbers"))
     unit = {r[0]: r[1] for r in rows[1:]}
-    assert unit == {"reach": "visitors, daily counts added up",
+    assert unit == {"reach": "visits (sessions)",
                     "act": "engaged sessions (sessions without a bounce)",
                     "convert": "orders", "engage": "repeat customers, daily counts added up"}
     assert rows[0][:3] == ["Stage", "Counted in", "Count"]
@@ -497,7 +497,9 @@ def test_the_funnel_states_its_units(demo):
     for u in unit.values():
         assert f">{u}</text>" in svg
     assert "counted in its own unit" in _text(part)
-    assert "| reach | visitors, daily counts added up | 1,999,316 |" in demo.to_markdown()
+    assert "| reach | visits (sessions) | 2,402,762 |" in demo.to_markdown()
+    # a distinct count from daily rows says it is a sum of daily counts
+    assert report._funnel_unit("visitors") == "visitors, daily counts added up"
 
 
 def _clipped(svg: str) -> list:
