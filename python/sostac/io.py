@@ -157,15 +157,22 @@ def to_pandas(data: Any):
     if mod in ("polars", "pyarrow"):
         return data.to_pandas()
     if isinstance(data, dict):
-        lengths = {k: len(v) for k, v in data.items()}
-        if len(set(lengths.values())) > 1:
-            first = next(iter(lengths))
-            bad = next(k for k, n in lengths.items() if n != lengths[first])
-            raise InputError(f"{bad}: expected {lengths[first]} values like '{first}', "
-                             f"got {lengths[bad]}")
+        column_length(data)
         return pd.DataFrame(data)
     raise InputError(f"data: expected a pandas or polars DataFrame, a pyarrow Table or a "
                      f"dict of arrays, got {type(data).__name__}")
+
+
+def column_length(data: dict) -> int:
+    """The common length of a dict of arrays; a column of another length raises,
+    naming it and the first column."""
+    lengths = {k: len(v) for k, v in data.items()}
+    if len(set(lengths.values())) > 1:
+        first = next(iter(lengths))
+        bad = next(k for k, n in lengths.items() if n != lengths[first])
+        raise InputError(f"{bad}: expected {lengths[first]} values like '{first}', "
+                         f"got {lengths[bad]}")
+    return next(iter(lengths.values()), 0)
 
 
 def is_text(s) -> bool:

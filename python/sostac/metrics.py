@@ -70,13 +70,7 @@ def _rows(data: Any) -> int:
     if mod == "pyarrow":
         return data.num_rows
     if isinstance(data, dict):
-        lengths = {k: len(v) for k, v in data.items()}
-        if len(set(lengths.values())) > 1:
-            first = next(iter(lengths))
-            bad = next(k for k, n in lengths.items() if n != lengths[first])
-            raise InputError(f"{bad}: expected {lengths[first]} values like '{first}', "
-                             f"got {lengths[bad]}")
-        return next(iter(lengths.values()), 0)
+        return _io.column_length(data)
     return len(data)
 
 
