@@ -15,11 +15,12 @@ second draw a progress bar on standard error when it is a terminal.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 from importlib import resources
 from typing import Optional, Sequence
+
+import numpy as np
 
 from . import __version__, stats
 from ._optional import MissingExtraError
@@ -32,30 +33,40 @@ DEMO_DATA = "demo_daily.csv"
 
 def _read_ab(path: Optional[str]):
     """Per-variant totals of a daily CSV with columns date, variant, visitors,
-    conversions."""
+    conversions, read by the input layer (separator and decimal mark sniffed); bad
+    input raises _Usage (exit 2) naming the file, the column and the line."""
+    from .io import numbers, read_table
+
     if path is None:
-        text = resources.files("sostac").joinpath("data", SAMPLE).read_text()
+        with resources.as_file(resources.files("sostac").joinpath("data", SAMPLE)) as p:
+            df = read_table(p)
         source = f"sample data shipped in the package (sostac/data/{SAMPLE})"
     else:
-        with open(path, newline="") as f:
-            text = f.read()
-        source = path
-    rows = list(csv.DictReader(text.splitlines()))
-    need = {"date", "variant", "visitors", "conversions"}
-    if not rows or not need <= set(rows[0]):
-        raise SystemExit(f"{source}: expected CSV columns {sorted(need)}")
-    totals: dict = {}
-    days = set()
-    for i, r in enumerate(rows):
         try:
-            v, c = int(r["visitors"]), int(r["conversions"])
-        except ValueError:
-            raise SystemExit(f"{source}: row {i + 2}: visitors/conversions must be integers")
-        t = totals.setdefault(r["variant"], [0, 0])
-        t[0] += v
-        t[1] += c
-        days.add(r["date"])
-    return source, totals, len(days)
+            df = read_table(path)
+        except ValueError as exc:
+            raise _Usage(str(exc)) from None
+        source = path
+    df = df.dropna(how="all")  # blank lines (the index keeps each row's file line)
+    need = {"date", "variant", "visitors", "conversions"}
+    if not len(df) or not need <= set(df.columns):
+        raise _Usage(f"{source}: expected CSV columns {sorted(need)}, found "
+                     f"{[str(c) for c in df.columns]}")
+    totals: dict = {}
+    for c in ("visitors", "conversions"):
+        try:
+            v = numbers(df[c], c).astype(float)
+        except ValueError as exc:
+            raise _Usage(f"{source}: {exc}") from None
+        bad = ~((v >= 0) & (v == np.floor(v)))  # NaN too
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _Usage(f"{source}: {c}: line {df.index[i] + 2}: expected a whole count, got "
+                         f"{v[i]:.10g}")
+        sums = df.assign(**{c: v}).groupby(df["variant"].astype(str), sort=False)[c].sum()
+        for variant, total in sums.items():
+            totals.setdefault(variant, [0, 0])[0 if c == "visitors" else 1] = int(total)
+    return source, totals, int(df["date"].nunique())
 
 
 def ab(path: Optional[str] = None, out=sys.stdout) -> int:
@@ -64,7 +75,7 @@ def ab(path: Optional[str] = None, out=sys.stdout) -> int:
     source, totals, n_days = _read_ab(path)
     arms = sorted(totals)
     if len(arms) != 2:
-        raise SystemExit(f"{source}: the demo compares exactly 2 variants, found {arms}")
+        raise _Usage(f"{source}: the demo compares exactly 2 variants, found {arms}")
     a, b = arms
     (n_a, x_a), (n_b, x_b) = totals[a], totals[b]
     def line(s=""):

@@ -50,8 +50,34 @@ def test_ab_on_a_user_csv(tmp_path):
 def test_ab_rejects_a_bad_csv(tmp_path):
     f = tmp_path / "ab.csv"
     f.write_text("day,arm\n1,A\n")
-    with pytest.raises(SystemExit, match="expected CSV columns"):
+    with pytest.raises(cli._Usage, match="expected CSV columns"):
         cli.ab(str(f), out=io.StringIO())
+    # through the command: one line, exit 2 (bad input), as for every command
+    cases = {"day,arm\n1,A\n": "expected CSV columns ['conversions', 'date', 'variant', "
+                                "'visitors'], found ['day', 'arm']",
+             "date,variant,visitors,conversions\n2026-01-01,A,10,1\n\n2026-01-01,B,9.5,1\n":
+                 "visitors: line 4: expected a whole count, got 9.5",
+             "date,variant,visitors,conversions\n2026-01-01,A,ten,1\n":
+                 "visitors[0]: expected a number, got 'ten'",
+             "date,variant,visitors,conversions\n2026-01-01,A,10,1\n":
+                 "the demo compares exactly 2 variants, found ['A']"}
+    exe = Path(sys.executable).with_name("sostac")
+    for text, message in cases.items():
+        f.write_text(text)
+        proc = subprocess.run([str(exe), "ab", str(f)], capture_output=True, text=True)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_ab_reads_a_semicolon_csv_like_the_comma_one(tmp_path):
+    comma, semi = tmp_path / "c.csv", tmp_path / "s.csv"
+    comma.write_text("date,variant,visitors,conversions\n2026-01-01,A,1000,50\n"
+                     "2026-01-01,B,1000,70\n")
+    semi.write_text(comma.read_text().replace(",", ";"))
+    a, b = io.StringIO(), io.StringIO()
+    cli.ab(str(comma), out=a)
+    cli.ab(str(semi), out=b)
+    assert a.getvalue().replace(str(comma), "F") == b.getvalue().replace(str(semi), "F")
 
 
 def test_console_script_runs():
