@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BUILD ?= build/cpp
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help setup setup-test demo test test-cpp test-python test-fuzz fuzz fuzz-build bench sanitize format golden schema clean
+.PHONY: help setup setup-test demo test test-cpp test-python test-fuzz fuzz fuzz-build bench sanitize sanitize-python format golden schema clean
 
 help:
 	@echo "make demo      set up, build, and write build/demo/report.html on the demo plan and data"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench     benchmarks against statsmodels/scipy, pandas/polars/DuckDB, and the"
 	@echo "               report's steps (writes only its test data and reports under build/bench)"
 	@echo "make sanitize  ASan+UBSan build of the C++ tests"
+	@echo "make sanitize-python  the Python tests of the kernels on an ASan+UBSan module"
 	@echo "make fuzz      fuzz the plan loader (libFuzzer; FUZZ_SECONDS, default 600)"
 	@echo "make format    clang-format the C++ sources"
 	@echo "make golden    regenerate tests/golden (needs R, r-cran-pwr, r-cran-spc)"
@@ -38,6 +39,7 @@ demo: setup
 test: setup-test
 	$(MAKE) test-cpp
 	$(MAKE) sanitize
+	$(MAKE) sanitize-python
 	$(MAKE) test-fuzz
 	$(MAKE) test-python
 
@@ -82,6 +84,9 @@ sanitize:
 	cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/cpp/sostac_tests
 
+sanitize-python:
+	PY=$(PY) JOBS=$(JOBS) bash scripts/sanitize_python.sh
+
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format || echo clang-format)
 format:
 	$(CLANG_FORMAT) -i $$(git ls-files '*.hpp' '*.cpp')
@@ -92,6 +97,7 @@ golden: setup
 	Rscript tests/golden/r/generate_one_sample.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
+	$(PY) tests/golden/py/generate_dispersion.py
 
 schema:
 	python3 scripts/embed_schema.py
