@@ -802,7 +802,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     -------
     ControlResult
     """
-    import pandas as pd
+    pd = _io._pd()  # one line naming the extra when pandas is missing
 
     from . import metrics
 

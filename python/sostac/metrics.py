@@ -32,9 +32,7 @@ _NS_PER_DAY = 86_400 * 10**9
 
 
 def _pd():
-    import pandas as pd  # a dependency of sostac.metrics (pip install sostac[pandas])
-
-    return pd
+    return _io._pd()  # a dependency of sostac.metrics (pip install "sostac[pandas]")
 
 
 # -- input adapters ----------------------------------------------------------------------

@@ -36,6 +36,17 @@ def test_table_without_pandas(monkeypatch):
         plan.table()
 
 
+def test_data_analyses_without_pandas(monkeypatch):
+    # a dict of arrays needs no pandas of its own, but the analyses do: one line
+    plan = sostac.Plan.load(JSON_PLAN)
+    data = {"date": ["2027-01-01"], "channel": ["a"], "clicks": [1], "impressions": [10]}
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    for call in (lambda: plan.control(data), lambda: sostac.metrics.kpi_table(data, "ctr"),
+                 lambda: sostac.io.clean(data)):
+        with pytest.raises(MissingExtraError, match=r'pip install "sostac\[pandas\]"'):
+            call()
+
+
 def test_gantt_without_matplotlib(monkeypatch):
     plan = sostac.Plan.load(JSON_PLAN)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
