@@ -13,15 +13,26 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND_PATH} -S ${SOURCE_DIR} -B ${WORK_DIR}/lib -DSOSTAC_BUILD_TESTS=OFF
-    -DSOSTAC_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${prefix} -DCMAKE_CXX_COMPILER=${CXX})
+    -DSOSTAC_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${prefix} -DCMAKE_CXX_COMPILER=${CXX}
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}")
+# the compiled library (sostac::sostac) is built before it is installed
+run(${CMAKE_COMMAND_PATH} --build ${WORK_DIR}/lib)
 run(${CMAKE_COMMAND_PATH} --install ${WORK_DIR}/lib)
+if(NOT EXISTS ${prefix}/include/sostac/plan/validate-inl.hpp)
+  message(FATAL_ERROR "the -inl.hpp definitions were not installed")
+endif()
 run(${CMAKE_COMMAND_PATH} -S ${SOURCE_DIR}/examples/cpp -B ${WORK_DIR}/app
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=Release
+    "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}")
 run(${CMAKE_COMMAND_PATH} --build ${WORK_DIR}/app)
 run(${WORK_DIR}/app/ab_test)
 message(STATUS "ab_test output:\n${last_output}")
 if(NOT last_output MATCHES "p-value")
   message(FATAL_ERROR "the example did not print a p-value")
+endif()
+run(${WORK_DIR}/app/ab_test_header_only)
+if(NOT last_output MATCHES "p-value")
+  message(FATAL_ERROR "the header-only example did not print a p-value")
 endif()
 run(${WORK_DIR}/app/plan_check ${SOURCE_DIR}/examples/plans/b2b_paid_search.json)
 message(STATUS "plan_check output:\n${last_output}")
