@@ -118,7 +118,7 @@ def test_readme_cpp_example_runs(tmp_path):
     src.write_text(code)
     exe = tmp_path / "readme"
     subprocess.run(
-        ["g++", "-std=c++17", "-O1", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",
+        ["g++", "-std=c++17", "-O1", "-DSOSTAC_HEADER_ONLY", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",
          str(src), "-o", str(exe), "-pthread"],
         check=True, capture_output=True, text=True,
     )
@@ -137,7 +137,7 @@ def test_plan_doc_cpp_example_runs(tmp_path):
     shutil.copy(ROOT / "examples" / "plans" / "b2b_paid_search.json", tmp_path / "plan.json")
     exe = tmp_path / "plan_doc"
     subprocess.run(
-        ["g++", "-std=c++17", "-O1", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",
+        ["g++", "-std=c++17", "-O1", "-DSOSTAC_HEADER_ONLY", f"-I{ROOT / 'include'}", "-I/usr/include/eigen3",
          str(src), "-o", str(exe), "-pthread"],
         check=True, capture_output=True, text=True,
     )
