@@ -147,14 +147,12 @@ def _iso_day(text: str) -> str:
     raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}")
 
 
-def _one_char(option: str):
+def _one_char(text: str) -> str:
     """An argparse type: one character, ``tab`` or ``\\t`` for a tab."""
-    def parse(text: str) -> str:
-        text = {"tab": "\t", "\\t": "\t"}.get(text, text)
-        if len(text) != 1:
-            raise argparse.ArgumentTypeError(f"expected one character (or 'tab'), got {text!r}")
-        return text
-    return parse
+    text = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"expected one character (or 'tab'), got {text!r}")
+    return text
 
 
 class _Usage(Exception):
@@ -399,7 +397,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         p.add_argument("--time-unit", choices=("s", "ms", "us", "ns", "D"), default=None,
                        help="the unit of a numeric time column of epoch times (whole-number "
                        "YYYYMMDD dates need none)")
-        p.add_argument("--sep", type=_one_char("--sep"), default=None,
+        p.add_argument("--sep", type=_one_char, default=None,
                        help="the CSV field separator (default: sniffed among , ; tab |)")
         p.add_argument("--decimal", choices=(".", ","), default=None,
                        help="the CSV decimal mark (default: sniffed)")

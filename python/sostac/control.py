@@ -742,11 +742,6 @@ def _utc_naive(ts):
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
 
-def _frame(data: Any):
-    """data as a pandas DataFrame (the input layer's :func:`sostac.io.to_pandas`)."""
-    return _io.to_pandas(data)
-
-
 def _whole_period_table(data, kpis, by, level: float):
     """kpi_table over all of `data` as one period (a constant time column)."""
     import pandas as pd
@@ -809,7 +804,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise InputError(f"alpha: expected a level in (0, 1), got {alpha!r}")
     doc = plan.to_dict()
-    raw = _frame(data)
+    raw = _io.to_pandas(data)
     if time not in raw.columns:
         raise InputError(f"data: expected a time column '{time}'")
     cleaned = _io.clean(raw, time=time, keys=[channel, variant], time_unit=time_unit)

@@ -209,10 +209,10 @@ def numbers(s, column: str) -> np.ndarray:
     if is_numeric(s):
         if s.hasnans:
             return s.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.ascontiguousarray(s.to_numpy(dtype=np.float64 if s.dtype.kind == "f"
-                                               else s.dtype.numpy_dtype
-                                               if hasattr(s.dtype, "numpy_dtype")
-                                               else np.float64))
+        # nullable and Arrow numbers without gaps: their own integer type, floats as float64
+        dtype = np.float64 if s.dtype.kind == "f" else getattr(s.dtype, "numpy_dtype",
+                                                               np.float64)
+        return np.ascontiguousarray(s.to_numpy(dtype=dtype))
     if s.dtype == bool or _pd().api.types.is_bool_dtype(s.dtype):
         raise InputError(f"{column}: expected numbers, got booleans")
     pd = _pd()
@@ -339,7 +339,7 @@ def to_datetime(s, column: str = "time", *, time_unit: Optional[str] = None,
             out = pd.Series(full.view("M8[ns]"), index=index)
     elif is_text(s) or s.dtype == object:
         text = s.astype(object)
-        blank = text.isna().to_numpy() | (text.astype(str).str.strip() == "").to_numpy().copy()
+        blank = _blank(s)
         text = text.where(~blank, None)
         if not blank.all() and text[~blank].astype(str).str.fullmatch(r"\s*\d{8}\s*").all():
             converted = pd.to_datetime(text.astype(str).str.strip().where(~blank, None),
@@ -381,6 +381,14 @@ def _parse_text(pd, text, with_zone: bool, notes: list, column: str):
         notes.append(("zone", f"{column}: times with UTC offsets converted to UTC"))
         return converted.dt.tz_localize(None)
     return pd.to_datetime(text, errors="coerce", format=fmt)
+
+
+def _blank(s) -> np.ndarray:
+    """Per value: missing, or (in a text or object column) empty once stripped."""
+    blank = s.isna().to_numpy().copy()
+    if is_text(s):
+        blank |= (s.astype(object).astype(str).str.strip() == "").to_numpy()
+    return blank
 
 
 def _iso(text) -> bool:
@@ -639,9 +647,7 @@ def clean(data: Any, *, time: str = "date", keys: Sequence[str] = ("channel",),
     notes: list = []
     times = to_datetime(df[time], time, time_unit=time_unit, missing="keep", notes=notes)
     raw = df[time]
-    raw_blank = raw.isna().to_numpy().copy()
-    if is_text(raw):
-        raw_blank |= (raw.astype(object).astype(str).str.strip() == "").to_numpy()
+    raw_blank = _blank(raw)
     nat = times.isna().to_numpy() & ~drop
     blank = nat & raw_blank
     bad = nat & ~raw_blank
