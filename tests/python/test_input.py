@@ -378,3 +378,20 @@ def test_read_table_reads_back_what_was_written(rows, fmt):
     got = read_table(io.StringIO(text))
     assert got["clicks"].tolist() == df["clicks"].tolist()
     np.testing.assert_allclose(got["cost"].to_numpy(dtype=float), df["cost"], rtol=1e-15)
+
+
+def test_bad_arguments_are_named():
+    df = pd.DataFrame({"day": ["2027-01-01"], "Date ": ["2027-01-01"], "clicks": [1]})
+    with pytest.raises(InputError, match=r"^date: the data have no 'date' column .*did you mean "
+                                         r"'Date '\?"):
+        clean(df)
+    with pytest.raises(InputError, match=r"^data: expected a pandas or polars DataFrame"):
+        clean([1, 2])
+    with pytest.raises(InputError, match=r"^b: expected 2 values like 'a', got 1"):
+        clean({"a": [1, 2], "b": [1]})
+    day = pd.DataFrame({"date": [20270101], "channel": ["a"], "clicks": [1],
+                        "impressions": [10]})
+    with pytest.raises(InputError, match=r"^time_unit: expected one of s, ms, us, ns, D, got 'h'"):
+        metrics.kpi_table(day, "ctr", time_unit="h")
+    with pytest.raises(InputError, match=r"^missing: expected 'raise' or 'keep'"):
+        to_datetime(pd.Series(["2027-01-01"]), missing="drop")
