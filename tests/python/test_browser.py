@@ -189,7 +189,7 @@ def test_demo_report_loads_cleanly_in_chromium():
     assert r.title == "Northwind Gifts online growth, 2027: report"
     for needle in ("Integrated plan table", "Schedule", "KPIs against their targets",
                    "RACE funnel", "5S scoreboard", "What works", "Experiments",
-                   "Recommendations", "Validation findings", "as of 2027-06-30"):
+                   "Recommendations", "Validation findings", "Data up to 30 Jun 2027"):
         assert needle in r.text, needle
     png = r.screenshot.read_bytes()
     assert png[:8] == PNG_SIGNATURE and len(png) > 100_000
