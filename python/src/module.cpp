@@ -9,6 +9,9 @@ namespace py = pybind11;
 
 namespace sostac::python {
 void register_control(py::module_& m);
+void register_customer_models(py::module_& m);
+void register_customer_pareto(py::module_& m);
+void register_customer_summary(py::module_& m);
 void register_metrics(py::module_& m);
 void register_plan(py::module_& m);
 void register_stats(py::module_& m);
@@ -29,6 +32,10 @@ PYBIND11_MODULE(_core, m) {
   sostac::python::register_plan(plan);
   auto control = m.def_submodule("control", "control charts");
   sostac::python::register_control(control);
+  auto customer = m.def_submodule("customer", "Engage: customer summaries, RFM and BTYD models");
+  sostac::python::register_customer_summary(customer);
+  sostac::python::register_customer_models(customer);
+  sostac::python::register_customer_pareto(customer);
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);
 }

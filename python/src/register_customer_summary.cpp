@@ -1,0 +1,8 @@
+// sostac._core.customer: bindings for include/sostac/customer/ (summary part).
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace sostac::python {
+void register_customer_summary(py::module_& m) { (void)m; }
+}  // namespace sostac::python
