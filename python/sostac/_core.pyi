@@ -215,3 +215,15 @@ class _Control(ModuleType):
     def cusum_chart(x: npt.ArrayLike, mu0: float, sd: float, k: float, h: float) -> dict: ...
 
 control: _Control
+
+class _Customer(ModuleType):
+    # summary part (customer summaries and RFM)
+    ...
+
+    # models part (BG/NBD, MBG/NBD, Gamma-Gamma and the optimiser)
+    ...
+
+    # pareto part (Pareto/NBD, BG/BB, 2F1)
+    ...
+
+customer: _Customer
