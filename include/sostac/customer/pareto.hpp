@@ -1,0 +1,2 @@
+// sostac/customer/pareto.hpp: Pareto/NBD, BG/BB and the Gauss hypergeometric function.
+#pragma once

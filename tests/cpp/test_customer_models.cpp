@@ -1,0 +1,2 @@
+// Tests for include/sostac/customer/models.hpp.
+#include <sostac/customer/models.hpp>

@@ -1,0 +1,2 @@
+// Tests for include/sostac/customer/pareto.hpp.
+#include <sostac/customer/pareto.hpp>

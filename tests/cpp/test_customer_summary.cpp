@@ -1,0 +1,2 @@
+// Tests for include/sostac/customer/summary.hpp.
+#include <sostac/customer/summary.hpp>
