@@ -273,31 +273,71 @@ inline double bg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, doubl
   return 1.0 / (1.0 + std::exp(lr));
 }
 
+namespace detail {
+/// Eqs. (9) and (10) divide by a - 1 and are 0/0 at a = 1 (a removable singularity):
+/// within 1e-4 of it, interpolate linearly between a = 1 -+ 1e-4 (error O(1e-8)
+/// relative; each side loses only ~1e-12 to cancellation).
+/// The same holds at a + b = 1 when c = a + b + x - 1 of the 2F1 is 0 (x = 0):
+/// there b is moved instead.
+template <class F>
+double across_a_equal_one(const BgNbdParams& p, F&& f, bool c_may_vanish = true,
+                          bool move_a = true) {
+  constexpr double d = 1e-4;
+  if (move_a && std::abs(p.a - 1.0) < d) {
+    BgNbdParams lo = p, hi = p;
+    lo.a = 1.0 - d;
+    hi.a = 1.0 + d;
+    const double w = (p.a - lo.a) / (hi.a - lo.a);
+    return (1 - w) * across_a_equal_one(lo, f, c_may_vanish, false) +
+           w * across_a_equal_one(hi, f, c_may_vanish, false);
+  }
+  if (c_may_vanish && std::abs(p.a + p.b - 1.0) < d && p.b > 2 * d) {
+    BgNbdParams lo = p, hi = p;
+    lo.b = 1.0 - p.a - d;
+    hi.b = 1.0 - p.a + d;
+    const double w = (p.b - lo.b) / (hi.b - lo.b);
+    return (1 - w) * f(lo) + w * f(hi);
+  }
+  return f(p);
+}
+
+/// 1 - (1 - z)^e F, accurately for F > 0 (expm1) and directly otherwise (the 2F1 is
+/// negative when its c lies in (-1, 0)).
+inline double one_minus_power_times(double e, double z, double F) {
+  if (F > 0) return -std::expm1(e * std::log1p(-z) + std::log(F));
+  return 1.0 - std::exp(e * std::log1p(-z)) * F;
+}
+}  // namespace detail
+
 /// E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10).
-inline double bg_nbd_conditional_expected(const BgNbdParams& p, double t, double x, double tx,
+inline double bg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x, double tx,
                                           double T) {
   detail::check_time("t", t);
   detail::check_row(x, tx, T);
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
   const double z = t / (p.alpha + T + t);
   const double c = p.a + p.b + x - 1;
   const double f = detail::hyp2f1_series(p.r + x, p.b + x, c, z);
   // 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...), with (1-z) = (alpha+T)/(alpha+T+t).
-  const double u = -std::expm1((p.r + x) * std::log1p(-z) + std::log(f));
+  const double u = detail::one_minus_power_times(p.r + x, z, f);
   const double num = c / (p.a - 1) * u;
   double den = 1.0;
   if (x > 0)
     den += std::exp(std::log(p.a) - std::log(p.b + x - 1) +
                     (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
   return num / den;
+  }, x == 0);
 }
 
 /// E[X(t)] for a customer acquired at time 0, FHL 2005 eq. (9).
-inline double bg_nbd_expected_new(const BgNbdParams& p, double t) {
+inline double bg_nbd_expected_new(const BgNbdParams& p0, double t) {
   detail::check_time("t", t);
-  const double z = t / (p.alpha + t);
-  const double f = detail::hyp2f1_series(p.r, p.b, p.a + p.b - 1, z);
-  const double u = -std::expm1(p.r * std::log1p(-z) + std::log(f));
-  return (p.a + p.b - 1) / (p.a - 1) * u;
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
+    const double z = t / (p.alpha + t);
+    const double f = detail::hyp2f1_series(p.r, p.b, p.a + p.b - 1, z);
+    const double u = detail::one_minus_power_times(p.r, z, f);
+    return (p.a + p.b - 1) / (p.a - 1) * u;
+  });
 }
 
 /// P(X(t) = n) for a customer acquired at time 0, FHL 2005 eq. (8).
