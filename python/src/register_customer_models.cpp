@@ -91,6 +91,38 @@ void register_customer_models(py::module_& m) {
                                       });
       },
       py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "gamma_gamma_fit",
+      [](const farray& frequency, const farray& monetary, const std::optional<farray>& weights,
+         double penalizer, int max_iterations, double gradient_tolerance,
+         const std::optional<farray>& start) {
+        const std::size_t n = same_length(
+            {{"frequency", &frequency}, {"monetary", &monetary}, {"weights", weights ? &*weights : nullptr}});
+        const cu::SpendData d{frequency.data(), monetary.data(), weights ? weights->data() : nullptr, n};
+        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
+        const Eigen::VectorXd s = start_vector(start, 3);
+        cu::FitResult r;
+        {
+          // Safe without the GIL: d points into arrays held by the caller's arguments.
+          py::gil_scoped_release release;
+          r = cu::fit_gamma_gamma(d, opt, s);
+        }
+        return fit_result_dict(r);
+      },
+      py::arg("frequency"), py::arg("monetary"), py::arg("weights") = py::none(),
+      py::arg("penalizer") = 0.0, py::arg("max_iterations") = 2000,
+      py::arg("gradient_tolerance") = 1e-8, py::arg("start") = py::none(),
+      "Maximum-likelihood Gamma-Gamma fit on the repeat buyers (rows with frequency 0 skipped).");
+  m.def(
+      "gamma_gamma_expected_spend",
+      [](const farray& params, const farray& x, const farray& mbar, bool gradient) {
+        return predict_elements<3, 2>(params, {x, mbar}, {"frequency", "monetary"}, gradient,
+                                      [](const std::array<double, 3>& p, const double* v) {
+                                        return cu::gamma_gamma_expected_spend(
+                                            cu::GammaGammaParams::from(p), v[0], v[1]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("monetary"), py::arg("gradient") = false);
 }
 
 }  // namespace sostac::python

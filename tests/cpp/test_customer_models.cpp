@@ -114,7 +114,8 @@ TEST_CASE("optimize: Rosenbrock in the natural parameters", "[customer][optimize
   CHECK(std::isnan(res.bic));  // no sample size given
 }
 
-TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2)", "[customer][optimize]") {
+TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2) per customer",
+          "[customer][optimize]") {
   // -LL = (theta - 2)^2 / 2; with the penalty c theta^2 the optimum is 2 / (1 + 2c).
   auto f = [](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double t = std::exp(phi[0]);
@@ -129,6 +130,15 @@ TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2)", "[cust
   const double t = res.params[0];
   CHECK(res.log_likelihood == Approx(-0.5 * (t - 2) * (t - 2)));
   CHECK(res.objective == Approx(0.5 * (t - 2) * (t - 2) + 0.25 * t * t));
+  // With n = 4 rows the objective is -LL + 4 * c * theta^2 (lifetimes: -LL/n + c theta^2).
+  auto f4 = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
+    const double v = f(phi, grad);
+    if (grad) *grad *= 4.0;
+    return 4.0 * v;
+  };
+  auto res4 = fit_log_parametrised(f4, Eigen::VectorXd::Constant(1, 1.0), {"t"}, opt, 4.0);
+  REQUIRE(res4.converged);
+  CHECK(res4.params[0] == Approx(2.0 / 1.5).epsilon(1e-8));
 }
 
 TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteration limit",

@@ -374,4 +374,162 @@ inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
   return t1 + w2 * tail;
 }
 
+// ---------------------------------------------------------------------------------
+// Gamma-Gamma spend (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013,
+// "The Gamma-Gamma model of monetary value", note 025)
+// ---------------------------------------------------------------------------------
+
+/// Gamma-Gamma parameters: spend per transaction ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
+struct GammaGammaParams {
+  double p, q, gamma;
+  static GammaGammaParams from(const std::array<double, 3>& v) { return {v[0], v[1], v[2]}; }
+};
+
+/// Rows (x, mean spend of the x repeat transactions, weight). Rows with x = 0 carry no
+/// spend information and are skipped.
+struct SpendData {
+  const double* x = nullptr;
+  const double* m = nullptr;
+  const double* w = nullptr;
+  std::size_t n = 0;
+  double weight(std::size_t i) const { return w ? w[i] : 1.0; }
+};
+
+namespace detail {
+inline void check_spend(const SpendData& d) {
+  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
+  double used = 0;
+  for (std::size_t i = 0; i < d.n; ++i) {
+    try {
+      const double x = d.x[i], m = d.m[i];
+      if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+        sostac::detail::fail("frequency", "expected a non-negative whole number, got " +
+                                              sostac::detail::format_value(x));
+      if (d.w && (!std::isfinite(d.w[i]) || d.w[i] < 0))
+        sostac::detail::fail("weights", "expected a finite non-negative weight, got " +
+                                            sostac::detail::format_value(d.w[i]));
+      if (x > 0 && !(std::isfinite(m) && m > 0))
+        sostac::detail::fail("monetary", "expected a finite positive mean spend for a "
+                                         "repeat buyer, got " + sostac::detail::format_value(m));
+      if (x > 0) used += d.weight(i);
+    } catch (const input_error& e) {
+      throw e.at_index(i);
+    }
+  }
+  if (!(used > 0))
+    throw input_error("frequency", "Gamma-Gamma needs repeat buyers (frequency > 0 with a "
+                                   "positive weight); there are none");
+}
+}  // namespace detail
+
+/// Negative log-likelihood of Gamma-Gamma, FHL 2005 ("RFM and CLV") eq. (1) / note 025
+/// eq. (1a): f(mbar | p, q, gamma, x) = Gamma(px + q) / (Gamma(px) Gamma(q))
+/// gamma^q mbar^(px-1) x^(px) / (gamma + x mbar)^(px+q), gradient in log(p, q, gamma).
+class GammaGammaLikelihood {
+ public:
+  explicit GammaGammaLikelihood(const SpendData& d) : d_(d) {
+    double mx = 0;
+    for (std::size_t i = 0; i < d.n; ++i) mx = std::max(mx, d.x[i]);
+    max_x_ = static_cast<std::size_t>(mx);
+    // Special functions depend on x only: tabulate them when x is not too spread out.
+    tabulate_ = max_x_ <= std::max<std::size_t>(1024, 4 * d.n);
+  }
+
+  double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
+    const double p = std::exp(phi[0]), q = std::exp(phi[1]), g = std::exp(phi[2]);
+    using boost::math::digamma;
+    using boost::math::lgamma;
+    const double lgq = lgamma(q), dgq = digamma(q), lg = std::log(g);
+    if (tabulate_) {
+      lg_pxq_.assign(max_x_ + 1, 0.0);
+      lg_px_.assign(max_x_ + 1, 0.0);
+      dg_pxq_.assign(max_x_ + 1, 0.0);
+      dg_px_.assign(max_x_ + 1, 0.0);
+      for (std::size_t x = 1; x <= max_x_; ++x) {
+        const double px = p * static_cast<double>(x);
+        lg_pxq_[x] = lgamma(px + q);
+        lg_px_[x] = lgamma(px);
+        dg_pxq_[x] = digamma(px + q);
+        dg_px_[x] = digamma(px);
+      }
+    }
+    const SpendData& d = d_;
+    auto s = chunked_sum<4>(d.n, [&](std::size_t i, std::array<double, 4>& acc) {
+      const double w = d.weight(i), x = d.x[i];
+      if (w == 0 || x == 0) return;
+      const double m = d.m[i], px = p * x;
+      double a, b, da, db;
+      if (tabulate_) {
+        const auto xi = static_cast<std::size_t>(x);
+        a = lg_pxq_[xi];
+        b = lg_px_[xi];
+        da = dg_pxq_[xi];
+        db = dg_px_[xi];
+      } else {
+        a = lgamma(px + q);
+        b = lgamma(px);
+        da = digamma(px + q);
+        db = digamma(px);
+      }
+      const double lm = std::log(m), lx = std::log(x), lxm = std::log(x * m + g);
+      const double ll = a - b - lgq + q * lg + (px - 1) * lm + px * lx - (px + q) * lxm;
+      acc[0] -= w * ll;
+      acc[1] -= w * x * (da - db + lm + lx - lxm);
+      acc[2] -= w * (da - dgq + lg - lxm);
+      acc[3] -= w * (q / g - (px + q) / (x * m + g));
+    });
+    if (grad) {
+      (*grad)[0] = s[1] * p;
+      (*grad)[1] = s[2] * q;
+      (*grad)[2] = s[3] * g;
+    }
+    return s[0];
+  }
+
+ private:
+  SpendData d_;
+  std::size_t max_x_ = 0;
+  bool tabulate_ = true;
+  std::vector<double> lg_pxq_, lg_px_, dg_pxq_, dg_px_;
+};
+
+/// Fits Gamma-Gamma on the repeat buyers of d (rows with x = 0 are skipped; n counts
+/// the rest). `start` (p, q, gamma) may be empty.
+inline FitResult fit_gamma_gamma(const SpendData& d, const FitOptions& opt,
+                                 const Eigen::VectorXd& start = Eigen::VectorXd()) {
+  detail::check_spend(d);
+  double n = 0, sm = 0;
+  for (std::size_t i = 0; i < d.n; ++i)
+    if (d.x[i] > 0) {
+      n += d.weight(i);
+      sm += d.weight(i) * d.m[i];
+    }
+  GammaGammaLikelihood nll(d);
+  Eigen::VectorXd s0 = start;
+  if (s0.size() != 3) {
+    s0 = Eigen::VectorXd::Ones(3);
+    s0[2] = std::max(1e-6, sm / n);  // gamma carries the currency scale
+  }
+  return fit_log_parametrised(nll, s0, {"p", "q", "gamma"}, opt, n);
+}
+
+/// E[Z | mbar, x]: the expected spend per transaction given x repeat transactions of
+/// mean mbar, FHL 2005 ("RFM and CLV") eq. (5) / note 025 eq. (5):
+/// (q - 1)/(px + q - 1) * p gamma/(q - 1) + px/(px + q - 1) * mbar
+///   = p (gamma + x mbar) / (px + q - 1). For x = 0, the population mean p gamma/(q-1).
+inline double gamma_gamma_expected_spend(const GammaGammaParams& p, double x, double m) {
+  if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+    sostac::detail::fail("frequency", "expected a non-negative whole number, got " +
+                                          sostac::detail::format_value(x));
+  if (x > 0 && !(std::isfinite(m) && m > 0))
+    sostac::detail::fail("monetary", "expected a finite positive mean spend, got " +
+                                         sostac::detail::format_value(m));
+  const double den = p.p * x + p.q - 1;
+  if (!(den > 0))
+    sostac::detail::fail("params", "the expected spend is infinite: p x + q - 1 = " +
+                                       sostac::detail::format_value(den) +
+                                       " <= 0 (q <= 1 makes the mean of nu^-1 infinite)");
+  return p.p * (p.gamma + (x > 0 ? x * m : 0.0)) / den;
+}
+
 }  // namespace sostac::customer
