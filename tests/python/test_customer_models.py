@@ -578,3 +578,126 @@ def test_gamma_gamma_q_below_one_has_no_population_mean():
     assert m.expected_spend(2, 5.0) == pytest.approx(2 * (10 + 10) / (4 + 0.8 - 1))
     with pytest.raises(ValueError, match=r"frequency\[0\]|params"):
         m.expected_spend(0, 0.0)
+
+
+# ---------------------------------------------------------------------------------
+# MBG/NBD
+# ---------------------------------------------------------------------------------
+
+from sostac.customer import ModifiedBetaGeo  # noqa: E402
+
+
+def mp_mbg_ll(r, alpha, a, b, x, tx, T):
+    """Batislam, Denizel & Filiztekin 2007 (lifetimes' ModifiedBetaGeoFitter)."""
+    r, alpha, a, b, tx, T = map(mp.mpf, (r, alpha, a, b, tx, T))
+    common = mp.gamma(r + x) * alpha**r / mp.gamma(r)
+    return mp.log(
+        mp.beta(a, b + x + 1) / mp.beta(a, b) * common / (alpha + T) ** (r + x)
+        + mp.beta(a + 1, b + x) / mp.beta(a, b) * common / (alpha + tx) ** (r + x)
+    )
+
+
+def mp_mbg_alive(r, alpha, a, b, x, tx, T):
+    r, alpha, a, b, tx, T = map(mp.mpf, (r, alpha, a, b, tx, T))
+    return 1 / (1 + a / (b + x) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def mp_mbg_cond(r, alpha, a, b, t, x, tx, T):
+    """Wagner & Hoppe (2008)."""
+    r, alpha, a, b, t, tx, T = map(mp.mpf, (r, alpha, a, b, t, tx, T))
+    z = t / (alpha + T + t)
+    num = (a + b + x) / (a - 1) * (
+        1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * mp.hyp2f1(r + x, b + x + 1, a + b + x, z)
+    )
+    return num / (1 + a / (b + x) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def mp_mbg_new(r, alpha, a, b, t):
+    r, alpha, a, b, t = map(mp.mpf, (r, alpha, a, b, t))
+    return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * mp.hyp2f1(r, b + 1, a + b, t / (alpha + t)))
+
+
+def mp_mbg_pn(r, alpha, a, b, n, t):
+    r, alpha, a, b, t = map(mp.mpf, (r, alpha, a, b, t))
+    q, p = alpha / (alpha + t), t / (alpha + t)
+
+    def nb(j):
+        return mp.gamma(r + j) / (mp.gamma(r) * mp.factorial(j)) * q**r * p**j
+
+    return mp.beta(a, b + n + 1) / mp.beta(a, b) * nb(n) + mp.beta(a + 1, b + n) / mp.beta(
+        a, b
+    ) * (1 - mp.fsum(nb(j) for j in range(n)))
+
+
+@pytest.fixture(scope="module")
+def mbg(cdnow) -> ModifiedBetaGeo:
+    return ModifiedBetaGeo().fit(cdnow)
+
+
+@needs_data
+def test_mbg_nbd_cdnow_matches_btydplus_and_lifetimes(mbg, cdnow):
+    # lifetimes' test_params_out_is_close_to_BTYDplus: r, alpha, a, b = 0.525, 6.183,
+    # 0.891, 1.614 (to 3 decimals)
+    assert mbg.converged_
+    got = np.array(list(mbg.params_.values()))
+    assert np.allclose(got, [0.525, 6.183, 0.891, 1.614], atol=1.5e-3)
+    p = mbg.params_
+    ll = mp.fsum(
+        mp_mbg_ll(p["r"], p["alpha"], p["a"], p["b"], int(x), tx, T)
+        for x, tx, T in cdnow[["frequency", "recency", "T"]].itertuples(index=False)
+    )
+    assert mbg.log_likelihood_ == pytest.approx(float(ll), rel=1e-10)
+    # lifetimes' Hardie-spreadsheet checks (5 % there): E[X(t)] at six times
+    times = np.array([0.1429, 1.0, 3.00, 31.8571, 32.00, 78.00])
+    expected = np.array([0.0078, 0.0532, 0.1506, 1.0405, 1.0437, 1.8576])
+    assert np.allclose(mbg.expected_purchases_new(times), expected, rtol=0.05)
+
+
+@needs_data
+def test_mbg_nbd_predictions_match_mpmath(mbg, cdnow):
+    args = tuple(mbg.params_.values())
+    rows = cdnow.iloc[np.r_[0:30, 100:2357:131]]
+    x, tx, T = (rows[c].to_numpy() for c in ("frequency", "recency", "T"))
+    for t in (1.0, 39.0, 104.0):
+        ref = [mp_mbg_cond(*args, t, int(a), b, c) for a, b, c in zip(x, tx, T)]
+        assert rel_err(mbg.expected_purchases(t, x, tx, T), ref) < 1e-8
+    ref = [mp_mbg_alive(*args, int(a), b, c) for a, b, c in zip(x, tx, T)]
+    pa = mbg.prob_alive(x, tx, T)
+    assert rel_err(pa, ref) < 1e-8
+    assert (pa[x == 0] < 1).all()  # MBG/NBD: dropout possible at time 0
+    ts = np.array([0.5, 5.0, 39.0, 150.0])
+    assert rel_err(mbg.expected_purchases_new(ts), [mp_mbg_new(*args, t) for t in ts]) < 1e-8
+    ns = np.array([0, 1, 2, 5, 12])
+    assert rel_err(mbg.prob_purchases(ns, 39.0), [mp_mbg_pn(*args, int(n), 39.0) for n in ns]) < 1e-8
+
+
+@needs_data
+@pytest.mark.parametrize("model", ["bg", "mbg"])
+def test_pmf_sums_to_one_and_its_mean_is_expected_purchases_new(model, bg, mbg):
+    # eqs. (8) and (9) are derived separately: their agreement checks both
+    m = bg if model == "bg" else mbg
+    n = np.arange(0, 600)
+    for t in (5.0, 39.0, 78.0):
+        p = m.prob_purchases(n, t)
+        assert p.sum() == pytest.approx(1.0, abs=1e-12)
+        assert (n * p).sum() == pytest.approx(m.expected_purchases_new(t), rel=1e-11)
+
+
+@needs_data
+def test_mbg_nbd_random_starts(cdnow, mbg):
+    rng = np.random.default_rng(99)
+    ref = np.array(list(mbg.params_.values()))
+    for _ in range(20):
+        start = np.exp(rng.uniform(np.log(0.05), np.log(20), 4))
+        m = ModifiedBetaGeo().fit(cdnow, start=start)
+        assert m.converged_, (start, m.message_)
+        assert np.allclose(list(m.params_.values()), ref, rtol=1e-5), start
+
+
+def test_mbg_nbd_bad_and_degenerate_input():
+    with pytest.raises(ValueError, match=r"recency\[0\]: recency 6 exceeds T = 5"):
+        ModifiedBetaGeo().fit([1, 2], [6.0, 3.0], [5.0, 6.0])
+    with pytest.raises(ValueError, match="without repeat purchases"):
+        ModifiedBetaGeo().fit([0, 0], [0.0, 0.0], [5.0, 6.0])
+    with pytest.raises(RuntimeError, match="did not converge"):
+        ModifiedBetaGeo().fit([2], [3.0], [5.0])

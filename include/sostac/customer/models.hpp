@@ -157,19 +157,23 @@ struct BgNbdParams {
 };
 
 /// Negative log-likelihood of BG/NBD, FHL 2005 eq. (6) in the log form of their
-/// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), with its
-/// analytic gradient in phi = log(r, alpha, a, b).
-class BgNbdLikelihood {
+/// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), or with
+/// `Modified` of MBG/NBD (Batislam, Denizel & Filiztekin 2007, as lifetimes' ModifiedBetaGeoFitter: dropout
+/// also at time 0, so the second term has B(a+1, b+x)/B(a, b) and is present for x = 0 too),
+/// with the analytic gradient in phi = log(r, alpha, a, b).
+template <bool Modified>
+class BetaGeoLikelihood {
  public:
-  explicit BgNbdLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {}
+  explicit BetaGeoLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {}
 
   double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double r = std::exp(phi[0]), al = std::exp(phi[1]), a = std::exp(phi[2]),
                  b = std::exp(phi[3]);
+    constexpr std::size_t shift = Modified ? 1 : 0;  // MBG: B(a, b + x + 1)
     tr_.build(r, m_);
-    tb_.build(b, m_);
-    tab_.build(a + b, m_);
-    const double log_al = std::log(al);
+    tb_.build(b, m_ + shift);
+    tab_.build(a + b, m_ + shift);
+    const double log_al = std::log(al), log_a = std::log(a);
     const RftData& d = d_;
     auto s = chunked_sum<5>(d.n, [&](std::size_t i, std::array<double, 5>& acc) {
       const double w = d.weight(i);
@@ -177,13 +181,15 @@ class BgNbdLikelihood {
       const double x = d.x[i];
       const auto xi = static_cast<std::size_t>(x);
       const double A1 = tr_.lg[xi] + r * log_al;
-      const double A2 = tb_.lg[xi] - tab_.lg[xi];
+      const double A2 = tb_.lg[xi + shift] - tab_.lg[xi + shift];
       const double lT = std::log(al + d.T[i]);
       const double A3 = -(r + x) * lT;
       double ll, wa3 = 1.0, wa4 = 0.0, lt = 0.0;
-      if (x > 0) {
+      // BG/NBD: B(a+1, b+x-1) relative to B(a, b+x) is a/(b+x-1); MBG: a/(b+x).
+      const double bx = Modified ? b + x : b + x - 1;
+      if (Modified || x > 0) {
         lt = std::log(al + d.tx[i]);
-        const double A4 = std::log(a) - std::log(b + x - 1) - (r + x) * lt;
+        const double A4 = log_a - std::log(bx) - (r + x) * lt;
         const double mx = std::max(A3, A4);
         const double e3 = std::exp(A3 - mx), e4 = std::exp(A4 - mx);
         ll = A1 + A2 + mx + std::log(e3 + e4);
@@ -196,13 +202,13 @@ class BgNbdLikelihood {
       // d/dr, d/dalpha, d/da, d/db of ll (natural scale).
       double dr = tr_.dg[xi] + log_al - wa3 * lT;
       double dal = r / al - wa3 * (r + x) / (al + d.T[i]);
-      double da = -tab_.dg[xi];
-      double db = tb_.dg[xi] - tab_.dg[xi];
-      if (x > 0) {
+      double da = -tab_.dg[xi + shift];
+      double db = tb_.dg[xi + shift] - tab_.dg[xi + shift];
+      if (Modified || x > 0) {
         dr -= wa4 * lt;
         dal -= wa4 * (r + x) / (al + d.tx[i]);
         da += wa4 / a;
-        db -= wa4 / (b + x - 1);
+        db -= wa4 / bx;
       }
       acc[1] -= w * dr;
       acc[2] -= w * dal;
@@ -223,6 +229,9 @@ class BgNbdLikelihood {
   std::size_t m_;
   detail::RisingTable tr_, tb_, tab_;
 };
+
+using BgNbdLikelihood = BetaGeoLikelihood<false>;
+using MbgNbdLikelihood = BetaGeoLikelihood<true>;
 
 namespace detail {
 /// Start values: r = 1, alpha from the mean purchase rate, a = b = 1. A fit needs
@@ -264,7 +273,8 @@ inline FitResult fit_bg_nbd(const RftData& d, const FitOptions& opt,
   return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
 }
 
-/// P(alive | x, t_x, T), FHL 2005 eq. (13).
+/// P(alive | x, t_x, T) = 1 / (1 + delta_{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
+/// (Fader, Hardie & Lee, note 021 "Computing P(alive) using the BG/NBD model").
 inline double bg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, double T) {
   detail::check_row(x, tx, T);
   if (x == 0) return 1.0;
@@ -340,7 +350,36 @@ inline double bg_nbd_expected_new(const BgNbdParams& p0, double t) {
   });
 }
 
-/// P(X(t) = n) for a customer acquired at time 0, FHL 2005 eq. (8).
+namespace detail {
+/// Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n: the NBD count in
+/// (0, t] of a customer who stays alive.
+inline double nb_pmf(double r, double alpha, double n, double t) {
+  using boost::math::lgamma;
+  return std::exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * std::log(alpha / (alpha + t)) +
+                  n * std::log(t / (alpha + t)));
+}
+
+/// P(NB >= n) = 1 - sum_{j<n} nb_pmf(j), summed from the tail when it is below 1/2
+/// (no cancellation).
+inline double nb_tail(double r, double alpha, double n, double t) {
+  if (n == 0) return 1.0;
+  double head = 0;
+  for (double j = 0; j < n; ++j) head += nb_pmf(r, alpha, j, t);
+  if (1.0 - head >= 0.5) return 1.0 - head;
+  double s = 0, term = nb_pmf(r, alpha, n, t);
+  const double z = t / (alpha + t);
+  for (double j = n; j < n + 1e7; ++j) {
+    s += term;
+    const double next = term * (r + j) / (j + 1) * z;
+    if (next <= 1e-17 * s) break;
+    term = next;
+  }
+  return s;
+}
+}  // namespace detail
+
+/// P(X(t) = n) for a customer acquired at time 0, FHL 2005 eq. (8):
+/// B(a, b+n)/B(a,b) NB(n) + delta_{n>0} B(a+1, b+n-1)/B(a,b) P(NB >= n).
 inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
   detail::check_time("t", t);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
@@ -348,30 +387,80 @@ inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
                                   sostac::detail::format_value(n));
   using boost::math::lgamma;
   const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);  // ln B(a, b)
-  const double lq = std::log(p.alpha / (p.alpha + t)), lz = std::log(t / (p.alpha + t));
-  // Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n, a negative binomial term
-  auto nb = [&](double j) {
-    return std::exp(lgamma(p.r + j) - lgamma(p.r) - lgamma(j + 1) + p.r * lq + j * lz);
-  };
-  const double t1 =
-      std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) * nb(n);
+  const double t1 = std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) *
+                    detail::nb_pmf(p.r, p.alpha, n, t);
   if (n == 0) return t1;
   const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n - 1) - lgamma(p.a + p.b + n) - lbab);
-  // 1 - sum_{j<n} nb(j) = P(NB >= n); summed upwards from the tail when that is smaller.
-  double head = 0;
-  for (double j = 0; j < n; ++j) head += nb(j);
-  double tail = 1.0 - head;
-  if (tail < 0.5) {  // recompute the tail directly to avoid cancellation
-    double s = 0, term = nb(n);
-    for (double j = n; j < n + 1e7; ++j) {
-      s += term;
-      const double next = term * (p.r + j) / (j + 1) * (t / (p.alpha + t));
-      if (next <= 1e-17 * s) break;
-      term = next;
-    }
-    tail = s;
-  }
-  return t1 + w2 * tail;
+  return t1 + w2 * detail::nb_tail(p.r, p.alpha, n, t);
+}
+
+// ---------------------------------------------------------------------------------
+// MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also
+// drop out right after the first purchase (time 0). Same parameters r, alpha, a, b.
+// ---------------------------------------------------------------------------------
+
+/// Fits MBG/NBD by maximum likelihood (BDF 2007). A customer without repeat
+/// purchases is informative here (he may have dropped out at time 0), but a sample
+/// with no repeat purchases at all still does not identify the model.
+inline FitResult fit_mbg_nbd(const RftData& d, const FitOptions& opt,
+                             const Eigen::VectorXd& start = Eigen::VectorXd()) {
+  detail::check_fit_data(d, "MBG/NBD");
+  MbgNbdLikelihood nll(d);
+  const Eigen::VectorXd s0 = start.size() == 4 ? start : detail::rft_start(d, 4);
+  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
+}
+
+/// P(alive | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) (BDF 2007,
+/// appendix A eq. 5; below 1 also for x = 0: the customer may have left at time 0).
+inline double mbg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, double T) {
+  detail::check_row(x, tx, T);
+  const double lr = std::log(p.a) - std::log(p.b + x) +
+                    (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx));
+  return 1.0 / (1.0 + std::exp(lr));
+}
+
+/// E[Y(t) | x, t_x, T] (Wagner & Hoppe 2008, "Erratum on the MBG/NBD model"):
+/// (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
+///   / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)).
+inline double mbg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x, double tx,
+                                           double T) {
+  detail::check_time("t", t);
+  detail::check_row(x, tx, T);
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
+    const double z = t / (p.alpha + T + t);
+    const double c = p.a + p.b + x;
+    const double f = detail::hyp2f1_series(p.r + x, p.b + x + 1, c, z);
+    const double num = c / (p.a - 1) * detail::one_minus_power_times(p.r + x, z, f);
+    const double den = 1.0 + std::exp(std::log(p.a) - std::log(p.b + x) +
+                                      (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
+    return num / den;
+  }, false);
+}
+
+/// E[X(t)] for a new customer (BDF 2007):
+/// b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))].
+inline double mbg_nbd_expected_new(const BgNbdParams& p0, double t) {
+  detail::check_time("t", t);
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
+    const double z = t / (p.alpha + t);
+    const double f = detail::hyp2f1_series(p.r, p.b + 1, p.a + p.b, z);
+    return p.b / (p.a - 1) * detail::one_minus_power_times(p.r, z, f);
+  }, false);
+}
+
+/// P(X(t) = n) for a new customer (BDF 2007): B(a, b+n+1)/B(a,b) NB(n) +
+/// B(a+1, b+n)/B(a,b) P(NB >= n), NB the negative binomial count of a customer alive
+/// throughout (dropout after the n-th purchase, or at time 0 when n = 0).
+inline double mbg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
+  detail::check_time("t", t);
+  if (!std::isfinite(n) || n < 0 || n != std::floor(n))
+    sostac::detail::fail("n", "expected a non-negative whole number of purchases, got " +
+                                  sostac::detail::format_value(n));
+  using boost::math::lgamma;
+  const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);
+  const double w1 = std::exp(lgamma(p.a) + lgamma(p.b + n + 1) - lgamma(p.a + p.b + n + 1) - lbab);
+  const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n) - lgamma(p.a + p.b + n + 1) - lbab);
+  return w1 * detail::nb_pmf(p.r, p.alpha, n, t) + w2 * detail::nb_tail(p.r, p.alpha, n, t);
 }
 
 // ---------------------------------------------------------------------------------

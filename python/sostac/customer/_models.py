@@ -21,7 +21,7 @@ import numpy as np
 from .. import _core
 from .._optional import require
 
-__all__ = ["BetaGeo", "GammaGamma"]
+__all__ = ["BetaGeo", "GammaGamma", "ModifiedBetaGeo"]
 
 _cc = _core.customer
 
@@ -454,9 +454,13 @@ class BetaGeo(TransactionModel):
     _param_names = ("r", "alpha", "a", "b")
     _title = "BetaGeo"
     _core_fit = staticmethod(_cc.bg_nbd_fit)
+    _core_expected = staticmethod(_cc.bg_nbd_conditional_expected)
+    _core_alive = staticmethod(_cc.bg_nbd_prob_alive)
+    _core_new = staticmethod(_cc.bg_nbd_expected_new)
+    _core_prob_n = staticmethod(_cc.bg_nbd_prob_n)
 
     def _expected_core(self, t, x, tx, T, gradient):
-        return _cc.bg_nbd_conditional_expected(self._param_vector, t, x, tx, T, gradient)
+        return type(self)._core_expected(self._param_vector, t, x, tx, T, gradient)
 
     def expected_purchases(
         self, t: Any, frequency: Any, recency: Any = None, T: Any = None, *,
@@ -479,7 +483,7 @@ class BetaGeo(TransactionModel):
         self._check_fitted()
         x, tx, tt, index = self._rft(frequency, recency, T)
         shape, f = _broadcast(frequency=x, recency=tx, T=tt)
-        out = _cc.bg_nbd_prob_alive(
+        out = type(self)._core_alive(
             self._param_vector, f["frequency"], f["recency"], f["T"], interval
         )
         return self._with_interval(out, shape, interval, level, "logit", index)
@@ -489,16 +493,30 @@ class BetaGeo(TransactionModel):
         (FHL 2005 eq. 9)."""
         self._check_fitted()
         shape, f = _broadcast(t=t)
-        out = _cc.bg_nbd_expected_new(self._param_vector, f["t"], interval)
+        out = type(self)._core_new(self._param_vector, f["t"], interval)
         return self._with_interval(out, shape, interval, level, "log")
 
     def prob_purchases(self, n: Any, t: Any, *, interval: bool = False, level: float = 0.95):
         """P(X(t) = n) for a customer acquired at time 0 (FHL 2005 eq. 8)."""
         self._check_fitted()
         shape, f = _broadcast(n=n, t=t)
-        out = _cc.bg_nbd_prob_n(self._param_vector, f["n"], f["t"], interval)
+        out = type(self)._core_prob_n(self._param_vector, f["n"], f["t"], interval)
         return self._with_interval(out, shape, interval, level, "logit")
 
+
+
+class ModifiedBetaGeo(BetaGeo):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD in which a customer may
+    also drop out right after the first purchase, so customers without repeat
+    purchases have P(alive) < 1. Same parameters (r, alpha, a, b) and methods as
+    ``BetaGeo``; E[Y(t) | x, t_x, T] as corrected by Wagner & Hoppe (2008)."""
+
+    _title = "ModifiedBetaGeo"
+    _core_fit = staticmethod(_cc.mbg_nbd_fit)
+    _core_expected = staticmethod(_cc.mbg_nbd_conditional_expected)
+    _core_alive = staticmethod(_cc.mbg_nbd_prob_alive)
+    _core_new = staticmethod(_cc.mbg_nbd_expected_new)
+    _core_prob_n = staticmethod(_cc.mbg_nbd_prob_n)
 
 # ---------------------------------------------------------------------------------
 # Gamma-Gamma and CLV
