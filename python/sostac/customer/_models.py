@@ -694,3 +694,10 @@ class GammaGamma(FittedModel):
         if index is not None and len(index) == len(frame):
             frame.index = index
         return frame
+
+
+# The model checks and plots live in _model_checks.py (they need the classes above).
+from ._model_checks import *  # noqa: E402,F401,F403
+from ._model_checks import __all__ as _checks_all  # noqa: E402
+
+__all__ += _checks_all
