@@ -12,8 +12,8 @@
 /// - 0.8 < z < 1: the 1 - z transformation (15.3.6), when c - a - b is at least
 ///   1e-3 away from an integer and its two terms cancel by at most a factor 10
 ///   (measured: with large a and b > 1 they can cancel badly). Derivatives in this
-///   branch are central differences of the same branch (step 1e-5) in a, b, c and
-///   the exact d/dz 2F1 = (a b / c) 2F1(a + 1, b + 1; c + 1; z). Otherwise the Gauss
+///   branch are exact (digammas of the gamma ratios and the series' partials), except
+///   when c - a or c - b is a non-positive integer (central differences, step 1e-5). Otherwise the Gauss
 ///   series is summed as far as it takes (up to 5e7 terms, z <= 1 - 4e-7; beyond
 ///   that std::domain_error), after Euler's transformation (15.3.3) when
 ///   c - a - b < 0, with exact derivatives.
@@ -71,11 +71,17 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
   for (;; ++k) {
     if (k >= max_terms) hyp2f1_fail(a, b, c, z, "series did not converge");
     const double kd = static_cast<double>(k);
-    const double ratio = (a + kd) * (b + kd) / ((c + kd) * (kd + 1.0)) * z;
+    const double pa = a + kd, pb = b + kd, pc = c + kd, pk = kd + 1.0;
+    double ratio;
     if (derivatives) {
-      ha += 1.0 / (a + kd);
-      hb += 1.0 / (b + kd);
-      hc += 1.0 / (c + kd);
+      // one division for the ratio and the three reciprocals (divisions dominate)
+      const double inv = 1.0 / (pa * pb * pc * pk);
+      ha += pb * pc * pk * inv;
+      hb += pa * pc * pk * inv;
+      hc += pa * pb * pk * inv;
+      ratio = pa * pb * (pa * pb * inv) * z;
+    } else {
+      ratio = pa * pb / (pc * pk) * z;
     }
     t *= ratio;
     if (t == 0.0) {  // a or b a non-positive integer: a polynomial
@@ -111,7 +117,8 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
       const double rho = std::fabs(z) * std::min(f1, f2);
       if (rho < 1.0) {
         const double tail = std::fabs(t) * rho / (1.0 - rho);
-        const double dscale = derivatives ? (1.0 + ha + hb + std::fabs(hc) + kd) : 1.0;
+        const double dscale =
+            derivatives ? (1.0 + std::fabs(ha) + std::fabs(hb) + std::fabs(hc) + kd) : 1.0;
         if (tail * dscale <= eps * std::fabs(s)) break;
       }
     }
@@ -139,7 +146,8 @@ inline double lgamma_sign(double x, int& sign) {
 }
 
 /// The 1 - z transformation, value only (A&S 15.3.6).
-inline hyp2f1_result hyp2f1_one_minus_z(double a, double b, double c, double z) {
+inline hyp2f1_result hyp2f1_one_minus_z(double a, double b, double c, double z,
+                                        bool derivatives = false) {
   const double d = c - a - b;
   const double w = 1.0 - z;
   // term 1: G(c) G(d) / (G(c-a) G(c-b)) 2F1(a, b; 1 - d; w); zero when c-a or c-b is a pole
@@ -162,17 +170,37 @@ inline hyp2f1_result hyp2f1_one_minus_z(double a, double b, double c, double z) 
   long terms = 0;
   double v1 = 0.0, v2 = 0.0;
   int g1 = 1, g2 = 1;
+  // Partials of log|term 1| and log|term 2| in (a, b, c, z): digammas of the gamma
+  // ratios plus the chain rule through the series' own parameters (c' = 1 - d for
+  // term 1, 1 + d for term 2; both series are in w = 1 - z).
+  double p1[4] = {0, 0, 0, 0}, p2[4] = {0, 0, 0, 0};
   if (!zero1) {
-    const auto f = hyp2f1_series(a, b, 1.0 - d, w, false, 100000);
+    const auto f = hyp2f1_series(a, b, 1.0 - d, w, derivatives, 100000);
     l1 += f.log_abs;
     g1 = s1 * f.sign;
     terms += f.terms;
+    if (derivatives) {
+      using boost::math::digamma;
+      const double pd = digamma(d), pca = digamma(c - a), pcb = digamma(c - b);
+      p1[0] = -pd + pca + f.d_a + f.d_c;
+      p1[1] = -pd + pcb + f.d_b + f.d_c;
+      p1[2] = digamma(c) + pd - pca - pcb - f.d_c;
+      p1[3] = -f.d_z;
+    }
   }
   if (!zero2) {
-    const auto f = hyp2f1_series(c - a, c - b, 1.0 + d, w, false, 100000);
+    const auto f = hyp2f1_series(c - a, c - b, 1.0 + d, w, derivatives, 100000);
     l2 += f.log_abs;
     g2 = s2 * f.sign;
     terms += f.terms;
+    if (derivatives) {
+      using boost::math::digamma;
+      const double lw = std::log(w), pmd = digamma(-d);
+      p2[0] = -lw + pmd - digamma(a) - f.d_a - f.d_c;
+      p2[1] = -lw + pmd - digamma(b) - f.d_b - f.d_c;
+      p2[2] = lw + digamma(c) - pmd + f.d_a + f.d_b + f.d_c;
+      p2[3] = -d / w - f.d_z;
+    }
   }
   hyp2f1_result out;
   double m = 0.0;
@@ -189,6 +217,12 @@ inline hyp2f1_result hyp2f1_one_minus_z(double a, double b, double c, double z) 
   out.log_abs = m + std::log(std::fabs(sum));
   out.terms = terms;
   out.cancellation = std::max(std::fabs(v1), std::fabs(v2)) / std::fabs(sum);
+  if (derivatives) {
+    out.d_a = (v1 * p1[0] + v2 * p2[0]) / sum;
+    out.d_b = (v1 * p1[1] + v2 * p2[1]) / sum;
+    out.d_c = (v1 * p1[2] + v2 * p2[2]) / sum;
+    out.d_z = (v1 * p1[3] + v2 * p2[3]) / sum;
+  }
   return out;
 }
 
@@ -202,10 +236,13 @@ inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
   const bool near_integer = std::fabs(d - std::nearbyint(d)) < 1e-3;
   if (z <= 0.8 || polynomial) return hyp2f1_series(a, b, c, z, derivatives, 50000000L);
   if (!near_integer) {
-    hyp2f1_result out = hyp2f1_one_minus_z(a, b, c, z);
+    const bool vanishing = is_nonpositive_integer(c - a) || is_nonpositive_integer(c - b);
+    hyp2f1_result out = hyp2f1_one_minus_z(a, b, c, z, derivatives && !vanishing);
     // accept the transform only when its two terms lose at most one digit
     if (out.cancellation <= 10.0) {
-      if (!derivatives) return out;
+      if (!derivatives || !vanishing) return out;
+      // A vanishing term (1/G(c-a) or 1/G(c-b) at a pole) still has a derivative:
+      // central differences of the same branch.
       auto central = [&](double& x) {
         const double x0 = x;
         const double h = 1e-5;  // well inside the 1e-3 distance of c - a - b from an integer

@@ -267,7 +267,7 @@ inline double pareto_nbd_row_log_likelihood(const ParetoNbdParams& p, double x, 
 /// thread count.
 inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternRows& d,
                                         double* grad = nullptr) {
-  const std::size_t grain = 1024;
+  const std::size_t grain = 256;
   const std::size_t chunks = (d.n + grain - 1) / grain;
   std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
   sostac::parallel_for(
@@ -479,7 +479,7 @@ inline double bgbb_row_log_likelihood(const BgBbParams& p, double x, double tx, 
 
 inline double bgbb_log_likelihood(const BgBbParams& p, const PatternRows& d,
                                   double* grad = nullptr) {
-  const std::size_t grain = 1024;
+  const std::size_t grain = 256;
   const std::size_t chunks = (d.n + grain - 1) / grain;
   std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
   sostac::parallel_for(
