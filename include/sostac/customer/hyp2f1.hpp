@@ -73,7 +73,7 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
     const double kd = static_cast<double>(k);
     const double pa = a + kd, pb = b + kd, pc = c + kd, pk = kd + 1.0;
     double ratio;
-    if (derivatives) {
+    if (derivatives && pa * pb != 0.0) {
       // one division for the ratio and the three reciprocals (divisions dominate)
       const double inv = 1.0 / (pa * pb * pc * pk);
       ha += pb * pc * pk * inv;
