@@ -181,3 +181,33 @@ TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteratio
     CHECK_THAT(res.message, Catch::Contains("positive"));
   }
 }
+
+TEST_CASE("BG/NBD: analytic gradient equals finite differences of the likelihood",
+          "[customer][bgnbd]") {
+  const std::vector<double> x{0, 1, 2, 5, 0, 12, 3}, tx{0, 3.5, 10, 20.25, 0, 30, 7},
+      T{10, 12, 20, 30, 5, 31, 40}, w{1, 2, 1, 3, 1, 1, 0.5};
+  const sostac::customer::RftData d{x.data(), tx.data(), T.data(), w.data(), x.size()};
+  sostac::customer::BgNbdLikelihood nll(d);
+  Eigen::VectorXd phi(4);
+  phi << std::log(0.4), std::log(3.0), std::log(0.7), std::log(2.2);
+  Eigen::VectorXd g(4);
+  nll(phi, &g);
+  for (int k = 0; k < 4; ++k) {
+    Eigen::VectorXd up = phi, dn = phi;
+    up[k] += 1e-6;
+    dn[k] -= 1e-6;
+    const double fd = (nll(up, nullptr) - nll(dn, nullptr)) / 2e-6;
+    CHECK(g[k] == Approx(fd).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("BG/NBD: bad rows are named", "[customer][bgnbd]") {
+  const std::vector<double> x{1, 2}, tx{2, 7}, T{5, 6};
+  const sostac::customer::RftData d{x.data(), tx.data(), T.data(), nullptr, 2};
+  CHECK_THROWS_WITH(sostac::customer::fit_bg_nbd(d, FitOptions{}),
+                    Catch::Contains("recency[1]: recency 7 exceeds T = 6"));
+  const std::vector<double> z{0, 0};
+  const sostac::customer::RftData d0{z.data(), z.data(), T.data(), nullptr, 2};
+  CHECK_THROWS_WITH(sostac::customer::fit_bg_nbd(d0, FitOptions{}),
+                    Catch::Contains("without repeat purchases"));
+}

@@ -14,10 +14,13 @@
 /// of the objective actually minimised (with the L2 penalty when penalizer > 0).
 
 #include <sostac/core/error.hpp>
+#include <sostac/core/parallel.hpp>
 
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -194,6 +197,21 @@ double wolfe_search(Obj& obj, const Eigen::VectorXd& x, double f0, const Eigen::
   return 0.0;
 }
 
+/// Central differences of f(params) in the log-parameters (step 1e-6), turned into
+/// the gradient on the natural scale (for delta-method intervals of predictions).
+template <std::size_t K, class F>
+void natural_gradient(F&& f, const std::array<double, K>& p, double* grad) {
+  constexpr double h = 1e-6;
+  for (std::size_t k = 0; k < K; ++k) {
+    std::array<double, K> q = p;
+    q[k] = p[k] * std::exp(h);
+    const double up = f(q);
+    q[k] = p[k] * std::exp(-h);
+    const double dn = f(q);
+    grad[k] = (up - dn) / (2.0 * h) / p[k];
+  }
+}
+
 inline std::string param_list(const std::vector<std::string>& names, const Eigen::VectorXd& v) {
   std::ostringstream os;
   os.precision(6);
@@ -207,6 +225,27 @@ inline std::string param_list(const std::vector<std::string>& names, const Eigen
 }
 
 }  // namespace detail
+
+/// Sums K accumulators over rows [0, n): body(i, acc) adds row i's terms into acc
+/// (a std::array<double, K>). Rows are cut into fixed chunks whose partial sums are
+/// added in chunk order, so the total is bit-identical for any thread count.
+template <std::size_t K, class Body>
+std::array<double, K> chunked_sum(std::size_t n, Body&& body, std::size_t grain = 8192) {
+  const std::size_t chunks = n == 0 ? 0 : (n + grain - 1) / grain;
+  std::vector<std::array<double, K>> part(chunks);
+  sostac::parallel_for(
+      n,
+      [&](std::size_t b, std::size_t e) {
+        std::array<double, K> acc{};
+        for (std::size_t i = b; i < e; ++i) body(i, acc);
+        part[b / grain] = acc;
+      },
+      grain);
+  std::array<double, K> total{};
+  for (const auto& a : part)
+    for (std::size_t k = 0; k < K; ++k) total[k] += a[k];
+  return total;
+}
 
 /// Minimises nll over phi = log(theta) from start_natural (all > 0) and returns the
 /// fit on the natural scale.
