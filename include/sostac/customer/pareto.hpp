@@ -92,79 +92,74 @@ inline std::string pareto_at(const char* name, std::size_t i) {
   return std::string(name) + "[" + std::to_string(i) + "]";
 }
 
-/// Continuous-time summary rows (Pareto/NBD): frequency a whole count, 0 <= recency
-/// <= T, T > 0, recency 0 when frequency is 0 and > 0 when frequency > 0, weights
-/// finite and >= 0 with a positive sum. Errors name the argument and the row.
-inline void check_pareto_rows(const PatternRows& d) {
+/// One continuous-time summary row (Pareto/NBD): frequency a whole count, 0 <= recency
+/// <= T, T > 0, recency 0 exactly when frequency is 0. Throws input_error naming the
+/// argument (callers add the row with at_index).
+inline void check_pareto_row(double x, double tx, double T) {
+  using sostac::detail::format_value;
+  if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+    throw input_error("frequency", "expected a non-negative whole number of repeat purchases, got " +
+                                       format_value(x));
+  if (!(std::isfinite(T) && T > 0))
+    throw input_error("T", "expected a finite positive age, got " + format_value(T));
+  if (!(std::isfinite(tx) && tx >= 0))
+    throw input_error("recency", "expected a finite non-negative number, got " + format_value(tx));
+  if (tx > T)
+    throw input_error("recency", "recency " + format_value(tx) + " exceeds T = " + format_value(T));
+  if (x > 0 && tx == 0)
+    throw input_error("recency", "recency is 0 but frequency is " + format_value(x) +
+                                     " (a repeat purchase makes recency positive)");
+  if (x == 0 && tx != 0)
+    throw input_error("recency", "recency is " + format_value(tx) +
+                                     " but frequency is 0 (recency must be 0 without repeat purchases)");
+}
+
+/// One discrete-opportunity row (BG/BB): whole numbers 0 <= frequency <= recency <=
+/// n_periods, recency 0 exactly when frequency is 0, n_periods >= 1.
+inline void check_bgbb_row(double x, double tx, double n) {
+  using sostac::detail::format_value;
+  auto whole = [](double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); };
+  if (!whole(x))
+    throw input_error("frequency", "expected a non-negative whole count, got " + format_value(x));
+  if (!whole(tx))
+    throw input_error("recency", "expected a non-negative whole opportunity, got " + format_value(tx));
+  if (!whole(n) || n < 1)
+    throw input_error("n_periods",
+                      "expected a whole number of opportunities >= 1, got " + format_value(n));
+  if (tx > n)
+    throw input_error("recency", "recency " + format_value(tx) + " exceeds n_periods = " +
+                                     format_value(n));
+  if (x > tx)
+    throw input_error("frequency", "frequency " + format_value(x) + " exceeds recency " +
+                                       format_value(tx) + " (at most one transaction per opportunity)");
+  if (x == 0 && tx != 0)
+    throw input_error("recency", "recency is " + format_value(tx) + " but frequency is 0");
+}
+
+/// Every row checked (errors name the argument and the row) and weights finite and
+/// >= 0 with a positive sum.
+template <class RowCheck>
+void check_rows(const PatternRows& d, RowCheck check) {
+  using sostac::detail::format_value;
   if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
   double total = 0.0;
   for (std::size_t i = 0; i < d.n; ++i) {
-    const double x = d.x[i], tx = d.tx[i], T = d.T[i];
-    if (!std::isfinite(x) || x < 0 || x != std::floor(x))
-      throw input_error(pareto_at("frequency", i),
-                        "expected a non-negative whole number of repeat purchases, got " +
-                            sostac::detail::format_value(x));
-    if (!(std::isfinite(T) && T > 0))
-      throw input_error(pareto_at("T", i),
-                        "expected a finite positive age, got " + sostac::detail::format_value(T));
-    if (!(std::isfinite(tx) && tx >= 0))
-      throw input_error(pareto_at("recency", i),
-                        "expected a finite non-negative number, got " + sostac::detail::format_value(tx));
-    if (tx > T)
-      throw input_error(pareto_at("recency", i), "recency " + sostac::detail::format_value(tx) +
-                                                     " exceeds T = " + sostac::detail::format_value(T));
-    if (x > 0 && tx == 0)
-      throw input_error(pareto_at("recency", i),
-                        "recency is 0 but frequency is " + sostac::detail::format_value(x) +
-                            " (a repeat purchase makes recency positive)");
-    if (x == 0 && tx != 0)
-      throw input_error(pareto_at("recency", i),
-                        "recency is " + sostac::detail::format_value(tx) +
-                            " but frequency is 0 (recency must be 0 without repeat purchases)");
+    try {
+      check(d.x[i], d.tx[i], d.T[i]);
+    } catch (const input_error& e) {
+      throw e.at_index(i);
+    }
     const double w = d.weight(i);
     if (!(std::isfinite(w) && w >= 0))
       throw input_error(pareto_at("weights", i),
-                        "expected a finite non-negative weight, got " + sostac::detail::format_value(w));
+                        "expected a finite non-negative weight, got " + format_value(w));
     total += w;
   }
   if (!(total > 0)) throw input_error("weights", "the weights sum to 0");
 }
 
-/// Discrete-opportunity rows (BG/BB): whole numbers 0 <= frequency <= recency <=
-/// n_periods, recency 0 exactly when frequency is 0, n_periods >= 1.
-inline void check_bgbb_rows(const PatternRows& d) {
-  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
-  double total = 0.0;
-  auto whole = [](double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); };
-  for (std::size_t i = 0; i < d.n; ++i) {
-    const double x = d.x[i], tx = d.tx[i], n = d.T[i];
-    if (!whole(x))
-      throw input_error(pareto_at("frequency", i),
-                        "expected a non-negative whole count, got " + sostac::detail::format_value(x));
-    if (!whole(tx))
-      throw input_error(pareto_at("recency", i),
-                        "expected a non-negative whole opportunity, got " + sostac::detail::format_value(tx));
-    if (!whole(n) || n < 1)
-      throw input_error(pareto_at("n_periods", i),
-                        "expected a whole number of opportunities >= 1, got " + sostac::detail::format_value(n));
-    if (tx > n)
-      throw input_error(pareto_at("recency", i), "recency " + sostac::detail::format_value(tx) +
-                                                     " exceeds n_periods = " + sostac::detail::format_value(n));
-    if (x > tx)
-      throw input_error(pareto_at("frequency", i),
-                        "frequency " + sostac::detail::format_value(x) + " exceeds recency " +
-                            sostac::detail::format_value(tx) + " (at most one transaction per opportunity)");
-    if (x == 0 && tx != 0)
-      throw input_error(pareto_at("recency", i),
-                        "recency is " + sostac::detail::format_value(tx) + " but frequency is 0");
-    const double w = d.weight(i);
-    if (!(std::isfinite(w) && w >= 0))
-      throw input_error(pareto_at("weights", i),
-                        "expected a finite non-negative weight, got " + sostac::detail::format_value(w));
-    total += w;
-  }
-  if (!(total > 0)) throw input_error("weights", "the weights sum to 0");
-}
+inline void check_pareto_rows(const PatternRows& d) { check_rows(d, check_pareto_row); }
+inline void check_bgbb_rows(const PatternRows& d) { check_rows(d, check_bgbb_row); }
 
 inline double log_add_exp(double a, double b) {
   if (a == -std::numeric_limits<double>::infinity()) return b;
