@@ -118,7 +118,8 @@ TEST_CASE("Pareto/NBD: CDNOW reproduces the published fit", "[customer][pareto]"
   CHECK(std::round(f.params[1] * 100) / 100 == Approx(10.58));
   CHECK(std::round(f.params[2] * 1000) / 1000 == Approx(0.606));
   CHECK(std::round(f.params[3] * 100) / 100 == Approx(11.67));
-  CHECK(std::round(f.log_likelihood * 100) / 100 == Approx(-9594.98));
+  // -9594.98 is on exact weeks; the CSV's 2-decimal weeks give -9594.974
+  CHECK(std::fabs(f.log_likelihood - (-9594.98)) < 0.01);
   CHECK(f.standard_errors.allFinite());
   WARN("Pareto/NBD CDNOW fit: " << ms << " ms, " << f.iterations << " iterations");
 }
@@ -163,7 +164,7 @@ TEST_CASE("BG/BB: donations reproduce Fader, Hardie & Shang (2010)", "[customer]
   CHECK(std::round(f.params[1] * 1000) / 1000 == Approx(0.750));
   CHECK(std::round(f.params[2] * 1000) / 1000 == Approx(0.657));
   CHECK(std::round(f.params[3] * 1000) / 1000 == Approx(2.783));
-  CHECK(std::round(f.log_likelihood * 10) / 10 == Approx(-33225.6));
+  CHECK(std::round(f.log_likelihood * 10) / 10 == Approx(-33225.6).epsilon(0).margin(1e-9));
   // analytic gradient vs central differences at the optimum's neighbourhood
   BgBbParams p{1.3, 0.7, 0.6, 2.9};
   double g[4];
