@@ -281,6 +281,67 @@ class _Customer(ModuleType):
     ) -> dict: ...
 
     # pareto part (Pareto/NBD, BG/BB, 2F1)
-    ...
+    # Fits return the FitResult fields (as the models part); predictions return
+    # {"value": (n,)[, "gradient": (n, 4)]}; hyp2f1 returns value, log_abs and sign.
+    @staticmethod
+    def hyp2f1(
+        a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def pareto_nbd_fit(
+        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = ..., penalizer: float = ..., max_iterations: int = ...,
+        gradient_tolerance: float = ..., start: npt.ArrayLike | None = ...,
+    ) -> dict: ...
+    @staticmethod
+    def pareto_nbd_log_likelihood(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        T: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def pareto_nbd_prob_alive(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        T: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def pareto_nbd_conditional_expected(
+        params: npt.ArrayLike, t: npt.ArrayLike, frequency: npt.ArrayLike,
+        recency: npt.ArrayLike, T: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def pareto_nbd_expected_new(
+        params: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...
+    ) -> dict: ...
+    @staticmethod
+    def pareto_nbd_prob_n(
+        params: npt.ArrayLike, n: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...
+    ) -> dict: ...
+    @staticmethod
+    def bgbb_fit(
+        frequency: npt.ArrayLike, recency: npt.ArrayLike, n_periods: npt.ArrayLike,
+        weights: npt.ArrayLike | None = ..., penalizer: float = ..., max_iterations: int = ...,
+        gradient_tolerance: float = ..., start: npt.ArrayLike | None = ...,
+    ) -> dict: ...
+    @staticmethod
+    def bgbb_log_likelihood(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        n_periods: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def bgbb_prob_alive(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        n_periods: npt.ArrayLike, m_periods: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def bgbb_conditional_expected(
+        params: npt.ArrayLike, t: npt.ArrayLike, frequency: npt.ArrayLike,
+        recency: npt.ArrayLike, n_periods: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def bgbb_expected_new(params: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...) -> dict: ...
+    @staticmethod
+    def bgbb_prob_n(
+        params: npt.ArrayLike, n: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...
+    ) -> dict: ...
 
 customer: _Customer

@@ -1,8 +1,253 @@
 // sostac._core.customer: bindings for include/sostac/customer/ (pareto part).
+// Pareto/NBD, BG/BB and 2F1. Fits take flat float64 arrays; predictions map a scalar
+// kernel over equally long arrays with predict_elements (customer_fit.hpp), after a
+// per-row check whose input_error is re-addressed to "argument[i]".
+#include "customer_fit.hpp"
+
+#include <sostac/customer/pareto.hpp>
+
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <optional>
 
 namespace py = pybind11;
 
 namespace sostac::python {
-void register_customer_pareto(py::module_& m) { (void)m; }
+
+namespace cu = sostac::customer;
+
+namespace {
+
+cu::PatternRows pattern_rows(const farray& x, const farray& tx, const farray& T,
+                             const std::optional<farray>& w, const char* t_name) {
+  const std::size_t n = same_length(
+      {{"frequency", &x}, {"recency", &tx}, {t_name, &T}, {"weights", w ? &*w : nullptr}});
+  return cu::PatternRows{x.data(), tx.data(), T.data(), w ? w->data() : nullptr, n};
+}
+
+void check_horizon(const char* name, double t) {
+  if (!(std::isfinite(t) && t >= 0))
+    throw input_error(name, "expected a finite non-negative horizon, got " +
+                                sostac::detail::format_value(t));
+}
+
+void check_whole(const char* name, double v) {
+  if (!(std::isfinite(v) && v >= 0 && v == std::floor(v)))
+    throw input_error(name, "expected a non-negative whole number, got " +
+                                sostac::detail::format_value(v));
+}
+
+cu::ParetoNbdParams pn(const std::array<double, 4>& p) { return cu::ParetoNbdParams::from(p); }
+cu::BgBbParams bb(const std::array<double, 4>& p) { return cu::BgBbParams::from(p); }
+
+template <class FitFn>
+py::dict fit_rows(const farray& x, const farray& tx, const farray& T,
+                  const std::optional<farray>& w, double penalizer, int max_iterations,
+                  double gradient_tolerance, const std::optional<farray>& start,
+                  const char* t_name, FitFn fit) {
+  const cu::PatternRows d = pattern_rows(x, tx, T, w, t_name);
+  const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
+  const Eigen::VectorXd s = start_vector(start, 4);
+  cu::FitResult r;
+  {
+    // Safe without the GIL: d points into arrays held by the caller's arguments.
+    py::gil_scoped_release release;
+    r = fit(d, opt, s);
+  }
+  return fit_result_dict(r);
+}
+
+}  // namespace
+
+void register_customer_pareto(py::module_& m) {
+  // ---- 2F1 -------------------------------------------------------------------------
+  m.def(
+      "hyp2f1",
+      [](const farray& a, const farray& b, const farray& c, const farray& z) {
+        // value, log|value| and sign per element (errors as ValueError naming the element)
+        const py::ssize_t n = static_cast<py::ssize_t>(
+            same_length({{"a", &a}, {"b", &b}, {"c", &c}, {"z", &z}}));
+        farray value(n), log_abs(n), sign(n);
+        double *vp = value.mutable_data(), *lp = log_abs.mutable_data(), *sp = sign.mutable_data();
+        const double *ap = a.data(), *bp = b.data(), *cp = c.data(), *zp = z.data();
+        {
+          // Safe without the GIL: raw buffers of arrays kept alive by this frame.
+          py::gil_scoped_release release;
+          sostac::parallel_for(static_cast<std::size_t>(n), [&](std::size_t lo, std::size_t hi) {
+            for (std::size_t i = lo; i < hi; ++i) {
+              try {
+                const auto f = cu::log_hyp2f1(ap[i], bp[i], cp[i], zp[i]);
+                vp[i] = f.value();
+                lp[i] = f.log_abs;
+                sp[i] = f.sign;
+              } catch (const std::domain_error& e) {
+                throw input_error("z[" + std::to_string(i) + "]", e.what());
+              }
+            }
+          });
+        }
+        py::dict d;
+        d["value"] = value;
+        d["log_abs"] = log_abs;
+        d["sign"] = sign;
+        return d;
+      },
+      py::arg("a"), py::arg("b"), py::arg("c"), py::arg("z"),
+      "Gauss hypergeometric 2F1(a, b; c; z) for real arguments, z <= 1 "
+      "(include/sostac/customer/hyp2f1.hpp).");
+
+  // ---- Pareto/NBD ------------------------------------------------------------------
+  m.def(
+      "pareto_nbd_fit",
+      [](const farray& frequency, const farray& recency, const farray& T,
+         const std::optional<farray>& weights, double penalizer, int max_iterations,
+         double gradient_tolerance, const std::optional<farray>& start) {
+        return fit_rows(frequency, recency, T, weights, penalizer, max_iterations,
+                        gradient_tolerance, start, "T",
+                        [](const cu::PatternRows& d, const cu::FitOptions& o,
+                           const Eigen::VectorXd& s) { return cu::fit_pareto_nbd(d, o, s); });
+      },
+      py::arg("frequency"), py::arg("recency"), py::arg("T"), py::arg("weights") = py::none(),
+      py::arg("penalizer") = 0.0, py::arg("max_iterations") = 2000,
+      py::arg("gradient_tolerance") = 1e-8, py::arg("start") = py::none(),
+      "Maximum-likelihood Pareto/NBD fit; returns the FitResult fields.");
+  m.def(
+      "pareto_nbd_log_likelihood",
+      [](const farray& params, const farray& x, const farray& tx, const farray& T, bool gradient) {
+        return predict_elements<4, 3>(params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        cu::detail::check_pareto_row(v[0], v[1], v[2]);
+                                        return cu::pareto_nbd_row_log_likelihood(pn(p), v[0], v[1],
+                                                                                 v[2]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      "pareto_nbd_prob_alive",
+      [](const farray& params, const farray& x, const farray& tx, const farray& T, bool gradient) {
+        return predict_elements<4, 3>(params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        cu::detail::check_pareto_row(v[0], v[1], v[2]);
+                                        return cu::pareto_nbd_prob_alive(pn(p), v[0], v[1], v[2]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      "pareto_nbd_conditional_expected",
+      [](const farray& params, const farray& t, const farray& x, const farray& tx, const farray& T,
+         bool gradient) {
+        return predict_elements<4, 4>(
+            params, {t, x, tx, T}, {"t", "frequency", "recency", "T"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) {
+              check_horizon("t", v[0]);
+              cu::detail::check_pareto_row(v[1], v[2], v[3]);
+              return cu::pareto_nbd_conditional_expected(pn(p), v[0], v[1], v[2], v[3]);
+            });
+      },
+      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      "pareto_nbd_expected_new",
+      [](const farray& params, const farray& t, bool gradient) {
+        return predict_elements<4, 1>(params, {t}, {"t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        check_horizon("t", v[0]);
+                                        return cu::pareto_nbd_expected_new(pn(p), v[0]);
+                                      });
+      },
+      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "pareto_nbd_prob_n",
+      [](const farray& params, const farray& n, const farray& t, bool gradient) {
+        return predict_elements<4, 2>(params, {n, t}, {"n", "t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        check_whole("n", v[0]);
+                                        check_horizon("t", v[1]);
+                                        return cu::pareto_nbd_prob_n(pn(p), v[0], v[1]);
+                                      });
+      },
+      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+
+  // ---- BG/BB -----------------------------------------------------------------------
+  m.def(
+      "bgbb_fit",
+      [](const farray& frequency, const farray& recency, const farray& n_periods,
+         const std::optional<farray>& weights, double penalizer, int max_iterations,
+         double gradient_tolerance, const std::optional<farray>& start) {
+        return fit_rows(frequency, recency, n_periods, weights, penalizer, max_iterations,
+                        gradient_tolerance, start, "n_periods",
+                        [](const cu::PatternRows& d, const cu::FitOptions& o,
+                           const Eigen::VectorXd& s) { return cu::fit_bgbb(d, o, s); });
+      },
+      py::arg("frequency"), py::arg("recency"), py::arg("n_periods"),
+      py::arg("weights") = py::none(), py::arg("penalizer") = 0.0,
+      py::arg("max_iterations") = 2000, py::arg("gradient_tolerance") = 1e-8,
+      py::arg("start") = py::none(),
+      "Maximum-likelihood BG/BB fit on (frequency, recency, n_periods) patterns.");
+  m.def(
+      "bgbb_log_likelihood",
+      [](const farray& params, const farray& x, const farray& tx, const farray& n, bool gradient) {
+        return predict_elements<4, 3>(params, {x, tx, n}, {"frequency", "recency", "n_periods"},
+                                      gradient, [](const std::array<double, 4>& p, const double* v) {
+                                        cu::detail::check_bgbb_row(v[0], v[1], v[2]);
+                                        return cu::bgbb_row_log_likelihood(bb(p), v[0], v[1], v[2]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("n_periods"),
+      py::arg("gradient") = false);
+  m.def(
+      "bgbb_prob_alive",
+      [](const farray& params, const farray& x, const farray& tx, const farray& n,
+         const farray& m_periods, bool gradient) {
+        return predict_elements<4, 4>(
+            params, {x, tx, n, m_periods}, {"frequency", "recency", "n_periods", "m_periods"},
+            gradient, [](const std::array<double, 4>& p, const double* v) {
+              cu::detail::check_bgbb_row(v[0], v[1], v[2]);
+              check_whole("m_periods", v[3]);
+              return cu::bgbb_prob_alive(bb(p), v[0], v[1], v[2], v[3]);
+            });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("n_periods"),
+      py::arg("m_periods"), py::arg("gradient") = false);
+  m.def(
+      "bgbb_conditional_expected",
+      [](const farray& params, const farray& t, const farray& x, const farray& tx,
+         const farray& n, bool gradient) {
+        return predict_elements<4, 4>(
+            params, {t, x, tx, n}, {"t", "frequency", "recency", "n_periods"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) {
+              check_whole("t", v[0]);
+              cu::detail::check_bgbb_row(v[1], v[2], v[3]);
+              return cu::bgbb_conditional_expected(bb(p), v[0], v[1], v[2], v[3]);
+            });
+      },
+      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"),
+      py::arg("n_periods"), py::arg("gradient") = false);
+  m.def(
+      "bgbb_expected_new",
+      [](const farray& params, const farray& t, bool gradient) {
+        return predict_elements<4, 1>(params, {t}, {"t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        check_whole("t", v[0]);
+                                        return cu::bgbb_expected_new(bb(p), v[0]);
+                                      });
+      },
+      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "bgbb_prob_n",
+      [](const farray& params, const farray& n, const farray& t, bool gradient) {
+        return predict_elements<4, 2>(params, {n, t}, {"n", "t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        check_whole("n", v[0]);
+                                        check_whole("t", v[1]);
+                                        return cu::bgbb_prob_n(bb(p), v[0], v[1]);
+                                      });
+      },
+      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+}
+
 }  // namespace sostac::python

@@ -9,6 +9,7 @@
 /// length of observation in one period unit, and how many customers share the row.
 
 #include <sostac/core/error.hpp>
+#include <sostac/customer/hyp2f1.hpp>
 #include <sostac/customer/optimize.hpp>
 
 #include <boost/math/special_functions/digamma.hpp>
@@ -96,21 +97,6 @@ struct RisingTable {
     }
   }
 };
-
-/// Gauss 2F1(a, b; c; z) by its power series for 0 <= z < 1 and a, b, c > 0 (all
-/// terms positive, so no cancellation). A stand-in until the pareto slice's careful
-/// hyp2f1.hpp is merged; the series needs about log(eps)/log(z) terms.
-inline double hyp2f1_series(double a, double b, double c, double z) {
-  if (!(z >= 0 && z < 1)) throw input_error("z", "2F1 series needs 0 <= z < 1");
-  double term = 1.0, sum = 1.0;
-  for (int k = 0; k < 10000000; ++k) {
-    const double kk = static_cast<double>(k);
-    term *= (a + kk) * (b + kk) / ((c + kk) * (kk + 1.0)) * z;
-    sum += term;
-    if (std::abs(term) <= 1e-17 * std::abs(sum)) return sum;
-  }
-  throw std::runtime_error("2F1 series did not converge (z too close to 1)");
-}
 
 inline void check_params(const char* model, const double* p, int k) {
   for (int i = 0; i < k; ++i)
@@ -319,11 +305,14 @@ double across_a_equal_one(const BgNbdParams& p, F&& f, bool c_may_vanish = true,
   return f(p);
 }
 
-/// 1 - (1 - z)^e F, accurately for F > 0 (expm1) and directly otherwise (the 2F1 is
+/// 1 - (1 - z)^e 2F1(a, b; c; z) from hyp2f1.hpp's log|2F1| and sign: by expm1 when
+/// the 2F1 is positive (no cancellation for small t), directly otherwise (the 2F1 is
 /// negative when its c lies in (-1, 0)).
-inline double one_minus_power_times(double e, double z, double F) {
-  if (F > 0) return -std::expm1(e * std::log1p(-z) + std::log(F));
-  return 1.0 - std::exp(e * std::log1p(-z)) * F;
+inline double one_minus_power_times(double e, double a, double b, double c, double z) {
+  const hyp2f1_result f = log_hyp2f1(a, b, c, z);
+  const double lp = e * std::log1p(-z) + f.log_abs;
+  if (f.sign > 0) return -std::expm1(lp);
+  return 1.0 + std::exp(lp);
 }
 }  // namespace detail
 
@@ -333,17 +322,16 @@ inline double bg_nbd_conditional_expected(const BgNbdParams& p0, double t, doubl
   detail::check_time("t", t);
   detail::check_row(x, tx, T);
   return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
-  const double z = t / (p.alpha + T + t);
-  const double c = p.a + p.b + x - 1;
-  const double f = detail::hyp2f1_series(p.r + x, p.b + x, c, z);
-  // 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...), with (1-z) = (alpha+T)/(alpha+T+t).
-  const double u = detail::one_minus_power_times(p.r + x, z, f);
-  const double num = c / (p.a - 1) * u;
-  double den = 1.0;
-  if (x > 0)
-    den += std::exp(std::log(p.a) - std::log(p.b + x - 1) +
-                    (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
-  return num / den;
+    const double z = t / (p.alpha + T + t);
+    const double c = p.a + p.b + x - 1;
+    // 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...), with (1-z) = (alpha+T)/(alpha+T+t).
+    const double u = detail::one_minus_power_times(p.r + x, p.r + x, p.b + x, c, z);
+    const double num = c / (p.a - 1) * u;
+    double den = 1.0;
+    if (x > 0)
+      den += std::exp(std::log(p.a) - std::log(p.b + x - 1) +
+                      (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
+    return num / den;
   }, x == 0);
 }
 
@@ -352,8 +340,7 @@ inline double bg_nbd_expected_new(const BgNbdParams& p0, double t) {
   detail::check_time("t", t);
   return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
     const double z = t / (p.alpha + t);
-    const double f = detail::hyp2f1_series(p.r, p.b, p.a + p.b - 1, z);
-    const double u = detail::one_minus_power_times(p.r, z, f);
+    const double u = detail::one_minus_power_times(p.r, p.r, p.b, p.a + p.b - 1, z);
     return (p.a + p.b - 1) / (p.a - 1) * u;
   });
 }
@@ -437,8 +424,8 @@ inline double mbg_nbd_conditional_expected(const BgNbdParams& p0, double t, doub
   return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
     const double z = t / (p.alpha + T + t);
     const double c = p.a + p.b + x;
-    const double f = detail::hyp2f1_series(p.r + x, p.b + x + 1, c, z);
-    const double num = c / (p.a - 1) * detail::one_minus_power_times(p.r + x, z, f);
+    const double num =
+        c / (p.a - 1) * detail::one_minus_power_times(p.r + x, p.r + x, p.b + x + 1, c, z);
     const double den = 1.0 + std::exp(std::log(p.a) - std::log(p.b + x) +
                                       (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
     return num / den;
@@ -451,8 +438,7 @@ inline double mbg_nbd_expected_new(const BgNbdParams& p0, double t) {
   detail::check_time("t", t);
   return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
     const double z = t / (p.alpha + t);
-    const double f = detail::hyp2f1_series(p.r, p.b + 1, p.a + p.b, z);
-    return p.b / (p.a - 1) * detail::one_minus_power_times(p.r, z, f);
+    return p.b / (p.a - 1) * detail::one_minus_power_times(p.r, p.r, p.b + 1, p.a + p.b, z);
   }, false);
 }
 

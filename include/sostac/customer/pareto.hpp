@@ -1,2 +1,574 @@
 // sostac/customer/pareto.hpp: Pareto/NBD, BG/BB and the Gauss hypergeometric function.
 #pragma once
+/// Pareto/NBD (Schmittlein, Morrison & Colombo 1987) and BG/BB (Fader, Hardie & Shang
+/// 2010) by maximum likelihood on weighted rows, with their per-customer predictions.
+///
+/// Pareto/NBD likelihood (Fader & Hardie 2005, "A Note on Deriving the Pareto/NBD
+/// Model and Related Expressions"; the form and the alpha >= beta / alpha < beta switch
+/// of Fader, Hardie & Lee's 2005 note on implementing it):
+///   L = G(r+x) a^r b^s / G(r) * { (a+T)^-(r+x) (b+T)^-s + s/(r+s+x) A0 },
+///   A0 = F(r+s+x, s+1; r+s+x+1; z(t_x)) / (a+t_x)^(r+s+x) - (same at T),
+///   z(t) = (alpha - beta) / (alpha + t).
+/// For alpha < beta, z < 0 and log_hyp2f1 applies Pfaff's transformation, which turns
+/// the term into the note's second form F(r+s+x, r+x; r+s+x+1; (beta-alpha)/(beta+t))
+/// / (beta+t)^(r+s+x) exactly. Everything is summed in log space (log-sum-exp), and
+/// the gradient is analytic: the series for 2F1 carries its parameter derivatives.
+///
+/// BG/BB likelihood (FHS 2010, section 3):
+///   L = B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d)
+///     + sum_{i=0}^{n-t_x-1} B(a+x, b+t_x-x+i)/B(a,b) B(g+1, d+t_x+i)/B(g,d),
+/// again in log space with an analytic gradient (digamma).
+
+#include <sostac/core/error.hpp>
+#include <sostac/core/parallel.hpp>
+#include <sostac/customer/hyp2f1.hpp>
+#include <sostac/customer/optimize.hpp>
+
+#include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sostac::customer {
+
+/// Weighted (frequency, recency, T) rows: one per customer or per distinct pattern.
+/// For BG/BB, T is the number of transaction opportunities n. `w` may be null (1 each).
+struct PatternRows {
+  const double* x = nullptr;
+  const double* tx = nullptr;
+  const double* T = nullptr;
+  const double* w = nullptr;
+  std::size_t n = 0;
+  double weight(std::size_t i) const { return w ? w[i] : 1.0; }
+};
+
+/// Distinct rows with summed weights (owning).
+struct PatternTable {
+  std::vector<double> x, tx, T, w;
+  PatternRows rows() const { return {x.data(), tx.data(), T.data(), w.data(), x.size()}; }
+};
+
+/// Merges equal (x, t_x, T) rows, summing weights; rows with weight 0 are dropped.
+/// The likelihood is a sum over rows, so fitting the table equals fitting the rows.
+inline PatternTable compress_patterns(const PatternRows& d) {
+  std::vector<std::size_t> idx(d.n);
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  std::sort(idx.begin(), idx.end(), [&](std::size_t i, std::size_t j) {
+    if (d.x[i] != d.x[j]) return d.x[i] < d.x[j];
+    if (d.tx[i] != d.tx[j]) return d.tx[i] < d.tx[j];
+    return d.T[i] < d.T[j];
+  });
+  PatternTable out;
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    const std::size_t i = idx[k];
+    const double wi = d.weight(i);
+    if (wi == 0.0) continue;
+    if (!out.x.empty() && out.x.back() == d.x[i] && out.tx.back() == d.tx[i] &&
+        out.T.back() == d.T[i]) {
+      out.w.back() += wi;
+    } else {
+      out.x.push_back(d.x[i]);
+      out.tx.push_back(d.tx[i]);
+      out.T.push_back(d.T[i]);
+      out.w.push_back(wi);
+    }
+  }
+  return out;
+}
+
+namespace detail {
+
+inline std::string pareto_at(const char* name, std::size_t i) {
+  return std::string(name) + "[" + std::to_string(i) + "]";
+}
+
+/// One continuous-time summary row (Pareto/NBD): frequency a whole count, 0 <= recency
+/// <= T, T > 0, recency 0 exactly when frequency is 0. Throws input_error naming the
+/// argument (callers add the row with at_index).
+inline void check_pareto_row(double x, double tx, double T) {
+  using sostac::detail::format_value;
+  if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+    throw input_error("frequency", "expected a non-negative whole number of repeat purchases, got " +
+                                       format_value(x));
+  if (!(std::isfinite(T) && T > 0))
+    throw input_error("T", "expected a finite positive age, got " + format_value(T));
+  if (!(std::isfinite(tx) && tx >= 0))
+    throw input_error("recency", "expected a finite non-negative number, got " + format_value(tx));
+  if (tx > T)
+    throw input_error("recency", "recency " + format_value(tx) + " exceeds T = " + format_value(T));
+  if (x > 0 && tx == 0)
+    throw input_error("recency", "recency is 0 but frequency is " + format_value(x) +
+                                     " (a repeat purchase makes recency positive)");
+  if (x == 0 && tx != 0)
+    throw input_error("recency", "recency is " + format_value(tx) +
+                                     " but frequency is 0 (recency must be 0 without repeat purchases)");
+}
+
+/// One discrete-opportunity row (BG/BB): whole numbers 0 <= frequency <= recency <=
+/// n_periods, recency 0 exactly when frequency is 0, n_periods >= 1.
+inline void check_bgbb_row(double x, double tx, double n) {
+  using sostac::detail::format_value;
+  auto whole = [](double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); };
+  if (!whole(x))
+    throw input_error("frequency", "expected a non-negative whole count, got " + format_value(x));
+  if (!whole(tx))
+    throw input_error("recency", "expected a non-negative whole opportunity, got " + format_value(tx));
+  if (!whole(n) || n < 1)
+    throw input_error("n_periods",
+                      "expected a whole number of opportunities >= 1, got " + format_value(n));
+  if (tx > n)
+    throw input_error("recency", "recency " + format_value(tx) + " exceeds n_periods = " +
+                                     format_value(n));
+  if (x > tx)
+    throw input_error("frequency", "frequency " + format_value(x) + " exceeds recency " +
+                                       format_value(tx) + " (at most one transaction per opportunity)");
+  if (x == 0 && tx != 0)
+    throw input_error("recency", "recency is " + format_value(tx) + " but frequency is 0");
+}
+
+/// Every row checked (errors name the argument and the row) and weights finite and
+/// >= 0 with a positive sum.
+template <class RowCheck>
+void check_rows(const PatternRows& d, RowCheck check) {
+  using sostac::detail::format_value;
+  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
+  double total = 0.0;
+  for (std::size_t i = 0; i < d.n; ++i) {
+    try {
+      check(d.x[i], d.tx[i], d.T[i]);
+    } catch (const input_error& e) {
+      throw e.at_index(i);
+    }
+    const double w = d.weight(i);
+    if (!(std::isfinite(w) && w >= 0))
+      throw input_error(pareto_at("weights", i),
+                        "expected a finite non-negative weight, got " + format_value(w));
+    total += w;
+  }
+  if (!(total > 0)) throw input_error("weights", "the weights sum to 0");
+}
+
+inline void check_pareto_rows(const PatternRows& d) { check_rows(d, check_pareto_row); }
+inline void check_bgbb_rows(const PatternRows& d) { check_rows(d, check_bgbb_row); }
+
+inline double log_add_exp(double a, double b) {
+  if (a == -std::numeric_limits<double>::infinity()) return b;
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  const double m = std::max(a, b);
+  return m + std::log1p(std::exp(-std::fabs(a - b)));
+}
+
+/// -expm1(e L) / e, its limit -L at e = 0: (1 - q^e) / e with log q = L.
+inline double one_minus_pow_over(double e, double L) {
+  if (e == 0.0) return -L;
+  return -std::expm1(e * L) / e;
+}
+
+}  // namespace detail
+
+// =====================================================================================
+// Pareto/NBD
+// =====================================================================================
+
+/// Pareto/NBD parameters: lambda ~ Gamma(r, alpha), mu ~ Gamma(s, beta).
+struct ParetoNbdParams {
+  double r, alpha, s, beta;
+  static ParetoNbdParams from(const std::array<double, 4>& p) { return {p[0], p[1], p[2], p[3]}; }
+};
+
+namespace detail {
+
+/// log F(r+s+x, s+1; r+s+x+1; (alpha-beta)/(alpha+t)) - (r+s+x) log(alpha+t) and its
+/// gradient in (r, alpha, s, beta) when g != null.
+inline double pareto_log_a_term(const ParetoNbdParams& p, double x, double t, double* g) {
+  const double a = p.r + p.s + x, b = p.s + 1.0, c = a + 1.0;
+  const double m = p.alpha + t;
+  const double z = (p.alpha - p.beta) / m;
+  const hyp2f1_result f = log_hyp2f1(a, b, c, z, g != nullptr);
+  const double lm = std::log(m);
+  if (g) {
+    const double dz_dalpha = (p.beta + t) / (m * m), dz_dbeta = -1.0 / m;
+    const double dac = f.d_a + f.d_c - lm;  // a and c move together with r and s
+    g[0] = dac;
+    g[1] = f.d_z * dz_dalpha - a / m;
+    g[2] = dac + f.d_b;
+    g[3] = f.d_z * dz_dbeta;
+  }
+  return f.log_abs - a * lm;
+}
+
+/// The two log-terms of one row's likelihood: u (alive at T) and v (died in
+/// (t_x, T]), without the common factor; gradients in natural parameters if asked.
+struct ParetoRowTerms {
+  double common, u, v;  // log L = common + log(e^u + e^v)
+  std::array<double, 4> dcommon{}, du{}, dv{};
+};
+
+inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, double tx, double T,
+                                       bool grad) {
+  using boost::math::digamma;
+  ParetoRowTerms o;
+  const double la = std::log(p.alpha), lb = std::log(p.beta);
+  const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
+  o.common = boost::math::lgamma(p.r + x) - boost::math::lgamma(p.r) + p.r * la + p.s * lb;
+  o.u = -(p.r + x) * laT - p.s * lbT;
+  const double a = p.r + p.s + x;
+  double g1[4], g2[4];
+  if (tx >= T) {
+    o.v = -std::numeric_limits<double>::infinity();
+  } else {
+    const double l1 = pareto_log_a_term(p, x, tx, grad ? g1 : nullptr);
+    const double l2 = pareto_log_a_term(p, x, T, grad ? g2 : nullptr);
+    const double q = std::exp(l2 - l1);  // in [0, 1): A0 > 0 for t_x < T
+    if (!(q < 1.0)) {
+      o.v = -std::numeric_limits<double>::infinity();  // rounding at t_x ~ T
+    } else {
+      o.v = std::log(p.s) - std::log(a) + l1 + std::log1p(-q);
+      if (grad) {
+        for (int k = 0; k < 4; ++k) o.dv[k] = (g1[k] - q * g2[k]) / (1.0 - q);
+        o.dv[0] += -1.0 / a;
+        o.dv[2] += 1.0 / p.s - 1.0 / a;
+      }
+    }
+  }
+  if (grad) {
+    o.dcommon = {digamma(p.r + x) - digamma(p.r) + la, p.r / p.alpha, lb, p.s / p.beta};
+    o.du = {-laT, -(p.r + x) / (p.alpha + T), -lbT, -p.s / (p.beta + T)};
+  }
+  return o;
+}
+
+}  // namespace detail
+
+/// log L(r, alpha, s, beta | x, t_x, T) of one customer.
+inline double pareto_nbd_row_log_likelihood(const ParetoNbdParams& p, double x, double tx,
+                                            double T) {
+  const auto o = detail::pareto_row_terms(p, x, tx, T, false);
+  return o.common + detail::log_add_exp(o.u, o.v);
+}
+
+/// Sum of w_i log L_i and (when grad != null) its gradient in the natural parameters.
+/// Rows are summed in parallel in fixed chunks, so the result does not depend on the
+/// thread count.
+inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternRows& d,
+                                        double* grad = nullptr) {
+  const std::size_t grain = 256;
+  const std::size_t chunks = (d.n + grain - 1) / grain;
+  std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
+  sostac::parallel_for(
+      d.n,
+      [&](std::size_t b, std::size_t e) {
+        auto& acc = part[b / grain];
+        for (std::size_t i = b; i < e; ++i) {
+          const double w = d.weight(i);
+          if (w == 0.0) continue;
+          const auto o = detail::pareto_row_terms(p, d.x[i], d.tx[i], d.T[i], grad != nullptr);
+          const double lse = detail::log_add_exp(o.u, o.v);
+          acc[0] += w * (o.common + lse);
+          if (grad) {
+            const double wu = std::exp(o.u - lse), wv = std::exp(o.v - lse);
+            for (int k = 0; k < 4; ++k)
+              acc[1 + k] += w * (o.dcommon[k] + wu * o.du[k] + (wv > 0 ? wv * o.dv[k] : 0.0));
+          }
+        }
+      },
+      grain);
+  double total[5] = {0, 0, 0, 0, 0};
+  for (const auto& a : part)
+    for (int k = 0; k < 5; ++k) total[k] += a[k];
+  if (grad)
+    for (int k = 0; k < 4; ++k) grad[k] = total[1 + k];
+  return total[0];
+}
+
+/// Maximum-likelihood Pareto/NBD on weighted rows (checked; equal rows merged first).
+/// `start` (natural scale, r, alpha, s, beta) defaults to (1, mean T, 1, mean T).
+inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
+                                Eigen::VectorXd start = Eigen::VectorXd()) {
+  detail::check_pareto_rows(rows);
+  const PatternTable table = compress_patterns(rows);
+  const PatternRows d = table.rows();
+  double n = 0.0, tbar = 0.0;
+  for (std::size_t i = 0; i < d.n; ++i) {
+    n += d.w[i];
+    tbar += d.w[i] * d.T[i];
+  }
+  tbar /= n;
+  if (start.size() == 0) {
+    start.resize(4);
+    start << 1.0, std::max(tbar, 1e-3), 1.0, std::max(tbar, 1e-3);
+  }
+  auto nll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* g) {
+    const ParetoNbdParams p{std::exp(phi[0]), std::exp(phi[1]), std::exp(phi[2]),
+                            std::exp(phi[3])};
+    double gn[4];
+    double ll;
+    try {
+      ll = pareto_nbd_log_likelihood(p, d, g ? gn : nullptr);
+    } catch (const std::domain_error&) {
+      return std::numeric_limits<double>::quiet_NaN();  // the line search backs off
+    }
+    if (g) {
+      const double th[4] = {p.r, p.alpha, p.s, p.beta};
+      for (int k = 0; k < 4; ++k) (*g)[k] = -gn[k] * th[k];
+    }
+    return -ll;
+  };
+  return fit_log_parametrised(nll, start, {"r", "alpha", "s", "beta"}, opt, n);
+}
+
+/// P(alive at T | x, t_x, T) (Fader & Hardie 2005 derivations note, section 4).
+inline double pareto_nbd_prob_alive(const ParetoNbdParams& p, double x, double tx, double T) {
+  const auto o = detail::pareto_row_terms(p, x, tx, T, false);
+  if (o.v == -std::numeric_limits<double>::infinity()) return 1.0;
+  return 1.0 / (1.0 + std::exp(o.v - o.u));
+}
+
+/// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] (SMC 1987; FH 2005 note):
+///   (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] P(alive),
+/// with the s = 1 limit (r+x)(beta+T)/(alpha+T) log((beta+T+t)/(beta+T)).
+inline double pareto_nbd_conditional_expected(const ParetoNbdParams& p, double t, double x,
+                                              double tx, double T) {
+  if (t == 0.0) return 0.0;
+  const double L = std::log((p.beta + T) / (p.beta + T + t));
+  return (p.r + x) * (p.beta + T) / (p.alpha + T) * detail::one_minus_pow_over(p.s - 1.0, L) *
+         pareto_nbd_prob_alive(p, x, tx, T);
+}
+
+/// E[X(t)] for a customer acquired at 0: r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
+inline double pareto_nbd_expected_new(const ParetoNbdParams& p, double t) {
+  if (t == 0.0) return 0.0;
+  const double L = std::log(p.beta / (p.beta + t));
+  return p.r / p.alpha * p.beta * detail::one_minus_pow_over(p.s - 1.0, L);
+}
+
+/// P(X(t) = n) for a customer acquired at 0 (Fader & Hardie, "Deriving an Expression
+/// for P(X(t) = x) Under the Pareto/NBD Model"):
+///   G(r+n)/(G(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n (beta/(beta+t))^s
+///   + alpha^r beta^s B(r+n, s+1)/B(r, s) [B1 - sum_{i=0}^n G(r+s+i)/(G(r+s) i!) t^i B2_i],
+///   B1 = F(r+s, s+1; r+s+n+1; (alpha-beta)/alpha) / alpha^(r+s),
+///   B2_i = F(r+s+i, s+1; r+s+n+1; (alpha-beta)/(alpha+t)) / (alpha+t)^(r+s+i).
+inline double pareto_nbd_prob_n(const ParetoNbdParams& p, double n, double t) {
+  using boost::math::lgamma;
+  const double r = p.r, al = p.alpha, s = p.s, be = p.beta;
+  const double c = r + s + n + 1.0;
+  if (t == 0.0) return n == 0.0 ? 1.0 : 0.0;
+  const double first = std::exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1.0) +
+                                r * std::log(al / (al + t)) + n * std::log(t / (al + t)) +
+                                s * std::log(be / (be + t)));
+  const double lfac = r * std::log(al) + s * std::log(be) +
+                      (lgamma(r + n) + lgamma(s + 1.0) - lgamma(r + n + s + 1.0)) -
+                      (lgamma(r) + lgamma(s) - lgamma(r + s));
+  const double lb1 =
+      log_hyp2f1(r + s, s + 1.0, c, (al - be) / al).log_abs - (r + s) * std::log(al);
+  // bracket = B1 - sum, computed relative to B1
+  double sum = 0.0;
+  const double z2 = (al - be) / (al + t);
+  const double lat = std::log(al + t), lt = std::log(t);
+  const double lg_rs = lgamma(r + s);
+  for (double i = 0.0; i <= n; i += 1.0) {
+    const double lterm = lgamma(r + s + i) - lg_rs - lgamma(i + 1.0) + i * lt +
+                         log_hyp2f1(r + s + i, s + 1.0, c, z2).log_abs - (r + s + i) * lat;
+    sum += std::exp(lterm - lb1);
+  }
+  const double bracket = std::max(0.0, 1.0 - sum);
+  return first + std::exp(lfac + lb1) * bracket;
+}
+
+// =====================================================================================
+// BG/BB
+// =====================================================================================
+
+/// BG/BB parameters: purchase probability p ~ Beta(alpha, beta), dropout probability
+/// theta ~ Beta(gamma, delta).
+struct BgBbParams {
+  double alpha, beta, gamma, delta;
+  static BgBbParams from(const std::array<double, 4>& p) { return {p[0], p[1], p[2], p[3]}; }
+};
+
+namespace detail {
+
+inline double lbeta(double a, double b) {
+  using boost::math::lgamma;
+  return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/// log L of one pattern and (grad != null) its gradient in (alpha, beta, gamma, delta).
+inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, double* grad) {
+  using boost::math::digamma;
+  const double A = p.alpha, B = p.beta, G = p.gamma, D = p.delta;
+  const double lab = lbeta(A, B), lgd = lbeta(G, D);
+  // term 0: alive through n
+  const double l0 = lbeta(A + x, B + n - x) - lab + lbeta(G, D + n) - lgd;
+  const long m = static_cast<long>(n - tx);  // terms i = 0 .. m-1
+  double mx = l0;
+  std::vector<double> li(static_cast<std::size_t>(std::max(m, 0L)));
+  for (long i = 0; i < m; ++i) {
+    const double di = static_cast<double>(i);
+    li[static_cast<std::size_t>(i)] =
+        lbeta(A + x, B + tx - x + di) - lab + lbeta(G + 1.0, D + tx + di) - lgd;
+    mx = std::max(mx, li[static_cast<std::size_t>(i)]);
+  }
+  double s = std::exp(l0 - mx);
+  for (double v : li) s += std::exp(v - mx);
+  const double ll = mx + std::log(s);
+  if (grad) {
+    const double dAB = digamma(A + B) - digamma(A), dBA = digamma(A + B) - digamma(B);
+    const double dGD = digamma(G + D) - digamma(G), dDG = digamma(G + D) - digamma(D);
+    auto add = [&](double weight, double bp, double bq, double gp, double gq) {
+      // d/dalpha lbeta(alpha + x, bq) = digamma(alpha + x) - digamma(alpha + x + bq)
+      const double pa = digamma(bp) - digamma(bp + bq);
+      const double pb = digamma(bq) - digamma(bp + bq);
+      const double pg = digamma(gp) - digamma(gp + gq);
+      const double pd = digamma(gq) - digamma(gp + gq);
+      grad[0] += weight * (pa + dAB);
+      grad[1] += weight * (pb + dBA);
+      grad[2] += weight * (pg + dGD);
+      grad[3] += weight * (pd + dDG);
+    };
+    grad[0] = grad[1] = grad[2] = grad[3] = 0.0;
+    add(std::exp(l0 - ll), A + x, B + n - x, G, D + n);
+    for (long i = 0; i < m; ++i) {
+      const double di = static_cast<double>(i);
+      add(std::exp(li[static_cast<std::size_t>(i)] - ll), A + x, B + tx - x + di, G + 1.0,
+          D + tx + di);
+    }
+  }
+  return ll;
+}
+
+/// sum_{i=1}^{m} B(gamma, delta + n0 + i) / B(gamma, delta): expected opportunities
+/// alive among n0+1 .. n0+m. Closed form by telescoping,
+///   G(g+d)/G(d) [h(n0) - h(n0+m)] / (g-1), h(j) = G(d+j+1)/G(g+d+j),
+/// and the direct sum when gamma is within 1e-3 of 1 (where the closed form cancels).
+inline double bgbb_alive_sum(const BgBbParams& p, double n0, double m) {
+  using boost::math::lgamma;
+  const double G = p.gamma, D = p.delta;
+  if (m <= 0) return 0.0;
+  if (std::fabs(G - 1.0) < 1e-3 && m <= 1e7) {
+    const double lgd = lbeta(G, D);
+    double s = 0.0;
+    for (double i = 1.0; i <= m; i += 1.0) s += std::exp(lbeta(G, D + n0 + i) - lgd);
+    return s;
+  }
+  const double lh0 = lgamma(D + n0 + 1.0) - lgamma(G + D + n0);
+  const double lh1 = lgamma(D + n0 + m + 1.0) - lgamma(G + D + n0 + m);
+  return std::exp(lgamma(G + D) - lgamma(D) + lh0) * (-std::expm1(lh1 - lh0)) / (G - 1.0);
+}
+
+}  // namespace detail
+
+inline double bgbb_row_log_likelihood(const BgBbParams& p, double x, double tx, double n) {
+  return detail::bgbb_row(p, x, tx, n, nullptr);
+}
+
+inline double bgbb_log_likelihood(const BgBbParams& p, const PatternRows& d,
+                                  double* grad = nullptr) {
+  const std::size_t grain = 256;
+  const std::size_t chunks = (d.n + grain - 1) / grain;
+  std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
+  sostac::parallel_for(
+      d.n,
+      [&](std::size_t b, std::size_t e) {
+        auto& acc = part[b / grain];
+        double g[4];
+        for (std::size_t i = b; i < e; ++i) {
+          const double w = d.weight(i);
+          if (w == 0.0) continue;
+          acc[0] += w * detail::bgbb_row(p, d.x[i], d.tx[i], d.T[i], grad ? g : nullptr);
+          if (grad)
+            for (int k = 0; k < 4; ++k) acc[1 + k] += w * g[k];
+        }
+      },
+      grain);
+  double total[5] = {0, 0, 0, 0, 0};
+  for (const auto& a : part)
+    for (int k = 0; k < 5; ++k) total[k] += a[k];
+  if (grad)
+    for (int k = 0; k < 4; ++k) grad[k] = total[1 + k];
+  return total[0];
+}
+
+/// Maximum-likelihood BG/BB on weighted (frequency, recency, n_periods) patterns.
+inline FitResult fit_bgbb(const PatternRows& rows, const FitOptions& opt,
+                          Eigen::VectorXd start = Eigen::VectorXd()) {
+  detail::check_bgbb_rows(rows);
+  const PatternTable table = compress_patterns(rows);
+  const PatternRows d = table.rows();
+  double n = 0.0;
+  for (std::size_t i = 0; i < d.n; ++i) n += d.w[i];
+  if (start.size() == 0) {
+    start.resize(4);
+    start << 1.0, 1.0, 1.0, 1.0;
+  }
+  auto nll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* g) {
+    const BgBbParams p{std::exp(phi[0]), std::exp(phi[1]), std::exp(phi[2]), std::exp(phi[3])};
+    double gn[4];
+    const double ll = bgbb_log_likelihood(p, d, g ? gn : nullptr);
+    if (g) {
+      const double th[4] = {p.alpha, p.beta, p.gamma, p.delta};
+      for (int k = 0; k < 4; ++k) (*g)[k] = -gn[k] * th[k];
+    }
+    return -ll;
+  };
+  return fit_log_parametrised(nll, start, {"alpha", "beta", "gamma", "delta"}, opt, n);
+}
+
+/// P(alive at opportunity n + m | x, t_x, n) (FHS 2010; m = 1 is "alive in the next
+/// period", their Table 6):
+///   B(a+x, b+n-x)/B(a,b) B(g, d+n+m)/B(g,d) / L.
+inline double bgbb_prob_alive(const BgBbParams& p, double x, double tx, double n,
+                              double m = 1.0) {
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
+  const double l = detail::lbeta(p.alpha + x, p.beta + n - x) - detail::lbeta(p.alpha, p.beta) +
+                   detail::lbeta(p.gamma, p.delta + n + m) - detail::lbeta(p.gamma, p.delta);
+  return std::min(1.0, std::exp(l - ll));
+}
+
+/// E[X(n, n + n*) | x, t_x, n]: expected transactions in the next n* opportunities
+/// (FHS 2010): B(a+x+1, b+n-x)/B(a,b) / L * sum_{i=1}^{n*} B(g, d+n+i)/B(g,d).
+inline double bgbb_conditional_expected(const BgBbParams& p, double n_star, double x,
+                                        double tx, double n) {
+  if (n_star == 0.0) return 0.0;
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
+  const double l = detail::lbeta(p.alpha + x + 1.0, p.beta + n - x) -
+                   detail::lbeta(p.alpha, p.beta) - ll;
+  return std::exp(l) * detail::bgbb_alive_sum(p, n, n_star);
+}
+
+/// E[X(n)] for a new customer: alpha/(alpha+beta) * sum_{i=1}^{n} B(g, d+i)/B(g,d)
+/// = alpha/(alpha+beta) d/(g-1) [1 - G(g+d) G(1+d+n) / (G(g+d+n) G(1+d))] (FHS 2010).
+inline double bgbb_expected_new(const BgBbParams& p, double n) {
+  return p.alpha / (p.alpha + p.beta) * detail::bgbb_alive_sum(p, 0.0, n);
+}
+
+/// P(X(n) = x) for a new customer (FHS 2010):
+///   C(n,x) B(a+x, b+n-x)/B(a,b) B(g, d+n)/B(g,d)
+///   + sum_{i=x}^{n-1} C(i,x) B(a+x, b+i-x)/B(a,b) B(g+1, d+i)/B(g,d).
+inline double bgbb_prob_n(const BgBbParams& p, double x, double n) {
+  using boost::math::lgamma;
+  using detail::lbeta;
+  if (x > n) return 0.0;
+  auto lchoose = [](double a, double b) {
+    return lgamma(a + 1.0) - lgamma(b + 1.0) - lgamma(a - b + 1.0);
+  };
+  const double lab = lbeta(p.alpha, p.beta), lgd = lbeta(p.gamma, p.delta);
+  double s = std::exp(lchoose(n, x) + lbeta(p.alpha + x, p.beta + n - x) - lab +
+                      lbeta(p.gamma, p.delta + n) - lgd);
+  for (double i = x; i <= n - 1.0; i += 1.0)
+    s += std::exp(lchoose(i, x) + lbeta(p.alpha + x, p.beta + i - x) - lab +
+                  lbeta(p.gamma + 1.0, p.delta + i) - lgd);
+  return s;
+}
+
+}  // namespace sostac::customer
