@@ -701,3 +701,26 @@ def test_mbg_nbd_bad_and_degenerate_input():
         ModifiedBetaGeo().fit([0, 0], [0.0, 0.0], [5.0, 6.0])
     with pytest.raises(RuntimeError, match="did not converge"):
         ModifiedBetaGeo().fit([2], [3.0], [5.0])
+
+
+@needs_data
+def test_clv_with_pareto_nbd_uses_the_generic_gradient(gg, cdnow_spend):
+    from sostac.customer import ParetoNBD
+
+    pn = ParetoNBD().fit(cdnow_spend)
+    rows = cdnow_spend.iloc[:50]
+    clv = gg.clv(pn, rows, horizon=3, discount_rate=0.01)
+    x, tx, T = (rows[c].to_numpy() for c in ("frequency", "recency", "T"))
+    e = [np.zeros(len(rows))] + [pn.expected_purchases(k * 4.345, x, tx, T) for k in (1, 2, 3)]
+    det = sum((e[k] - e[k - 1]) / 1.01**k for k in (1, 2, 3))
+    assert np.allclose(clv.to_numpy(), gg.expected_spend(rows) * det, rtol=1e-12)
+    f = gg.clv(pn, rows, horizon=3, interval=True)
+    assert (f["se"] > 0).all() and np.isfinite(f.to_numpy()).all()
+    # the generic finite-difference gradient agrees with BetaGeo's C++ gradient
+    from sostac.customer._models import TransactionModel
+
+    bg = BetaGeo().fit(cdnow_spend)
+    t = np.full(len(rows), 10.0)
+    own = bg._expected_core(t, x, tx, T, True)["gradient"]
+    generic = TransactionModel._expected_core(bg, t, x, tx, T, True)["gradient"]
+    assert np.allclose(own, generic, rtol=1e-6, atol=1e-12)

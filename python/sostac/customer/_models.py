@@ -407,9 +407,31 @@ class TransactionModel(FittedModel):
     def _expected_core(
         self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, gradient: bool
     ) -> dict:
-        """E[Y(t) | x, t_x, T] from C++ for flat arrays: {"value"[, "gradient" (n, k)]}.
-        Subclasses implement it; ``GammaGamma.clv`` uses it for any transaction model."""
-        raise NotImplementedError(f"{self._title} does not predict conditional purchases")
+        """E[Y(t) | x, t_x, T] for flat arrays: {"value"[, "gradient" (n, k)]}, the
+        gradient in the natural-scale parameters. ``GammaGamma.clv`` uses it for any
+        transaction model. This default calls the subclass's vectorised
+        ``expected_purchases`` and takes the gradient by central differences in the
+        log-parameters (step 1e-6, one pair of calls per parameter); BetaGeo and
+        ModifiedBetaGeo override it with the C++ kernel's own gradient."""
+        value = np.asarray(self.expected_purchases(t, x, tx, T), dtype=float)
+        if not gradient:
+            return {"value": value}
+        base = np.array(self._param_vector, dtype=float)
+        grad = np.empty((value.size, base.size))
+        h = 1e-6
+        try:
+            for k in range(base.size):
+                up, dn = base.copy(), base.copy()
+                up[k] *= math.exp(h)
+                dn[k] *= math.exp(-h)
+                self._param_vector = up
+                fu = np.asarray(self.expected_purchases(t, x, tx, T), dtype=float)
+                self._param_vector = dn
+                fd = np.asarray(self.expected_purchases(t, x, tx, T), dtype=float)
+                grad[:, k] = (fu - fd) / (2 * h) / base[k]
+        finally:
+            self._param_vector = base
+        return {"value": value, "gradient": grad}
 
     def _rft(self, frequency: Any, recency: Any, T: Any):
         """Prediction inputs: a summary frame or arrays; returns (x, tx, T, index)."""
