@@ -724,3 +724,16 @@ def test_clv_with_pareto_nbd_uses_the_generic_gradient(gg, cdnow_spend):
     own = bg._expected_core(t, x, tx, T, True)["gradient"]
     generic = TransactionModel._expected_core(bg, t, x, tx, T, True)["gradient"]
     assert np.allclose(own, generic, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("t", [500.0, 5000.0, 1e5])
+def test_long_horizons_match_mpmath(t):
+    # z = t / (alpha + T + t) -> 1: the 2F1 needs its 1 - z transformation
+    p = (0.243, 4.414, 0.793, 2.426)
+    for cls, cond, new in ((BetaGeo, mp_bg_cond, mp_bg_new), (ModifiedBetaGeo, mp_mbg_cond, mp_mbg_new)):
+        m = cls()
+        m._set_fit(_fitted(p)._fit)
+        x, tx, T = np.array([0, 2, 15]), np.array([0.0, 30.43, 37.0]), np.array([38.86, 38.86, 38.86])
+        ref = [cond(*p, t, int(a), b, c) for a, b, c in zip(x, tx, T)]
+        assert rel_err(m.expected_purchases(t, x, tx, T), ref) < 1e-8
+        assert rel_err(m.expected_purchases_new(t), [new(*p, t)]) < 1e-8
