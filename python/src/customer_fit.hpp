@@ -22,7 +22,8 @@ inline py::array_t<double> eigen_vector(const Eigen::VectorXd& v) {
 }
 
 inline py::array_t<double> eigen_matrix(const Eigen::MatrixXd& m) {
-  py::array_t<double> out({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
+  py::array_t<double> out(
+      {static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
   auto r = out.mutable_unchecked<2>();
   for (Eigen::Index i = 0; i < m.rows(); ++i)
     for (Eigen::Index j = 0; j < m.cols(); ++j) r(i, j) = m(i, j);
@@ -55,7 +56,8 @@ inline sostac::customer::FitOptions fit_options(double penalizer, int max_iterat
     throw input_error("penalizer", "expected a finite non-negative number, got " +
                                        sostac::detail::format_value(penalizer));
   if (max_iterations < 1)
-    throw input_error("max_iterations", "expected at least 1, got " + std::to_string(max_iterations));
+    throw input_error("max_iterations",
+                      "expected at least 1, got " + std::to_string(max_iterations));
   if (!(gradient_tolerance > 0 && std::isfinite(gradient_tolerance)))
     throw input_error("gradient_tolerance", "expected a finite positive number");
   sostac::customer::FitOptions o;
@@ -66,7 +68,8 @@ inline sostac::customer::FitOptions fit_options(double penalizer, int max_iterat
 }
 
 /// Optional natural-scale start values of length k (None = the model's default).
-inline Eigen::VectorXd start_vector(const std::optional<farray>& start, Eigen::Index k) {
+inline Eigen::VectorXd start_vector(const std::optional<farray>& start,
+                                    Eigen::Index k) {
   if (!start) return Eigen::VectorXd();
   if (start->ndim() != 1 || start->size() != k)
     throw input_error("start", "expected " + std::to_string(k) + " values");
@@ -78,7 +81,8 @@ inline Eigen::VectorXd start_vector(const std::optional<farray>& start, Eigen::I
 }
 
 /// Checks that the named 1-d arrays have equal lengths; returns that length.
-inline std::size_t same_length(std::initializer_list<std::pair<const char*, const farray*>> arrays) {
+inline std::size_t same_length(
+    std::initializer_list<std::pair<const char*, const farray*>> arrays) {
   py::ssize_t n = -1;
   const char* first = nullptr;
   for (const auto& [name, a] : arrays) {
@@ -88,8 +92,9 @@ inline std::size_t same_length(std::initializer_list<std::pair<const char*, cons
       n = a->size();
       first = name;
     } else if (a->size() != n) {
-      throw input_error(name, "expected " + std::to_string(n) + " values (the length of " +
-                                  first + "), got " + std::to_string(a->size()));
+      throw input_error(name, "expected " + std::to_string(n) +
+                                  " values (the length of " + first + "), got " +
+                                  std::to_string(a->size()));
     }
   }
   return n < 0 ? 0 : static_cast<std::size_t>(n);
@@ -102,14 +107,16 @@ inline std::size_t same_length(std::initializer_list<std::pair<const char*, cons
 /// from element i is re-addressed to "argument[i]".
 template <std::size_t K, std::size_t NIn, class F>
 py::dict predict_elements(const farray& params, const std::array<farray, NIn>& in,
-                          const std::array<const char*, NIn>& names, bool gradient, F f) {
+                          const std::array<const char*, NIn>& names, bool gradient,
+                          F f) {
   if (params.ndim() != 1 || params.size() != static_cast<py::ssize_t>(K))
     throw input_error("params", "expected " + std::to_string(K) + " parameters");
   std::array<double, K> p{};
   for (std::size_t k = 0; k < K; ++k) p[k] = params.data()[k];
   const py::ssize_t n = in[0].size();
   for (std::size_t k = 0; k < NIn; ++k) {
-    if (in[k].ndim() != 1) throw input_error(names[k], "expected a flat array (broadcast first)");
+    if (in[k].ndim() != 1)
+      throw input_error(names[k], "expected a flat array (broadcast first)");
     if (in[k].size() != n)
       throw input_error(names[k], "expected " + std::to_string(n) + " values, got " +
                                       std::to_string(in[k].size()));
@@ -136,7 +143,9 @@ py::dict predict_elements(const farray& params, const std::array<farray, NIn>& i
             try {
               vp[i] = f(p, x.data());
               if (gp) {
-                auto fq = [&](const std::array<double, K>& q) { return f(q, x.data()); };
+                auto fq = [&](const std::array<double, K>& q) {
+                  return f(q, x.data());
+                };
                 sostac::customer::detail::natural_gradient(fq, p, gp + i * K);
               }
             } catch (const input_error& err) {

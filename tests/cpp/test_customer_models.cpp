@@ -11,8 +11,8 @@
 #include <random>
 #include <vector>
 
-using sostac::customer::FitOptions;
 using sostac::customer::fit_log_parametrised;
+using sostac::customer::FitOptions;
 
 namespace {
 
@@ -46,8 +46,9 @@ GammaNll gamma_sample(int n, unsigned seed) {
 
 }  // namespace
 
-TEST_CASE("optimize: Gamma MLE satisfies its closed-form equations, SEs from the information",
-          "[customer][optimize]") {
+TEST_CASE(
+    "optimize: Gamma MLE satisfies its closed-form equations, SEs from the information",
+    "[customer][optimize]") {
   const GammaNll g = gamma_sample(500, 7);
   Eigen::VectorXd start(2);
   start << 1.0, 1.0;
@@ -63,18 +64,21 @@ TEST_CASE("optimize: Gamma MLE satisfies its closed-form equations, SEs from the
   mlog /= 500;
   const double k = res.params[0], lam = res.params[1];
   CHECK(lam == Approx(k / mean).epsilon(1e-8));
-  CHECK(std::log(k) - boost::math::digamma(k) == Approx(std::log(mean) - mlog).epsilon(1e-8));
+  CHECK(std::log(k) - boost::math::digamma(k) ==
+        Approx(std::log(mean) - mlog).epsilon(1e-8));
   // Observed information (natural scale) n [[trigamma(k), -1/lam], [-1/lam, k/lam^2]].
   Eigen::Matrix2d info;
   info << boost::math::trigamma(k), -1 / lam, -1 / lam, k / (lam * lam);
   info *= 500;
   const Eigen::Matrix2d cov = info.inverse();
   for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) CHECK(res.covariance(i, j) == Approx(cov(i, j)).epsilon(1e-5));
+    for (int j = 0; j < 2; ++j)
+      CHECK(res.covariance(i, j) == Approx(cov(i, j)).epsilon(1e-5));
   CHECK(res.standard_errors[0] == Approx(std::sqrt(cov(0, 0))).epsilon(1e-5));
   CHECK(res.aic == Approx(4 - 2 * res.log_likelihood));
   CHECK(res.bic == Approx(2 * std::log(500.0) - 2 * res.log_likelihood));
-  CHECK(res.log_likelihood == Approx(-g(Eigen::Vector2d(std::log(k), std::log(lam)), nullptr)));
+  CHECK(res.log_likelihood ==
+        Approx(-g(Eigen::Vector2d(std::log(k), std::log(lam)), nullptr)));
 }
 
 TEST_CASE("optimize: random starts reach the same optimum", "[customer][optimize]") {
@@ -130,19 +134,22 @@ TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2) per cust
   const double t = res.params[0];
   CHECK(res.log_likelihood == Approx(-0.5 * (t - 2) * (t - 2)));
   CHECK(res.objective == Approx(0.5 * (t - 2) * (t - 2) + 0.25 * t * t));
-  // With n = 4 rows the objective is -LL + 4 * c * theta^2 (lifetimes: -LL/n + c theta^2).
+  // With n = 4 rows the objective is -LL + 4 * c * theta^2 (lifetimes: -LL/n + c
+  // theta^2).
   auto f4 = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double v = f(phi, grad);
     if (grad) *grad *= 4.0;
     return 4.0 * v;
   };
-  auto res4 = fit_log_parametrised(f4, Eigen::VectorXd::Constant(1, 1.0), {"t"}, opt, 4.0);
+  auto res4 =
+      fit_log_parametrised(f4, Eigen::VectorXd::Constant(1, 1.0), {"t"}, opt, 4.0);
   REQUIRE(res4.converged);
   CHECK(res4.params[0] == Approx(2.0 / 1.5).epsilon(1e-8));
 }
 
-TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteration limit",
-          "[customer][optimize]") {
+TEST_CASE(
+    "optimize: never converged at a boundary, with NaN, or at the iteration limit",
+    "[customer][optimize]") {
   Eigen::VectorXd start = Eigen::VectorXd::Constant(2, 1.0);
   SECTION("a parameter running to 0") {
     auto f = [](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
@@ -179,14 +186,16 @@ TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteratio
     const GammaNll g = gamma_sample(100, 5);
     FitOptions opt;
     opt.max_iterations = 1;
-    auto res = fit_log_parametrised(g, Eigen::VectorXd::Constant(2, 50.0), {"k", "lambda"}, opt);
+    auto res = fit_log_parametrised(g, Eigen::VectorXd::Constant(2, 50.0),
+                                    {"k", "lambda"}, opt);
     CHECK_FALSE(res.converged);
     CHECK_THAT(res.message, Catch::Contains("iteration limit"));
     CHECK(std::isnan(res.standard_errors[0]));
   }
   SECTION("non-positive start") {
-    auto res = fit_log_parametrised(GammaNll{{1.0, 2.0}}, Eigen::VectorXd::Constant(2, -1.0),
-                                    {"k", "lambda"}, FitOptions{});
+    auto res =
+        fit_log_parametrised(GammaNll{{1.0, 2.0}}, Eigen::VectorXd::Constant(2, -1.0),
+                             {"k", "lambda"}, FitOptions{});
     CHECK_FALSE(res.converged);
     CHECK_THAT(res.message, Catch::Contains("positive"));
   }
@@ -214,8 +223,10 @@ TEST_CASE("BG/NBD and MBG/NBD: analytic gradients equal finite differences",
   check(sostac::customer::MbgNbdLikelihood(d));
 }
 
-TEST_CASE("Gamma-Gamma: analytic gradient equals finite differences", "[customer][gg]") {
-  const std::vector<double> x{0, 1, 2, 5, 12}, m{0, 10.5, 20, 7.25, 33}, w{1, 2, 1, 3, 1};
+TEST_CASE("Gamma-Gamma: analytic gradient equals finite differences",
+          "[customer][gg]") {
+  const std::vector<double> x{0, 1, 2, 5, 12}, m{0, 10.5, 20, 7.25, 33},
+      w{1, 2, 1, 3, 1};
   const sostac::customer::SpendData d{x.data(), m.data(), w.data(), x.size()};
   sostac::customer::GammaGammaLikelihood nll(d);
   Eigen::VectorXd phi(3);

@@ -1,4 +1,5 @@
-// sostac/customer/models.hpp: BG/NBD, MBG/NBD, Gamma-Gamma and the maximum-likelihood optimiser.
+// sostac/customer/models.hpp: BG/NBD, MBG/NBD, Gamma-Gamma and the maximum-likelihood
+// optimiser.
 #pragma once
 /// The beta-geometric/NBD family (BG/NBD: Fader, Hardie & Lee 2005, "Counting your
 /// customers the easy way", Marketing Science 24(2); MBG/NBD: Batislam, Denizel &
@@ -41,13 +42,16 @@ namespace detail {
 
 /// Validates every row; errors name the argument and row ("recency[3]: ...").
 inline void check_rft(const RftData& d) {
-  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
+  if (d.n == 0)
+    throw input_error("frequency", "expected at least one customer, got none");
   for (std::size_t i = 0; i < d.n; ++i) {
     const double x = d.x[i], tx = d.tx[i], T = d.T[i];
     try {
       if (!std::isfinite(x) || x < 0 || x != std::floor(x))
-        sostac::detail::fail("frequency", "expected a non-negative whole number of repeat "
-                                          "purchases, got " + sostac::detail::format_value(x));
+        sostac::detail::fail("frequency",
+                             "expected a non-negative whole number of repeat "
+                             "purchases, got " +
+                                 sostac::detail::format_value(x));
       if (!std::isfinite(tx) || tx < 0)
         sostac::detail::fail("recency", "expected a finite non-negative time, got " +
                                             sostac::detail::format_value(tx));
@@ -55,8 +59,9 @@ inline void check_rft(const RftData& d) {
         sostac::detail::fail("T", "expected a finite positive age, got " +
                                       sostac::detail::format_value(T));
       if (tx > T)
-        sostac::detail::fail("recency", "recency " + sostac::detail::format_value(tx) +
-                                            " exceeds T = " + sostac::detail::format_value(T));
+        sostac::detail::fail("recency",
+                             "recency " + sostac::detail::format_value(tx) +
+                                 " exceeds T = " + sostac::detail::format_value(T));
       if (x > 0 && tx == 0)
         sostac::detail::fail("recency", "frequency " + sostac::detail::format_value(x) +
                                             " > 0 needs a recency > 0, got 0");
@@ -120,11 +125,12 @@ inline void check_row(double x, double tx, double T) {
     sostac::detail::fail("recency", "expected a finite non-negative time, got " +
                                         sostac::detail::format_value(tx));
   if (!std::isfinite(T) || T <= 0)
-    sostac::detail::fail("T", "expected a finite positive age, got " +
-                                  sostac::detail::format_value(T));
+    sostac::detail::fail(
+        "T", "expected a finite positive age, got " + sostac::detail::format_value(T));
   if (tx > T)
-    sostac::detail::fail("recency", "recency " + sostac::detail::format_value(tx) +
-                                        " exceeds T = " + sostac::detail::format_value(T));
+    sostac::detail::fail("recency",
+                         "recency " + sostac::detail::format_value(tx) +
+                             " exceeds T = " + sostac::detail::format_value(T));
   if (x > 0 && tx == 0)
     sostac::detail::fail("recency", "frequency > 0 needs a recency > 0, got 0");
 }
@@ -139,14 +145,17 @@ inline void check_row(double x, double tx, double T) {
 struct BgNbdParams {
   double r, alpha, a, b;
   std::array<double, 4> array() const { return {r, alpha, a, b}; }
-  static BgNbdParams from(const std::array<double, 4>& v) { return {v[0], v[1], v[2], v[3]}; }
+  static BgNbdParams from(const std::array<double, 4>& v) {
+    return {v[0], v[1], v[2], v[3]};
+  }
 };
 
 /// Negative log-likelihood of BG/NBD, FHL 2005 eq. (6) in the log form of their
 /// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), or with
-/// `Modified` of MBG/NBD (Batislam, Denizel & Filiztekin 2007, as lifetimes' ModifiedBetaGeoFitter: dropout
-/// also at time 0, so the second term has B(a+1, b+x)/B(a, b) and is present for x = 0 too),
-/// with the analytic gradient in phi = log(r, alpha, a, b).
+/// `Modified` of MBG/NBD (Batislam, Denizel & Filiztekin 2007, as lifetimes'
+/// ModifiedBetaGeoFitter: dropout also at time 0, so the second term has B(a+1,
+/// b+x)/B(a, b) and is present for x = 0 too), with the analytic gradient in phi =
+/// log(r, alpha, a, b).
 template <bool Modified>
 class BetaGeoLikelihood {
  public:
@@ -162,7 +171,8 @@ class BetaGeoLikelihood {
     // ln(b + x - 1) (BG/NBD, x >= 1) or ln(b + x) (MBG/NBD) per frequency; 0 unused.
     lbx_.resize(m_ + 1);
     for (std::size_t j = 0; j <= m_; ++j) {
-      const double v = Modified ? b + static_cast<double>(j) : b + static_cast<double>(j) - 1;
+      const double v =
+          Modified ? b + static_cast<double>(j) : b + static_cast<double>(j) - 1;
       lbx_[j] = v > 0 ? std::log(v) : 0.0;
     }
     const double log_al = std::log(al), log_a = std::log(a);
@@ -251,10 +261,11 @@ inline void check_fit_data(const RftData& d, const char* model) {
   }
   if (!(sw > 0)) throw input_error("weights", "all weights are zero");
   if (!(sx > 0))
-    throw input_error("frequency", std::string(model) +
-                                       " cannot be fitted without repeat purchases: every "
-                                       "frequency is 0, so the purchase and dropout "
-                                       "processes are not identified");
+    throw input_error("frequency",
+                      std::string(model) +
+                          " cannot be fitted without repeat purchases: every "
+                          "frequency is 0, so the purchase and dropout "
+                          "processes are not identified");
 }
 }  // namespace detail
 
@@ -264,7 +275,8 @@ inline FitResult fit_bg_nbd(const RftData& d, const FitOptions& opt,
   detail::check_fit_data(d, "BG/NBD");
   BgNbdLikelihood nll(d);
   const Eigen::VectorXd s0 = start.size() == 4 ? start : detail::rft_start(d, 4);
-  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
+  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt,
+                              detail::total_weight(d));
 }
 
 /// P(alive | x, t_x, T) = 1 / (1 + delta_{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
@@ -317,22 +329,26 @@ inline double one_minus_power_times(double e, double a, double b, double c, doub
 }  // namespace detail
 
 /// E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10).
-inline double bg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x, double tx,
-                                          double T) {
+inline double bg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x,
+                                          double tx, double T) {
   detail::check_time("t", t);
   detail::check_row(x, tx, T);
-  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
-    const double z = t / (p.alpha + T + t);
-    const double c = p.a + p.b + x - 1;
-    // 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...), with (1-z) = (alpha+T)/(alpha+T+t).
-    const double u = detail::one_minus_power_times(p.r + x, p.r + x, p.b + x, c, z);
-    const double num = c / (p.a - 1) * u;
-    double den = 1.0;
-    if (x > 0)
-      den += std::exp(std::log(p.a) - std::log(p.b + x - 1) +
-                      (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
-    return num / den;
-  }, x == 0);
+  return detail::across_a_equal_one(
+      p0,
+      [&](const BgNbdParams& p) {
+        const double z = t / (p.alpha + T + t);
+        const double c = p.a + p.b + x - 1;
+        // 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...), with (1-z) =
+        // (alpha+T)/(alpha+T+t).
+        const double u = detail::one_minus_power_times(p.r + x, p.r + x, p.b + x, c, z);
+        const double num = c / (p.a - 1) * u;
+        double den = 1.0;
+        if (x > 0)
+          den += std::exp(std::log(p.a) - std::log(p.b + x - 1) +
+                          (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
+        return num / den;
+      },
+      x == 0);
 }
 
 /// E[X(t)] for a customer acquired at time 0, FHL 2005 eq. (9).
@@ -350,8 +366,8 @@ namespace detail {
 /// (0, t] of a customer who stays alive.
 inline double nb_pmf(double r, double alpha, double n, double t) {
   using boost::math::lgamma;
-  return std::exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * std::log(alpha / (alpha + t)) +
-                  n * std::log(t / (alpha + t)));
+  return std::exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1) +
+                  r * std::log(alpha / (alpha + t)) + n * std::log(t / (alpha + t)));
 }
 
 /// P(NB >= n) = 1 - sum_{j<n} nb_pmf(j), summed from the tail when it is below 1/2
@@ -378,14 +394,17 @@ inline double nb_tail(double r, double alpha, double n, double t) {
 inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
   detail::check_time("t", t);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
-    sostac::detail::fail("n", "expected a non-negative whole number of purchases, got " +
-                                  sostac::detail::format_value(n));
+    sostac::detail::fail("n",
+                         "expected a non-negative whole number of purchases, got " +
+                             sostac::detail::format_value(n));
   using boost::math::lgamma;
   const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);  // ln B(a, b)
-  const double t1 = std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) *
-                    detail::nb_pmf(p.r, p.alpha, n, t);
+  const double t1 =
+      std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) *
+      detail::nb_pmf(p.r, p.alpha, n, t);
   if (n == 0) return t1;
-  const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n - 1) - lgamma(p.a + p.b + n) - lbab);
+  const double w2 =
+      std::exp(lgamma(p.a + 1) + lgamma(p.b + n - 1) - lgamma(p.a + p.b + n) - lbab);
   return t1 + w2 * detail::nb_tail(p.r, p.alpha, n, t);
 }
 
@@ -402,7 +421,8 @@ inline FitResult fit_mbg_nbd(const RftData& d, const FitOptions& opt,
   detail::check_fit_data(d, "MBG/NBD");
   MbgNbdLikelihood nll(d);
   const Eigen::VectorXd s0 = start.size() == 4 ? start : detail::rft_start(d, 4);
-  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
+  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt,
+                              detail::total_weight(d));
 }
 
 /// P(alive | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) (BDF 2007,
@@ -415,31 +435,42 @@ inline double mbg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, doub
 }
 
 /// E[Y(t) | x, t_x, T] (Wagner & Hoppe 2008, "Erratum on the MBG/NBD model"):
-/// (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
+/// (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x;
+/// t/(alpha+T+t))]
 ///   / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)).
-inline double mbg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x, double tx,
-                                           double T) {
+inline double mbg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x,
+                                           double tx, double T) {
   detail::check_time("t", t);
   detail::check_row(x, tx, T);
-  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
-    const double z = t / (p.alpha + T + t);
-    const double c = p.a + p.b + x;
-    const double num =
-        c / (p.a - 1) * detail::one_minus_power_times(p.r + x, p.r + x, p.b + x + 1, c, z);
-    const double den = 1.0 + std::exp(std::log(p.a) - std::log(p.b + x) +
-                                      (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
-    return num / den;
-  }, false);
+  return detail::across_a_equal_one(
+      p0,
+      [&](const BgNbdParams& p) {
+        const double z = t / (p.alpha + T + t);
+        const double c = p.a + p.b + x;
+        const double num =
+            c / (p.a - 1) *
+            detail::one_minus_power_times(p.r + x, p.r + x, p.b + x + 1, c, z);
+        const double den =
+            1.0 +
+            std::exp(std::log(p.a) - std::log(p.b + x) +
+                     (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
+        return num / den;
+      },
+      false);
 }
 
 /// E[X(t)] for a new customer (BDF 2007):
 /// b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))].
 inline double mbg_nbd_expected_new(const BgNbdParams& p0, double t) {
   detail::check_time("t", t);
-  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
-    const double z = t / (p.alpha + t);
-    return p.b / (p.a - 1) * detail::one_minus_power_times(p.r, p.r, p.b + 1, p.a + p.b, z);
-  }, false);
+  return detail::across_a_equal_one(
+      p0,
+      [&](const BgNbdParams& p) {
+        const double z = t / (p.alpha + t);
+        return p.b / (p.a - 1) *
+               detail::one_minus_power_times(p.r, p.r, p.b + 1, p.a + p.b, z);
+      },
+      false);
 }
 
 /// P(X(t) = n) for a new customer (BDF 2007): B(a, b+n+1)/B(a,b) NB(n) +
@@ -448,13 +479,17 @@ inline double mbg_nbd_expected_new(const BgNbdParams& p0, double t) {
 inline double mbg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
   detail::check_time("t", t);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
-    sostac::detail::fail("n", "expected a non-negative whole number of purchases, got " +
-                                  sostac::detail::format_value(n));
+    sostac::detail::fail("n",
+                         "expected a non-negative whole number of purchases, got " +
+                             sostac::detail::format_value(n));
   using boost::math::lgamma;
   const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);
-  const double w1 = std::exp(lgamma(p.a) + lgamma(p.b + n + 1) - lgamma(p.a + p.b + n + 1) - lbab);
-  const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n) - lgamma(p.a + p.b + n + 1) - lbab);
-  return w1 * detail::nb_pmf(p.r, p.alpha, n, t) + w2 * detail::nb_tail(p.r, p.alpha, n, t);
+  const double w1 =
+      std::exp(lgamma(p.a) + lgamma(p.b + n + 1) - lgamma(p.a + p.b + n + 1) - lbab);
+  const double w2 =
+      std::exp(lgamma(p.a + 1) + lgamma(p.b + n) - lgamma(p.a + p.b + n + 1) - lbab);
+  return w1 * detail::nb_pmf(p.r, p.alpha, n, t) +
+         w2 * detail::nb_tail(p.r, p.alpha, n, t);
 }
 
 // ---------------------------------------------------------------------------------
@@ -465,7 +500,9 @@ inline double mbg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
 /// Gamma-Gamma parameters: spend per transaction ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
 struct GammaGammaParams {
   double p, q, gamma;
-  static GammaGammaParams from(const std::array<double, 3>& v) { return {v[0], v[1], v[2]}; }
+  static GammaGammaParams from(const std::array<double, 3>& v) {
+    return {v[0], v[1], v[2]};
+  }
 };
 
 /// Rows (x, mean spend of the x repeat transactions, weight). Rows with x = 0 carry no
@@ -480,7 +517,8 @@ struct SpendData {
 
 namespace detail {
 inline void check_spend(const SpendData& d) {
-  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
+  if (d.n == 0)
+    throw input_error("frequency", "expected at least one customer, got none");
   double used = 0;
   for (std::size_t i = 0; i < d.n; ++i) {
     try {
@@ -492,16 +530,19 @@ inline void check_spend(const SpendData& d) {
         sostac::detail::fail("weights", "expected a finite non-negative weight, got " +
                                             sostac::detail::format_value(d.w[i]));
       if (x > 0 && !(std::isfinite(m) && m > 0))
-        sostac::detail::fail("monetary", "expected a finite positive mean spend for a "
-                                         "repeat buyer, got " + sostac::detail::format_value(m));
+        sostac::detail::fail("monetary",
+                             "expected a finite positive mean spend for a "
+                             "repeat buyer, got " +
+                                 sostac::detail::format_value(m));
       if (x > 0) used += d.weight(i);
     } catch (const input_error& e) {
       throw e.at_index(i);
     }
   }
   if (!(used > 0))
-    throw input_error("frequency", "Gamma-Gamma needs repeat buyers (frequency > 0 with a "
-                                   "positive weight); there are none");
+    throw input_error("frequency",
+                      "Gamma-Gamma needs repeat buyers (frequency > 0 with a "
+                      "positive weight); there are none");
 }
 }  // namespace detail
 
@@ -600,7 +641,8 @@ inline FitResult fit_gamma_gamma(const SpendData& d, const FitOptions& opt,
 /// mean mbar, FHL 2005 ("RFM and CLV") eq. (5) / note 025 eq. (5):
 /// (q - 1)/(px + q - 1) * p gamma/(q - 1) + px/(px + q - 1) * mbar
 ///   = p (gamma + x mbar) / (px + q - 1). For x = 0, the population mean p gamma/(q-1).
-inline double gamma_gamma_expected_spend(const GammaGammaParams& p, double x, double m) {
+inline double gamma_gamma_expected_spend(const GammaGammaParams& p, double x,
+                                         double m) {
   if (!std::isfinite(x) || x < 0 || x != std::floor(x))
     sostac::detail::fail("frequency", "expected a non-negative whole number, got " +
                                           sostac::detail::format_value(x));
@@ -609,9 +651,10 @@ inline double gamma_gamma_expected_spend(const GammaGammaParams& p, double x, do
                                          sostac::detail::format_value(m));
   const double den = p.p * x + p.q - 1;
   if (!(den > 0))
-    sostac::detail::fail("params", "the expected spend is infinite: p x + q - 1 = " +
-                                       sostac::detail::format_value(den) +
-                                       " <= 0 (q <= 1 makes the mean of nu^-1 infinite)");
+    sostac::detail::fail("params",
+                         "the expected spend is infinite: p x + q - 1 = " +
+                             sostac::detail::format_value(den) +
+                             " <= 0 (q <= 1 makes the mean of nu^-1 infinite)");
   return p.p * (p.gamma + (x > 0 ? x * m : 0.0)) / den;
 }
 

@@ -20,8 +20,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -39,7 +39,8 @@ struct FitOptions {
   /// fit_log_parametrised; 1 when none is given) and the optimum is the same.
   double penalizer = 0.0;
   int max_iterations = 2000;
-  /// Converged when max_i |d objective / d phi_i| <= gradient_tolerance * max(1, |objective|).
+  /// Converged when max_i |d objective / d phi_i| <= gradient_tolerance * max(1,
+  /// |objective|).
   double gradient_tolerance = 1e-8;
 };
 
@@ -48,16 +49,21 @@ struct FitOptions {
 struct FitResult {
   std::vector<std::string> names;  ///< e.g. {"r", "alpha", "a", "b"}
   Eigen::VectorXd params;          ///< natural scale
-  Eigen::VectorXd standard_errors; ///< natural scale; NaN when the information is singular
-  Eigen::MatrixXd covariance;      ///< inverse observed information, natural scale
-  double log_likelihood = std::numeric_limits<double>::quiet_NaN();  ///< without the penalty
-  double objective = std::numeric_limits<double>::quiet_NaN();  ///< -LL + penalty at the optimum
+  Eigen::VectorXd
+      standard_errors;         ///< natural scale; NaN when the information is singular
+  Eigen::MatrixXd covariance;  ///< inverse observed information, natural scale
+  double log_likelihood =
+      std::numeric_limits<double>::quiet_NaN();  ///< without the penalty
+  double objective =
+      std::numeric_limits<double>::quiet_NaN();  ///< -LL + penalty at the optimum
   double aic = std::numeric_limits<double>::quiet_NaN();  ///< 2k - 2 LL
   double bic = std::numeric_limits<double>::quiet_NaN();  ///< k ln(n) - 2 LL
-  double n = std::numeric_limits<double>::quiet_NaN();    ///< sum of weights (customers)
+  double n = std::numeric_limits<double>::quiet_NaN();  ///< sum of weights (customers)
   int iterations = 0;
-  int evaluations = 0;  ///< objective+gradient evaluations (line search and Hessian included)
-  double gradient_norm = std::numeric_limits<double>::quiet_NaN();  ///< max |grad in phi| at the end
+  int evaluations =
+      0;  ///< objective+gradient evaluations (line search and Hessian included)
+  double gradient_norm =
+      std::numeric_limits<double>::quiet_NaN();  ///< max |grad in phi| at the end
   bool converged = false;
   std::string message;  ///< why it stopped; says what went wrong when not converged
 };
@@ -93,14 +99,17 @@ struct Objective {
   }
 };
 
-inline bool all_finite(const Eigen::VectorXd& v) { return v.allFinite(); }
+inline bool all_finite(const Eigen::VectorXd& v) {
+  return v.allFinite();
+}
 
 /// Strong-Wolfe line search along p from x (f0, g0): returns the step (0 on failure)
 /// and leaves the accepted point in x_new, f_new, g_new.
 template <class Obj>
-double wolfe_search(Obj& obj, const Eigen::VectorXd& x, double f0, const Eigen::VectorXd& g0,
-                    const Eigen::VectorXd& p, double alpha_init, Eigen::VectorXd& x_new,
-                    double& f_new, Eigen::VectorXd& g_new) {
+double wolfe_search(Obj& obj, const Eigen::VectorXd& x, double f0,
+                    const Eigen::VectorXd& g0, const Eigen::VectorXd& p,
+                    double alpha_init, Eigen::VectorXd& x_new, double& f_new,
+                    Eigen::VectorXd& g_new) {
   constexpr double c1 = 1e-4, c2 = 0.9;
   const double d0 = g0.dot(p);
   if (!(d0 < 0)) return 0.0;
@@ -131,7 +140,8 @@ double wolfe_search(Obj& obj, const Eigen::VectorXd& x, double f0, const Eigen::
     g_new = g;
     return a;
   };
-  auto zoom = [&](double lo, double f_lo, double d_lo, double hi, double f_hi) -> double {
+  auto zoom = [&](double lo, double f_lo, double d_lo, double hi,
+                  double f_hi) -> double {
     for (int j = 0; j < 60; ++j) {
       // Quadratic interpolation from f_lo, d_lo, f_hi, kept inside the middle 80 %.
       const double w = hi - lo;
@@ -214,13 +224,15 @@ void natural_gradient(F&& f, const std::array<double, K>& p, double* grad) {
   }
 }
 
-inline std::string param_list(const std::vector<std::string>& names, const Eigen::VectorXd& v) {
+inline std::string param_list(const std::vector<std::string>& names,
+                              const Eigen::VectorXd& v) {
   std::ostringstream os;
   os.precision(6);
   for (Eigen::Index i = 0; i < v.size(); ++i) {
     if (i) os << ", ";
-    os << (static_cast<std::size_t>(i) < names.size() ? names[static_cast<std::size_t>(i)]
-                                                       : "theta" + std::to_string(i))
+    os << (static_cast<std::size_t>(i) < names.size()
+               ? names[static_cast<std::size_t>(i)]
+               : "theta" + std::to_string(i))
        << " = " << v[i];
   }
   return os.str();
@@ -232,7 +244,8 @@ inline std::string param_list(const std::vector<std::string>& names, const Eigen
 /// (a std::array<double, K>). Rows are cut into fixed chunks whose partial sums are
 /// added in chunk order, so the total is bit-identical for any thread count.
 template <std::size_t K, class Body>
-std::array<double, K> chunked_sum(std::size_t n, Body&& body, std::size_t grain = 8192) {
+std::array<double, K> chunked_sum(std::size_t n, Body&& body,
+                                  std::size_t grain = 8192) {
   const std::size_t chunks = n == 0 ? 0 : (n + grain - 1) / grain;
   std::vector<std::array<double, K>> part(chunks);
   sostac::parallel_for(
@@ -345,7 +358,8 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
              rho * s * s.transpose();
     }
     // Relative change of the objective at the rounding floor: a stationary point.
-    if (std::abs(f_old - f) <= 4 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(f)) &&
+    if (std::abs(f_old - f) <=
+            4 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(f)) &&
         small_gradient(std::sqrt(opt.gradient_tolerance))) {
       done = true;
       res.message = "objective unchanged at double precision; gradient small";
@@ -366,10 +380,11 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
     res.bic = static_cast<double>(k) * std::log(n) - 2.0 * res.log_likelihood;
 
   for (Eigen::Index i = 0; i < k; ++i) {
-    if (std::abs(x[i]) > detail::boundary_log || !std::isfinite(theta[i]) || theta[i] <= 0) {
+    if (std::abs(x[i]) > detail::boundary_log || !std::isfinite(theta[i]) ||
+        theta[i] <= 0) {
       res.converged = false;
-      res.message = "parameter " + res.names[static_cast<std::size_t>(i)] + " went to " +
-                    (x[i] < 0 ? "0" : "infinity") + " (" +
+      res.message = "parameter " + res.names[static_cast<std::size_t>(i)] +
+                    " went to " + (x[i] < 0 ? "0" : "infinity") + " (" +
                     detail::param_list(res.names, theta) +
                     "): the data do not identify the model (boundary optimum)";
       res.evaluations = obj.evaluations;
@@ -379,7 +394,8 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
   if (!done) {
     if (res.message.empty())
       res.message = "iteration limit " + std::to_string(opt.max_iterations) +
-                    " reached (max |gradient| = " + sostac::detail::format_value(res.gradient_norm) + ")";
+                    " reached (max |gradient| = " +
+                    sostac::detail::format_value(res.gradient_norm) + ")";
     res.evaluations = obj.evaluations;
     // A non-stationary point has no valid observed information: no standard errors.
     return res;
@@ -395,8 +411,10 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
     xp[i] = x[i] - h;
     const double fm = obj(xp, gm);
     xp[i] = x[i];
-    if (!std::isfinite(fp) || !std::isfinite(fm) || !gp.allFinite() || !gm.allFinite()) {
-      res.message = "the gradient is not finite next to the optimum; no standard errors";
+    if (!std::isfinite(fp) || !std::isfinite(fm) || !gp.allFinite() ||
+        !gm.allFinite()) {
+      res.message =
+          "the gradient is not finite next to the optimum; no standard errors";
       res.evaluations = obj.evaluations;
       return res;
     }
@@ -405,8 +423,9 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
   H = 0.5 * (H + H.transpose()).eval();
   Eigen::LLT<Eigen::MatrixXd> llt(H);
   if (llt.info() != Eigen::Success) {
-    res.message = "the observed information is not positive definite at the optimum "
-                  "(a saddle point or a flat direction); no standard errors";
+    res.message =
+        "the observed information is not positive definite at the optimum "
+        "(a saddle point or a flat direction); no standard errors";
     res.evaluations = obj.evaluations;
     return res;
   }
