@@ -500,8 +500,9 @@ class BetaGeo(TransactionModel):
         self, frequency: Any, recency: Any = None, T: Any = None, *,
         interval: bool = False, level: float = 0.95,
     ):
-        """P(alive | x, t_x, T) (FHL 2005 eq. 13); 1 for customers without repeat
-        purchases (the model lets customers drop out only after a purchase)."""
+        """P(alive | x, t_x, T). BG/NBD: 1 for customers without repeat purchases
+        (customers drop out only after a repeat purchase); MBG/NBD: below 1 for them
+        too (dropout is possible at time 0). See docs/customer.md for the formulas."""
         self._check_fitted()
         x, tx, tt, index = self._rft(frequency, recency, T)
         shape, f = _broadcast(frequency=x, recency=tx, T=tt)
