@@ -22,8 +22,10 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sostac::customer {
@@ -150,6 +152,55 @@ struct BgNbdParams {
   }
 };
 
+namespace detail {
+/// Summaries made from dated transactions have few distinct T and t_x values (one
+/// per calendar day or period), so ln(alpha + v) is computed once per distinct value
+/// instead of once per row. Tabulated only when a sample of 2,000 values shows at most
+/// half as many distinct ones (continuous times would only pay for the lookups).
+inline void tabulate_times(const RftData& d, std::vector<double>& times,
+                           std::vector<std::uint32_t>& iT,
+                           std::vector<std::uint32_t>& itx) {
+  times.clear();
+  iT.clear();
+  itx.clear();
+  if (d.n < 64) return;  // not worth it
+  const std::size_t step = std::max<std::size_t>(1, d.n / 1000);
+  std::vector<double> sample;
+  for (std::size_t i = 0; i < d.n; i += step) {
+    sample.push_back(d.T[i]);
+    sample.push_back(d.tx[i]);
+  }
+  std::sort(sample.begin(), sample.end());
+  const auto distinct = static_cast<std::size_t>(
+      std::unique(sample.begin(), sample.end()) - sample.begin());
+  if (2 * distinct > sample.size()) return;
+  // One pass with a hash map (sorting 2n values costs more than it saves); give up
+  // when the distinct values pass n / 2.
+  std::unordered_map<double, std::uint32_t> seen;
+  seen.reserve(4 * distinct + 16);
+  iT.resize(d.n);
+  itx.resize(d.n);
+  auto index = [&](double v) {
+    const auto it = seen.find(v);
+    if (it != seen.end()) return it->second;
+    const auto k = static_cast<std::uint32_t>(times.size());
+    seen.emplace(v, k);
+    times.push_back(v);
+    return k;
+  };
+  for (std::size_t i = 0; i < d.n; ++i) {
+    iT[i] = index(d.T[i]);
+    itx[i] = index(d.tx[i]);
+    if (2 * times.size() > d.n + 64) {
+      times.clear();
+      iT.clear();
+      itx.clear();
+      return;
+    }
+  }
+}
+}  // namespace detail
+
 /// Negative log-likelihood of BG/NBD, FHL 2005 eq. (6) in the log form of their
 /// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), or with
 /// `Modified` of MBG/NBD (Batislam, Denizel & Filiztekin 2007, as lifetimes'
@@ -159,7 +210,9 @@ struct BgNbdParams {
 template <bool Modified>
 class BetaGeoLikelihood {
  public:
-  explicit BetaGeoLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {}
+  explicit BetaGeoLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {
+    detail::tabulate_times(d, times_, iT_, itx_);
+  }
 
   double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double r = std::exp(phi[0]), al = std::exp(phi[1]), a = std::exp(phi[2]),
@@ -176,6 +229,14 @@ class BetaGeoLikelihood {
       lbx_[j] = v > 0 ? std::log(v) : 0.0;
     }
     const double log_al = std::log(al), log_a = std::log(a);
+    // ln(alpha + v) and 1 / (alpha + v) once per distinct time v when tabulated.
+    const bool tab = !times_.empty();
+    lv_.resize(times_.size());
+    iv_.resize(times_.size());
+    for (std::size_t u = 0; u < times_.size(); ++u) {
+      lv_[u] = std::log(al + times_[u]);
+      iv_[u] = 1.0 / (al + times_[u]);
+    }
     const RftData& d = d_;
     auto s = chunked_sum<5>(d.n, [&](std::size_t i, std::array<double, 5>& acc) {
       const double w = d.weight(i);
@@ -184,13 +245,16 @@ class BetaGeoLikelihood {
       const auto xi = static_cast<std::size_t>(x);
       const double A1 = tr_.lg[xi] + r * log_al;
       const double A2 = tb_.lg[xi + shift] - tab_.lg[xi + shift];
-      const double lT = std::log(al + d.T[i]);
+      const double lT = tab ? lv_[iT_[i]] : std::log(al + d.T[i]);
+      const double iT = tab ? iv_[iT_[i]] : 1.0 / (al + d.T[i]);
       const double A3 = -(r + x) * lT;
       double ll, wa3 = 1.0, wa4 = 0.0, lt = 0.0;
       // BG/NBD: B(a+1, b+x-1) relative to B(a, b+x) is a/(b+x-1); MBG: a/(b+x).
       const double bx = Modified ? b + x : b + x - 1;
+      double itx = 0.0;
       if (Modified || x > 0) {
-        lt = std::log(al + d.tx[i]);
+        lt = tab ? lv_[itx_[i]] : std::log(al + d.tx[i]);
+        itx = tab ? iv_[itx_[i]] : 1.0 / (al + d.tx[i]);
         const double A4 = log_a - lbx_[xi] - (r + x) * lt;
         // ln(e^A3 + e^A4) with one exp and one log (log1p is 3x slower in glibc and
         // not needed: 0 < e <= 1); wa3 = e^A3 / (e^A3 + e^A4).
@@ -204,12 +268,12 @@ class BetaGeoLikelihood {
       acc[0] -= w * ll;
       // d/dr, d/dalpha, d/da, d/db of ll (natural scale).
       double dr = tr_.dg[xi] + log_al - wa3 * lT;
-      double dal = r / al - wa3 * (r + x) / (al + d.T[i]);
+      double dal = r / al - wa3 * (r + x) * iT;
       double da = -tab_.dg[xi + shift];
       double db = tb_.dg[xi + shift] - tab_.dg[xi + shift];
       if (Modified || x > 0) {
         dr -= wa4 * lt;
-        dal -= wa4 * (r + x) / (al + d.tx[i]);
+        dal -= wa4 * (r + x) * itx;
         da += wa4 / a;
         db -= wa4 / bx;
       }
@@ -232,6 +296,8 @@ class BetaGeoLikelihood {
   std::size_t m_;
   detail::RisingTable tr_, tb_, tab_;
   std::vector<double> lbx_;
+  std::vector<double> times_, lv_, iv_;  // distinct T and t_x values (may be empty)
+  std::vector<std::uint32_t> iT_, itx_;  // row -> index into times_
 };
 
 using BgNbdLikelihood = BetaGeoLikelihood<false>;
