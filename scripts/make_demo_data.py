@@ -9,7 +9,12 @@
   per day and channel (two rows, one per variant, on the days a channel runs an
   experiment), in the shape ``Plan.control`` reads: date, channel, variant and the
   measures impressions, clicks, visitors, sessions, bounces, orders, revenue, cost,
-  customers and repeat_customers.
+  customers and repeat_customers;
+- ``demo_transactions.csv.gz``: the same shop's orders, one row per order (order_id,
+  customer_id, timestamp in UTC, channel, amount), from 2026-07-01: the second half of
+  2026 holds the purchases of the customers the shop already had, and from 2027-01-01
+  on the log agrees with the daily rows exactly: per day and channel the same orders,
+  revenue to the cent, distinct customers and customers who had bought before.
 
 The data are simulated from a small model of each channel (below: traffic with a
 weekly pattern and a trend, binomial steps down the funnel, gamma order values,
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +139,7 @@ def funnel(rng, sessions: int, p: dict, cr: float) -> dict:
     revenue = float(rng.gamma(3.0 * orders, p["aov"] / 3.0)) if orders else 0.0
     customers = orders - int(rng.binomial(orders, 0.04))  # a few order twice a day
     repeat = int(rng.binomial(customers, p["repeat"]))
+    customers = max(customers, min(orders, 1))  # an order has a customer (same draws)
     return dict(visitors=visitors, sessions=sessions, bounces=bounces, orders=orders,
                 revenue=revenue, customers=customers, repeat_customers=repeat)
 
@@ -345,6 +352,103 @@ control:
 """
 
 
+# The transaction log (its own seed, so the daily rows do not depend on it).
+TX_SEED = SEED + 1
+HISTORY_START = dt.date(2026, 7, 1)  # the shop's earlier customers buy from here
+HISTORY_CUSTOMERS = 9000
+# Buy-till-you-die heterogeneity (BG/NBD's story): purchase rates per day ~ Gamma(r,
+# 1/alpha), a drop-out chance after each purchase ~ Beta(a, b); mean spend per customer
+# ~ Gamma (the Gamma-Gamma story), each order's share of its day's revenue ~ Gamma(3).
+RATE_SHAPE, RATE_SCALE = 0.6, 1 / 40.0
+DROP_A, DROP_B = 0.8, 4.0
+SPEND_SHAPE = 6.0
+DORMANT = 0.02  # a customer who dropped out keeps this share of their rate (win-backs)
+
+
+def _split_cents(rng, total_cents: int, weights: np.ndarray) -> np.ndarray:
+    """Whole cents proportional to `weights` summing exactly to `total_cents` (largest
+    remainders), at least one cent each when the total allows."""
+    k = len(weights)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    floor = 1 if total_cents >= k else 0
+    share = weights / weights.sum() * (total_cents - floor * k)
+    cents = np.floor(share).astype(np.int64)
+    rest = int(total_cents - floor * k - cents.sum())
+    cents[np.argsort(-(share - cents), kind="stable")[:rest]] += 1
+    return cents + floor
+
+
+def transactions(rows: list, rng) -> list:
+    """The orders behind the daily rows, and the history of the customers who had bought
+    before 2027 (see the module docstring). Rows: (order_id, customer_id, timestamp,
+    channel, amount in cents)."""
+    # customers: purchase rate, drop-out chance, spend level, alive flag, acquisition
+    rate, drop, spend, alive, first_channel = [], [], [], [], []
+
+    def new_customer(channel: str) -> int:
+        rate.append(rng.gamma(RATE_SHAPE, RATE_SCALE))
+        drop.append(rng.beta(DROP_A, DROP_B))
+        spend.append(rng.gamma(SPEND_SHAPE, 1.0 / SPEND_SHAPE))
+        alive.append(True)
+        first_channel.append(channel)
+        return len(rate) - 1
+
+    out = []
+
+    def order(cust: int, day: dt.date, channel: str, cents: int) -> None:
+        second = int(rng.integers(0, 86400))
+        ts = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=second)
+        out.append((cust, ts, channel, cents))
+        if rng.random() < drop[cust]:
+            alive[cust] = False
+
+    # the history: each earlier customer's first purchase and their repeats to year end
+    history_days = (START - HISTORY_START).days
+    for _ in range(HISTORY_CUSTOMERS):
+        ch = CHANNELS[int(rng.integers(0, len(CHANNELS)))]
+        c = new_customer(ch)
+        t = float(rng.uniform(0, history_days))
+        while t < history_days and alive[c]:
+            day = HISTORY_START + dt.timedelta(days=int(t))
+            order(c, day, ch, int(round(100 * rng.gamma(3.0, 58.0 * spend[c] / 3.0))) + 1)
+            t += rng.exponential(1.0 / rate[c])
+    # 2027: each daily row's customers, repeat customers drawn by their current rate
+    # (from the customers who had bought before that day, each at most once a day)
+    today, pool, chosen = None, 0, np.zeros(0, dtype=bool)
+    for r in rows:
+        if r["date"] != today:
+            today, pool = r["date"], len(rate)
+            chosen = np.zeros(pool, dtype=bool)
+        if r["orders"] == 0:
+            continue
+        day = dt.date.fromisoformat(r["date"])
+        w = (np.asarray(rate[:pool]) * np.where(np.asarray(alive[:pool]), 1.0, DORMANT)
+             * ~chosen)
+        repeat = rng.choice(pool, size=r["repeat_customers"], replace=False, p=w / w.sum())
+        chosen[repeat] = True
+        fresh = [new_customer(r["channel"])
+                 for _ in range(r["customers"] - r["repeat_customers"])]
+        people = np.concatenate([repeat, np.asarray(fresh, dtype=np.int64)]).astype(np.int64)
+        # every customer orders once; the extra orders go to some of them again that day
+        extra = rng.choice(len(people), size=r["orders"] - len(people), replace=True)
+        buyers = np.concatenate([people, people[extra]])
+        weights = rng.gamma(3.0, 1.0, size=len(buyers)) * np.asarray(spend)[buyers]
+        cents = _split_cents(rng, int(round(r["revenue"] * 100)), weights)
+        for cust, amount in zip(buyers.tolist(), cents.tolist()):
+            order(cust, day, r["channel"], amount)
+    out.sort(key=lambda o: o[1])
+    return [(f"o{i + 1:06d}", f"c{cust + 1:05d}", ts, ch, cents)
+            for i, (cust, ts, ch, cents) in enumerate(out)]
+
+
+def transactions_csv(orders: list) -> str:
+    lines = ["order_id,customer_id,timestamp,channel,amount"]
+    lines += [f"{o},{c},{ts:%Y-%m-%d %H:%M:%S},{ch},{cents // 100}.{cents % 100:02d}"
+              for o, c, ts, ch, cents in orders]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent
@@ -354,9 +458,15 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
-    (out / "demo_daily.csv").write_bytes(to_csv(simulate(rng)).encode("ascii"))
+    rows = simulate(rng)
+    (out / "demo_daily.csv").write_bytes(to_csv(rows).encode("ascii"))
     (out / "demo_plan.yaml").write_bytes(PLAN.encode("utf-8"))
-    print(f"wrote {out / 'demo_plan.yaml'} and {out / 'demo_daily.csv'}")
+    log = transactions_csv(transactions(rows, np.random.default_rng(TX_SEED)))
+    # mtime 0: the same bytes on every run (given the same zlib)
+    (out / "demo_transactions.csv.gz").write_bytes(
+        gzip.compress(log.encode("ascii"), compresslevel=9, mtime=0))
+    print(f"wrote {out / 'demo_plan.yaml'}, {out / 'demo_daily.csv'} and "
+          f"{out / 'demo_transactions.csv.gz'}")
     return 0
 
 
