@@ -30,10 +30,6 @@ from ._render import (
     _grid, _is_number, _kpi_name, _md, _md_grid, _nice_ticks, _num, _records, _rows,
     _status, _svg_open, _text, _text_span, _title,
 )
-    _is_number, _records, _e, _md, DASH, _CURRENCY_SYMBOL, _defined, _digits, _num,
-    _fmt, _date, _kpi_kind, _catalog, _kpi_name, _TITLES, _title, _Ctx, _text, _status,
-    _Column, _grid, _md_grid, _rows, _Scale, _nice_ticks, _text_span, _svg_open,
-)
 
 __all__ = ["Report", "build_report", "read_data", "SCHEMA_VERSION"]
 
