@@ -430,10 +430,14 @@ class ControlResult:
     """
 
     def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
-                 what_works=None, experiments=None) -> None:
+                 what_works=None, experiments=None, parts=None) -> None:
         self.charts = dict(charts or {})
-        self.what_works = what_works
-        self.experiments = experiments
+        #: Each analysis's part of the result, by its key (sostac.analyses.ANALYSES).
+        self.parts: dict = dict(parts or {})
+        if what_works is not None:
+            self.parts["what_works"] = what_works
+        if experiments is not None:
+            self.parts["experiments"] = experiments
         self._doc: dict = {}
         self._data = None
         self.kpis = kpis
@@ -442,6 +446,16 @@ class ControlResult:
         self.as_of = as_of
         self.alpha = alpha
         self.level = level
+
+    @property
+    def what_works(self):
+        """See the class docstring (the ``what_works`` analysis's part)."""
+        return self.parts.get("what_works")
+
+    @property
+    def experiments(self):
+        """See the class docstring (the ``experiments`` analysis's part)."""
+        return self.parts.get("experiments")
 
     @property
     def recommendations(self):
@@ -599,13 +613,17 @@ class ControlResult:
                 return []
             return [{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
-        return {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
-                "kpis": records(self.kpis), "alerts": records(self.alerts),
-                "what_works": records(self.what_works),
-                "experiments": records(self.experiments),
-                "scoreboard": records(self.scoreboard),
-                "recommendations": records(self.recommendations),
-                "race_funnel": records(self.race_funnel), "findings": list(self.findings)}
+        from .analyses import ANALYSES
+
+        out = {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
+               "kpis": records(self.kpis), "alerts": records(self.alerts)}
+        for key, analysis in ANALYSES.items():
+            out[key] = analysis.to_json(self.parts.get(key))
+        out.update({"scoreboard": records(self.scoreboard),
+                    "recommendations": records(self.recommendations),
+                    "race_funnel": records(self.race_funnel),
+                    "findings": list(self.findings)})
+        return out
 
     def _day(self) -> str:
         """The as-of day, YYYY-MM-DD."""
@@ -971,148 +989,16 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "rows", "coverage"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
-    what = _what_works(doc, df, channel, time, level, findings)
-    exps = _experiments(doc, df, channel, variant, alpha, catalog, custom, findings)
-    result = ControlResult(kpis, series_df, findings, end, alpha, level, charts, what, exps)
+    from .analyses import ANALYSES, Inputs
+
+    inputs = Inputs(plan=doc, data=df, time=time, channel=channel, variant=variant,
+                    as_of=end, alpha=alpha, level=level, catalog=catalog, custom=custom,
+                    findings=findings)
+    parts = {key: analysis.run(inputs) for key, analysis in ANALYSES.items()}
+    result = ControlResult(kpis, series_df, findings, end, alpha, level, charts,
+                           parts=parts)
     result._doc, result._data = doc, df
     return result
-
-
-EXPERIMENT_COLUMNS = ["experiment", "tactic", "kpi", "variant", "trials", "successes", "rate",
-                      "lift", "p_value_adjusted", "prob_best", "srm_p_value", "verdict"]
-
-
-def _experiments(doc: dict, df, channel: str, variant: str, alpha: float, catalog: dict,
-                 custom: dict, findings: list):
-    """The plan's experiments from the data (see ControlResult.experiments)."""
-    import pandas as pd
-
-    from . import stats
-
-    exps = (doc.get("control") or {}).get("experiments") or []
-    tactic_channel = {t.get("id"): t.get("channel") for t in doc.get("tactics", []) or []}
-    rows = []
-    for e in exps:
-        eid, kpi, names = e.get("id"), e.get("kpi"), [str(v) for v in e.get("variants") or []]
-
-        def note(message: str) -> None:
-            findings.append({"objective": "", "message": f"experiment {eid}: {message}"})
-
-        d = custom.get(kpi) or catalog.get(kpi)
-        not_counts = {"cost", "revenue", "lifetime_value", "session_seconds"}
-        if d is None or not d.get("denominator") or d.get("unit", "ratio") != "ratio" or \
-                any(" " in str(d[k]).strip() or str(d[k]).strip() in not_counts
-                    for k in ("numerator", "denominator")):
-            note(f"the KPI '{kpi}' is not a rate of two counts; only rates are analysed")
-            continue
-        num, den = d["numerator"].strip(), d["denominator"].strip()
-        if len(names) < 2:
-            note("needs at least two variants")
-            continue
-        if variant not in df.columns or num not in df.columns or den not in df.columns:
-            note(f"the data need the columns '{variant}', '{num}' and '{den}'")
-            continue
-        ch = tactic_channel.get(e.get("tactic"))
-        rows_of = _text_in(df[variant], names)
-        if ch is not None and channel in df.columns:
-            rows_of = rows_of & _text_in(df[channel], [ch])
-        part = df.loc[rows_of, [variant, num, den]]
-        sums = part.groupby(part[variant], observed=True, sort=False)[[num, den]].sum()
-        sums.index = sums.index.astype(str)
-        sums = sums.groupby(level=0).sum()
-        missing = [v for v in names if v not in sums.index or sums.loc[v, den] <= 0]
-        if missing:
-            note(f"no {den} for variant(s) {', '.join(missing)} in the data")
-            continue
-        x = sums.loc[names, num].to_numpy(dtype=float)
-        n = sums.loc[names, den].to_numpy(dtype=float)
-        srm = stats.srm_test(n)
-        test = stats.multi_proportion_test(x, n, control=0, correction="holm")
-        comp = test.comparisons
-        best = stats.prob_best(x, n)
-        higher = (d.get("direction") or "higher") == "higher"
-        p_adj = np.r_[np.nan, np.asarray(comp["pvalue_adjusted"], dtype=float)]
-        lift = np.r_[0.0, np.asarray(comp["lift"], dtype=float)]
-        better = [(i, lift[i]) for i in range(1, len(names))
-                  if p_adj[i] < alpha and (lift[i] > 0) == higher]
-        worse = [names[i] for i in range(1, len(names))
-                 if p_adj[i] < alpha and (lift[i] > 0) != higher]
-        if srm.pvalue < 1e-3:
-            verdict = (f"sample ratio mismatch (p = {srm.pvalue:.2g}): fix the assignment "
-                       f"before reading the result")
-        elif better:
-            i = max(better, key=lambda b: b[1] if higher else -b[1])[0]
-            verdict = (f"winner: {names[i]} ({lift[i]:+.1%} against {names[0]}, "
-                       f"adjusted p = {p_adj[i]:.2g}, P(best) = {best[i]:.3f})")
-        elif worse:
-            verdict = (f"{', '.join(worse)} worse than {names[0]}; no variant beats it "
-                       f"at alpha = {alpha}")
-        else:
-            verdict = (f"inconclusive: no variant differs from {names[0]} at alpha = {alpha} "
-                       f"(largest P(best) {best.max():.3f}, {names[int(best.argmax())]})")
-        for i, v in enumerate(names):
-            rows.append({"experiment": eid, "tactic": e.get("tactic"), "kpi": kpi,
-                         "variant": v, "trials": n[i], "successes": x[i], "rate": x[i] / n[i],
-                         "lift": lift[i], "p_value_adjusted": p_adj[i],
-                         "prob_best": float(best[i]), "srm_p_value": float(srm.pvalue),
-                         "verdict": verdict})
-    return pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS)
-
-
-WHAT_WORKS_COLUMNS = ["channel", "tactics", "cost", "orders", "revenue", "cpa", "cpa_low",
-                      "cpa_high", "break_even_cpa", "roas", "roas_low", "roas_high", "verdict"]
-
-
-def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: list):
-    """Channels by CPA against break-even and by ROAS (see ControlResult)."""
-    import pandas as pd
-
-    need = [channel, "cost", "orders"]
-    if not all(c in df.columns for c in need) or len(df) == 0:
-        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
-    kpis = ["cpa"] + (["roas"] if "revenue" in df.columns else [])
-    try:
-        t = _whole_period_table(df, kpis, (channel,), level)
-    except ValueError as exc:
-        findings.append({"objective": "", "message": f"what works: {exc}"})
-        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
-    economics = (doc.get("plan", {}) or {}).get("economics") or {}
-    aov, margin = economics.get("average_order_value"), economics.get("margin")
-    break_even = float(aov) * float(margin) if aov is not None and margin is not None else np.nan
-    tactics: dict = {}
-    for tac in doc.get("tactics", []) or []:
-        tactics.setdefault(str(tac.get("channel")), []).append(str(tac.get("id")))
-    rows = []
-    for ch, g in t.groupby(channel, sort=False):
-        cpa = g[g["kpi"] == "cpa"].iloc[0]
-        roas = g[g["kpi"] == "roas"].iloc[0] if "roas" in kpis else None
-        orders, cost = float(cpa["denominator"]), float(cpa["numerator"])
-        if cost == 0:
-            verdict = "no spend"
-        elif orders == 0:
-            verdict = "no orders"
-        elif not np.isfinite(break_even):
-            verdict = "no break-even"
-        elif cpa["high"] < break_even:
-            verdict = "profitable"
-        elif cpa["low"] > break_even:
-            verdict = "losing"
-        else:
-            verdict = "unclear"
-        rows.append({"channel": ch, "tactics": ",".join(tactics.get(str(ch), [])),
-                     "cost": cost, "orders": orders,
-                     "revenue": float(roas["numerator"]) if roas is not None else np.nan,
-                     "cpa": float(cpa["value"]), "cpa_low": float(cpa["low"]),
-                     "cpa_high": float(cpa["high"]), "break_even_cpa": break_even,
-                     "roas": float(roas["value"]) if roas is not None else np.nan,
-                     "roas_low": float(roas["low"]) if roas is not None else np.nan,
-                     "roas_high": float(roas["high"]) if roas is not None else np.nan,
-                     "verdict": verdict})
-    out = pd.DataFrame(rows, columns=WHAT_WORKS_COLUMNS)
-    # best first: by CPA (channels without spend or orders last), ties by ROAS
-    key = out["cpa"].where((out["orders"] > 0) & (out["cost"] > 0), np.inf)
-    return out.assign(_k=key).sort_values(["_k", "roas"], ascending=[True, False],
-                                          kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
 def _series_chart(interval: str, per):

@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from . import __version__
+from .analyses import ANALYSES
 from ._render import (
     DASH, _Column, _Ctx, _Scale, _catalog, _clean, _date, _defined, _digits, _e, _fmt,
     _grid, _is_number, _kpi_name, _md, _md_grid, _nice_ticks, _num, _records, _rows,
@@ -464,42 +465,8 @@ def _columns(name: str, ctx: _Ctx) -> List[_Column]:
                  True),
                 ("Objectives", lambda r: _status(r["objectives"]) if r["objectives"] else DASH,
                  False)]
-    if name == "what_works":
-        def spent(r):
-            return _defined(r["cost"]) and r["cost"] > 0 and _defined(r["orders"]) \
-                and r["orders"] > 0
-
-        def cpa(r):
-            if not spent(r):
-                return DASH
-            return f"{n(r['cpa'], 'money')} ({ctx.range(r['cpa_low'], r['cpa_high'], 'money')})"
-
-        def roas(r):
-            if not (_defined(r["cost"]) and r["cost"] > 0) or not _defined(r["roas"]):
-                return DASH
-            return f"{n(r['roas'], 'ratio')} ({ctx.range(r['roas_low'], r['roas_high'], 'ratio')})"
-        return [("Channel", lambda r: t(r["channel"]), False),
-                ("Tactics", lambda r: t(str(r["tactics"]).replace(",", ", ")), False),
-                ("Cost", lambda r: n(r["cost"], "money"), True),
-                ("Orders", lambda r: n(r["orders"], "count"), True),
-                ("Revenue", lambda r: n(r["revenue"], "money"), True),
-                ("CPA (range)", cpa, True),
-                ("Break-even CPA", lambda r: n(r["break_even_cpa"], "money"), True),
-                ("ROAS (range)", roas, True),
-                ("Verdict", lambda r: t(r["verdict"]), False)]
-    if name == "experiments":
-        return [("Experiment", lambda r: t(r["experiment"]), False),
-                ("Tactic", lambda r: t(r["tactic"]), False),
-                ("KPI", lambda r: _kpi_name(r["kpi"], ctx.doc), False),
-                ("Variant", lambda r: t(r["variant"]), False),
-                ("Trials", lambda r: n(r["trials"], "count"), True),
-                ("Successes", lambda r: n(r["successes"], "count"), True),
-                ("Rate", lambda r: n(r["rate"], "percent"), True),
-                ("Lift", lambda r: n(r["lift"], "percent"), True),
-                (_title("p_value_adjusted"), lambda r: n(r["p_value_adjusted"], "p"), True),
-                (_title("prob_best"), lambda r: n(r["prob_best"], "prob"), True),
-                (_title("srm_p_value"), lambda r: n(r["srm_p_value"], "p"), True),
-                ("Verdict", lambda r: t(r["verdict"]), False)]
+    if name in ANALYSES:  # each analysis's own table
+        return ANALYSES[name].columns(ctx)
     if name == "recommendations":
         return [(_title("from_channel"), lambda r: t(r["from_channel"]), False),
                 (_title("to_channel"), lambda r: t(r["to_channel"]), False),
@@ -676,14 +643,8 @@ def _control_sections(c, charts: Dict[str, dict], ctx: _Ctx) -> List[str]:
         out.append(f"<p>{_e(_FUNNEL_NOTE)}</p>")
     out.append(_grid(_rows(funnel), _columns("race_funnel", ctx), "RACE funnel, numbers",
                      level=3))
-    works = c.what_works
-    out.append("<h2 id='what-works'>What works</h2>")
-    if works is not None and len(works):
-        out.append(_svg_what_works(works, ctx))
-    out.append(_grid(_rows(works), _columns("what_works", ctx),
-                     "Channels by CPA against break-even, and ROAS", level=3))
-    out.append(_grid(_rows(c.experiments), _columns("experiments", ctx), "Experiments",
-                     anchor="experiments"))
+    for key, analysis in ANALYSES.items():
+        out += analysis.html(c.parts.get(key), ctx)
     out.append(_grid(_rows(c.recommendations), _columns("recommendations", ctx),
                      "Recommendations", anchor="recommendations"))
     out.append(_grid(_rows(c.alerts), _columns("alerts", ctx), "Alerts", anchor="alerts"))
@@ -717,17 +678,17 @@ def _control_markdown(c, ctx: _Ctx) -> List[str]:
                   _md(_headline(r, ctx)), "",
                   "<details><summary>How this was decided</summary>", "",
                   _md(_decided(r, ctx, c.level)), "", "</details>"]
-    sections = [("5S scoreboard", c.scoreboard, "scoreboard"),
-                ("RACE funnel", c.race_funnel, "race_funnel"),
-                ("What works: channels by CPA against break-even, and ROAS", c.what_works,
-                 "what_works"),
-                ("Experiments", c.experiments, "experiments"),
-                ("Recommendations", c.recommendations, "recommendations"),
-                ("Alerts (periods outside their control limits)", c.alerts, "alerts")]
-    for title, frame, name in sections:
-        lines += ["", f"## {title}", ""] + _md_grid(_rows(frame), _columns(name, ctx))
-        if name == "race_funnel" and frame is not None and len(frame):
-            lines += ["", _FUNNEL_NOTE]
+    def table(title, frame, name):
+        return ["", f"## {title}", ""] + _md_grid(_rows(frame), _columns(name, ctx))
+
+    lines += table("5S scoreboard", c.scoreboard, "scoreboard")
+    lines += table("RACE funnel", c.race_funnel, "race_funnel")
+    if len(c.race_funnel):
+        lines += ["", _FUNNEL_NOTE]
+    for key, analysis in ANALYSES.items():
+        lines += [""] + analysis.markdown(c.parts.get(key), ctx)
+    lines += table("Recommendations", c.recommendations, "recommendations")
+    lines += table("Alerts (periods outside their control limits)", c.alerts, "alerts")
     lines += ["", "## Data findings", ""]
     lines += ([f"- {_md(f['objective']) + ': ' if f['objective'] else ''}{_md(f['message'])}" for f in c.findings]
               or ["None."])
@@ -919,43 +880,3 @@ def _svg_funnel(funnel, ctx: Optional["_Ctx"] = None) -> str:
     return _svg_open(extent + 6, h, "RACE funnel") + "".join(p) + "</svg>"
 
 
-def _svg_what_works(works, ctx: Optional["_Ctx"] = None) -> str:
-    ctx = ctx or _Ctx({})
-    rows = [r for r in works.to_dict("records") if r["orders"] > 0 and r["cost"] > 0]
-    if not rows:
-        return ""
-    row_h, right = 26, 30
-    left = 16 + max([134.0] + [_text_span(0, r["channel"], 12)[1] for r in rows])
-    w = left + 610 + right
-    h = row_h * len(rows) + 40
-    be = rows[0]["break_even_cpa"]
-    vals = [v for r in rows for v in (r["cpa_low"], r["cpa_high"]) if np.isfinite(v)]
-    if np.isfinite(be):
-        vals.append(be)
-    x = _Scale(0.0, max(vals) * 1.05, left, w - right)
-    color = {"profitable": "#1a7f37", "losing": "#cf222e"}
-    p, extent = [], w
-    for t in _nice_ticks(0.0, max(vals) * 1.05):
-        text = ctx.num(t, "money", True)
-        extent = max(extent, _text_span(x(t), text, 10, "middle")[1])
-        p.append(f"<text x='{x(t):.1f}' y='{h - 6}' font-size='10' text-anchor='middle' "
-                 f"fill='#57606a'>{_e(text)}</text>")
-    for i, r in enumerate(rows):
-        y = 10 + i * row_h + row_h / 2
-        c = color.get(r["verdict"], "#57606a")
-        p.append(f"<text x='{left - 8:.0f}' y='{y + 4:.1f}' font-size='12' text-anchor='end'>"
-                 f"{_e(r['channel'])}</text>"
-                 f"<line x1='{x(r['cpa_low']):.1f}' y1='{y:.1f}' x2='{x(r['cpa_high']):.1f}' "
-                 f"y2='{y:.1f}' stroke='{c}' stroke-width='2'/>"
-                 f"<circle cx='{x(r['cpa']):.1f}' cy='{y:.1f}' r='4' fill='{c}'><title>"
-                 f"{_e(r['channel'])}: CPA {_e(ctx.num(r['cpa'], 'money'))} "
-                 f"({_e(ctx.range(r['cpa_low'], r['cpa_high'], 'money'))}), "
-                 f"{_e(r['verdict'])}</title></circle>")
-    if np.isfinite(be):
-        text = f"break-even CPA {ctx.num(be, 'money')}"
-        extent = max(extent, _text_span(x(be) + 4, text, 11)[1])
-        p.append(f"<line x1='{x(be):.1f}' y1='4' x2='{x(be):.1f}' y2='{h - 20}' "
-                 f"stroke='#1f2328' stroke-dasharray='5 3'/><text x='{x(be) + 4:.1f}' "
-                 f"y='{h - 22}' font-size='11'>{_e(text)}</text>")
-    return (_svg_open(extent + 4, h, "CPA by channel against break-even") + "".join(p)
-            + "</svg>")
