@@ -778,7 +778,10 @@ def _day_number(ts) -> float:
 
 def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
              time: str = "date", channel: str = "channel", variant: str = "variant",
-             progress: Optional[Any] = None, time_unit: Optional[str] = None) -> ControlResult:
+             progress: Optional[Any] = None, time_unit: Optional[str] = None,
+             transactions: Any = None, customer: str = "customer_id",
+             transaction_time: str = "timestamp",
+             amount: Optional[str] = "amount") -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -803,6 +806,16 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     time_unit : {"s", "ms", "us", "ns", "D"}, optional
         The unit of a numeric time column of epoch times; whole-number YYYYMMDD dates
         need none (``docs/input.md``).
+    transactions : DataFrame, pyarrow Table or dict of arrays, optional
+        An order log, one row per order: the customer, the time, and optionally the
+        channel (the ``channel`` column) and the amount. With it the objectives on
+        distinct customers (``repeat_purchase_rate``, ``churn_rate``) are counted from
+        the orders (the rules: ``docs/customer.md``, "Engage in the Control stage")
+        and ``ControlResult.engage`` holds the customer analysis. It passes the input
+        layer too (blank or bad times and orders without a customer are left out,
+        each a finding).
+    customer, transaction_time, amount : str
+        The order log's column names (amount optional: None or absent for none).
 
     The data pass the input layer first (:func:`sostac.io.clean`): rows with a
     blank or unparseable time, a missing, negative, fractional or implausible
@@ -850,6 +863,15 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
     rows, series, charts = [], [], {}
     findings = [{"objective": "", "message": f"data: {f.message}"} for f in cleaned.findings]
+    from .analyses import ANALYSES, Inputs
+
+    inputs = Inputs(plan=doc, data=df, time=time, channel=channel, variant=variant,
+                    as_of=end, alpha=alpha, level=level, catalog=catalog, custom=custom,
+                    findings=findings)
+    extra = {"transactions": transactions, "customer": customer,
+             "transaction_time": transaction_time, "amount": amount, "time_unit": time_unit}
+    for analysis in ANALYSES.values():
+        analysis.prepare(inputs, extra)
     objectives = doc.get("objectives", []) or []
     for done, obj in enumerate(objectives):
         if progress is not None:
@@ -898,40 +920,56 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         if len(df) == 0:
             finding(f"no rows up to {end.date()}")
             continue
-        # the rows of the scope's channel, with only the columns the KPI reads
-        words = set(re.findall(r"[A-Za-z_]\w*", f"{definition.get('numerator', '')} "
-                                                 f"{definition.get('denominator') or ''}"))
-        part = df[[time] + [c for c in df.columns if c in words and c != time]]
-        scope_channel = (obj.get("scope") or {}).get("channel")
-        if scope_channel is not None:
-            if channel not in df.columns:
-                finding(f"the data have no '{channel}' column for the scope channel "
-                        f"'{scope_channel}'")
-                continue
-            part = part.loc[_text_in(df[channel], [scope_channel])]
-            if len(part) == 0:
-                finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
-                continue
-        # cells the input layer found missing or set missing leave this KPI's rows
-        part = part.dropna(subset=[c for c in part.columns if c != time])
-        if len(part) == 0:
-            finding(f"no rows with the KPI's measures up to {end.date()}")
-            continue
         # after the deadline the objective is judged on the data up to its deadline
         until = min(end, deadline)
-        if until < end:
-            part = part.loc[(pd.to_datetime(part[time]) <= until).to_numpy()]
+        # an analysis with its own input (the order log) may count this KPI's measures
+        # itself: one row per period and one for the whole time to date
+        own = None
+        for analysis in ANALYSES.values():
+            own = analysis.kpi_rows(obj, definition, _PERIOD_OF_CADENCE[cadence], until,
+                                    inputs)
+            if own is not None:
+                break
+        if isinstance(own, str):
+            finding(own)
+            continue
+        if own is not None:
+            part, whole, ptime = own
+        else:
+            ptime = time
+            # the rows of the scope's channel, with only the columns the KPI reads
+            words = set(re.findall(r"[A-Za-z_]\w*", f"{definition.get('numerator', '')} "
+                                                     f"{definition.get('denominator') or ''}"))
+            part = df[[time] + [c for c in df.columns if c in words and c != time]]
+            scope_channel = (obj.get("scope") or {}).get("channel")
+            if scope_channel is not None:
+                if channel not in df.columns:
+                    finding(f"the data have no '{channel}' column for the scope channel "
+                            f"'{scope_channel}'")
+                    continue
+                part = part.loc[_text_in(df[channel], [scope_channel])]
+                if len(part) == 0:
+                    finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
+                    continue
+            # cells the input layer found missing or set missing leave this KPI's rows
+            part = part.dropna(subset=[c for c in part.columns if c != time])
             if len(part) == 0:
-                finding(f"no rows up to the deadline {deadline.date()}")
+                finding(f"no rows with the KPI's measures up to {end.date()}")
                 continue
+            if until < end:
+                part = part.loc[(pd.to_datetime(part[time]) <= until).to_numpy()]
+                if len(part) == 0:
+                    finding(f"no rows up to the deadline {deadline.date()}")
+                    continue
+            whole = part
         spec = kpi if kpi in catalog and kpi not in custom else {
             "id": kpi, "numerator": definition["numerator"],
             "denominator": definition.get("denominator") or "",
             "scale": definition.get("scale", 1.0), "unit": definition.get("unit", "ratio")}
         try:
             per = metrics.kpi_table(part, [spec], by=(), period=_PERIOD_OF_CADENCE[cadence],
-                                    time=time, level=level)
-            total = _whole_period_table(part, [spec], (), level)
+                                    time=ptime, level=level)
+            total = _whole_period_table(whole, [spec], (), level)
         except (ValueError, KeyError) as exc:
             finding(str(exc))
             continue
@@ -942,7 +980,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         # period the data cover only in part (the first, or the last before as_of)
         # counts for its covered share, and its value is scaled to a whole period
         plain = str(t["interval"]) in ("poisson", "normal")
-        first = pd.to_datetime(part[time]).min().normalize()
+        first = pd.to_datetime(part[ptime]).min().normalize()
         cover = (_coverage(per["period"], cadence, first, until.normalize()) if plain
                  else np.ones(len(per)))
         if plain:
@@ -989,11 +1027,6 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "rows", "coverage"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
-    from .analyses import ANALYSES, Inputs
-
-    inputs = Inputs(plan=doc, data=df, time=time, channel=channel, variant=variant,
-                    as_of=end, alpha=alpha, level=level, catalog=catalog, custom=custom,
-                    findings=findings)
     parts = {key: analysis.run(inputs) for key, analysis in ANALYSES.items()}
     result = ControlResult(kpis, series_df, findings, end, alpha, level, charts,
                            parts=parts)

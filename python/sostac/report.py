@@ -281,7 +281,9 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
                  level: float = 0.95, time: str = "date", channel: str = "channel",
                  variant: str = "variant",
                  progress: Optional[Callable[[str, float], None]] = None,
-                 time_unit: Optional[str] = None) -> Report:
+                 time_unit: Optional[str] = None, transactions: Any = None,
+                 customer: str = "customer_id", transaction_time: str = "timestamp",
+                 amount: Optional[str] = "amount") -> Report:
     """Validate and schedule ``plan`` and, given ``data``, run its Control stage.
 
     Parameters
@@ -292,6 +294,9 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
         for a report on the plan alone.
     as_of, alpha, level, time, channel, variant, time_unit
         As for :func:`sostac.control.evaluate`.
+    transactions, customer, transaction_time, amount
+        An order log and its column names, as for :func:`sostac.control.evaluate`:
+        the report gains the Engage section.
     progress : callable, optional
         ``progress(step, fraction)`` as the Control stage goes through the objectives.
 
@@ -328,7 +333,9 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
             "control", done / max(total, 1)))
         control = evaluate(plan, data, as_of=as_of, alpha=alpha, level=level, time=time,
                            channel=channel, variant=variant, progress=hook,
-                           time_unit=time_unit)
+                           time_unit=time_unit, transactions=transactions,
+                           customer=customer, transaction_time=transaction_time,
+                           amount=amount)
         timings["control"] = _time.perf_counter() - t
     rep = Report(plan, findings, schedule, error, path, control, timings)
     rep.time = time

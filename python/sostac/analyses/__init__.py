@@ -10,10 +10,11 @@ analysis plugs in") says how to add one.
 from __future__ import annotations
 
 from ._base import Analysis, Inputs, registry
+from .engage import Engage
 from .experiments import Experiments
 from .what_works import WhatWorks
 
 #: The analyses, in the report's order (the keys are ControlResult attributes).
-ANALYSES = registry([WhatWorks(), Experiments()])
+ANALYSES = registry([WhatWorks(), Experiments(), Engage()])
 
-__all__ = ["ANALYSES", "Analysis", "Inputs", "Experiments", "WhatWorks"]
+__all__ = ["ANALYSES", "Analysis", "Inputs", "Engage", "Experiments", "WhatWorks"]

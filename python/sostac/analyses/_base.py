@@ -64,6 +64,21 @@ class Analysis:
     title: str = ""
     anchor: str = ""
 
+    def prepare(self, inputs: Inputs, given: Dict[str, Any]) -> None:
+        """Read this analysis's own inputs from ``given`` (the keyword arguments of
+        :func:`sostac.control.evaluate` beyond the daily data, such as
+        ``transactions``) through the input layer into ``inputs.extra``; by default
+        there are none."""
+
+    def kpi_rows(self, objective: dict, definition: dict, period: str, until: Any,
+                 inputs: Inputs) -> Any:
+        """For an objective whose KPI this analysis counts from its own input: the
+        rows the KPI is computed from, as ``(per_period, whole, time_column)``: one row
+        per period (at its start) and one row for the whole time to ``until``, with
+        the KPI's measure columns; or a message (str) why it cannot; or None when the
+        daily data decide (the default)."""
+        return None
+
     def run(self, inputs: Inputs) -> Any:
         """The analysis's part of the result (a DataFrame or a result object)."""
         raise NotImplementedError
