@@ -22,7 +22,7 @@ optionally channel and amount), with these rules:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -171,13 +171,419 @@ class Engage(Analysis):
 
     # -- the section -----------------------------------------------------------------------
     def run(self, inputs: Inputs) -> Any:
-        return None
+        log = inputs.extra.get("transactions")
+        if log is None:
+            return None
+        cols = inputs.extra["transactions_columns"]
+        if len(log) == 0:
+            inputs.note("engage: no orders in the transaction log up to "
+                        f"{inputs.as_of.date()}")
+            return None
+        return analyse(log, customer=cols["customer"], time=cols["time"],
+                       amount=cols["amount"], as_of=inputs.as_of, level=inputs.level,
+                       note=inputs.note)
 
     def to_json(self, part: Any) -> Any:
         return None if part is None else part.to_dict()
 
     def html(self, part: Any, ctx: Any) -> List[str]:
-        return []
+        if part is None:
+            return []
+        return _html(part, ctx, self.title, self.anchor)
 
     def markdown(self, part: Any, ctx: Any) -> List[str]:
+        if part is None:
+            return []
+        return _markdown(part, ctx, self.title)
+
+
+#: The customer analysis's settings (the Control stage's defaults).
+HOLDOUT_WEEKS = 13      # the calibration-vs-holdout check's holdout: the last quarter
+HORIZON_MONTHS = 12     # CLV over the next year ...
+DISCOUNT_MONTHLY = 0.01  # ... discounted by 1 % a month (lifetimes' default)
+AT_RISK = 10            # customers listed as valuable and at risk
+CALIBRATION_GROUPS = 7  # calibration frequencies 0..6, then "7+"
+
+
+class EngageResult:
+    """ControlResult.engage: the customers of the order log up to the as-of day.
+
+    Attributes
+    ----------
+    customers : int
+        Distinct customers with an order up to ``as_of``.
+    rfm : pandas.DataFrame
+        :func:`sostac.customer.rfm` per customer (days, orders, amount; scores 1..5,
+        code and segment).
+    segments : pandas.DataFrame
+        :func:`sostac.customer.rfm_segments`: customers, share, revenue,
+        revenue_share, mean recency and frequency per segment.
+    summary : pandas.DataFrame
+        :func:`sostac.customer.summary` in weeks, with p_alive, expected (purchases in
+        the next ``horizon`` months) and clv / clv_low / clv_high per customer.
+    transaction_model, spend_model
+        The fitted :class:`sostac.customer.BetaGeo` and
+        :class:`sostac.customer.GammaGamma` (None when there are too few repeat
+        buyers; the reason is in ``notes``).
+    calibration : pandas.DataFrame
+        The model check (Fader, Hardie & Lee 2005, fig. 2): the BG/NBD fitted on the
+        orders up to ``holdout_weeks`` before ``as_of``; per calibration frequency
+        (0, 1, ..., "7+"), customers, the actual and the predicted mean purchases in
+        the holdout weeks.
+    clv : dict
+        The CLV over ``horizon`` months discounted by ``discount_rate`` a month:
+        total, mean per customer with low / high (a conservative bound: the mean of
+        the customers' delta-method intervals, which all move with the same
+        parameters), median, quantiles and a histogram.
+    at_risk : pandas.DataFrame
+        Valuable customers at risk: P(alive) below 0.5 with two or more orders, by
+        revenue to date (the first ``AT_RISK``).
+    notes : list of str
+    """
+
+    def __init__(self, **parts: Any) -> None:
+        self.__dict__.update(parts)
+
+    def to_dict(self) -> dict:
+        from .._render import _records
+
+        def model(m):
+            if m is None:
+                return None
+            return {"model": type(m).__name__, "params": dict(m.params_),
+                    "standard_errors": dict(m.standard_errors_),
+                    "log_likelihood": float(m.log_likelihood_),
+                    "converged": bool(m.converged_)}
+
+        seg = self.segments.reset_index()
+        return {"as_of": self.as_of.date().isoformat(), "customers": int(self.customers),
+                "orders": int(self.orders), "repeat_customers": int(self.repeat_customers),
+                "period": "W", "horizon_months": self.horizon,
+                "discount_rate": self.discount_rate,
+                "segments": _records(seg), "transaction_model": model(self.transaction_model),
+                "spend_model": model(self.spend_model), "clv": self.clv,
+                "calibration": _records(self.calibration),
+                "holdout_weeks": self.holdout_weeks,
+                "at_risk": _records(self.at_risk.reset_index()), "notes": list(self.notes)}
+
+    def to_frame(self):
+        """The segment table."""
+        return self.segments
+
+    def __repr__(self) -> str:
+        m = self.clv.get("mean")
+        value = "" if m is None else f", mean CLV {m:,.2f} over {self.horizon} months"
+        return (f"EngageResult(as of {self.as_of.date()}: {self.customers:,} customers, "
+                f"{len(self.segments)} segments{value})")
+
+    def _repr_html_(self) -> str:
+        from .._render import _Ctx
+
+        return "\n".join(_html(self, _Ctx({}), "Engage: customers", "engage"))
+
+
+def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, level: float,
+            note) -> Optional[EngageResult]:
+    """The customer analysis of an order log that passed the input layer."""
+    import pandas as pd
+
+    from .. import customer as cu
+
+    if amount is None:
+        note("engage: the transaction log has no amount column: RFM segments, spend and "
+             "lifetime value need one (--amount)")
+        return None
+    end = pd.Timestamp(as_of).normalize()
+    notes: List[str] = []
+    rfm = cu.rfm(log, customer=customer, time=time, value=amount, end=end)
+    segments = cu.rfm_segments(rfm)
+    summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
+    repeat = int((summ["frequency"] > 0).sum())
+    tm = sm = None
+    clv: Dict[str, Any] = {}
+    calibration = pd.DataFrame(columns=["frequency", "customers", "actual", "predicted"])
+    at_risk = pd.DataFrame(columns=["frequency", "days_since", "revenue", "p_alive", "clv",
+                                    "segment"])
+    if repeat < 20:
+        notes.append(f"{repeat} repeat buyers: too few to fit the BG/NBD and Gamma-Gamma "
+                     f"models (20 or more needed)")
+    else:
+        tm = cu.BetaGeo().fit(summ)
+        sm = cu.GammaGamma().fit(summ.loc[summ["frequency"] > 0, "frequency"],
+                                 summ.loc[summ["frequency"] > 0, "monetary"])
+        for m in (tm, sm):
+            if not m.converged_:
+                notes.append(f"{type(m).__name__}: the fit did not converge; its numbers "
+                             f"are not shown")
+        if not (tm.converged_ and sm.converged_):
+            tm = sm = None
+    if tm is not None:
+        weeks = HORIZON_MONTHS * 4.345
+        summ["p_alive"] = tm.prob_alive(summ["frequency"], summ["recency"], summ["T"])
+        summ["expected"] = tm.expected_purchases(weeks, summ["frequency"], summ["recency"],
+                                                 summ["T"])
+        value = sm.clv(tm, summ, horizon=HORIZON_MONTHS, discount_rate=DISCOUNT_MONTHLY,
+                       period="W", interval=True, level=level)
+        summ["clv"], summ["clv_low"], summ["clv_high"] = (
+            value["estimate"], value["low"], value["high"])
+        v = summ["clv"].to_numpy(dtype=float)
+        qs = np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9, 0.99])
+        edges = np.histogram_bin_edges(v[v <= qs[-1]], bins=20)
+        counts = np.histogram(np.clip(v, edges[0], edges[-1]), bins=edges)[0]
+        clv = {"total": float(v.sum()), "mean": float(v.mean()),
+               "low": float(summ["clv_low"].mean()), "high": float(summ["clv_high"].mean()),
+               "median": float(qs[2]),
+               "quantiles": dict(zip(["p10", "p25", "p50", "p75", "p90", "p99"],
+                                     map(float, qs))),
+               "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
+        joined = summ.join(rfm[["recency", "monetary", "segment"]], rsuffix="_rfm")
+        risky = joined[(joined["p_alive"] < 0.5) & (joined["frequency"] > 0)]
+        risky = risky.sort_values("monetary", ascending=False, kind="stable").head(AT_RISK)
+        at_risk = pd.DataFrame({"frequency": risky["frequency"] + 1,
+                                "days_since": risky["recency_rfm"],
+                                "revenue": risky["monetary"], "p_alive": risky["p_alive"],
+                                "clv": risky["clv"], "segment": risky["segment"]},
+                               index=risky.index)
+        calibration = _calibration(log, customer, time, amount, end, note=notes.append)
+    return EngageResult(
+        as_of=end, customers=len(summ), orders=int(len(log)), repeat_customers=repeat,
+        rfm=rfm, segments=segments, summary=summ, transaction_model=tm, spend_model=sm,
+        clv=clv, calibration=calibration, at_risk=at_risk, horizon=HORIZON_MONTHS,
+        discount_rate=DISCOUNT_MONTHLY, holdout_weeks=HOLDOUT_WEEKS, notes=notes)
+
+
+def _calibration(log, customer, time, amount, end, *, note):
+    """FHL 2005's check: fit on the orders up to the holdout, predict the holdout."""
+    import pandas as pd
+
+    from .. import customer as cu
+
+    cal_end = end - pd.Timedelta(weeks=HOLDOUT_WEEKS)
+    cols = ["frequency", "customers", "actual", "predicted"]
+    try:
+        cal = cu.summary(log, customer=customer, time=time, period="W", end=cal_end,
+                         holdout_end=end)
+        m = cu.BetaGeo().fit(cal)
+    except ValueError as exc:
+        note(f"the calibration check could not run: {exc}")
+        return pd.DataFrame(columns=cols)
+    if not m.converged_:
+        note("the calibration check's BG/NBD fit did not converge")
+        return pd.DataFrame(columns=cols)
+    predicted = m.expected_purchases(HOLDOUT_WEEKS, cal["frequency"], cal["recency"],
+                                     cal["T"])
+    group = np.minimum(cal["frequency"].to_numpy(dtype=float), CALIBRATION_GROUPS)
+    frame = pd.DataFrame({"group": group, "actual": cal["frequency_holdout"].to_numpy(),
+                          "predicted": np.asarray(predicted, dtype=float)})
+    out = frame.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
+                                     predicted=("predicted", "mean")).reset_index()
+    out["frequency"] = [str(int(g)) if g < CALIBRATION_GROUPS else f"{CALIBRATION_GROUPS}+"
+                        for g in out["group"]]
+    return out[cols]
+
+
+# -- rendering ----------------------------------------------------------------------------
+def _headline(part: EngageResult, ctx) -> str:
+    n = ctx.num
+    text = (f"{n(part.customers, 'count')} customers bought up to {part.as_of:%d %b %Y}; "
+            f"{n(part.repeat_customers, 'count')} of them "
+            f"({n(part.repeat_customers / max(part.customers, 1), 'percent')}) more than "
+            f"once.")
+    if part.clv:
+        text += (f" Over the next {part.horizon} months they are worth "
+                 f"{n(part.clv['total'], 'money')} (BG/NBD and Gamma-Gamma, discounted "
+                 f"{n(part.discount_rate, 'percent')} a month): "
+                 f"{n(part.clv['mean'], 'money')} a customer on average "
+                 f"({ctx.range(part.clv['low'], part.clv['high'], 'money')}), half of them "
+                 f"under {n(part.clv['median'], 'money')}.")
+    return text
+
+
+def _segment_columns(ctx):
+    from .._render import _text
+
+    n = ctx.num
+    return [("Segment", lambda r: _text(r["segment"]), False),
+            ("Customers", lambda r: n(r["customers"], "count"), True),
+            ("Share", lambda r: n(r["share"], "percent"), True),
+            ("Revenue", lambda r: n(r["revenue"], "money"), True),
+            ("Revenue share", lambda r: n(r["revenue_share"], "percent"), True),
+            ("Days since last order", lambda r: n(r["recency"], "number"), True),
+            ("Orders per customer", lambda r: n(r["frequency"], "number"), True)]
+
+
+def _calibration_columns(ctx):
+    n = ctx.num
+    return [("Purchases before the holdout", lambda r: str(r["frequency"]), False),
+            ("Customers", lambda r: n(r["customers"], "count"), True),
+            ("Actual purchases in the holdout", lambda r: n(r["actual"], "number"), True),
+            ("Predicted", lambda r: n(r["predicted"], "number"), True)]
+
+
+def _at_risk_columns(ctx):
+    from .._render import _text
+
+    n = ctx.num
+    return [("Customer", lambda r: _text(r["customer"]), False),
+            ("Orders", lambda r: n(r["frequency"], "count"), True),
+            ("Days since last order", lambda r: n(r["days_since"], "count"), True),
+            ("Revenue to date", lambda r: n(r["revenue"], "money"), True),
+            ("P(alive)", lambda r: n(r["p_alive"], "prob"), True),
+            (f"CLV", lambda r: n(r["clv"], "money"), True),
+            ("Segment", lambda r: _text(r["segment"]), False)]
+
+
+def _model_rows(part: EngageResult) -> list:
+    rows = []
+    for m in (part.transaction_model, part.spend_model):
+        if m is None:
+            continue
+        for k, v in m.params_.items():
+            rows.append({"model": type(m).__name__, "parameter": k, "estimate": v,
+                         "se": m.standard_errors_[k]})
+    return rows
+
+
+def _model_columns(ctx):
+    from .._render import _text
+
+    n = ctx.num
+    return [("Model", lambda r: _text(r["model"]), False),
+            ("Parameter", lambda r: _text(r["parameter"]), False),
+            ("Estimate", lambda r: n(r["estimate"], "number"), True),
+            ("Standard error", lambda r: n(r["se"], "number"), True)]
+
+
+def _records_with_index(frame, name: str) -> list:
+    if frame is None or len(frame) == 0:
         return []
+    f = frame.reset_index()
+    f = f.rename(columns={f.columns[0]: name})
+    return f.to_dict("records")
+
+
+def _html(part: EngageResult, ctx, title: str, anchor: str) -> List[str]:
+    from .._render import _e, _grid
+
+    out = [f"<h2 id='{anchor}'>{_e(title)}</h2>", f"<p>{_e(_headline(part, ctx))}</p>"]
+    seg = _records_with_index(part.segments, "segment")
+    out.append(_svg_segments(seg, ctx))
+    out.append(_grid(seg, _segment_columns(ctx), "RFM segments", level=3))
+    if len(part.calibration):
+        out.append(_svg_calibration(part.calibration.to_dict("records"), ctx,
+                                    part.holdout_weeks))
+        out.append(_grid(part.calibration.to_dict("records"), _calibration_columns(ctx),
+                         f"Model check: the last {part.holdout_weeks} weeks held out",
+                         level=3))
+    if part.clv:
+        out.append(_svg_histogram(part.clv["histogram"], ctx, part.horizon))
+    if len(part.at_risk):
+        out.append(_grid(_records_with_index(part.at_risk, "customer"),
+                         _at_risk_columns(ctx),
+                         "Valuable customers at risk (P(alive) below 50 %)", level=3))
+    rows = _model_rows(part)
+    if rows:
+        out.append(_grid(rows, _model_columns(ctx), "The models' parameters", level=3))
+    if part.notes:
+        out.append("<ul>" + "".join(f"<li>{_e(t)}</li>" for t in part.notes) + "</ul>")
+    return out
+
+
+def _markdown(part: EngageResult, ctx, title: str) -> List[str]:
+    from .._render import _md, _md_grid
+
+    lines = [f"## {title}", "", _md(_headline(part, ctx)), "", "### RFM segments", ""]
+    lines += _md_grid(_records_with_index(part.segments, "segment"), _segment_columns(ctx))
+    if len(part.calibration):
+        lines += ["", f"### Model check: the last {part.holdout_weeks} weeks held out", ""]
+        lines += _md_grid(part.calibration.to_dict("records"), _calibration_columns(ctx))
+    if len(part.at_risk):
+        lines += ["", "### Valuable customers at risk (P(alive) below 50 %)", ""]
+        lines += _md_grid(_records_with_index(part.at_risk, "customer"),
+                          _at_risk_columns(ctx))
+    rows = _model_rows(part)
+    if rows:
+        lines += ["", "### The models' parameters", ""] + _md_grid(rows, _model_columns(ctx))
+    lines += [f"- {_md(t)}" for t in part.notes]
+    return lines
+
+
+def _svg_segments(rows: list, ctx) -> str:
+    """Revenue by segment: one bar each, with its share of customers."""
+    from .._render import _e, _Scale, _svg_open, _text_span
+
+    if not rows:
+        return ""
+    row_h = 24
+    left = 16 + max(_text_span(0, r["segment"], 12)[1] for r in rows)
+    width = left + 520
+    x = _Scale(0.0, max(max(r["revenue"] for r in rows), 1e-9), left, left + 380)
+    h = row_h * len(rows) + 10
+    parts = []
+    for i, r in enumerate(rows):
+        y = 5 + i * row_h
+        label = (f"{ctx.num(r['revenue'], 'money')} ({ctx.num(r['revenue_share'], 'percent')}"
+                 f" of revenue, {ctx.num(r['share'], 'percent')} of customers)")
+        parts.append(f"<text x='{left - 8:.0f}' y='{y + 16}' font-size='12' "
+                     f"text-anchor='end'>{_e(r['segment'])}</text>"
+                     f"<rect x='{left:.0f}' y='{y + 4}' width='{x(r['revenue']) - left:.1f}' "
+                     f"height='{row_h - 8}' fill='#0969da'/>"
+                     f"<text x='{x(r['revenue']) + 6:.1f}' y='{y + 16}' font-size='11' "
+                     f"fill='#57606a'>{_e(label)}</text>")
+        width = max(width, _text_span(x(r["revenue"]) + 6, label, 11)[1] + 4)
+    return _svg_open(width, h, "Revenue by RFM segment") + "".join(parts) + "</svg>"
+
+
+def _svg_calibration(rows: list, ctx, weeks: int) -> str:
+    """Actual against predicted holdout purchases by calibration frequency."""
+    from .._render import _e, _nice_ticks, _Scale, _svg_open
+
+    w, h, left, bottom = 560, 240, 50, 40
+    top = max(max(r["actual"] for r in rows), max(r["predicted"] for r in rows), 1e-9)
+    x = _Scale(-0.5, len(rows) - 0.5, left, w - 20)
+    y = _Scale(0.0, top * 1.1, h - bottom, 10)
+    p = []
+    for t in _nice_ticks(0.0, top * 1.1):
+        p.append(f"<line x1='{left}' x2='{w - 20}' y1='{y(t):.1f}' y2='{y(t):.1f}' "
+                 f"stroke='#d0d7de'/><text x='{left - 6}' y='{y(t) + 4:.1f}' font-size='10' "
+                 f"text-anchor='end' fill='#57606a'>{_e(ctx.num(t, 'number'))}</text>")
+    for key, color, dash in (("actual", "#1f2328", ""), ("predicted", "#0969da", "5 3")):
+        pts = " ".join(f"{x(i):.1f},{y(r[key]):.1f}" for i, r in enumerate(rows))
+        p.append(f"<polyline points='{pts}' fill='none' stroke='{color}' stroke-width='2' "
+                 f"stroke-dasharray='{dash}'/>")
+        for i, r in enumerate(rows):
+            p.append(f"<circle cx='{x(i):.1f}' cy='{y(r[key]):.1f}' r='3' fill='{color}'>"
+                     f"<title>{_e(key)}: {_e(ctx.num(r[key], 'number'))}</title></circle>")
+    for i, r in enumerate(rows):
+        p.append(f"<text x='{x(i):.1f}' y='{h - bottom + 16}' font-size='10' "
+                 f"text-anchor='middle'>{_e(r['frequency'])}</text>")
+    p.append(f"<text x='{(left + w - 20) / 2:.0f}' y='{h - 6}' font-size='11' "
+             f"text-anchor='middle'>purchases before the holdout; solid: actual mean "
+             f"purchases in the {weeks} held-out weeks, dashed: BG/NBD's prediction</text>")
+    return _svg_open(w, h, "Model check: calibration against holdout") + "".join(p) + "</svg>"
+
+
+def _svg_histogram(hist: dict, ctx, horizon: int) -> str:
+    """The distribution of customer lifetime values (the top 1 % in the last bar)."""
+    from .._render import _e, _Scale, _svg_open
+
+    edges, counts = hist["edges"], hist["counts"]
+    if not counts:
+        return ""
+    w, h, left, bottom = 560, 200, 50, 40
+    x = _Scale(edges[0], edges[-1], left, w - 20)
+    y = _Scale(0.0, max(max(counts), 1) * 1.05, h - bottom, 10)
+    p = []
+    for i, c in enumerate(counts):
+        x0, x1 = x(edges[i]), x(edges[i + 1])
+        p.append(f"<rect x='{x0:.1f}' y='{y(c):.1f}' width='{max(x1 - x0 - 1, 0.5):.1f}' "
+                 f"height='{y(0) - y(c):.1f}' fill='#8250df'><title>"
+                 f"{_e(ctx.num(edges[i], 'money'))}–{_e(ctx.num(edges[i + 1], 'money'))}: "
+                 f"{_e(ctx.num(c, 'count'))} customers</title></rect>")
+    for v in (edges[0], edges[len(edges) // 2], edges[-1]):
+        p.append(f"<text x='{x(v):.1f}' y='{h - bottom + 14}' font-size='10' "
+                 f"text-anchor='middle' fill='#57606a'>{_e(ctx.num(v, 'money'))}</text>")
+    p.append(f"<text x='{(left + w - 20) / 2:.0f}' y='{h - 6}' font-size='11' "
+             f"text-anchor='middle'>customer lifetime value over {horizon} months "
+             f"(customers per bar; the top 1 % in the last)</text>")
+    return _svg_open(w, h, "Distribution of customer lifetime value") + "".join(p) + "</svg>"
