@@ -299,6 +299,12 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
     segments = cu.rfm_segments(rfm)
     summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
     repeat = int((summ["frequency"] > 0).sum())
+    newest = int((summ["T"] == 0).sum())
+    if newest:  # age 0: no time observed yet, nothing for the models to learn or score
+        notes.append(f"{newest:,} customers whose first order is on the as-of day are in "
+                     f"the segments, not in the models (their age is 0)")
+    everyone = summ
+    summ = summ[summ["T"] > 0].copy()
     tm = sm = None
     clv: Dict[str, Any] = {}
     calibration = pd.DataFrame(columns=["frequency", "customers", "actual", "predicted"])
@@ -346,7 +352,7 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
                                index=risky.index)
         calibration = _calibration(log, customer, time, amount, end, note=notes.append)
     return EngageResult(
-        as_of=end, customers=len(summ), orders=int(len(log)), repeat_customers=repeat,
+        as_of=end, customers=len(everyone), orders=int(len(log)), repeat_customers=repeat,
         rfm=rfm, segments=segments, summary=summ, transaction_model=tm, spend_model=sm,
         clv=clv, calibration=calibration, at_risk=at_risk, horizon=HORIZON_MONTHS,
         discount_rate=DISCOUNT_MONTHLY, holdout_weeks=HOLDOUT_WEEKS, notes=notes)
@@ -363,6 +369,7 @@ def _calibration(log, customer, time, amount, end, *, note):
     try:
         cal = cu.summary(log, customer=customer, time=time, period="W", end=cal_end,
                          holdout_end=end)
+        cal = cal[cal["T"] > 0]  # first order on the calibration's last day: age 0
         m = cu.BetaGeo().fit(cal)
     except ValueError as exc:
         note(f"the calibration check could not run: {exc}")
