@@ -358,7 +358,7 @@ HISTORY_START = dt.date(2026, 7, 1)  # the shop's earlier customers buy from her
 HISTORY_CUSTOMERS = 20000
 # Buy-till-you-die (BG/NBD's story): each customer buys on a day with probability
 # 1 - exp(-rate), rates ~ Gamma(r, scale) per day, until they drop out, with a chance
-# ~ Beta(a, b) after each purchase; mean spend per customer ~ Gamma (the Gamma-Gamma
+# ~ Beta(a, b) after each repeat purchase; mean spend per customer ~ Gamma (the Gamma-Gamma
 # story), each order's share of its day's revenue ~ Gamma(3) times that level.
 RATE_SHAPE, RATE_SCALE = 0.6, 1 / 250.0
 DROP_A, DROP_B = 0.8, 4.0
@@ -417,7 +417,7 @@ def transactions(rows: list, rng) -> list:
         new = np.flatnonzero(first_day == d)
         for c in np.concatenate([new, again]).tolist():
             buy(c, day, home[c], int(round(100 * rng.gamma(3.0, 58.0 * spend[c] / 3.0))) + 1)
-        after_purchase(np.concatenate([new, again]))
+        after_purchase(again)  # BG/NBD: drop-out follows repeat purchases only
     # 2027: the customers who buy again each day fill that day's orders first, each
     # in a channel with room; new customers take the remaining orders
     by_day: dict = {}
@@ -426,7 +426,6 @@ def transactions(rows: list, rng) -> list:
     for date, day_rows in by_day.items():
         day = dt.date.fromisoformat(date)
         room = np.array([r["orders"] for r in day_rows], dtype=np.int64)
-        before = count  # the customers new today are numbered from here
         again = np.flatnonzero(alive[:count] & (rng.random(count) < -np.expm1(-rate[:count])))
         rng.shuffle(again)
         again = again[:int(room.sum())]
@@ -456,7 +455,7 @@ def transactions(rows: list, rng) -> list:
                 buy(c, day, r["channel"], amount)
             r["customers"] = len(people)
             r["repeat_customers"] = returning
-        after_purchase(np.concatenate([again, np.arange(before, count)]))
+        after_purchase(again)
     out.sort(key=lambda o: o[1])
     return [(f"o{i + 1:06d}", f"c{cust + 1:05d}", ts, ch, cents)
             for i, (cust, ts, ch, cents) in enumerate(out)]

@@ -314,13 +314,15 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
         notes.append(f"{repeat} repeat buyers: too few to fit the BG/NBD and Gamma-Gamma "
                      f"models (20 or more needed)")
     else:
-        tm = cu.BetaGeo().fit(summ)
-        sm = cu.GammaGamma().fit(summ.loc[summ["frequency"] > 0, "frequency"],
-                                 summ.loc[summ["frequency"] > 0, "monetary"])
+        # strict=False: a fit that does not converge is reported, not raised
+        tm = cu.BetaGeo(strict=False).fit(summ)
+        buyers = summ["frequency"] > 0
+        sm = cu.GammaGamma(strict=False).fit(summ.loc[buyers, "frequency"],
+                                             summ.loc[buyers, "monetary"])
         for m in (tm, sm):
             if not m.converged_:
-                notes.append(f"{type(m).__name__}: the fit did not converge; its numbers "
-                             f"are not shown")
+                notes.append(f"{type(m).__name__}: the fit did not converge "
+                             f"({m.message_}); its numbers are not shown")
         if not (tm.converged_ and sm.converged_):
             tm = sm = None
     if tm is not None:
@@ -370,7 +372,7 @@ def _calibration(log, customer, time, amount, end, *, note):
         cal = cu.summary(log, customer=customer, time=time, period="W", end=cal_end,
                          holdout_end=end)
         cal = cal[cal["T"] > 0]  # first order on the calibration's last day: age 0
-        m = cu.BetaGeo().fit(cal)
+        m = cu.BetaGeo(strict=False).fit(cal)
     except ValueError as exc:
         note(f"the calibration check could not run: {exc}")
         return pd.DataFrame(columns=cols)
