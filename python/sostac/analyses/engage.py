@@ -201,7 +201,8 @@ class Engage(Analysis):
 HOLDOUT_WEEKS = 13      # the calibration-vs-holdout check's holdout: the last quarter
 HORIZON_MONTHS = 12     # CLV over the next year ...
 DISCOUNT_MONTHLY = 0.01  # ... discounted by 1 % a month (lifetimes' default)
-AT_RISK = 10            # customers listed as valuable and at risk
+AT_RISK = 10            # customers listed as valuable and at risk ...
+AT_RISK_SHARE = 0.1     # ... from the tenth of repeat buyers least likely to be active
 CALIBRATION_GROUPS = 7  # calibration frequencies 0..6, then "7+"
 
 
@@ -236,8 +237,9 @@ class EngageResult:
         the customers' delta-method intervals, which all move with the same
         parameters), median, quantiles and a histogram.
     at_risk : pandas.DataFrame
-        Valuable customers at risk: P(alive) below 0.5 with two or more orders, by
-        revenue to date (the first ``AT_RISK``).
+        Valuable customers at risk: of the tenth of repeat buyers least likely to be
+        still active (P(alive) at most ``risk_line``, its 10th percentile among them),
+        the ``AT_RISK`` with the most revenue to date.
     notes : list of str
     """
 
@@ -264,7 +266,9 @@ class EngageResult:
                 "spend_model": model(self.spend_model), "clv": self.clv,
                 "calibration": _records(self.calibration),
                 "holdout_weeks": self.holdout_weeks,
-                "at_risk": _records(self.at_risk.reset_index()), "notes": list(self.notes)}
+                "at_risk": _records(self.at_risk.reset_index()),
+                "at_risk_p_alive": None if self.risk_line != self.risk_line
+                else self.risk_line, "notes": list(self.notes)}
 
     def to_frame(self):
         """The segment table."""
@@ -297,6 +301,8 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
     notes: List[str] = []
     rfm = cu.rfm(log, customer=customer, time=time, value=amount, end=end)
     segments = cu.rfm_segments(rfm)
+    order = [k for k in cu.DEFAULT_SEGMENTS if k in segments.index]  # best first
+    segments = segments.loc[order + [k for k in segments.index if k not in order]]
     summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
     repeat = int((summ["frequency"] > 0).sum())
     newest = int((summ["T"] == 0).sum())
@@ -306,6 +312,7 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
     everyone = summ
     summ = summ[summ["T"] > 0].copy()
     tm = sm = None
+    risk_line = float("nan")
     clv: Dict[str, Any] = {}
     calibration = pd.DataFrame(columns=["frequency", "customers", "actual", "predicted"])
     at_risk = pd.DataFrame(columns=["frequency", "days_since", "revenue", "p_alive", "clv",
@@ -345,7 +352,9 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
                                      map(float, qs))),
                "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
         joined = summ.join(rfm[["recency", "monetary", "segment"]], rsuffix="_rfm")
-        risky = joined[(joined["p_alive"] < 0.5) & (joined["frequency"] > 0)]
+        repeaters = joined[joined["frequency"] > 0]
+        risk_line = float(np.quantile(repeaters["p_alive"], AT_RISK_SHARE))
+        risky = repeaters[repeaters["p_alive"] <= risk_line]
         risky = risky.sort_values("monetary", ascending=False, kind="stable").head(AT_RISK)
         at_risk = pd.DataFrame({"frequency": risky["frequency"] + 1,
                                 "days_since": risky["recency_rfm"],
@@ -357,7 +366,8 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
         as_of=end, customers=len(everyone), orders=int(len(log)), repeat_customers=repeat,
         rfm=rfm, segments=segments, summary=summ, transaction_model=tm, spend_model=sm,
         clv=clv, calibration=calibration, at_risk=at_risk, horizon=HORIZON_MONTHS,
-        discount_rate=DISCOUNT_MONTHLY, holdout_weeks=HOLDOUT_WEEKS, notes=notes)
+        discount_rate=DISCOUNT_MONTHLY, holdout_weeks=HOLDOUT_WEEKS, risk_line=risk_line,
+        notes=notes)
 
 
 def _calibration(log, customer, time, amount, end, *, note):
@@ -408,6 +418,22 @@ def _headline(part: EngageResult, ctx) -> str:
     return text
 
 
+def _check_title(part: EngageResult) -> str:
+    return f"Model check: the last {part.holdout_weeks} weeks held out"
+
+
+def _check_note(part: EngageResult) -> str:
+    return (f"The BG/NBD fitted to the orders up to {part.holdout_weeks} weeks before the "
+            f"as-of day predicts each customer's purchases in those weeks; customers are "
+            f"grouped by their repeat purchases before them. Solid: the actual mean, "
+            f"dashed: the prediction (Fader, Hardie & Lee 2005, figure 4).")
+
+
+def _risk_title(part: EngageResult, ctx) -> str:
+    return (f"Valuable customers at risk: the tenth of repeat buyers least likely to be "
+            f"active (P(alive) up to {ctx.num(part.risk_line, 'percent')}), by revenue")
+
+
 def _segment_columns(ctx):
     from .._render import _text
 
@@ -438,7 +464,7 @@ def _at_risk_columns(ctx):
             ("Days since last order", lambda r: n(r["days_since"], "count"), True),
             ("Revenue to date", lambda r: n(r["revenue"], "money"), True),
             ("P(alive)", lambda r: n(r["p_alive"], "prob"), True),
-            (f"CLV", lambda r: n(r["clv"], "money"), True),
+            ("CLV", lambda r: n(r["clv"], "money"), True),
             ("Segment", lambda r: _text(r["segment"]), False)]
 
 
@@ -476,20 +502,21 @@ def _html(part: EngageResult, ctx, title: str, anchor: str) -> List[str]:
 
     out = [f"<h2 id='{anchor}'>{_e(title)}</h2>", f"<p>{_e(_headline(part, ctx))}</p>"]
     seg = _records_with_index(part.segments, "segment")
-    out.append(_svg_segments(seg, ctx))
-    out.append(_grid(seg, _segment_columns(ctx), "RFM segments", level=3))
+    out.append("<h3>RFM segments: revenue by segment</h3>" + _svg_segments(seg, ctx))
+    out.append(_grid(seg, _segment_columns(ctx), "RFM segments, numbers", level=4))
     if len(part.calibration):
-        out.append(_svg_calibration(part.calibration.to_dict("records"), ctx,
-                                    part.holdout_weeks))
-        out.append(_grid(part.calibration.to_dict("records"), _calibration_columns(ctx),
-                         f"Model check: the last {part.holdout_weeks} weeks held out",
-                         level=3))
+        rows = part.calibration.to_dict("records")
+        out.append(f"<h3>{_e(_check_title(part))}</h3>"
+                   + _svg_calibration(rows, ctx)
+                   + f"<p>{_e(_check_note(part))}</p>")
+        out.append(_grid(rows, _calibration_columns(ctx), "Model check, numbers", level=4))
     if part.clv:
-        out.append(_svg_histogram(part.clv["histogram"], ctx, part.horizon))
+        out.append(f"<h3>Customer lifetime value over {part.horizon} months</h3>"
+                   + _svg_histogram(part.clv["histogram"], ctx)
+                   + "<p>Customers per bar; the top 1 % are in the last bar.</p>")
     if len(part.at_risk):
         out.append(_grid(_records_with_index(part.at_risk, "customer"),
-                         _at_risk_columns(ctx),
-                         "Valuable customers at risk (P(alive) below 50 %)", level=3))
+                         _at_risk_columns(ctx), _risk_title(part, ctx), level=3))
     rows = _model_rows(part)
     if rows:
         out.append(_grid(rows, _model_columns(ctx), "The models' parameters", level=3))
@@ -504,10 +531,10 @@ def _markdown(part: EngageResult, ctx, title: str) -> List[str]:
     lines = [f"## {title}", "", _md(_headline(part, ctx)), "", "### RFM segments", ""]
     lines += _md_grid(_records_with_index(part.segments, "segment"), _segment_columns(ctx))
     if len(part.calibration):
-        lines += ["", f"### Model check: the last {part.holdout_weeks} weeks held out", ""]
+        lines += ["", f"### {_check_title(part)}", "", _md(_check_note(part)), ""]
         lines += _md_grid(part.calibration.to_dict("records"), _calibration_columns(ctx))
     if len(part.at_risk):
-        lines += ["", "### Valuable customers at risk (P(alive) below 50 %)", ""]
+        lines += ["", f"### {_risk_title(part, ctx)}", ""]
         lines += _md_grid(_records_with_index(part.at_risk, "customer"),
                           _at_risk_columns(ctx))
     rows = _model_rows(part)
@@ -543,7 +570,7 @@ def _svg_segments(rows: list, ctx) -> str:
     return _svg_open(width, h, "Revenue by RFM segment") + "".join(parts) + "</svg>"
 
 
-def _svg_calibration(rows: list, ctx, weeks: int) -> str:
+def _svg_calibration(rows: list, ctx) -> str:
     """Actual against predicted holdout purchases by calibration frequency."""
     from .._render import _e, _nice_ticks, _Scale, _svg_open
 
@@ -567,12 +594,11 @@ def _svg_calibration(rows: list, ctx, weeks: int) -> str:
         p.append(f"<text x='{x(i):.1f}' y='{h - bottom + 16}' font-size='10' "
                  f"text-anchor='middle'>{_e(r['frequency'])}</text>")
     p.append(f"<text x='{(left + w - 20) / 2:.0f}' y='{h - 6}' font-size='11' "
-             f"text-anchor='middle'>purchases before the holdout; solid: actual mean "
-             f"purchases in the {weeks} held-out weeks, dashed: BG/NBD's prediction</text>")
+             f"text-anchor='middle'>repeat purchases before the holdout</text>")
     return _svg_open(w, h, "Model check: calibration against holdout") + "".join(p) + "</svg>"
 
 
-def _svg_histogram(hist: dict, ctx, horizon: int) -> str:
+def _svg_histogram(hist: dict, ctx) -> str:
     """The distribution of customer lifetime values (the top 1 % in the last bar)."""
     from .._render import _e, _Scale, _svg_open
 
@@ -593,6 +619,5 @@ def _svg_histogram(hist: dict, ctx, horizon: int) -> str:
         p.append(f"<text x='{x(v):.1f}' y='{h - bottom + 14}' font-size='10' "
                  f"text-anchor='middle' fill='#57606a'>{_e(ctx.num(v, 'money'))}</text>")
     p.append(f"<text x='{(left + w - 20) / 2:.0f}' y='{h - 6}' font-size='11' "
-             f"text-anchor='middle'>customer lifetime value over {horizon} months "
-             f"(customers per bar; the top 1 % in the last)</text>")
+             f"text-anchor='middle'>lifetime value of a customer</text>")
     return _svg_open(w, h, "Distribution of customer lifetime value") + "".join(p) + "</svg>"
