@@ -1,2 +1,434 @@
 // sostac/customer/summary.hpp: the per-customer summary (BTYD sufficient statistics) and RFM.
 #pragma once
+/// A mergeable accumulator over a transaction log (customer code, time, optional
+/// value) that gives, per customer, the buy-till-you-die sufficient statistics as
+/// lifetimes' summary_data_from_transaction_data and calibration_and_holdout_data
+/// define them, and the recency/frequency/monetary inputs of RFM (customer/rfm.hpp).
+///
+/// The period rule (docs/customer.md): times are cut to their UTC calendar day, the
+/// purchases of one customer on one day are one purchase (their values summed), and
+/// recency and T are day differences divided by the period's length: 1 ("D"),
+/// 7 ("W") or 30.4375 ("M", the mean Gregorian month). This is lifetimes'
+/// freq="D", freq_multiplier=7 for weeks, the rule behind the published CDNOW summary.
+
+#include <sostac/core/error.hpp>
+#include <sostac/core/parallel.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sostac::customer {
+
+/// The unit of recency, T and duration_holdout.
+enum class period_unit { day, week, month };
+
+/// "D", "W" or "M"; anything else is an input_error naming `period`.
+inline period_unit parse_period(const std::string& s) {
+  if (s == "D") return period_unit::day;
+  if (s == "W") return period_unit::week;
+  if (s == "M") return period_unit::month;
+  throw input_error("period", "expected 'D', 'W' or 'M', got '" + s + "'");
+}
+
+/// Days in one period: 1, 7, or 365.25 / 12 for months.
+constexpr double period_days(period_unit p) noexcept {
+  return p == period_unit::day ? 1.0 : p == period_unit::week ? 7.0 : 365.25 / 12.0;
+}
+
+/// Nanoseconds in a day: the default tick of `add`'s times (datetime64[ns]).
+inline constexpr std::int64_t ns_per_day = 86'400'000'000'000;
+
+struct summary_options {
+  period_unit period = period_unit::week;
+  /// Last day of the calibration period (inclusive, days since 1970-01-01). Without
+  /// it, the last day seen; a time after it is an input_error.
+  bool has_end = false;
+  std::int64_t end_day = 0;
+  /// Last day of the holdout period (inclusive); needs has_end and end_day < it.
+  bool has_holdout = false;
+  std::int64_t holdout_end_day = 0;
+  /// Whether `add` receives values (monetary, RFM's monetary).
+  bool has_value = false;
+  /// Allow negative values (refunds); otherwise a negative value is an input_error.
+  bool refunds = false;
+  /// Ticks of `add`'s times per day (ns by default).
+  std::int64_t ticks_per_day = ns_per_day;
+};
+
+/// Per customer, in increasing customer code.
+struct summary_result {
+  std::vector<std::int64_t> customer;  ///< the customer code
+  std::vector<double> frequency;       ///< repeat purchase days in the calibration
+  std::vector<double> recency;         ///< first to last purchase day, in periods
+  std::vector<double> T;               ///< first purchase day to end, in periods
+  std::vector<double> monetary;        ///< mean repeat-day total; 0 when frequency 0
+  std::vector<std::int64_t> transactions;  ///< calibration rows (RFM frequency)
+  std::vector<double> total;               ///< sum of calibration values (RFM monetary)
+  std::vector<std::int64_t> first_day, last_day;
+  std::vector<double> frequency_holdout;  ///< purchase days in the holdout
+  std::vector<double> monetary_holdout;   ///< mean holdout day total; 0 when none
+  double duration_holdout = 0;            ///< holdout length in periods
+  std::int64_t end_day = 0;               ///< the calibration end used
+  std::int64_t holdout_only = 0;          ///< customers seen only in the holdout (left out)
+};
+
+namespace detail {
+
+inline constexpr std::int32_t no_day = std::numeric_limits<std::int32_t>::max();
+
+/// One customer's running statistics. Days arrive in non-decreasing order per
+/// customer (add sorts a chunk when they do not), so distinct days are counted by
+/// comparing with the last one.
+struct summary_slot {
+  std::int32_t first = no_day, last = no_day, days = 0;
+  std::int32_t h_first = no_day, h_last = no_day, h_days = 0;
+  std::int64_t rows = 0;
+  double first_total = 0, total = 0, h_total = 0;
+};
+
+/// ISO date of a day number (Hinnant's civil_from_days), for messages.
+inline std::string iso_day(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
+                static_cast<long long>(m), static_cast<long long>(d));
+  return buf;
+}
+
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// Adds one purchase; returns false when `day` is before the customer's last day of
+/// the same part (the chunk is then redone in sorted order).
+inline bool push_day(summary_slot& s, std::int32_t day, double v, bool holdout) noexcept {
+  if (!holdout) {
+    if (s.days == 0) {
+      s.first = s.last = day;
+      s.days = 1;
+      s.first_total = v;
+    } else if (day == s.last) {
+      if (day == s.first) s.first_total += v;
+    } else if (day > s.last) {
+      s.last = day;
+      ++s.days;
+    } else {
+      return false;
+    }
+    ++s.rows;
+    s.total += v;
+  } else {
+    if (s.h_days == 0) {
+      s.h_first = s.h_last = day;
+      s.h_days = 1;
+    } else if (day > s.h_last) {
+      s.h_last = day;
+      ++s.h_days;
+    } else if (day < s.h_last) {
+      return false;
+    }
+    s.h_total += v;
+  }
+  return true;
+}
+
+/// Joins the day sets [x] and [y] of one part, which must not interleave in time.
+/// Returns false when they do.
+inline bool join_part(std::int32_t& first, std::int32_t& last, std::int32_t& days,
+                      double* first_total, std::int32_t yf, std::int32_t yl,
+                      std::int32_t yd, double y_first_total) noexcept {
+  if (yd == 0) return true;
+  if (days == 0) {
+    first = yf;
+    last = yl;
+    days = yd;
+    if (first_total) *first_total = y_first_total;
+    return true;
+  }
+  if (last <= yf) {  // this part, then y
+    if (last == yf && first == last && first_total) *first_total += y_first_total;
+    days += yd - (last == yf ? 1 : 0);
+    last = yl;
+    return true;
+  }
+  if (yl <= first) {  // y, then this part
+    double ft = y_first_total;
+    if (yl == first && yf == yl && first_total) ft += *first_total;
+    days += yd - (yl == first ? 1 : 0);
+    first = yf;
+    if (first_total) *first_total = ft;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+
+/// The accumulator. Customers are codes 0..K-1 (after subtracting `base` in add);
+/// its memory grows with the largest code, so factorise sparse ids first.
+///
+/// merge(other) gives the same answer as one pass over both parts' rows when, for
+/// every customer, the two parts' purchase days do not interleave (one part's days
+/// all on or before the other's): partitions by time or by customer. Otherwise it
+/// throws an input_error naming the customer, never a wrong count.
+class summary_accumulator {
+ public:
+  explicit summary_accumulator(summary_options options = {}) : opt_(options) {
+    if (opt_.ticks_per_day <= 0)
+      throw input_error("ticks_per_day", "expected a positive number of ticks per day");
+    if (opt_.has_holdout && !opt_.has_end)
+      throw input_error("holdout_end", "needs end (the calibration end)");
+    if (opt_.has_holdout && opt_.holdout_end_day <= opt_.end_day)
+      throw input_error("holdout_end", "expected a day after end");
+  }
+
+  const summary_options& options() const noexcept { return opt_; }
+  std::size_t rows() const noexcept { return rows_; }
+
+  /// Adds n transactions: customer[i] - base is the customer code, time[i] in ticks
+  /// since 1970-01-01 (INT64_MIN = missing), value[i] (nullptr when has_value is
+  /// false). Errors name the row i of this chunk.
+  void add(const std::int64_t* customer, const std::int64_t* time, const double* value,
+           std::size_t n, std::int64_t base = 0) {
+    if (n == 0) return;
+    if (opt_.has_value && value == nullptr)
+      throw input_error("value", "expected values (the accumulator has has_value)");
+    // Pass 1: check every row and find the largest code and the last day.
+    const std::size_t grain = 1 << 16;
+    const std::size_t blocks = (n + grain - 1) / grain;
+    std::vector<std::int64_t> block_max(blocks, -1), block_last(blocks, kmin_);
+    const std::int64_t end = opt_.has_holdout ? opt_.holdout_end_day : opt_.end_day;
+    parallel_for(
+        n,
+        [&](std::size_t b, std::size_t e) {
+          std::int64_t mx = -1, last = kmin_;
+          for (std::size_t i = b; i < e; ++i) {
+            const std::int64_t c = customer[i] - base;
+            if (customer[i] < base || c > max_code_)
+              bad_row("customer", i,
+                      "expected a customer code in 0.." + std::to_string(max_code_) +
+                          " after the base " + std::to_string(base) + ", got " +
+                          std::to_string(customer[i]));
+            mx = std::max(mx, c);
+            if (time[i] == kmin_) bad_row("time", i, "missing time");
+            const std::int64_t d = detail::floor_div(time[i], opt_.ticks_per_day);
+            if (d < -2'000'000'000 || d > 2'000'000'000)
+              bad_row("time", i, "day " + std::to_string(d) + " is out of range");
+            if (opt_.has_end && d > end)
+              bad_row("time", i,
+                      "purchase on " + detail::iso_day(d) + " is after " +
+                          (opt_.has_holdout ? "holdout_end " : "end ") +
+                          detail::iso_day(end) + "; filter the log first");
+            last = std::max(last, d);
+            if (value) {
+              const double v = value[i];
+              if (std::isnan(v)) bad_row("value", i, "missing or NaN amount");
+              if (!std::isfinite(v)) bad_row("value", i, "expected a finite amount");
+              if (v < 0 && !opt_.refunds)
+                bad_row("value", i,
+                        "negative amount " + sostac::detail::format_value(v) +
+                            " (pass refunds=True to allow refunds)");
+            }
+          }
+          block_max[b / grain] = mx;
+          block_last[b / grain] = last;
+        },
+        grain);
+    const std::int64_t k =
+        *std::max_element(block_max.begin(), block_max.end()) + 1;
+    last_seen_ = std::max(last_seen_, *std::max_element(block_last.begin(), block_last.end()));
+    rows_ += n;
+
+    std::vector<detail::summary_slot> local(static_cast<std::size_t>(k));
+    if (!fill_streaming(local, customer, time, value, n, base))
+      fill_sorted(local, customer, time, value, n, base);
+    if (slots_.empty()) {
+      slots_.swap(local);
+    } else {
+      merge_slots(local);
+    }
+  }
+
+  /// Adds another accumulator's customers (same codes, same options).
+  void merge(const summary_accumulator& other) {
+    if (other.opt_.period != opt_.period || other.opt_.has_end != opt_.has_end ||
+        other.opt_.end_day != opt_.end_day || other.opt_.has_holdout != opt_.has_holdout ||
+        other.opt_.holdout_end_day != opt_.holdout_end_day ||
+        other.opt_.has_value != opt_.has_value)
+      throw input_error("other", "expected an accumulator with the same options");
+    rows_ += other.rows_;
+    last_seen_ = std::max(last_seen_, other.last_seen_);
+    merge_slots(other.slots_);
+  }
+
+  /// The per-customer summary, customers in increasing code (codes without rows in
+  /// the calibration period are left out; those seen only in the holdout are counted
+  /// in holdout_only).
+  summary_result finish() const {
+    summary_result r;
+    r.end_day = opt_.has_end ? opt_.end_day : last_seen_;
+    const double pd = period_days(opt_.period);
+    r.duration_holdout =
+        opt_.has_holdout ? static_cast<double>(opt_.holdout_end_day - opt_.end_day) / pd : 0;
+    std::size_t m = 0;
+    for (const auto& s : slots_) {
+      if (s.days > 0)
+        ++m;
+      else if (s.h_days > 0)
+        ++r.holdout_only;
+    }
+    auto size = [&](auto& v) { v.resize(m); };
+    size(r.customer), size(r.frequency), size(r.recency), size(r.T), size(r.monetary);
+    size(r.transactions), size(r.total), size(r.first_day), size(r.last_day);
+    if (opt_.has_holdout) size(r.frequency_holdout), size(r.monetary_holdout);
+    std::size_t j = 0;
+    for (std::size_t c = 0; c < slots_.size(); ++c) {
+      const auto& s = slots_[c];
+      if (s.days == 0) continue;
+      r.customer[j] = static_cast<std::int64_t>(c);
+      r.frequency[j] = s.days - 1;
+      r.recency[j] = static_cast<double>(s.last - s.first) / pd;
+      r.T[j] = static_cast<double>(r.end_day - s.first) / pd;
+      r.monetary[j] = s.days > 1 ? (s.total - s.first_total) / (s.days - 1) : 0.0;
+      r.transactions[j] = s.rows;
+      r.total[j] = s.total;
+      r.first_day[j] = s.first;
+      r.last_day[j] = s.last;
+      if (opt_.has_holdout) {
+        r.frequency_holdout[j] = s.h_days;
+        r.monetary_holdout[j] = s.h_days > 0 ? s.h_total / s.h_days : 0.0;
+      }
+      ++j;
+    }
+    return r;
+  }
+
+ private:
+  static constexpr std::int64_t kmin_ = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::int64_t max_code_ = (std::int64_t{1} << 31) - 2;
+
+  [[noreturn]] static void bad_row(const char* column, std::size_t i,
+                                   const std::string& message) {
+    throw input_error(std::string(column) + "[" + std::to_string(i) + "]", message);
+  }
+
+  std::int32_t day_of(std::int64_t t) const noexcept {
+    return static_cast<std::int32_t>(detail::floor_div(t, opt_.ticks_per_day));
+  }
+  bool is_holdout(std::int32_t d) const noexcept {
+    return opt_.has_holdout && d > opt_.end_day;
+  }
+
+  /// One scan per block of customer codes, each in row order; false when some
+  /// customer's days go backwards (then the chunk is redone sorted).
+  bool fill_streaming(std::vector<detail::summary_slot>& local, const std::int64_t* customer,
+                      const std::int64_t* time, const double* value, std::size_t n,
+                      std::int64_t base) const {
+    const std::size_t k = local.size();
+    const std::size_t parts = std::min<std::size_t>(
+        static_cast<std::size_t>(std::max(1, num_threads())), std::max<std::size_t>(1, n >> 16));
+    std::vector<char> ok(parts, 1);
+    // Each part owns the codes [lo, hi) and writes only their slots: no sharing.
+    parallel_for(
+        parts,
+        [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p) {
+            const auto lo = static_cast<std::int64_t>(k * p / parts);
+            const auto hi = static_cast<std::int64_t>(k * (p + 1) / parts);
+            for (std::size_t i = 0; i < n; ++i) {
+              const std::int64_t c = customer[i] - base;
+              if (c < lo || c >= hi) continue;
+              const std::int32_t d = day_of(time[i]);
+              if (!detail::push_day(local[static_cast<std::size_t>(c)], d,
+                                    value ? value[i] : 0.0, is_holdout(d))) {
+                ok[p] = 0;
+                break;
+              }
+            }
+          }
+        },
+        1);
+    return std::all_of(ok.begin(), ok.end(), [](char x) { return x != 0; });
+  }
+
+  /// Counting sort by customer, then each customer's rows by day (ties in row order).
+  void fill_sorted(std::vector<detail::summary_slot>& local, const std::int64_t* customer,
+                   const std::int64_t* time, const double* value, std::size_t n,
+                   std::int64_t base) const {
+    const std::size_t k = local.size();
+    std::fill(local.begin(), local.end(), detail::summary_slot{});
+    std::vector<std::size_t> start(k + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(customer[i] - base) + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    std::vector<std::int32_t> days(n);
+    std::vector<double> vals(value ? n : 0);
+    std::vector<std::size_t> pos(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<std::size_t>(customer[i] - base);
+      const std::size_t at = pos[c]++;
+      days[at] = day_of(time[i]);
+      if (value) vals[at] = value[i];
+    }
+    parallel_for(
+        k,
+        [&](std::size_t cb, std::size_t ce) {
+          std::vector<std::size_t> order;
+          for (std::size_t c = cb; c < ce; ++c) {
+            const std::size_t b = start[c], e = start[c + 1];
+            order.resize(e - b);
+            std::iota(order.begin(), order.end(), b);
+            std::stable_sort(order.begin(), order.end(),
+                             [&](std::size_t x, std::size_t y) { return days[x] < days[y]; });
+            for (std::size_t at : order)
+              detail::push_day(local[c], days[at], value ? vals[at] : 0.0,
+                               is_holdout(days[at]));
+          }
+        },
+        4096);
+  }
+
+  void merge_slots(const std::vector<detail::summary_slot>& other) {
+    if (other.size() > slots_.size()) slots_.resize(other.size());
+    for (std::size_t c = 0; c < other.size(); ++c) {
+      auto& a = slots_[c];
+      const auto& b = other[c];
+      if (!detail::join_part(a.first, a.last, a.days, &a.first_total, b.first, b.last,
+                             b.days, b.first_total) ||
+          !detail::join_part(a.h_first, a.h_last, a.h_days, nullptr, b.h_first, b.h_last,
+                             b.h_days, 0.0))
+        throw input_error(
+            "customer " + std::to_string(c),
+            "its purchase days in the two parts interleave in time, so the distinct "
+            "purchase days cannot be merged exactly; partition the log by time or by "
+            "customer");
+      a.rows += b.rows;
+      a.total += b.total;
+      a.h_total += b.h_total;
+    }
+  }
+
+  summary_options opt_;
+  std::vector<detail::summary_slot> slots_;
+  std::size_t rows_ = 0;
+  std::int64_t last_seen_ = kmin_;
+};
+
+}  // namespace sostac::customer
+
+#include <sostac/customer/rfm.hpp>
