@@ -277,6 +277,32 @@ class summary_accumulator {
     merge_slots(other.slots_);
   }
 
+  /// merge(other) when the two were built with different customer codes: other's
+  /// code c is this one's mapping[c] (m >= other.codes()).
+  void merge_mapped(const summary_accumulator& other, const std::int64_t* mapping,
+                    std::size_t m) {
+    if (m < other.slots_.size())
+      throw input_error("mapping", "expected " + std::to_string(other.slots_.size()) +
+                                       " codes, got " + std::to_string(m));
+    std::int64_t top = -1;
+    for (std::size_t c = 0; c < other.slots_.size(); ++c) {
+      if (mapping[c] < 0 || mapping[c] > max_code_)
+        throw input_error("mapping[" + std::to_string(c) + "]", "expected a code >= 0");
+      top = std::max(top, mapping[c]);
+    }
+    std::vector<detail::summary_slot> moved(static_cast<std::size_t>(top + 1));
+    for (std::size_t c = 0; c < other.slots_.size(); ++c)
+      moved[static_cast<std::size_t>(mapping[c])] = other.slots_[c];
+    summary_accumulator tmp(other.opt_);
+    tmp.slots_.swap(moved);
+    tmp.rows_ = other.rows_;
+    tmp.last_seen_ = other.last_seen_;
+    merge(tmp);
+  }
+
+  /// One more than the largest customer code added so far.
+  std::size_t codes() const noexcept { return slots_.size(); }
+
   /// The per-customer summary, customers in increasing code (codes without rows in
   /// the calibration period are left out; those seen only in the holdout are counted
   /// in holdout_only).
