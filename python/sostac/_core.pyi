@@ -221,7 +221,7 @@ class _Customer(ModuleType):
     class SummaryAccumulator:
         def __init__(
             self, period: str = ..., end_day: int | None = ..., holdout_end_day: int | None = ...,
-            has_value: bool = ..., refunds: bool = ...,
+            has_value: bool = ..., refunds: bool = ..., ticks_per_day: int = ...,
         ) -> None: ...
         def add(
             self, customer: npt.ArrayLike, time: npt.ArrayLike, value: npt.ArrayLike | None = ...,

@@ -41,7 +41,7 @@ void check_len(const py::array& a, py::ssize_t n, const char* name) {
 
 cu::summary_accumulator make(const std::string& period, std::optional<std::int64_t> end_day,
                              std::optional<std::int64_t> holdout_end_day, bool has_value,
-                             bool refunds) {
+                             bool refunds, std::int64_t ticks_per_day) {
   cu::summary_options o;
   o.period = cu::parse_period(period);
   o.has_end = end_day.has_value();
@@ -50,6 +50,7 @@ cu::summary_accumulator make(const std::string& period, std::optional<std::int64
   o.holdout_end_day = holdout_end_day.value_or(0);
   o.has_value = has_value;
   o.refunds = refunds;
+  o.ticks_per_day = ticks_per_day;
   return cu::summary_accumulator(o);
 }
 
@@ -89,7 +90,7 @@ void register_customer_summary(py::module_& m) {
       "int64 nanosecond times, optional float64 values); see docs/customer.md.")
       .def(py::init(&make), py::arg("period") = "W", py::arg("end_day") = py::none(),
            py::arg("holdout_end_day") = py::none(), py::arg("has_value") = false,
-           py::arg("refunds") = false)
+           py::arg("refunds") = false, py::arg("ticks_per_day") = cu::ns_per_day)
       .def(
           "add",
           [](cu::summary_accumulator& acc, const i64array& customer, const i64array& time,

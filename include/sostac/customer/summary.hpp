@@ -185,8 +185,9 @@ inline bool join_part(std::int32_t& first, std::int32_t& last, std::int32_t& day
 ///
 /// merge(other) gives the same answer as one pass over both parts' rows when, for
 /// every customer, the two parts' purchase days do not interleave (one part's days
-/// all on or before the other's): partitions by time or by customer. Otherwise it
-/// throws an input_error naming the customer, never a wrong count.
+/// all on or before the other's): partitions by customer, or by time merged with
+/// their neighbours in time. Otherwise it throws an input_error naming the customer,
+/// never a wrong count (the accumulator is then not to be used further).
 class summary_accumulator {
  public:
   explicit summary_accumulator(summary_options options = {}) : opt_(options) {
