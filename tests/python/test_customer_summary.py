@@ -364,3 +364,26 @@ def test_property_rfm_scores_in_range_and_order_free(log, k):
     assert (got["r_score"].to_numpy() == _reference_scores(got["recency"], k, True)).all()
     shuffled = rfm(log.iloc[::-1], bins=k, segments=None, end="2027-02-15")
     pd.testing.assert_frame_equal(shuffled.sort_index(), got.sort_index())
+
+
+def test_accumulator_dense_ids_then_strings_and_mixed_merges():
+    log = _log()
+    whole = summary(log, value="amount", end="2027-01-29")
+    a = SummaryAccumulator(value="amount", end="2027-01-29").add(log.iloc[:3])
+    b = SummaryAccumulator(value="amount", end="2027-01-29")
+    b.add(log.iloc[3:].assign(customer_id=log["customer_id"].iloc[3:].to_numpy()))
+    a.merge(b)
+    pd.testing.assert_frame_equal(a.finish().sort_index(), whole, check_index_type=False)
+    # a dense accumulator that then sees string ids keeps every customer apart
+    c = SummaryAccumulator(end="2027-01-29").add(log.iloc[:3])
+    c.add(pd.DataFrame({"customer_id": ["x"], "timestamp": [pd.Timestamp("2027-01-20")]}))
+    assert c.finish().index.tolist() == [7, "x"]
+    # merging a label-coded accumulator into a dense one
+    d = SummaryAccumulator(end="2027-01-29").add(log.iloc[:3])
+    e = SummaryAccumulator(end="2027-01-29").add(
+        pd.DataFrame({"customer_id": ["y"], "timestamp": [pd.Timestamp("2027-01-21")]}))
+    d.merge(e)
+    assert d.finish()["frequency"].to_dict() == {7: 1.0, "y": 0.0}
+    with pytest.raises(InputError, match="customer_id 7: its purchase days"):
+        late = SummaryAccumulator(end="2027-01-29").add(log.iloc[[0, 4]])
+        late.add(log.iloc[[2]])

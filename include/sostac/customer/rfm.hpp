@@ -12,72 +12,53 @@
 #include <sostac/core/error.hpp>
 #include <sostac/core/parallel.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 namespace sostac::customer {
 
-namespace detail {
-
-/// Order-preserving map of a double to an unsigned key (-0 and +0 adjacent).
-inline std::uint64_t sort_key(double v) noexcept {
-  std::uint64_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
-}
-
-/// Indices 0..n-1 in increasing key order (stable LSD radix sort, 16-bit digits;
-/// digits equal in every key are skipped).
-inline std::vector<std::uint32_t> radix_order(const std::vector<std::uint64_t>& key) {
-  const std::size_t n = key.size();
-  std::vector<std::uint32_t> idx(n), tmp(n);
-  for (std::size_t i = 0; i < n; ++i) idx[i] = static_cast<std::uint32_t>(i);
-  std::vector<std::size_t> count(65537);
-  for (int pass = 0; pass < 4; ++pass) {
-    const int shift = 16 * pass;
-    std::fill(count.begin(), count.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) ++count[((key[i] >> shift) & 0xFFFF) + 1];
-    bool single = false;
-    for (std::size_t d = 1; d <= 65536; ++d)
-      if (count[d] == n) single = true;
-    if (single) continue;
-    for (std::size_t d = 1; d <= 65536; ++d) count[d] += count[d - 1];
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint32_t j = idx[i];
-      tmp[count[(key[j] >> shift) & 0xFFFF]++] = j;
-    }
-    idx.swap(tmp);
-  }
-  return idx;
-}
-
-}  // namespace detail
-
 /// Scores 1..k of x (n values; higher is better unless `lower_is_better`) by the
 /// tie rule above. NaN is an input_error naming `name[i]`; k must be 1..100.
+///
+/// No sort: with y_1 <= ... <= y_n the sorted values, L(x) >= m exactly when
+/// x > y_m, so score(x) = 1 + #{j in 1..k-1 : x > y_(ceil(j n / k))}; the k - 1
+/// order statistics come from nth_element (O(n) each, on shrinking ranges).
 inline std::vector<std::uint8_t> quantile_scores(const double* x, std::size_t n, int k,
                                                  bool lower_is_better,
                                                  const std::string& name = "x") {
   if (k < 1 || k > 100) throw input_error("bins", "expected 1..100, got " + std::to_string(k));
-  if (n > 0xFFFFFFFFu) throw input_error(name, "more than 2^32 customers");
-  std::vector<std::uint64_t> key(n);
+  const double sign = lower_is_better ? -1.0 : 1.0;
+  std::vector<double> v(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (std::isnan(x[i]))
       throw input_error(name + "[" + std::to_string(i) + "]", "NaN has no rank");
-    key[i] = detail::sort_key(lower_is_better ? -x[i] : x[i]);
+    v[i] = sign * x[i];
   }
-  const auto order = detail::radix_order(key);
+  std::vector<double> cut;  // y_(m_j), increasing in j
+  std::size_t from = 0;
+  for (int j = 1; j < k && n > 0; ++j) {
+    const std::size_t m =
+        (static_cast<std::size_t>(j) * n + static_cast<std::size_t>(k) - 1) /
+        static_cast<std::size_t>(k);  // ceil(j n / k), 1-based
+    std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(from),
+                     v.begin() + static_cast<std::ptrdiff_t>(m - 1), v.end());
+    cut.push_back(v[m - 1]);
+    from = m - 1;
+  }
   std::vector<std::uint8_t> score(n);
-  std::size_t run = 0;  // position of the first value of the current tie
-  for (std::size_t p = 0; p < n; ++p) {
-    if (p > 0 && x[order[p]] != x[order[p - 1]]) run = p;
-    score[order[p]] =
-        static_cast<std::uint8_t>(1 + (static_cast<std::uint64_t>(k) * run) / n);
-  }
+  const std::size_t cuts = cut.size();
+  parallel_for(n, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const double y = sign * x[i];
+      unsigned s = 1;
+      for (std::size_t j = 0; j < cuts; ++j) s += y > cut[j] ? 1u : 0u;
+      score[i] = static_cast<std::uint8_t>(s);
+    }
+  });
   return score;
 }
 

@@ -286,6 +286,7 @@ class SummaryAccumulator:
         self._acc = None
         self._per_day: Optional[int] = None
         self._labels = None  # pandas Index: code -> customer label
+        self._dense = None  # a dtype when the codes are the (non-negative int) ids themselves
 
     def _ensure(self, per_day: int):
         if self._acc is None:
@@ -296,9 +297,29 @@ class SummaryAccumulator:
             raise InputError(f"{self.time}: this chunk's time unit differs from the first "
                              f"chunk's; convert the column to one datetime64 unit")
 
+    def _label_index(self):
+        """code -> label as a pandas Index (leaving the dense mode)."""
+        pd = _pd()
+        if self._dense is not None:
+            codes = 0 if self._acc is None else int(self._acc.codes)
+            self._labels = pd.Index(np.arange(codes).astype(self._dense), name=self.customer)
+            self._dense = None
+        return self._labels
+
     def _codes(self, ids):
         pd = _pd()
         _check_ids(ids, self.customer)
+        plain = isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iu" and len(ids) > 0
+        if plain and (self._dense is not None or self._labels is None):
+            values = np.ascontiguousarray(ids.to_numpy())
+            lo, hi = int(values.min()), int(values.max())
+            if lo >= 0 and hi < 4 * (self.rows + len(values)) + (1 << 20):
+                # plain non-negative ids in a dense range: the id is the code
+                if self._dense is None:
+                    self._dense = values.dtype
+                return values if values.dtype == np.int64 else values.astype(np.int64)
+        if self._dense is not None:
+            self._label_index()
         if self._labels is None:
             self._labels = pd.Index([], dtype=ids.dtype if isinstance(ids.dtype, np.dtype)
                                     else object, name=self.customer)
@@ -319,8 +340,8 @@ class SummaryAccumulator:
         try:
             self._acc.add(codes, ticks, values, 0)
         except InputError as exc:
-            raise _renamed(exc, {"time": self.time, "value": self.value or "value",
-                                 "customer": self.customer}) from None
+            raise self._named(_renamed(exc, {"time": self.time, "value": self.value or "value",
+                                             "customer": self.customer})) from None
         return self
 
     def merge(self, other: "SummaryAccumulator") -> "SummaryAccumulator":
@@ -335,6 +356,15 @@ class SummaryAccumulator:
             return self
         self._ensure(other._per_day)
         pd = _pd()
+        if self._dense is not None and other._dense is not None and self._labels is None:
+            try:
+                self._acc.merge(other._acc)
+            except InputError as exc:
+                raise self._named(exc) from None
+            return self
+        self._label_index()
+        if other._dense is not None:
+            other._label_index()
         mapping = self._labels.get_indexer(other._labels) if self._labels is not None \
             else np.full(len(other._labels), -1)
         new = mapping < 0
@@ -345,13 +375,23 @@ class SummaryAccumulator:
         try:
             self._acc.merge(other._acc, np.ascontiguousarray(mapping, dtype=np.int64))
         except InputError as exc:
-            text = str(exc)
-            if text.startswith("customer "):
-                code = int(text.split()[1].rstrip(":"))
-                raise InputError(f"{self.customer} {self._labels[code]}:"
-                                 f"{text.split(':', 1)[1]}") from None
-            raise
+            raise self._named(exc) from None
         return self
+
+    def _named(self, exc: InputError) -> InputError:
+        """The kernel's "customer 12: ..." with the customer's label."""
+        text = str(exc)
+        if not text.startswith("customer "):
+            return exc
+        code = int(text.split()[1].rstrip(":"))
+        label = code if self._dense is not None else self._labels[code]
+        return InputError(f"{self.customer} {label}:{text.split(':', 1)[1]}")
+
+    def _labels_of(self, codes):
+        pd = _pd()
+        if self._dense is not None:
+            return pd.Index(codes.astype(self._dense), name=self.customer)
+        return self._labels[codes]
 
     @property
     def rows(self) -> int:
@@ -365,7 +405,7 @@ class SummaryAccumulator:
 
     def finish(self):
         """The :func:`summary` frame of everything added."""
-        return _frame(self._result(), lambda c: self._labels[c], value=self.value is not None,
+        return _frame(self._result(), self._labels_of, value=self.value is not None,
                       holdout=self._holdout is not None, period=self.period)
 
     def rfm(self, *, bins: int = 5, segments: Any = "default"):
@@ -373,7 +413,7 @@ class SummaryAccumulator:
         if self.value is None:
             raise InputError("value: rfm needs the amount column; construct the "
                              "accumulator with value=")
-        return _rfm_frame(self._result(), lambda c: self._labels[c], bins, segments)
+        return _rfm_frame(self._result(), self._labels_of, bins, segments)
 
 
 # -- RFM -------------------------------------------------------------------------------
