@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <algorithm>
+#include <numeric>
 #include <random>
 #include <vector>
 
@@ -253,4 +255,65 @@ TEST_CASE("rfm: scores equal a brute-force count of strictly worse values") {
       CHECK(s[i] == 1 + 7 * worse / n);
     }
   }
+}
+
+TEST_CASE("summary: large chunks (two row ranges) agree in time order, shuffled and interleaved") {
+  // 2^18 rows: add() scans two row ranges side by side and joins them; rows not in
+  // time order, or two time-ordered halves that overlap in time, are redone sorted.
+  std::mt19937_64 rng(3);
+  const std::size_t n = std::size_t{1} << 18;
+  log_t sorted;
+  for (std::size_t i = 0; i < n; ++i)
+    sorted.push(static_cast<std::int64_t>(rng() % 5000), static_cast<std::int64_t>(i * 300 / n),
+                static_cast<double>(rng() % 1000), static_cast<std::int64_t>(rng() % 24));
+  auto o = opts(400);
+  o.has_holdout = false;
+  const auto a = one_pass(sorted, o);
+  std::vector<std::size_t> perm(n);
+  std::iota(perm.begin(), perm.end(), std::size_t{0});
+  std::shuffle(perm.begin(), perm.end(), rng);
+  log_t shuffled, halves;
+  for (std::size_t i : perm) {
+    shuffled.id.push_back(sorted.id[i]);
+    shuffled.t.push_back(sorted.t[i]);
+    shuffled.v.push_back(sorted.v[i]);
+  }
+  for (std::size_t half : {0u, 1u})  // even rows then odd rows: both halves span all days
+    for (std::size_t i = half; i < n; i += 2) {
+      halves.id.push_back(sorted.id[i]);
+      halves.t.push_back(sorted.t[i]);
+      halves.v.push_back(sorted.v[i]);
+    }
+  for (const auto* other : {&shuffled, &halves}) {
+    const auto b = one_pass(*other, o);
+    CHECK(b.customer == a.customer);
+    CHECK(b.frequency == a.frequency);
+    CHECK(b.recency == a.recency);
+    CHECK(b.transactions == a.transactions);
+    for (std::size_t i = 0; i < a.monetary.size(); i += 97)
+      CHECK(b.monetary[i] == Approx(a.monetary[i]));
+  }
+  for (int threads : {1, 2, 3}) {  // the same bits whatever the thread count
+    sostac::set_num_threads(threads);
+    const auto c = one_pass(sorted, o);
+    CHECK(c.monetary == a.monetary);
+    CHECK(c.total == a.total);
+  }
+  sostac::set_num_threads(0);
+}
+
+TEST_CASE("rfm: whole numbers (histogram path) equal a brute-force count too") {
+  std::mt19937_64 rng(5);
+  const std::size_t n = 5000;
+  std::vector<double> x(n);
+  for (auto& v : x) v = static_cast<double>(rng() % 60) - 30.0;
+  for (bool lower : {false, true})
+    for (int k : {1, 4, 9}) {
+      const auto s = cu::quantile_scores(x.data(), n, k, lower);
+      for (std::size_t i = 0; i < n; i += 41) {
+        std::size_t worse = 0;
+        for (double y : x) worse += lower ? (y > x[i]) : (y < x[i]);
+        CHECK(s[i] == 1 + static_cast<std::size_t>(k) * worse / n);
+      }
+    }
 }

@@ -38,6 +38,29 @@ inline std::vector<std::uint8_t> quantile_scores(const double* x, std::size_t n,
       throw input_error(name + "[" + std::to_string(i) + "]", "NaN has no rank");
     v[i] = sign * x[i];
   }
+  std::vector<std::uint8_t> score(n);
+  // Whole numbers in a small range (recency in days, transaction counts): L from a
+  // histogram, in O(n + range).
+  bool whole = n > 0;
+  double lo = n ? v[0] : 0, hi = lo;
+  for (std::size_t i = 0; i < n && whole; ++i) {
+    whole = v[i] == std::floor(v[i]) && std::abs(v[i]) < 4e15;
+    lo = std::min(lo, v[i]);
+    hi = std::max(hi, v[i]);
+  }
+  if (whole && hi - lo < static_cast<double>(std::max<std::size_t>(n, 1 << 16))) {
+    const auto range = static_cast<std::size_t>(hi - lo) + 1;
+    std::vector<std::size_t> below(range + 1, 0);  // below[b] = #values < lo + b
+    for (std::size_t i = 0; i < n; ++i) ++below[static_cast<std::size_t>(v[i] - lo) + 1];
+    std::partial_sum(below.begin(), below.end(), below.begin());
+    const auto kk = static_cast<std::size_t>(k);
+    parallel_for(n, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i)
+        score[i] = static_cast<std::uint8_t>(
+            1 + kk * below[static_cast<std::size_t>(v[i] - lo)] / n);
+    });
+    return score;
+  }
   std::vector<double> cut;  // y_(m_j), increasing in j
   std::size_t from = 0;
   for (int j = 1; j < k && n > 0; ++j) {
@@ -49,7 +72,6 @@ inline std::vector<std::uint8_t> quantile_scores(const double* x, std::size_t n,
     cut.push_back(v[m - 1]);
     from = m - 1;
   }
-  std::vector<std::uint8_t> score(n);
   const std::size_t cuts = cut.size();
   parallel_for(n, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {

@@ -232,70 +232,86 @@ class summary_accumulator {
     if (n == 0) return;
     if (opt_.has_value && value == nullptr)
       throw input_error("value", "expected values (the accumulator has has_value)");
-    // Pass 1: check every row and find the largest code and the last time. The
-    // time checks compare ticks with precomputed limits (no division per row).
+    // Pass 0: the range of the codes (a min/max over the ids only).
     const std::size_t grain = 1 << 16;
     const std::size_t blocks = (n + grain - 1) / grain;
-    std::vector<std::int64_t> block_max(blocks, -1), block_last(blocks, kmin_);
-    const std::int64_t end = opt_.has_holdout ? opt_.holdout_end_day : opt_.end_day;
-    const std::int64_t per = opt_.ticks_per_day;
-    auto ticks_at = [per](double day) {  // ticks of a day number, saturated to int64
-      const double t = day * static_cast<double>(per);
-      return t >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
-             : t <= -9.2e18 ? kmin_ + 1
-                            : static_cast<std::int64_t>(t);
-    };
-    const std::int64_t lo_tick = ticks_at(-2.0e9), hi_tick = ticks_at(2.0e9);
-    const std::int64_t end_tick =
-        opt_.has_end ? ticks_at(static_cast<double>(end + 1)) - 1 : hi_tick;
+    std::vector<std::int64_t> bmin(blocks), bmax(blocks);
     parallel_for(
         n,
         [&](std::size_t b, std::size_t e) {
-          std::int64_t mx = -1, last = kmin_;
+          std::int64_t lo = customer[b], hi = customer[b];
           for (std::size_t i = b; i < e; ++i) {
-            const std::int64_t c = customer[i] - base;
-            if (customer[i] < base || c > max_code_)
-              bad_row("customer", i,
-                      "expected a customer code in 0.." + std::to_string(max_code_) +
-                          " after the base " + std::to_string(base) + ", got " +
-                          std::to_string(customer[i]));
-            mx = std::max(mx, c);
-            const std::int64_t t = time[i];
-            if (t == kmin_) bad_row("time", i, "missing time");
-            if (t < lo_tick || t > hi_tick)
-              bad_row("time", i, "day " + std::to_string(detail::floor_div(t, per)) +
-                                     " is out of range");
-            if (t > end_tick)
-              bad_row("time", i,
-                      "purchase on " + detail::iso_day(detail::floor_div(t, per)) +
-                          " is after " + (opt_.has_holdout ? "holdout_end " : "end ") +
-                          detail::iso_day(end) + "; filter the log first");
-            last = std::max(last, t);
-            if (value) {
-              const double v = value[i];
-              if (std::isnan(v)) bad_row("value", i, "missing or NaN amount");
-              if (!std::isfinite(v)) bad_row("value", i, "expected a finite amount");
-              if (v < 0 && !opt_.refunds)
-                bad_row("value", i,
-                        "negative amount " + sostac::detail::format_value(v) +
-                            " (pass refunds=True to allow refunds)");
-            }
+            lo = std::min(lo, customer[i]);
+            hi = std::max(hi, customer[i]);
           }
-          block_max[b / grain] = mx;
-          block_last[b / grain] = last;
+          bmin[b / grain] = lo;
+          bmax[b / grain] = hi;
         },
         grain);
-    const std::int64_t k =
-        *std::max_element(block_max.begin(), block_max.end()) + 1;
+    const std::int64_t lo_id = *std::min_element(bmin.begin(), bmin.end());
+    const std::int64_t hi_id = *std::max_element(bmax.begin(), bmax.end());
+    if (lo_id < base || hi_id - base > max_code_) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (customer[i] < base || customer[i] - base > max_code_)
+          bad_row("customer", i,
+                  "expected a customer code in 0.." + std::to_string(max_code_) +
+                      " after the base " + std::to_string(base) + ", got " +
+                      std::to_string(customer[i]));
+    }
+    const auto k = static_cast<std::size_t>(hi_id - base + 1);
+
+    // Pass 1, over P contiguous row ranges side by side: check each row, then add it
+    // to the range's own slots. For a log in time order the ranges are adjacent in
+    // time, so joining them is exact; otherwise (days going backwards, or ranges
+    // that interleave) the chunk is redone sorted.
+    // Two ranges whatever the thread count, so that the sums (and so the answer) do
+    // not depend on it; each range costs one set of slots.
+    const std::size_t parts = n >= (std::size_t{1} << 17) ? 2 : 1;
+    std::vector<std::vector<detail::summary_slot>> loc(parts);
+    std::vector<std::vector<detail::holdout_slot>> hloc(parts);
+    std::vector<char> in_order(parts, 1);
+    std::vector<std::int64_t> part_last(parts, kmin_);
+    parallel_for(
+        parts, [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p)
+            in_order[p] = scan_rows(customer, time, value, n * p / parts, n * (p + 1) / parts,
+                                    base, k, loc[p], hloc[p], part_last[p]);
+        },
+        1);
     last_seen_ = std::max(
-        last_seen_,
-        detail::floor_div(*std::max_element(block_last.begin(), block_last.end()), per));
+        last_seen_, detail::floor_div(*std::max_element(part_last.begin(), part_last.end()),
+                                      opt_.ticks_per_day));
     rows_ += n;
 
-    std::vector<detail::summary_slot> local(static_cast<std::size_t>(k));
-    std::vector<detail::holdout_slot> hlocal(opt_.has_holdout ? static_cast<std::size_t>(k) : 0);
-    if (!fill_streaming(local, hlocal, customer, time, value, n, base))
+    bool fine = std::all_of(in_order.begin(), in_order.end(), [](char x) { return x != 0; });
+    if (fine && parts > 1) {
+      std::vector<char> joined((k + 4095) / 4096, 1);
+      parallel_for(
+          k,
+          [&](std::size_t cb, std::size_t ce) {
+            for (std::size_t c = cb; c < ce; ++c)
+              for (std::size_t p = 1; p < parts; ++p)
+                if (!join_slot(loc[0], hloc[0], c, loc[p][c],
+                               hloc[p].empty() ? nullptr : &hloc[p][c]))
+                  joined[cb / 4096] = 0;
+          },
+          4096);
+      fine = std::all_of(joined.begin(), joined.end(), [](char x) { return x != 0; });
+    }
+    std::vector<detail::summary_slot> local;
+    std::vector<detail::holdout_slot> hlocal;
+    if (fine) {
+      local.swap(loc[0]);
+      hlocal.swap(hloc[0]);
+      loc.clear();
+      hloc.clear();
+    } else {
+      loc.clear();
+      hloc.clear();
+      local.resize(k);
+      hlocal.resize(opt_.has_holdout ? k : 0);
       fill_sorted(local, hlocal, customer, time, value, n, base);
+    }
     if (slots_.empty()) {
       slots_.swap(local);
       hslots_.swap(hlocal);
@@ -355,37 +371,56 @@ class summary_accumulator {
     const double pd = period_days(opt_.period);
     r.duration_holdout =
         opt_.has_holdout ? static_cast<double>(opt_.holdout_end_day - opt_.end_day) / pd : 0;
-    std::size_t m = 0;
-    for (std::size_t c = 0; c < slots_.size(); ++c) {
-      if (slots_[c].days > 0)
-        ++m;
-      else if (!hslots_.empty() && hslots_[c].days > 0)
-        ++r.holdout_only;
-    }
+    // Customers per block of codes, then each block fills its own output range.
+    const std::size_t k = slots_.size(), grain = 1 << 15;
+    const std::size_t blocks = (k + grain - 1) / grain;
+    std::vector<std::size_t> at(blocks + 1, 0), only(blocks, 0);
+    parallel_for(
+        k,
+        [&](std::size_t b, std::size_t e) {
+          std::size_t m = 0, h = 0;
+          for (std::size_t c = b; c < e; ++c) {
+            if (slots_[c].days > 0)
+              ++m;
+            else if (!hslots_.empty() && hslots_[c].days > 0)
+              ++h;
+          }
+          at[b / grain + 1] = m;
+          only[b / grain] = h;
+        },
+        grain);
+    std::partial_sum(at.begin(), at.end(), at.begin());
+    for (std::size_t h : only) r.holdout_only += static_cast<std::int64_t>(h);
+    const std::size_t m = at[blocks];
     auto size = [&](auto& v) { v.resize(m); };
     size(r.customer), size(r.frequency), size(r.recency), size(r.T), size(r.monetary);
     size(r.transactions), size(r.total), size(r.first_day), size(r.last_day);
     if (opt_.has_holdout) size(r.frequency_holdout), size(r.monetary_holdout);
-    std::size_t j = 0;
-    for (std::size_t c = 0; c < slots_.size(); ++c) {
-      const auto& s = slots_[c];
-      if (s.days == 0) continue;
-      r.customer[j] = static_cast<std::int64_t>(c);
-      r.frequency[j] = s.days - 1;
-      r.recency[j] = static_cast<double>(s.last - s.first) / pd;
-      r.T[j] = static_cast<double>(r.end_day - s.first) / pd;
-      r.monetary[j] = s.days > 1 ? (s.total - s.first_total) / (s.days - 1) : 0.0;
-      r.transactions[j] = s.rows;
-      r.total[j] = s.total;
-      r.first_day[j] = s.first;
-      r.last_day[j] = s.last;
-      if (opt_.has_holdout) {
-        const auto& h = hslots_[c];
-        r.frequency_holdout[j] = h.days;
-        r.monetary_holdout[j] = h.days > 0 ? h.total / h.days : 0.0;
-      }
-      ++j;
-    }
+    parallel_for(
+        k,
+        [&](std::size_t b, std::size_t e) {
+          std::size_t j = at[b / grain];
+          for (std::size_t c = b; c < e; ++c) {
+            const auto& s = slots_[c];
+            if (s.days == 0) continue;
+            r.customer[j] = static_cast<std::int64_t>(c);
+            r.frequency[j] = s.days - 1;
+            r.recency[j] = static_cast<double>(s.last - s.first) / pd;
+            r.T[j] = static_cast<double>(r.end_day - s.first) / pd;
+            r.monetary[j] = s.days > 1 ? (s.total - s.first_total) / (s.days - 1) : 0.0;
+            r.transactions[j] = s.rows;
+            r.total[j] = s.total;
+            r.first_day[j] = s.first;
+            r.last_day[j] = s.last;
+            if (opt_.has_holdout) {
+              const auto& h = hslots_[c];
+              r.frequency_holdout[j] = h.days;
+              r.monetary_holdout[j] = h.days > 0 ? h.total / h.days : 0.0;
+            }
+            ++j;
+          }
+        },
+        grain);
     return r;
   }
 
@@ -399,51 +434,89 @@ class summary_accumulator {
   }
 
 
-  /// One scan per block of customer codes, each in row order; false when some
-  /// customer's days go backwards (then the chunk is redone sorted).
-  bool fill_streaming(std::vector<detail::summary_slot>& local,
-                      std::vector<detail::holdout_slot>& hlocal, const std::int64_t* customer,
-                      const std::int64_t* time, const double* value, std::size_t n,
-                      std::int64_t base) const {
-    const std::size_t k = local.size();
-    const std::size_t parts = std::min<std::size_t>(
-        static_cast<std::size_t>(std::max(1, num_threads())), std::max<std::size_t>(1, n >> 16));
-    const detail::day_cut day_of(opt_.ticks_per_day);
+  /// Checks rows [lo, hi) and adds them, in row order, to fresh slots `loc` (k
+  /// codes); false when some customer's days go backwards. Bad rows throw, naming
+  /// the first one of the range.
+  bool scan_rows(const std::int64_t* customer, const std::int64_t* time, const double* value,
+                 std::size_t lo, std::size_t hi, std::int64_t base, std::size_t k,
+                 std::vector<detail::summary_slot>& loc,
+                 std::vector<detail::holdout_slot>& hloc, std::int64_t& last) const {
+    loc.assign(k, detail::summary_slot{});
+    if (opt_.has_holdout) hloc.assign(k, detail::holdout_slot{});
+    const std::int64_t end = opt_.has_holdout ? opt_.holdout_end_day : opt_.end_day;
+    const std::int64_t per = opt_.ticks_per_day;
+    auto ticks_at = [per](double day) {  // ticks of a day number, saturated to int64
+      const double t = day * static_cast<double>(per);
+      return t >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
+             : t <= -9.2e18 ? kmin_ + 1
+                            : static_cast<std::int64_t>(t);
+    };
+    // The time checks compare ticks with limits (no division per row).
+    const std::int64_t lo_tick = ticks_at(-2.0e9), hi_tick = ticks_at(2.0e9);
+    const std::int64_t end_tick =
+        opt_.has_end ? ticks_at(static_cast<double>(end + 1)) - 1 : hi_tick;
+    const detail::day_cut day_of(per);
     const bool holdout = opt_.has_holdout;
-    const auto end = static_cast<std::int32_t>(opt_.end_day);
-    std::vector<char> ok(parts, 1);
-    // Each part owns the codes [lo, hi) and writes only their slots: no sharing.
-    parallel_for(
-        parts,
-        [&](std::size_t pb, std::size_t pe) {
-          for (std::size_t p = pb; p < pe; ++p) {
-            const auto lo = static_cast<std::int64_t>(k * p / parts);
-            const auto hi = static_cast<std::int64_t>(k * (p + 1) / parts);
-            constexpr std::size_t ahead = 24;
-            for (std::size_t i = 0; i < n; ++i) {
+    const auto cal_end = static_cast<std::int32_t>(opt_.end_day);
+    const auto top = static_cast<std::int64_t>(k) - 1;
+    bool in_order = true;
+    constexpr std::size_t ahead = 16;
+    std::int64_t mx = kmin_;
+    detail::summary_slot* slots = loc.data();
+    for (std::size_t i = lo; i < hi; ++i) {
 #if defined(__GNUC__) || defined(__clang__)
-              if (i + ahead < n) {  // the slot of a row further on: hide the cache miss
-                const std::int64_t ca = customer[i + ahead] - base;
-                if (ca >= lo && ca < hi) __builtin_prefetch(&local[static_cast<std::size_t>(ca)], 1);
-              }
+      if (i + ahead < hi)  // the slot of a row further on: hide its cache miss
+        __builtin_prefetch(slots + std::min(std::max(customer[i + ahead] - base, std::int64_t{0}), top), 1);
 #endif
-              const std::int64_t c = customer[i] - base;
-              if (c < lo || c >= hi) continue;
-              const std::int32_t d = day_of(time[i]);
-              const double v = value ? value[i] : 0.0;
-              const bool fine =
-                  holdout && d > end
-                      ? detail::push_day(hlocal[static_cast<std::size_t>(c)], d, v)
-                      : detail::push_day(local[static_cast<std::size_t>(c)], d, v);
-              if (!fine) {
-                ok[p] = 0;
-                break;
-              }
-            }
-          }
-        },
-        1);
-    return std::all_of(ok.begin(), ok.end(), [](char x) { return x != 0; });
+      const std::int64_t t = time[i];
+      if (t == kmin_) bad_row("time", i, "missing time");
+      if (t < lo_tick || t > hi_tick)
+        bad_row("time", i, "day " + std::to_string(detail::floor_div(t, per)) + " is out of range");
+      if (t > end_tick)
+        bad_row("time", i,
+                "purchase on " + detail::iso_day(detail::floor_div(t, per)) + " is after " +
+                    (opt_.has_holdout ? "holdout_end " : "end ") + detail::iso_day(end) +
+                    "; filter the log first");
+      double v = 0.0;
+      if (value) {
+        v = value[i];
+        if (std::isnan(v)) bad_row("value", i, "missing or NaN amount");
+        if (!std::isfinite(v)) bad_row("value", i, "expected a finite amount");
+        if (v < 0 && !opt_.refunds)
+          bad_row("value", i,
+                  "negative amount " + sostac::detail::format_value(v) +
+                      " (pass refunds=True to allow refunds)");
+      }
+      mx = std::max(mx, t);
+      if (!in_order) continue;  // checking the rest only; the chunk is redone sorted
+      const auto c = static_cast<std::size_t>(customer[i] - base);
+      const std::int32_t d = day_of(t);
+      in_order = holdout && d > cal_end ? detail::push_day(hloc[c], d, v)
+                                        : detail::push_day(slots[c], d, v);
+    }
+    last = mx;
+    return in_order;
+  }
+
+  /// Joins part b's slot c into `into` (b after or before it in time); false when
+  /// they interleave.
+  static bool join_slot(std::vector<detail::summary_slot>& into,
+                        std::vector<detail::holdout_slot>& hinto, std::size_t c,
+                        const detail::summary_slot& b, const detail::holdout_slot* hb) {
+    auto& a = into[c];
+    if (!detail::join_part(a.first, a.last, a.days, &a.first_total, b.first, b.last, b.days,
+                           b.first_total))
+      return false;
+    a.rows += b.rows;
+    a.total += b.total;
+    if (hb) {
+      auto& ha = hinto[c];
+      if (!detail::join_part(ha.first, ha.last, ha.days, nullptr, hb->first, hb->last,
+                             hb->days, 0.0))
+        return false;
+      ha.total += hb->total;
+    }
+    return true;
   }
 
   /// Counting sort by customer, then each customer's rows by day (ties in row order).

@@ -287,6 +287,7 @@ class SummaryAccumulator:
         self._per_day: Optional[int] = None
         self._labels = None  # pandas Index: code -> customer label
         self._dense = None  # a dtype when the codes are the (non-negative int) ids themselves
+        self._finished = None
 
     def _ensure(self, per_day: int):
         if self._acc is None:
@@ -337,6 +338,7 @@ class SummaryAccumulator:
                                                self.value)
         codes = self._codes(ids)
         self._ensure(per_day)
+        self._finished = None
         try:
             self._acc.add(codes, ticks, values, 0)
         except InputError as exc:
@@ -355,6 +357,7 @@ class SummaryAccumulator:
         if other._acc is None:
             return self
         self._ensure(other._per_day)
+        self._finished = None
         pd = _pd()
         if self._dense is not None and other._dense is not None and self._labels is None:
             try:
@@ -401,7 +404,9 @@ class SummaryAccumulator:
     def _result(self):
         if self._acc is None:
             raise InputError("transactions: nothing added yet")
-        return self._acc.finish()
+        if self._finished is None:  # kept until the next add or merge
+            self._finished = self._acc.finish()
+        return self._finished
 
     def finish(self):
         """The :func:`summary` frame of everything added."""
