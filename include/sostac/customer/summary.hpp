@@ -458,6 +458,8 @@ class summary_accumulator {
     const detail::day_cut day_of(per);
     const bool holdout = opt_.has_holdout;
     const auto cal_end = static_cast<std::int32_t>(opt_.end_day);
+    const double max_value = std::numeric_limits<double>::max();
+    const double min_value = opt_.refunds ? -max_value : 0.0;
     const auto top = static_cast<std::int64_t>(k) - 1;
     bool in_order = true;
     constexpr std::size_t ahead = 16;
@@ -469,23 +471,26 @@ class summary_accumulator {
         __builtin_prefetch(slots + std::min(std::max(customer[i + ahead] - base, std::int64_t{0}), top), 1);
 #endif
       const std::int64_t t = time[i];
-      if (t == kmin_) bad_row("time", i, "missing time");
-      if (t < lo_tick || t > hi_tick)
-        bad_row("time", i, "day " + std::to_string(detail::floor_div(t, per)) + " is out of range");
-      if (t > end_tick)
+      if (t < lo_tick || t > end_tick) {  // one test on the common path; then which rule
+        if (t == kmin_) bad_row("time", i, "missing time");
+        if (t < lo_tick || t > hi_tick)
+          bad_row("time", i,
+                  "day " + std::to_string(detail::floor_div(t, per)) + " is out of range");
         bad_row("time", i,
                 "purchase on " + detail::iso_day(detail::floor_div(t, per)) + " is after " +
                     (opt_.has_holdout ? "holdout_end " : "end ") + detail::iso_day(end) +
                     "; filter the log first");
+      }
       double v = 0.0;
       if (value) {
         v = value[i];
-        if (std::isnan(v)) bad_row("value", i, "missing or NaN amount");
-        if (!std::isfinite(v)) bad_row("value", i, "expected a finite amount");
-        if (v < 0 && !opt_.refunds)
+        if (!(v >= min_value && v <= max_value)) {  // NaN fails both
+          if (std::isnan(v)) bad_row("value", i, "missing or NaN amount");
+          if (!std::isfinite(v)) bad_row("value", i, "expected a finite amount");
           bad_row("value", i,
                   "negative amount " + sostac::detail::format_value(v) +
                       " (pass refunds=True to allow refunds)");
+        }
       }
       mx = std::max(mx, t);
       if (!in_order) continue;  // checking the rest only; the chunk is redone sorted
