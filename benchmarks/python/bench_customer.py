@@ -27,6 +27,10 @@ DuckDB: one SQL query (GROUP BY, then ``NTILE(5)`` windows) on a native table. E
 engine starts from its own in-memory form (pandas DataFrame; DuckDB table) built
 before timing; fetching the result into Python is timed.
 
+Memory: sostac's peak resident memory above the resident size before its run
+(``/proc/self/status`` VmHWM after resetting it through ``/proc/self/clear_refs``),
+from one extra untimed run, against the input columns' bytes.
+
 Threads: ``sostac.set_num_threads(T)`` and DuckDB ``SET threads = T``; pandas is
 single-threaded. Time is ``time.perf_counter``, best of R runs, all in one process
 (sostac, then pandas, then DuckDB).
@@ -72,6 +76,27 @@ def make_data(rows: int, customers: int, seed: int, shuffle: bool) -> pd.DataFra
         "timestamp": (t + start).view("M8[ns]"),
         "amount": np.round(rng.gamma(2.0, 20.0, rows), 2),
     })
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def peak_above(fn):
+    """(result, MiB of peak resident memory above the resident size before fn), or
+    None for the memory where /proc/self/clear_refs may not be written."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current VmRSS
+    except OSError:
+        return fn(), None
+    before = _status_kib("VmRSS")
+    out = fn()
+    return out, (_status_kib("VmHWM") - before) / 1024.0
 
 
 def best(fn, repeats: int):
@@ -172,6 +197,7 @@ def main() -> int:
     df = make_data(args.rows, args.customers, args.seed, args.shuffle)
     sostac.set_num_threads(args.threads)
     results, times = {}, {}
+    _, sostac_mib = peak_above(lambda: run_sostac(df))
     times["sostac"], results["sostac"] = best(lambda: run_sostac(df), args.repeats)
     times["pandas"], results["pandas"] = best(lambda: run_pandas(df), max(1, args.repeats - 2))
     try:
@@ -221,6 +247,10 @@ def main() -> int:
     print(f"\n{'engine':<8} {'seconds':>9} {'x sostac':>9}")
     for name, sec in times.items():
         print(f"{name:<8} {sec:>9.3f} {sec / times['sostac']:>9.1f}")
+    inputs = sum(df[c].to_numpy().nbytes for c in df.columns) / 2**20
+    if sostac_mib is not None:
+        print(f"\nsostac peak memory above its input: {sostac_mib:.0f} MiB "
+              f"(input columns {inputs:.0f} MiB: {(inputs + sostac_mib) / inputs:.2f}x)")
     print(f"\ncustomers: {len(s_sum):,}; same score as sostac's tie rule (share of customers):")
     for (tool, col), share in agree.items():
         print(f"  {tool:<13} {col}: {share:.4f}")
