@@ -387,3 +387,16 @@ def test_accumulator_dense_ids_then_strings_and_mixed_merges():
     with pytest.raises(InputError, match="customer_id 7: its purchase days"):
         late = SummaryAccumulator(end="2027-01-29").add(log.iloc[[0, 4]])
         late.add(log.iloc[[2]])
+
+
+def test_docs_customer_md_summary_examples_run_as_written():
+    text = (ROOT / "docs" / "customer.md").read_text()
+    section = text.split("## Summary and RFM", 1)[1].split("\n## ", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python")[1:]]
+    doc = "\n".join(b for b in blocks if ">>>" in b)
+    assert doc
+    test = doctest.DocTestParser().get_doctest(doc, {"pd": pd, "customer": customer},
+                                               "docs/customer.md", None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries > 0
