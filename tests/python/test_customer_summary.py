@@ -400,3 +400,29 @@ def test_docs_customer_md_summary_examples_run_as_written():
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and runner.tries > 0
+
+
+def test_degenerate_logs_give_documented_results():
+    empty = pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
+                          "timestamp": pd.Series([], dtype="M8[ns]"),
+                          "amount": pd.Series([], dtype=float)})
+    assert summary(empty, value="amount").empty
+    assert rfm(empty).empty
+    one = pd.DataFrame({"customer_id": [5], "timestamp": pd.to_datetime(["2027-01-01"]),
+                        "amount": [3.0]})
+    s = summary(one, value="amount")
+    assert s.loc[5].tolist() == [0.0, 0.0, 0.0, 0.0]  # end = the only day: T = 0
+    r = rfm(one)
+    # everyone tied: all share the lowest rank's score, 1 (the tie rule), so "Lost"
+    assert r.loc[5, ["r_score", "f_score", "m_score"]].tolist() == [1, 1, 1]
+    assert r.loc[5, "segment"] == "Lost"
+    assert rfm_segments(r)["customers"].tolist() == [1]
+    same_day = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                             "timestamp": pd.to_datetime(["2027-01-01 08:00",
+                                                          "2027-01-01 20:00",
+                                                          "2027-01-02 00:00"]),
+                             "amount": [1.0, 2.0, 4.0]})
+    s = summary(same_day, value="amount", period="D")
+    assert s["frequency"].tolist() == [0.0, 0.0]  # a's two purchases are one day
+    assert s["monetary"].tolist() == [0.0, 0.0]
+    assert rfm(same_day, segments=None)["frequency"].tolist() == [2, 1]  # RFM counts rows
