@@ -91,7 +91,9 @@ def _check_ids(s, column: str) -> None:
     if na.any():
         raise InputError(f"{column}[{int(np.flatnonzero(na)[0])}]: missing customer id")
     if _io.is_text(s):
-        blank = (s.astype(object).astype(str).str.strip() == "").to_numpy()
+        pd = _pd()
+        text = s if isinstance(s.dtype, (pd.StringDtype, pd.ArrowDtype)) else s.astype(str)
+        blank = (text.str.strip() == "").to_numpy(dtype=bool, na_value=False)
         if blank.any():
             raise InputError(f"{column}[{int(np.flatnonzero(blank)[0])}]: blank customer id")
 
