@@ -349,6 +349,15 @@ def test_property_merge_by_time_equals_one_pass(log, cut, period):
     got = acc.finish().sort_index()
     pd.testing.assert_frame_equal(got, whole.sort_index(), check_exact=False, rtol=1e-12,
                                   check_index_type=False)
+    # by customer: any order of the parts (here the second part first)
+    odd = log["customer_id"] % 2 == 1
+    c, d = SummaryAccumulator(**kw), SummaryAccumulator(**kw)
+    if (~odd).any():
+        c.add(log[~odd])
+    if odd.any():
+        d.add(log[odd])
+    pd.testing.assert_frame_equal(d.merge(c).finish().sort_index(), whole.sort_index(),
+                                  check_exact=False, rtol=1e-12, check_index_type=False)
     assert (whole["recency"] <= whole["T"]).all()
     assert (whole["frequency"] >= 0).all() and (whole["recency"] >= 0).all()
     assert ((whole["frequency"] == 0) == (whole["recency"] == 0)).all()
