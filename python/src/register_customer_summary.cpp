@@ -69,7 +69,6 @@ py::dict finish(const cu::summary_accumulator& acc) {
   d["monetary"] = give(std::move(r.monetary));
   d["transactions"] = give(std::move(r.transactions));
   d["total"] = give(std::move(r.total));
-  d["first_day"] = give(std::move(r.first_day));
   d["last_day"] = give(std::move(r.last_day));
   if (acc.options().has_holdout) {
     d["frequency_holdout"] = give(std::move(r.frequency_holdout));

@@ -116,7 +116,7 @@ def _ids(s, column: str):
         name = s.name
 
         def labels(c):
-            return pd.Index((c + base).astype(values.dtype), name=name)
+            return pd.Index((c + base).astype(values.dtype, copy=False), name=name)
 
         return codes, base, labels
     codes, uniques = pd.factorize(s, sort=False)
@@ -395,7 +395,7 @@ class SummaryAccumulator:
     def _labels_of(self, codes):
         pd = _pd()
         if self._dense is not None:
-            return pd.Index(codes.astype(self._dense), name=self.customer)
+            return pd.Index(codes.astype(self._dense, copy=False), name=self.customer)
         return self._labels[codes]
 
     @property
@@ -496,7 +496,7 @@ def _rfm_frame(result: dict, labels, bins: int, segments: Any):
     pd = _pd()
     bins = _check_bins(bins)
     rules = None if segments is None else _segment_rules(segments, bins)
-    recency = (result["end_day"] - result["last_day"]).astype(np.float64)
+    recency = np.subtract(result["end_day"], result["last_day"], dtype=np.float64)
     frequency = result["transactions"].astype(np.float64)
     monetary = result["total"]
     s = _cc.rfm_scores(recency, frequency, monetary, bins)
