@@ -118,7 +118,11 @@ def test_churn_needs_a_whole_period_after_one_with_orders():
     daily = pd.DataFrame({"date": pd.date_range("2027-01-01", "2027-01-20"), "sessions": 1})
     r = evaluate(_churn_plan(), daily, transactions=log)
     assert r.kpis.iloc[0]["status"] == "insufficient_data"
-    assert "churn needs a whole period after one with orders" in r.findings[-1]["message"]
+    (msg,) = [f["message"] for f in r.findings if f["objective"] == "o-churn"]
+    assert msg.startswith("churn needs a whole period after one with orders")
+    # without an amount the customer analysis says what it needs
+    assert any(f["message"].startswith("engage: the transaction log has no amount column")
+               for f in r.findings)
 
 
 def test_order_log_bad_input(plan, daily, log):
