@@ -458,6 +458,14 @@ class ControlResult:
         return self.parts.get("experiments")
 
     @property
+    def engage(self):
+        """The customer analysis of the order log (``transactions=``): an
+        :class:`sostac.analyses.engage.EngageResult` with the RFM segments, the BG/NBD
+        and Gamma-Gamma fits, the calibration check, the CLV distribution and the
+        valuable customers at risk; None without an order log."""
+        return self.parts.get("engage")
+
+    @property
     def recommendations(self):
         """Budget moves from channels losing money to profitable ones.
 

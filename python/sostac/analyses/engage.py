@@ -266,7 +266,7 @@ class EngageResult:
                 "spend_model": model(self.spend_model), "clv": self.clv,
                 "calibration": _records(self.calibration),
                 "holdout_weeks": self.holdout_weeks,
-                "at_risk": _records(self.at_risk.reset_index()),
+                "at_risk": _records(self.at_risk.rename_axis("customer").reset_index()),
                 "at_risk_p_alive": None if self.risk_line != self.risk_line
                 else self.risk_line, "notes": list(self.notes)}
 
