@@ -41,6 +41,8 @@ def _day_after(ts):
 
 
 class Engage(Analysis):
+    """ControlResult.engage and the customer objectives, from ``transactions=``."""
+
     key = "engage"
     title = "Engage: customers"
     anchor = "engage"
