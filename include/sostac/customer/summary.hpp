@@ -535,18 +535,45 @@ class summary_accumulator {
     const detail::day_cut day_of(opt_.ticks_per_day);
     const bool holdout = opt_.has_holdout;
     const auto end = static_cast<std::int32_t>(opt_.end_day);
+    // Counts per row range, then each range scatters its rows to its own positions:
+    // every customer's rows stay in row order, so the answer does not depend on the
+    // number of ranges.
+    const std::size_t parts = std::min<std::size_t>(
+        static_cast<std::size_t>(std::max(1, num_threads())), std::max<std::size_t>(1, n >> 16));
+    std::vector<std::vector<std::size_t>> pos(parts, std::vector<std::size_t>(k, 0));
+    parallel_for(
+        parts,
+        [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p)
+            for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
+              ++pos[p][static_cast<std::size_t>(customer[i] - base)];
+        },
+        1);
     std::vector<std::size_t> start(k + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(customer[i] - base) + 1];
-    std::partial_sum(start.begin(), start.end(), start.begin());
+    std::size_t running = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+      start[c] = running;
+      for (std::size_t p = 0; p < parts; ++p) {
+        const std::size_t m = pos[p][c];
+        pos[p][c] = running;
+        running += m;
+      }
+    }
+    start[k] = running;
     std::vector<std::int32_t> days(n);
     std::vector<double> vals(value ? n : 0);
-    std::vector<std::size_t> pos(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto c = static_cast<std::size_t>(customer[i] - base);
-      const std::size_t at = pos[c]++;
-      days[at] = day_of(time[i]);
-      if (value) vals[at] = value[i];
-    }
+    parallel_for(
+        parts,
+        [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p)
+            for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+              const std::size_t at = pos[p][static_cast<std::size_t>(customer[i] - base)]++;
+              days[at] = day_of(time[i]);
+              if (value) vals[at] = value[i];
+            }
+        },
+        1);
+    pos.clear();
     parallel_for(
         k,
         [&](std::size_t cb, std::size_t ce) {
