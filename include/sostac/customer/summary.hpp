@@ -22,6 +22,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sostac::customer {
@@ -577,14 +578,34 @@ class summary_accumulator {
     parallel_for(
         k,
         [&](std::size_t cb, std::size_t ce) {
-          std::vector<std::size_t> order;
+          std::vector<std::pair<std::int32_t, double>> run;
           for (std::size_t c = cb; c < ce; ++c) {
             const std::size_t b = start[c], e = start[c + 1];
-            order.resize(e - b);
-            std::iota(order.begin(), order.end(), b);
-            std::stable_sort(order.begin(), order.end(),
-                             [&](std::size_t x, std::size_t y) { return days[x] < days[y]; });
-            for (std::size_t at : order) {
+            // Stable sort of the customer's rows by day, in place: insertion sort for
+            // the usual few rows, std::stable_sort of (day, value) pairs for long runs.
+            if (e - b <= 32) {
+              for (std::size_t i = b + 1; i < e; ++i) {
+                const std::int32_t d = days[i];
+                const double v = value ? vals[i] : 0.0;
+                std::size_t j = i;
+                for (; j > b && days[j - 1] > d; --j) {
+                  days[j] = days[j - 1];
+                  if (value) vals[j] = vals[j - 1];
+                }
+                days[j] = d;
+                if (value) vals[j] = v;
+              }
+            } else {
+              run.clear();
+              for (std::size_t i = b; i < e; ++i) run.emplace_back(days[i], value ? vals[i] : 0.0);
+              std::stable_sort(run.begin(), run.end(),
+                               [](const auto& x, const auto& y) { return x.first < y.first; });
+              for (std::size_t i = b; i < e; ++i) {
+                days[i] = run[i - b].first;
+                if (value) vals[i] = run[i - b].second;
+              }
+            }
+            for (std::size_t at = b; at < e; ++at) {
               const double v = value ? vals[at] : 0.0;
               if (holdout && days[at] > end)
                 detail::push_day(hlocal[c], days[at], v);
