@@ -435,3 +435,15 @@ def test_degenerate_logs_give_documented_results():
     assert s["frequency"].tolist() == [0.0, 0.0]  # a's two purchases are one day
     assert s["monetary"].tolist() == [0.0, 0.0]
     assert rfm(same_day, segments=None)["frequency"].tolist() == [2, 1]  # RFM counts rows
+
+
+def test_without_pandas_one_line(monkeypatch):
+    import sys
+
+    from sostac._optional import MissingExtraError
+
+    data = {"customer_id": [1], "timestamp": ["2027-01-01"]}
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    for call in (lambda: summary(data), lambda: rfm(data), lambda: SummaryAccumulator(end="2027-01-02")):
+        with pytest.raises(MissingExtraError, match=r'pip install "sostac\[pandas\]"'):
+            call()
