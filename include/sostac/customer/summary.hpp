@@ -463,7 +463,7 @@ class summary_accumulator {
     const double min_value = opt_.refunds ? -max_value : 0.0;
     const auto top = static_cast<std::int64_t>(k) - 1;
     bool in_order = true;
-    constexpr std::size_t ahead = 16;
+    constexpr std::size_t ahead = 32;
     std::int64_t mx = kmin_;
     detail::summary_slot* slots = loc.data();
     for (std::size_t i = lo; i < hi; ++i) {
