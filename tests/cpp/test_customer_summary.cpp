@@ -293,11 +293,15 @@ TEST_CASE("summary: large chunks (two row ranges) agree in time order, shuffled 
     for (std::size_t i = 0; i < a.monetary.size(); i += 97)
       CHECK(b.monetary[i] == Approx(a.monetary[i]));
   }
+  const auto sh = one_pass(shuffled, o);
   for (int threads : {1, 2, 3}) {  // the same bits whatever the thread count
     sostac::set_num_threads(threads);
     const auto c = one_pass(sorted, o);
     CHECK(c.monetary == a.monetary);
     CHECK(c.total == a.total);
+    const auto d = one_pass(shuffled, o);  // the sorted path
+    CHECK(d.monetary == sh.monetary);
+    CHECK(d.total == sh.total);
   }
   sostac::set_num_threads(0);
 }

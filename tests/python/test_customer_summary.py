@@ -82,7 +82,8 @@ def test_cdnow_calibration_and_holdout():
     mean = per_day.groupby(level=0).mean().reindex(got.index, fill_value=0.0)
     np.testing.assert_allclose(got["monetary_holdout"], mean, rtol=1e-12)
     assert got.attrs["holdout_only"] == 0  # the sample is one acquisition cohort
-    with pytest.raises(InputError, match=r"date\[\d+\]: purchase on 199\d-\d\d-\d\d is after end 1997-09-30"):
+    with pytest.raises(InputError, match=r"date\[\d+\]: purchase on 199\d-\d\d-\d\d "
+                                         r"is after end 1997-09-30"):
         summary(log, time="date", end="1997-09-30")
 
 
@@ -435,3 +436,16 @@ def test_degenerate_logs_give_documented_results():
     assert s["frequency"].tolist() == [0.0, 0.0]  # a's two purchases are one day
     assert s["monetary"].tolist() == [0.0, 0.0]
     assert rfm(same_day, segments=None)["frequency"].tolist() == [2, 1]  # RFM counts rows
+
+
+def test_without_pandas_one_line(monkeypatch):
+    import sys
+
+    from sostac._optional import MissingExtraError
+
+    data = {"customer_id": [1], "timestamp": ["2027-01-01"]}
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    for call in (lambda: summary(data), lambda: rfm(data),
+                 lambda: SummaryAccumulator(end="2027-01-02")):
+        with pytest.raises(MissingExtraError, match=r'pip install "sostac\[pandas\]"'):
+            call()

@@ -22,6 +22,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sostac::customer {
@@ -462,7 +463,7 @@ class summary_accumulator {
     const double min_value = opt_.refunds ? -max_value : 0.0;
     const auto top = static_cast<std::int64_t>(k) - 1;
     bool in_order = true;
-    constexpr std::size_t ahead = 16;
+    constexpr std::size_t ahead = 32;
     std::int64_t mx = kmin_;
     detail::summary_slot* slots = loc.data();
     for (std::size_t i = lo; i < hi; ++i) {
@@ -535,29 +536,76 @@ class summary_accumulator {
     const detail::day_cut day_of(opt_.ticks_per_day);
     const bool holdout = opt_.has_holdout;
     const auto end = static_cast<std::int32_t>(opt_.end_day);
+    // Counts per row range, then each range scatters its rows to its own positions:
+    // every customer's rows stay in row order, so the answer does not depend on the
+    // number of ranges.
+    const std::size_t parts = std::min<std::size_t>(
+        static_cast<std::size_t>(std::max(1, num_threads())), std::max<std::size_t>(1, n >> 16));
+    std::vector<std::vector<std::size_t>> pos(parts, std::vector<std::size_t>(k, 0));
+    parallel_for(
+        parts,
+        [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p)
+            for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
+              ++pos[p][static_cast<std::size_t>(customer[i] - base)];
+        },
+        1);
     std::vector<std::size_t> start(k + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++start[static_cast<std::size_t>(customer[i] - base) + 1];
-    std::partial_sum(start.begin(), start.end(), start.begin());
+    std::size_t running = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+      start[c] = running;
+      for (std::size_t p = 0; p < parts; ++p) {
+        const std::size_t m = pos[p][c];
+        pos[p][c] = running;
+        running += m;
+      }
+    }
+    start[k] = running;
     std::vector<std::int32_t> days(n);
     std::vector<double> vals(value ? n : 0);
-    std::vector<std::size_t> pos(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto c = static_cast<std::size_t>(customer[i] - base);
-      const std::size_t at = pos[c]++;
-      days[at] = day_of(time[i]);
-      if (value) vals[at] = value[i];
-    }
+    parallel_for(
+        parts,
+        [&](std::size_t pb, std::size_t pe) {
+          for (std::size_t p = pb; p < pe; ++p)
+            for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+              const std::size_t at = pos[p][static_cast<std::size_t>(customer[i] - base)]++;
+              days[at] = day_of(time[i]);
+              if (value) vals[at] = value[i];
+            }
+        },
+        1);
+    pos.clear();
     parallel_for(
         k,
         [&](std::size_t cb, std::size_t ce) {
-          std::vector<std::size_t> order;
+          std::vector<std::pair<std::int32_t, double>> run;
           for (std::size_t c = cb; c < ce; ++c) {
             const std::size_t b = start[c], e = start[c + 1];
-            order.resize(e - b);
-            std::iota(order.begin(), order.end(), b);
-            std::stable_sort(order.begin(), order.end(),
-                             [&](std::size_t x, std::size_t y) { return days[x] < days[y]; });
-            for (std::size_t at : order) {
+            // Stable sort of the customer's rows by day, in place: insertion sort for
+            // the usual few rows, std::stable_sort of (day, value) pairs for long runs.
+            if (e - b <= 32) {
+              for (std::size_t i = b + 1; i < e; ++i) {
+                const std::int32_t d = days[i];
+                const double v = value ? vals[i] : 0.0;
+                std::size_t j = i;
+                for (; j > b && days[j - 1] > d; --j) {
+                  days[j] = days[j - 1];
+                  if (value) vals[j] = vals[j - 1];
+                }
+                days[j] = d;
+                if (value) vals[j] = v;
+              }
+            } else {
+              run.clear();
+              for (std::size_t i = b; i < e; ++i) run.emplace_back(days[i], value ? vals[i] : 0.0);
+              std::stable_sort(run.begin(), run.end(),
+                               [](const auto& x, const auto& y) { return x.first < y.first; });
+              for (std::size_t i = b; i < e; ++i) {
+                days[i] = run[i - b].first;
+                if (value) vals[i] = run[i - b].second;
+              }
+            }
+            for (std::size_t at = b; at < e; ++at) {
               const double v = value ? vals[at] : 0.0;
               if (holdout && days[at] > end)
                 detail::push_day(hlocal[c], days[at], v);
