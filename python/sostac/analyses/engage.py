@@ -353,13 +353,14 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
                "quantiles": dict(zip(["p10", "p25", "p50", "p75", "p90", "p99"],
                                      map(float, qs))),
                "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
-        joined = summ.join(rfm[["recency", "monetary", "segment"]].rename(
-            columns={"recency": "days_since", "monetary": "revenue"}))
+        joined = summ.join(rfm[["recency", "frequency", "monetary", "segment"]].rename(
+            columns={"recency": "days_since", "frequency": "orders",
+                     "monetary": "revenue"}))
         repeaters = joined[joined["frequency"] > 0]
         risk_line = float(np.quantile(repeaters["p_alive"], AT_RISK_SHARE))
         risky = repeaters[repeaters["p_alive"] <= risk_line]
         risky = risky.sort_values("revenue", ascending=False, kind="stable").head(AT_RISK)
-        at_risk = pd.DataFrame({"frequency": risky["frequency"] + 1,
+        at_risk = pd.DataFrame({"frequency": risky["orders"],
                                 "days_since": risky["days_since"],
                                 "revenue": risky["revenue"], "p_alive": risky["p_alive"],
                                 "clv": risky["clv"], "segment": risky["segment"]},
