@@ -9,7 +9,12 @@
   per day and channel (two rows, one per variant, on the days a channel runs an
   experiment), in the shape ``Plan.control`` reads: date, channel, variant and the
   measures impressions, clicks, visitors, sessions, bounces, orders, revenue, cost,
-  customers and repeat_customers.
+  customers and repeat_customers;
+- ``demo_transactions.csv.gz``: the same shop's orders, one row per order (order_id,
+  customer_id, timestamp in UTC, channel, amount), from 2026-07-01: the second half of
+  2026 holds the purchases of the customers the shop already had, and from 2027-01-01
+  on the log fills the daily rows' orders exactly (revenue to the cent), returning
+  customers first; the daily rows' customers and repeat_customers are counted from it.
 
 The data are simulated from a small model of each channel (below: traffic with a
 weekly pattern and a trend, binomial steps down the funnel, gamma order values,
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +139,7 @@ def funnel(rng, sessions: int, p: dict, cr: float) -> dict:
     revenue = float(rng.gamma(3.0 * orders, p["aov"] / 3.0)) if orders else 0.0
     customers = orders - int(rng.binomial(orders, 0.04))  # a few order twice a day
     repeat = int(rng.binomial(customers, p["repeat"]))
+    customers = max(customers, min(orders, 1))  # an order has a customer (same draws)
     return dict(visitors=visitors, sessions=sessions, bounces=bounces, orders=orders,
                 revenue=revenue, customers=customers, repeat_customers=repeat)
 
@@ -345,6 +352,122 @@ control:
 """
 
 
+# The transaction log (its own seed, so the daily rows do not depend on it).
+TX_SEED = SEED + 1
+HISTORY_START = dt.date(2026, 7, 1)  # the shop's earlier customers buy from here
+HISTORY_CUSTOMERS = 20000
+# Buy-till-you-die (BG/NBD's story): each customer buys on a day with probability
+# 1 - exp(-rate), rates ~ Gamma(r, scale) per day, until they drop out, with a chance
+# ~ Beta(a, b) after each repeat purchase; mean spend per customer ~ Gamma (the Gamma-Gamma
+# story), each order's share of its day's revenue ~ Gamma(3) times that level.
+RATE_SHAPE, RATE_SCALE = 0.6, 1 / 250.0
+DROP_A, DROP_B = 0.8, 4.0
+SPEND_SHAPE = 6.0
+# Where a returning customer orders: their first channel half the time, else e-mail,
+# the site or another channel by these weights (capacity permitting).
+RETURN_VIA = {"email": 3.0, "site": 2.0}
+
+
+def _split_cents(rng, total_cents: int, weights: np.ndarray) -> np.ndarray:
+    """Whole cents proportional to `weights` summing exactly to `total_cents` (largest
+    remainders), at least one cent each when the total allows."""
+    k = len(weights)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    floor = 1 if total_cents >= k else 0
+    share = weights / weights.sum() * (total_cents - floor * k)
+    cents = np.floor(share).astype(np.int64)
+    rest = int(total_cents - floor * k - cents.sum())
+    cents[np.argsort(-(share - cents), kind="stable")[:rest]] += 1
+    return cents + floor
+
+
+def transactions(rows: list, rng) -> list:
+    """The orders behind the daily rows, and the history of the customers who had bought
+    before 2027 (see the module docstring); sets each 2027 row's customers and
+    repeat_customers from the orders. Returns (order_id, customer_id, timestamp,
+    channel, amount in cents) rows."""
+    n_max = HISTORY_CUSTOMERS + sum(r["orders"] for r in rows)
+    rate = rng.gamma(RATE_SHAPE, RATE_SCALE, size=n_max)
+    drop = rng.beta(DROP_A, DROP_B, size=n_max)
+    spend = rng.gamma(SPEND_SHAPE, 1.0 / SPEND_SHAPE, size=n_max)
+    alive = np.ones(n_max, dtype=bool)
+    home = np.empty(n_max, dtype=object)  # the channel of the first order
+    count = 0  # customers so far
+    out = []
+
+    def buy(cust: int, day: dt.date, channel: str, cents: int) -> None:
+        second = int(rng.integers(0, 86400))
+        ts = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=second)
+        out.append((cust, ts, channel, cents))
+
+    def after_purchase(people: np.ndarray) -> None:
+        alive[people] &= rng.random(len(people)) >= drop[people]
+
+    # the history: the earlier customers' first purchases and repeats to year end
+    history_days = (START - HISTORY_START).days
+    first_day = rng.integers(0, history_days, size=HISTORY_CUSTOMERS)
+    home[:HISTORY_CUSTOMERS] = [CHANNELS[i] for i in
+                                rng.integers(0, len(CHANNELS), size=HISTORY_CUSTOMERS)]
+    count = HISTORY_CUSTOMERS
+    for d in range(history_days):
+        day = HISTORY_START + dt.timedelta(days=d)
+        known = np.flatnonzero(first_day[:count] < d)
+        again = known[alive[known] & (rng.random(len(known)) < -np.expm1(-rate[known]))]
+        new = np.flatnonzero(first_day == d)
+        for c in np.concatenate([new, again]).tolist():
+            buy(c, day, home[c], int(round(100 * rng.gamma(3.0, 58.0 * spend[c] / 3.0))) + 1)
+        after_purchase(again)  # BG/NBD: drop-out follows repeat purchases only
+    # 2027: the customers who buy again each day fill that day's orders first, each
+    # in a channel with room; new customers take the remaining orders
+    by_day: dict = {}
+    for r in rows:
+        by_day.setdefault(r["date"], []).append(r)
+    for date, day_rows in by_day.items():
+        day = dt.date.fromisoformat(date)
+        room = np.array([r["orders"] for r in day_rows], dtype=np.int64)
+        again = np.flatnonzero(alive[:count] & (rng.random(count) < -np.expm1(-rate[:count])))
+        rng.shuffle(again)
+        again = again[:int(room.sum())]
+        buyers: list = [[] for _ in day_rows]
+        names = [r["channel"] for r in day_rows]
+        for c in again.tolist():
+            weight = np.array([(RETURN_VIA.get(ch, 1.0) + (4.0 if ch == home[c] else 0.0))
+                               for ch in names]) * room
+            k = int(rng.choice(len(day_rows), p=weight / weight.sum()))
+            buyers[k].append(c)
+            room[k] -= 1
+        for k, r in enumerate(day_rows):
+            returning = len(buyers[k])
+            # a few customers order twice that day; the others are new customers
+            extra = int(rng.binomial(room[k], 0.04)) if returning + room[k] > 1 else 0
+            fresh = list(range(count, count + int(room[k]) - extra))
+            count += len(fresh)
+            for c in fresh:
+                home[c] = r["channel"]
+            people = np.asarray(buyers[k] + fresh, dtype=np.int64)
+            twice = people[rng.integers(0, len(people), size=extra)] if extra else \
+                np.zeros(0, dtype=np.int64)
+            orders = np.concatenate([people, twice])
+            weights = rng.gamma(3.0, 1.0, size=len(orders)) * spend[orders]
+            cents = _split_cents(rng, int(round(r["revenue"] * 100)), weights)
+            for c, amount in zip(orders.tolist(), cents.tolist()):
+                buy(c, day, r["channel"], amount)
+            r["customers"] = len(people)
+            r["repeat_customers"] = returning
+        after_purchase(again)
+    out.sort(key=lambda o: o[1])
+    return [(f"o{i + 1:06d}", f"c{cust + 1:05d}", ts, ch, cents)
+            for i, (cust, ts, ch, cents) in enumerate(out)]
+
+
+def transactions_csv(orders: list) -> str:
+    lines = ["order_id,customer_id,timestamp,channel,amount"]
+    lines += [f"{o},{c},{ts:%Y-%m-%d %H:%M:%S},{ch},{cents // 100}.{cents % 100:02d}"
+              for o, c, ts, ch, cents in orders]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent
@@ -354,9 +477,16 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
-    (out / "demo_daily.csv").write_bytes(to_csv(simulate(rng)).encode("ascii"))
+    rows = simulate(rng)
+    # the orders behind the rows; each row's customers and repeat customers are theirs
+    log = transactions_csv(transactions(rows, np.random.default_rng(TX_SEED)))
+    (out / "demo_daily.csv").write_bytes(to_csv(rows).encode("ascii"))
     (out / "demo_plan.yaml").write_bytes(PLAN.encode("utf-8"))
-    print(f"wrote {out / 'demo_plan.yaml'} and {out / 'demo_daily.csv'}")
+    # mtime 0: the same bytes on every run (given the same zlib)
+    (out / "demo_transactions.csv.gz").write_bytes(
+        gzip.compress(log.encode("ascii"), compresslevel=9, mtime=0))
+    print(f"wrote {out / 'demo_plan.yaml'}, {out / 'demo_daily.csv'} and "
+          f"{out / 'demo_transactions.csv.gz'}")
     return 0
 
 

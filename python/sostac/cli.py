@@ -29,6 +29,7 @@ from ._progress import Progress
 SAMPLE = "ab_test.csv"
 DEMO_PLAN = "demo_plan.yaml"
 DEMO_DATA = "demo_daily.csv"
+DEMO_LOG = "demo_transactions.csv.gz"
 
 
 def _read_ab(path: Optional[str]):
@@ -173,6 +174,10 @@ def _read_data(path: str, time: str, progress: Optional[Progress] = None, *,
             raise _Usage(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
 
 
+def _log_columns(args) -> dict:
+    return {k: getattr(args, k) for k in LOG_COLUMNS}
+
+
 def validate(path: str, out=None) -> int:
     """Print a plan's findings; 1 when any is an error."""
     out = out or sys.stdout
@@ -213,16 +218,19 @@ def schedule(path: str, out=None) -> int:
 def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md",
             time: str = "date", progress: Optional[Progress] = None, out=None,
             sep: Optional[str] = None, decimal: Optional[str] = None,
-            time_unit: Optional[str] = None) -> int:
+            time_unit: Optional[str] = None, transactions: Optional[str] = None,
+            log_columns: Optional[dict] = None) -> int:
     """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
     1 when the plan itself has errors."""
     out = out or sys.stdout
     progress = progress or Progress()
     plan = _load_plan(path)
     df = _read_data(data, time, progress, sep=sep, decimal=decimal)
+    log, cols = _read_log(transactions, log_columns, progress, sep=sep, decimal=decimal)
     with progress.step("control stage"):
         try:
-            result = plan.control(df, as_of=as_of, time=time, time_unit=time_unit)
+            result = plan.control(df, as_of=as_of, time=time, time_unit=time_unit,
+                                  transactions=log, **cols)
         except ValueError as exc:
             raise _Usage(str(exc)) from None
     if fmt == "json":
@@ -232,13 +240,30 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
     return _errors(plan.validate())
 
 
-def _build(plan, df, *, as_of, time, progress: Progress, time_unit: Optional[str] = None):
+#: The order log's columns (``--customer``, ``--transaction-time``, ``--amount``).
+LOG_COLUMNS = {"customer": "customer_id", "transaction_time": "timestamp",
+               "amount": "amount"}
+
+
+def _read_log(path: Optional[str], columns: Optional[dict], progress: Progress, *,
+              sep: Optional[str] = None, decimal: Optional[str] = None):
+    """The order log (``--transactions``) and its column names, or (None, {})."""
+    cols = {**LOG_COLUMNS, **(columns or {})}
+    if path is None:
+        return None, {}
+    return _read_data(path, cols["transaction_time"], progress, sep=sep,
+                      decimal=decimal), cols
+
+
+def _build(plan, df, *, as_of, time, progress: Progress, time_unit: Optional[str] = None,
+           transactions=None, log_columns: Optional[dict] = None):
     from .report import build_report
 
     with progress.step("control stage") as step:
         try:
             return build_report(plan, df, as_of=as_of, time=time,
-                                progress=lambda _, f: step.update(f), time_unit=time_unit)
+                                progress=lambda _, f: step.update(f), time_unit=time_unit,
+                                transactions=transactions, **(log_columns or {}))
         except ValueError as exc:
             raise _Usage(str(exc)) from None
 
@@ -254,7 +279,8 @@ def _errors(findings) -> int:
 def report(path: str, data: Optional[str] = None, *, output: Optional[str] = None,
            fmt: str = "html", as_of: Optional[str] = None, time: str = "date",
            progress: Optional[Progress] = None, out=None, sep: Optional[str] = None,
-           decimal: Optional[str] = None, time_unit: Optional[str] = None) -> int:
+           decimal: Optional[str] = None, time_unit: Optional[str] = None,
+           transactions: Optional[str] = None, log_columns: Optional[dict] = None) -> int:
     """Write the report on a plan and its data (sostac.report): HTML (default file
     report.html), JSON or Markdown (standard output unless ``output`` is given); 1
     when the plan itself has errors."""
@@ -263,7 +289,11 @@ def report(path: str, data: Optional[str] = None, *, output: Optional[str] = Non
     plan = _load_plan(path)
     df = (_read_data(data, time, progress, sep=sep, decimal=decimal)
           if data is not None else None)
-    rep = _build(plan, df, as_of=as_of, time=time, progress=progress, time_unit=time_unit)
+    if transactions is not None and df is None:
+        raise _Usage("--transactions needs --data (the Control stage runs on both)")
+    log, cols = _read_log(transactions, log_columns, progress, sep=sep, decimal=decimal)
+    rep = _build(plan, df, as_of=as_of, time=time, progress=progress, time_unit=time_unit,
+                 transactions=log, log_columns=cols)
     with progress.step("rendering"):
         text = {"html": rep.to_html, "json": lambda: rep.to_json(indent=2),
                 "md": rep.to_markdown}[fmt]()
@@ -298,10 +328,13 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     progress = progress or Progress()
     data_dir = resources.files("sostac").joinpath("data")
     with resources.as_file(data_dir.joinpath(DEMO_PLAN)) as plan_path, \
-            resources.as_file(data_dir.joinpath(DEMO_DATA)) as data_path:
+            resources.as_file(data_dir.joinpath(DEMO_DATA)) as data_path, \
+            resources.as_file(data_dir.joinpath(DEMO_LOG)) as log_path:
         plan = Plan.load(plan_path)
         df = _read_data(str(data_path), "date", progress)
-    rep = _build(plan, df, as_of=None, time="date", progress=progress)
+        log, cols = _read_log(str(log_path), None, progress)
+    rep = _build(plan, df, as_of=None, time="date", progress=progress, transactions=log,
+                 log_columns=cols)
     with progress.step("rendering"):
         text = rep.to_html()
     try:
@@ -321,7 +354,10 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     line(f"sostac {__version__} demo: {plan.to_dict()['plan'].get('name')}")
     line(f"data: {len(df):,} rows, {days.nunique()} days ({days.min().date()} to "
          f"{days.max().date()}), {df['channel'].nunique()} channels "
-         f"(sostac/data/{DEMO_DATA})\n")
+         f"(sostac/data/{DEMO_DATA})")
+    when = to_datetime(log[cols["transaction_time"]], "timestamp", missing="keep").dropna()
+    line(f"orders: {len(log):,} by {log[cols['customer']].nunique():,} customers "
+         f"({when.min().date()} to {when.max().date()}; sostac/data/{DEMO_LOG})\n")
     line(f"KPIs as of {c._day()}:")
     for r in c.kpis.to_dict("records"):
         line(f"  {r['objective']:<12} {r['kpi']:<22} {_fmt(r['value']):>10}  target "
@@ -401,6 +437,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        help="the CSV field separator (default: sniffed among , ; tab |)")
         p.add_argument("--decimal", choices=(".", ","), default=None,
                        help="the CSV decimal mark (default: sniffed)")
+        p.add_argument("--transactions", default=None, metavar="FILE",
+                       help="an order log, CSV or Parquet, one row per order: customer, "
+                       "time, and optionally channel and amount (the customer objectives "
+                       "are counted from it; the report gains its Engage section)")
+        for flag, key in (("--customer", "customer"),
+                          ("--transaction-time", "transaction_time"), ("--amount", "amount")):
+            p.add_argument(flag, dest=key, default=LOG_COLUMNS[key],
+                           help=f"the order log's {key.replace('_', ' ')} column (default: "
+                           f"{LOG_COLUMNS[key]})")
     for p in (d, r, c):
         p.add_argument("--no-progress", action="store_true",
                        help="never draw progress bars (default: on a terminal, for steps "
@@ -416,7 +461,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 (args.output or "").rsplit(".", 1)[-1].lower(), "html")
             return report(args.plan, args.data, output=args.output, fmt=fmt,
                           as_of=args.as_of, time=args.time, progress=progress,
-                          sep=args.sep, decimal=args.decimal, time_unit=args.time_unit)
+                          sep=args.sep, decimal=args.decimal, time_unit=args.time_unit,
+                          transactions=args.transactions, log_columns=_log_columns(args))
         if args.command == "ab":
             return ab(args.csv)
         if args.command == "validate":
@@ -426,7 +472,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "control":
             return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
                            time=args.time, progress=progress, sep=args.sep,
-                           decimal=args.decimal, time_unit=args.time_unit)
+                           decimal=args.decimal, time_unit=args.time_unit,
+                           transactions=args.transactions, log_columns=_log_columns(args))
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -430,10 +430,14 @@ class ControlResult:
     """
 
     def __init__(self, kpis, series, findings, as_of, alpha, level, charts=None,
-                 what_works=None, experiments=None) -> None:
+                 what_works=None, experiments=None, parts=None) -> None:
         self.charts = dict(charts or {})
-        self.what_works = what_works
-        self.experiments = experiments
+        #: Each analysis's part of the result, by its key (sostac.analyses.ANALYSES).
+        self.parts: dict = dict(parts or {})
+        if what_works is not None:
+            self.parts["what_works"] = what_works
+        if experiments is not None:
+            self.parts["experiments"] = experiments
         self._doc: dict = {}
         self._data = None
         self.kpis = kpis
@@ -442,6 +446,24 @@ class ControlResult:
         self.as_of = as_of
         self.alpha = alpha
         self.level = level
+
+    @property
+    def what_works(self):
+        """See the class docstring (the ``what_works`` analysis's part)."""
+        return self.parts.get("what_works")
+
+    @property
+    def experiments(self):
+        """See the class docstring (the ``experiments`` analysis's part)."""
+        return self.parts.get("experiments")
+
+    @property
+    def engage(self):
+        """The customer analysis of the order log (``transactions=``): an
+        :class:`sostac.analyses.engage.EngageResult` with the RFM segments, the BG/NBD
+        and Gamma-Gamma fits, the calibration check, the CLV distribution and the
+        valuable customers at risk; None without an order log."""
+        return self.parts.get("engage")
 
     @property
     def recommendations(self):
@@ -599,13 +621,17 @@ class ControlResult:
                 return []
             return [{k: _json_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
-        return {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
-                "kpis": records(self.kpis), "alerts": records(self.alerts),
-                "what_works": records(self.what_works),
-                "experiments": records(self.experiments),
-                "scoreboard": records(self.scoreboard),
-                "recommendations": records(self.recommendations),
-                "race_funnel": records(self.race_funnel), "findings": list(self.findings)}
+        from .analyses import ANALYSES
+
+        out = {"as_of": self._day(), "alpha": self.alpha, "level": self.level,
+               "kpis": records(self.kpis), "alerts": records(self.alerts)}
+        for key, analysis in ANALYSES.items():
+            out[key] = analysis.to_json(self.parts.get(key))
+        out.update({"scoreboard": records(self.scoreboard),
+                    "recommendations": records(self.recommendations),
+                    "race_funnel": records(self.race_funnel),
+                    "findings": list(self.findings)})
+        return out
 
     def _day(self) -> str:
         """The as-of day, YYYY-MM-DD."""
@@ -760,7 +786,10 @@ def _day_number(ts) -> float:
 
 def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: float = 0.95,
              time: str = "date", channel: str = "channel", variant: str = "variant",
-             progress: Optional[Any] = None, time_unit: Optional[str] = None) -> ControlResult:
+             progress: Optional[Any] = None, time_unit: Optional[str] = None,
+             transactions: Any = None, customer: str = "customer_id",
+             transaction_time: str = "timestamp",
+             amount: Optional[str] = "amount") -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -785,6 +814,16 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     time_unit : {"s", "ms", "us", "ns", "D"}, optional
         The unit of a numeric time column of epoch times; whole-number YYYYMMDD dates
         need none (``docs/input.md``).
+    transactions : DataFrame, pyarrow Table or dict of arrays, optional
+        An order log, one row per order: the customer, the time, and optionally the
+        channel (the ``channel`` column) and the amount. With it the objectives on
+        distinct customers (``repeat_purchase_rate``, ``churn_rate``) are counted from
+        the orders (the rules: ``docs/customer.md``, "Engage in the Control stage")
+        and ``ControlResult.engage`` holds the customer analysis. It passes the input
+        layer too (blank or bad times and orders without a customer are left out,
+        each a finding).
+    customer, transaction_time, amount : str
+        The order log's column names (amount optional: None or absent for none).
 
     The data pass the input layer first (:func:`sostac.io.clean`): rows with a
     blank or unparseable time, a missing, negative, fractional or implausible
@@ -832,6 +871,15 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
     horizon_end = (doc.get("plan", {}).get("horizon") or {}).get("end")
     rows, series, charts = [], [], {}
     findings = [{"objective": "", "message": f"data: {f.message}"} for f in cleaned.findings]
+    from .analyses import ANALYSES, Inputs
+
+    inputs = Inputs(plan=doc, data=df, time=time, channel=channel, variant=variant,
+                    as_of=end, alpha=alpha, level=level, catalog=catalog, custom=custom,
+                    findings=findings)
+    extra = {"transactions": transactions, "customer": customer,
+             "transaction_time": transaction_time, "amount": amount, "time_unit": time_unit}
+    for analysis in ANALYSES.values():
+        analysis.prepare(inputs, extra)
     objectives = doc.get("objectives", []) or []
     for done, obj in enumerate(objectives):
         if progress is not None:
@@ -880,40 +928,56 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         if len(df) == 0:
             finding(f"no rows up to {end.date()}")
             continue
-        # the rows of the scope's channel, with only the columns the KPI reads
-        words = set(re.findall(r"[A-Za-z_]\w*", f"{definition.get('numerator', '')} "
-                                                 f"{definition.get('denominator') or ''}"))
-        part = df[[time] + [c for c in df.columns if c in words and c != time]]
-        scope_channel = (obj.get("scope") or {}).get("channel")
-        if scope_channel is not None:
-            if channel not in df.columns:
-                finding(f"the data have no '{channel}' column for the scope channel "
-                        f"'{scope_channel}'")
-                continue
-            part = part.loc[_text_in(df[channel], [scope_channel])]
-            if len(part) == 0:
-                finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
-                continue
-        # cells the input layer found missing or set missing leave this KPI's rows
-        part = part.dropna(subset=[c for c in part.columns if c != time])
-        if len(part) == 0:
-            finding(f"no rows with the KPI's measures up to {end.date()}")
-            continue
         # after the deadline the objective is judged on the data up to its deadline
         until = min(end, deadline)
-        if until < end:
-            part = part.loc[(pd.to_datetime(part[time]) <= until).to_numpy()]
+        # an analysis with its own input (the order log) may count this KPI's measures
+        # itself: one row per period and one for the whole time to date
+        own = None
+        for analysis in ANALYSES.values():
+            own = analysis.kpi_rows(obj, definition, _PERIOD_OF_CADENCE[cadence], until,
+                                    inputs)
+            if own is not None:
+                break
+        if isinstance(own, str):
+            finding(own)
+            continue
+        if own is not None:
+            part, whole, ptime = own
+        else:
+            ptime = time
+            # the rows of the scope's channel, with only the columns the KPI reads
+            words = set(re.findall(r"[A-Za-z_]\w*", f"{definition.get('numerator', '')} "
+                                                     f"{definition.get('denominator') or ''}"))
+            part = df[[time] + [c for c in df.columns if c in words and c != time]]
+            scope_channel = (obj.get("scope") or {}).get("channel")
+            if scope_channel is not None:
+                if channel not in df.columns:
+                    finding(f"the data have no '{channel}' column for the scope channel "
+                            f"'{scope_channel}'")
+                    continue
+                part = part.loc[_text_in(df[channel], [scope_channel])]
+                if len(part) == 0:
+                    finding(f"no rows for channel '{scope_channel}' up to {end.date()}")
+                    continue
+            # cells the input layer found missing or set missing leave this KPI's rows
+            part = part.dropna(subset=[c for c in part.columns if c != time])
             if len(part) == 0:
-                finding(f"no rows up to the deadline {deadline.date()}")
+                finding(f"no rows with the KPI's measures up to {end.date()}")
                 continue
+            if until < end:
+                part = part.loc[(pd.to_datetime(part[time]) <= until).to_numpy()]
+                if len(part) == 0:
+                    finding(f"no rows up to the deadline {deadline.date()}")
+                    continue
+            whole = part
         spec = kpi if kpi in catalog and kpi not in custom else {
             "id": kpi, "numerator": definition["numerator"],
             "denominator": definition.get("denominator") or "",
             "scale": definition.get("scale", 1.0), "unit": definition.get("unit", "ratio")}
         try:
             per = metrics.kpi_table(part, [spec], by=(), period=_PERIOD_OF_CADENCE[cadence],
-                                    time=time, level=level)
-            total = _whole_period_table(part, [spec], (), level)
+                                    time=ptime, level=level)
+            total = _whole_period_table(whole, [spec], (), level)
         except (ValueError, KeyError) as exc:
             finding(str(exc))
             continue
@@ -924,7 +988,7 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         # period the data cover only in part (the first, or the last before as_of)
         # counts for its covered share, and its value is scaled to a whole period
         plain = str(t["interval"]) in ("poisson", "normal")
-        first = pd.to_datetime(part[time]).min().normalize()
+        first = pd.to_datetime(part[ptime]).min().normalize()
         cover = (_coverage(per["period"], cadence, first, until.normalize()) if plain
                  else np.ones(len(per)))
         if plain:
@@ -971,148 +1035,11 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
             "rows", "coverage"]
     series_df = (pd.concat(series, ignore_index=True)[cols] if series
                  else pd.DataFrame(columns=cols))
-    what = _what_works(doc, df, channel, time, level, findings)
-    exps = _experiments(doc, df, channel, variant, alpha, catalog, custom, findings)
-    result = ControlResult(kpis, series_df, findings, end, alpha, level, charts, what, exps)
+    parts = {key: analysis.run(inputs) for key, analysis in ANALYSES.items()}
+    result = ControlResult(kpis, series_df, findings, end, alpha, level, charts,
+                           parts=parts)
     result._doc, result._data = doc, df
     return result
-
-
-EXPERIMENT_COLUMNS = ["experiment", "tactic", "kpi", "variant", "trials", "successes", "rate",
-                      "lift", "p_value_adjusted", "prob_best", "srm_p_value", "verdict"]
-
-
-def _experiments(doc: dict, df, channel: str, variant: str, alpha: float, catalog: dict,
-                 custom: dict, findings: list):
-    """The plan's experiments from the data (see ControlResult.experiments)."""
-    import pandas as pd
-
-    from . import stats
-
-    exps = (doc.get("control") or {}).get("experiments") or []
-    tactic_channel = {t.get("id"): t.get("channel") for t in doc.get("tactics", []) or []}
-    rows = []
-    for e in exps:
-        eid, kpi, names = e.get("id"), e.get("kpi"), [str(v) for v in e.get("variants") or []]
-
-        def note(message: str) -> None:
-            findings.append({"objective": "", "message": f"experiment {eid}: {message}"})
-
-        d = custom.get(kpi) or catalog.get(kpi)
-        not_counts = {"cost", "revenue", "lifetime_value", "session_seconds"}
-        if d is None or not d.get("denominator") or d.get("unit", "ratio") != "ratio" or \
-                any(" " in str(d[k]).strip() or str(d[k]).strip() in not_counts
-                    for k in ("numerator", "denominator")):
-            note(f"the KPI '{kpi}' is not a rate of two counts; only rates are analysed")
-            continue
-        num, den = d["numerator"].strip(), d["denominator"].strip()
-        if len(names) < 2:
-            note("needs at least two variants")
-            continue
-        if variant not in df.columns or num not in df.columns or den not in df.columns:
-            note(f"the data need the columns '{variant}', '{num}' and '{den}'")
-            continue
-        ch = tactic_channel.get(e.get("tactic"))
-        rows_of = _text_in(df[variant], names)
-        if ch is not None and channel in df.columns:
-            rows_of = rows_of & _text_in(df[channel], [ch])
-        part = df.loc[rows_of, [variant, num, den]]
-        sums = part.groupby(part[variant], observed=True, sort=False)[[num, den]].sum()
-        sums.index = sums.index.astype(str)
-        sums = sums.groupby(level=0).sum()
-        missing = [v for v in names if v not in sums.index or sums.loc[v, den] <= 0]
-        if missing:
-            note(f"no {den} for variant(s) {', '.join(missing)} in the data")
-            continue
-        x = sums.loc[names, num].to_numpy(dtype=float)
-        n = sums.loc[names, den].to_numpy(dtype=float)
-        srm = stats.srm_test(n)
-        test = stats.multi_proportion_test(x, n, control=0, correction="holm")
-        comp = test.comparisons
-        best = stats.prob_best(x, n)
-        higher = (d.get("direction") or "higher") == "higher"
-        p_adj = np.r_[np.nan, np.asarray(comp["pvalue_adjusted"], dtype=float)]
-        lift = np.r_[0.0, np.asarray(comp["lift"], dtype=float)]
-        better = [(i, lift[i]) for i in range(1, len(names))
-                  if p_adj[i] < alpha and (lift[i] > 0) == higher]
-        worse = [names[i] for i in range(1, len(names))
-                 if p_adj[i] < alpha and (lift[i] > 0) != higher]
-        if srm.pvalue < 1e-3:
-            verdict = (f"sample ratio mismatch (p = {srm.pvalue:.2g}): fix the assignment "
-                       f"before reading the result")
-        elif better:
-            i = max(better, key=lambda b: b[1] if higher else -b[1])[0]
-            verdict = (f"winner: {names[i]} ({lift[i]:+.1%} against {names[0]}, "
-                       f"adjusted p = {p_adj[i]:.2g}, P(best) = {best[i]:.3f})")
-        elif worse:
-            verdict = (f"{', '.join(worse)} worse than {names[0]}; no variant beats it "
-                       f"at alpha = {alpha}")
-        else:
-            verdict = (f"inconclusive: no variant differs from {names[0]} at alpha = {alpha} "
-                       f"(largest P(best) {best.max():.3f}, {names[int(best.argmax())]})")
-        for i, v in enumerate(names):
-            rows.append({"experiment": eid, "tactic": e.get("tactic"), "kpi": kpi,
-                         "variant": v, "trials": n[i], "successes": x[i], "rate": x[i] / n[i],
-                         "lift": lift[i], "p_value_adjusted": p_adj[i],
-                         "prob_best": float(best[i]), "srm_p_value": float(srm.pvalue),
-                         "verdict": verdict})
-    return pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS)
-
-
-WHAT_WORKS_COLUMNS = ["channel", "tactics", "cost", "orders", "revenue", "cpa", "cpa_low",
-                      "cpa_high", "break_even_cpa", "roas", "roas_low", "roas_high", "verdict"]
-
-
-def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: list):
-    """Channels by CPA against break-even and by ROAS (see ControlResult)."""
-    import pandas as pd
-
-    need = [channel, "cost", "orders"]
-    if not all(c in df.columns for c in need) or len(df) == 0:
-        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
-    kpis = ["cpa"] + (["roas"] if "revenue" in df.columns else [])
-    try:
-        t = _whole_period_table(df, kpis, (channel,), level)
-    except ValueError as exc:
-        findings.append({"objective": "", "message": f"what works: {exc}"})
-        return pd.DataFrame(columns=WHAT_WORKS_COLUMNS)
-    economics = (doc.get("plan", {}) or {}).get("economics") or {}
-    aov, margin = economics.get("average_order_value"), economics.get("margin")
-    break_even = float(aov) * float(margin) if aov is not None and margin is not None else np.nan
-    tactics: dict = {}
-    for tac in doc.get("tactics", []) or []:
-        tactics.setdefault(str(tac.get("channel")), []).append(str(tac.get("id")))
-    rows = []
-    for ch, g in t.groupby(channel, sort=False):
-        cpa = g[g["kpi"] == "cpa"].iloc[0]
-        roas = g[g["kpi"] == "roas"].iloc[0] if "roas" in kpis else None
-        orders, cost = float(cpa["denominator"]), float(cpa["numerator"])
-        if cost == 0:
-            verdict = "no spend"
-        elif orders == 0:
-            verdict = "no orders"
-        elif not np.isfinite(break_even):
-            verdict = "no break-even"
-        elif cpa["high"] < break_even:
-            verdict = "profitable"
-        elif cpa["low"] > break_even:
-            verdict = "losing"
-        else:
-            verdict = "unclear"
-        rows.append({"channel": ch, "tactics": ",".join(tactics.get(str(ch), [])),
-                     "cost": cost, "orders": orders,
-                     "revenue": float(roas["numerator"]) if roas is not None else np.nan,
-                     "cpa": float(cpa["value"]), "cpa_low": float(cpa["low"]),
-                     "cpa_high": float(cpa["high"]), "break_even_cpa": break_even,
-                     "roas": float(roas["value"]) if roas is not None else np.nan,
-                     "roas_low": float(roas["low"]) if roas is not None else np.nan,
-                     "roas_high": float(roas["high"]) if roas is not None else np.nan,
-                     "verdict": verdict})
-    out = pd.DataFrame(rows, columns=WHAT_WORKS_COLUMNS)
-    # best first: by CPA (channels without spend or orders last), ties by ROAS
-    key = out["cpa"].where((out["orders"] > 0) & (out["cost"] > 0), np.inf)
-    return out.assign(_k=key).sort_values(["_k", "roas"], ascending=[True, False],
-                                          kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
 def _series_chart(interval: str, per):

@@ -703,7 +703,9 @@ class Plan:
     # -- schedule ---------------------------------------------------------------------
     def control(self, data: Any, *, as_of: Any = None, alpha: float = 0.05,
                 level: float = 0.95, time: str = "date", channel: str = "channel",
-                variant: str = "variant", time_unit: Optional[str] = None):
+                variant: str = "variant", time_unit: Optional[str] = None,
+                transactions: Any = None, customer: str = "customer_id",
+                transaction_time: str = "timestamp", amount: Optional[str] = "amount"):
         """Each objective's KPI against its target, from observed data: the value to
         date with its interval, a one-sided test against the target, a projection to
         the deadline and a status (see :func:`sostac.control.evaluate` and
@@ -716,6 +718,10 @@ class Plan:
             :func:`sostac.metrics.kpi_table`.
         as_of, alpha, level, time, channel, variant, time_unit
             As for :func:`sostac.control.evaluate`.
+        transactions, customer, transaction_time, amount
+            An order log (one row per order) and its column names: the customer
+            objectives are counted from it and ``result.engage`` analyses the customers
+            (see :func:`sostac.control.evaluate`).
 
         Returns
         -------
@@ -724,7 +730,9 @@ class Plan:
         from .control import evaluate
 
         return evaluate(self, data, as_of=as_of, alpha=alpha, level=level, time=time,
-                        channel=channel, variant=variant, time_unit=time_unit)
+                        channel=channel, variant=variant, time_unit=time_unit,
+                        transactions=transactions, customer=customer,
+                        transaction_time=transaction_time, amount=amount)
 
     def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:
         """The document as JSON text for the compiled core. JSON has no NaN or

@@ -267,7 +267,7 @@ def test_control_doc_examples_print_what_the_page_says(capsys):
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "control.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```\n\n```\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     for code, printed in blocks:
         exec(compile(code, "docs/control.md", "exec"), {})
         out = capsys.readouterr().out.splitlines()

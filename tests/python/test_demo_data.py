@@ -4,6 +4,7 @@ giving the verdicts the demo's story tells."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.resources as resources
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from sostac import Plan
 ROOT = Path(__file__).resolve().parents[2]
 DATA = resources.files("sostac") / "data"
 FILES = ["demo_plan.yaml", "demo_daily.csv"]
+LOG = "demo_transactions.csv.gz"
 MEASURES = ["impressions", "clicks", "visitors", "sessions", "bounces", "orders", "revenue",
             "cost", "customers", "repeat_customers"]
 CHANNELS = {"seo", "content", "social", "site", "paid_search", "paid_social", "display",
@@ -46,6 +48,47 @@ def test_the_generator_reproduces_the_shipped_files(tmp_path):
                     "--out", str(tmp_path)], check=True, capture_output=True)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+    # the log's compressed bytes depend on zlib's version; its content may not
+    made, shipped = (gzip.decompress((d / LOG).read_bytes()) for d in (tmp_path, DATA))
+    assert made == shipped
+
+
+@pytest.fixture(scope="module")
+def log():
+    return pd.read_csv(DATA / LOG, parse_dates=["timestamp"])
+
+
+def test_the_transaction_log_agrees_with_the_daily_rows(log, daily):
+    assert list(log.columns) == ["order_id", "customer_id", "timestamp", "channel", "amount"]
+    assert log["order_id"].is_unique and log["timestamp"].is_monotonic_increasing
+    assert (log["amount"] > 0).all()
+    cents = log["amount"] * 100
+    assert np.allclose(cents, cents.round(), atol=1e-6)
+    assert log["timestamp"].min() >= pd.Timestamp("2026-07-01")
+    assert log["timestamp"].max() < pd.Timestamp("2027-07-01")
+    day = log["timestamp"].dt.normalize()
+    first = day.groupby(log["customer_id"]).transform("min")
+    y = log.assign(date=day, before=first < day)[day >= pd.Timestamp("2027-01-01")]
+    got = y.groupby(["date", "channel"]).agg(
+        orders=("order_id", "size"), revenue=("amount", "sum"),
+        customers=("customer_id", "nunique"))
+    got["repeat_customers"] = y[y["before"]].groupby(["date", "channel"])[
+        "customer_id"].nunique()
+    got = got.fillna({"repeat_customers": 0})
+    want = daily.groupby(["date", "channel"])[
+        ["orders", "revenue", "customers", "repeat_customers"]].sum()
+    want = want[want["orders"] > 0]
+    assert set(got.index) == set(want.index)
+    got = got.loc[want.index]
+    for c in ("orders", "customers", "repeat_customers"):
+        assert (got[c].to_numpy() == want[c].to_numpy()).all(), c
+    assert np.abs(got["revenue"].to_numpy() - want["revenue"].to_numpy()).max() < 5e-9
+    # the customers the shop had before 2027 make the repeat purchases of January
+    assert (first < pd.Timestamp("2027-01-01")).sum() > 5000
+    # buy-till-you-die shaped: most buy once, a long tail buys often
+    n = log.groupby("customer_id").size()
+    assert 0.6 < (n == 1).mean() < 0.85 and n.max() >= 10
+    assert (DATA / LOG).stat().st_size < 1_500_000
 
 
 def test_the_plan_validates(plan):

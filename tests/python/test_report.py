@@ -272,9 +272,13 @@ def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
                  "x-creative: inconclusive", "display losing",
                  "recommendation: move 37,263 from display to paid_search"):
         assert line in text, line
+    assert ("orders: 81,833 by 60,085 customers (2026-07-01 to 2027-06-30; "
+            "sostac/data/demo_transactions.csv.gz)") in text
     statuses = [ln.split()[-1] for ln in lines if ln.startswith("  o-")]
-    assert sorted(statuses) == ["at_risk", "insufficient_data", "off_track", "off_track",
+    # the repeat-purchase rate is counted from the order log the demo ships
+    assert sorted(statuses) == ["at_risk", "off_track", "off_track", "on_track",
                                 "on_track", "on_track"]
+    assert "o-engage     repeat_purchase_rate       0.3066  target      0.3  on_track" in text
 
 
 def test_demo_console_script(tmp_path):
