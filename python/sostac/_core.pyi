@@ -243,7 +243,40 @@ class _Customer(ModuleType):
     @staticmethod
     def bg_nbd_expected_new(params: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...) -> dict: ...
     @staticmethod
+    def mbg_nbd_fit(
+        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike,
+        weights: npt.ArrayLike | None = ..., penalizer: float = ..., max_iterations: int = ...,
+        gradient_tolerance: float = ..., start: npt.ArrayLike | None = ...,
+    ) -> dict: ...
+    @staticmethod
+    def mbg_nbd_conditional_expected(
+        params: npt.ArrayLike, t: npt.ArrayLike, frequency: npt.ArrayLike,
+        recency: npt.ArrayLike, T: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def mbg_nbd_prob_alive(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        T: npt.ArrayLike, gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def mbg_nbd_expected_new(params: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...) -> dict: ...
+    @staticmethod
+    def gamma_gamma_fit(
+        frequency: npt.ArrayLike, monetary: npt.ArrayLike, weights: npt.ArrayLike | None = ...,
+        penalizer: float = ..., max_iterations: int = ..., gradient_tolerance: float = ...,
+        start: npt.ArrayLike | None = ...,
+    ) -> dict: ...
+    @staticmethod
+    def gamma_gamma_expected_spend(
+        params: npt.ArrayLike, frequency: npt.ArrayLike, monetary: npt.ArrayLike,
+        gradient: bool = ...,
+    ) -> dict: ...
+    @staticmethod
     def bg_nbd_prob_n(
+        params: npt.ArrayLike, n: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...
+    ) -> dict: ...
+    @staticmethod
+    def mbg_nbd_prob_n(
         params: npt.ArrayLike, n: npt.ArrayLike, t: npt.ArrayLike, gradient: bool = ...
     ) -> dict: ...
 

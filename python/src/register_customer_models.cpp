@@ -91,6 +91,99 @@ void register_customer_models(py::module_& m) {
                                       });
       },
       py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "mbg_nbd_fit",
+      [](const farray& frequency, const farray& recency, const farray& T,
+         const std::optional<farray>& weights, double penalizer, int max_iterations,
+         double gradient_tolerance, const std::optional<farray>& start) {
+        const cu::RftData d = rft_data(frequency, recency, T, weights);
+        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
+        const Eigen::VectorXd s = start_vector(start, 4);
+        cu::FitResult r;
+        {
+          // Safe without the GIL: d points into arrays held by the caller's arguments.
+          py::gil_scoped_release release;
+          r = cu::fit_mbg_nbd(d, opt, s);
+        }
+        return fit_result_dict(r);
+      },
+      py::arg("frequency"), py::arg("recency"), py::arg("T"), py::arg("weights") = py::none(),
+      py::arg("penalizer") = 0.0, py::arg("max_iterations") = 2000,
+      py::arg("gradient_tolerance") = 1e-8, py::arg("start") = py::none(),
+      "Maximum-likelihood MBG/NBD fit (Batislam, Denizel & Filiztekin 2007); returns the FitResult fields.");
+  m.def(
+      "mbg_nbd_conditional_expected",
+      [](const farray& params, const farray& t, const farray& x, const farray& tx,
+         const farray& T, bool gradient) {
+        return predict_elements<4, 4>(params, {t, x, tx, T}, {"t", "frequency", "recency", "T"},
+                                      gradient, [](const std::array<double, 4>& p, const double* v) {
+                                        return cu::mbg_nbd_conditional_expected(bg(p), v[0], v[1],
+                                                                               v[2], v[3]);
+                                      });
+      },
+      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      "mbg_nbd_prob_alive",
+      [](const farray& params, const farray& x, const farray& tx, const farray& T,
+         bool gradient) {
+        return predict_elements<4, 3>(params, {x, tx, T}, {"frequency", "recency", "T"},
+                                      gradient, [](const std::array<double, 4>& p, const double* v) {
+                                        return cu::mbg_nbd_prob_alive(bg(p), v[0], v[1], v[2]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      "mbg_nbd_expected_new",
+      [](const farray& params, const farray& t, bool gradient) {
+        return predict_elements<4, 1>(params, {t}, {"t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        return cu::mbg_nbd_expected_new(bg(p), v[0]);
+                                      });
+      },
+      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "mbg_nbd_prob_n",
+      [](const farray& params, const farray& n, const farray& t, bool gradient) {
+        return predict_elements<4, 2>(params, {n, t}, {"n", "t"}, gradient,
+                                      [](const std::array<double, 4>& p, const double* v) {
+                                        return cu::mbg_nbd_prob_n(bg(p), v[0], v[1]);
+                                      });
+      },
+      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      "gamma_gamma_fit",
+      [](const farray& frequency, const farray& monetary, const std::optional<farray>& weights,
+         double penalizer, int max_iterations, double gradient_tolerance,
+         const std::optional<farray>& start) {
+        const std::size_t n = same_length(
+            {{"frequency", &frequency}, {"monetary", &monetary}, {"weights", weights ? &*weights : nullptr}});
+        const cu::SpendData d{frequency.data(), monetary.data(), weights ? weights->data() : nullptr, n};
+        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
+        const Eigen::VectorXd s = start_vector(start, 3);
+        cu::FitResult r;
+        {
+          // Safe without the GIL: d points into arrays held by the caller's arguments.
+          py::gil_scoped_release release;
+          r = cu::fit_gamma_gamma(d, opt, s);
+        }
+        return fit_result_dict(r);
+      },
+      py::arg("frequency"), py::arg("monetary"), py::arg("weights") = py::none(),
+      py::arg("penalizer") = 0.0, py::arg("max_iterations") = 2000,
+      py::arg("gradient_tolerance") = 1e-8, py::arg("start") = py::none(),
+      "Maximum-likelihood Gamma-Gamma fit on the repeat buyers (rows with frequency 0 skipped).");
+  m.def(
+      "gamma_gamma_expected_spend",
+      [](const farray& params, const farray& x, const farray& mbar, bool gradient) {
+        return predict_elements<3, 2>(params, {x, mbar}, {"frequency", "monetary"}, gradient,
+                                      [](const std::array<double, 3>& p, const double* v) {
+                                        return cu::gamma_gamma_expected_spend(
+                                            cu::GammaGammaParams::from(p), v[0], v[1]);
+                                      });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("monetary"), py::arg("gradient") = false);
 }
 
 }  // namespace sostac::python

@@ -114,7 +114,8 @@ TEST_CASE("optimize: Rosenbrock in the natural parameters", "[customer][optimize
   CHECK(std::isnan(res.bic));  // no sample size given
 }
 
-TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2)", "[customer][optimize]") {
+TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2) per customer",
+          "[customer][optimize]") {
   // -LL = (theta - 2)^2 / 2; with the penalty c theta^2 the optimum is 2 / (1 + 2c).
   auto f = [](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double t = std::exp(phi[0]);
@@ -129,6 +130,15 @@ TEST_CASE("optimize: the penalty is lifetimes' penalizer * sum(theta^2)", "[cust
   const double t = res.params[0];
   CHECK(res.log_likelihood == Approx(-0.5 * (t - 2) * (t - 2)));
   CHECK(res.objective == Approx(0.5 * (t - 2) * (t - 2) + 0.25 * t * t));
+  // With n = 4 rows the objective is -LL + 4 * c * theta^2 (lifetimes: -LL/n + c theta^2).
+  auto f4 = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
+    const double v = f(phi, grad);
+    if (grad) *grad *= 4.0;
+    return 4.0 * v;
+  };
+  auto res4 = fit_log_parametrised(f4, Eigen::VectorXd::Constant(1, 1.0), {"t"}, opt, 4.0);
+  REQUIRE(res4.converged);
+  CHECK(res4.params[0] == Approx(2.0 / 1.5).epsilon(1e-8));
 }
 
 TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteration limit",
@@ -182,22 +192,41 @@ TEST_CASE("optimize: never converged at a boundary, with NaN, or at the iteratio
   }
 }
 
-TEST_CASE("BG/NBD: analytic gradient equals finite differences of the likelihood",
+TEST_CASE("BG/NBD and MBG/NBD: analytic gradients equal finite differences",
           "[customer][bgnbd]") {
   const std::vector<double> x{0, 1, 2, 5, 0, 12, 3}, tx{0, 3.5, 10, 20.25, 0, 30, 7},
       T{10, 12, 20, 30, 5, 31, 40}, w{1, 2, 1, 3, 1, 1, 0.5};
   const sostac::customer::RftData d{x.data(), tx.data(), T.data(), w.data(), x.size()};
-  sostac::customer::BgNbdLikelihood nll(d);
   Eigen::VectorXd phi(4);
   phi << std::log(0.4), std::log(3.0), std::log(0.7), std::log(2.2);
-  Eigen::VectorXd g(4);
+  auto check = [&](auto nll) {
+    Eigen::VectorXd g(4);
+    nll(phi, &g);
+    for (int k = 0; k < 4; ++k) {
+      Eigen::VectorXd up = phi, dn = phi;
+      up[k] += 1e-6;
+      dn[k] -= 1e-6;
+      const double fd = (nll(up, nullptr) - nll(dn, nullptr)) / 2e-6;
+      CHECK(g[k] == Approx(fd).epsilon(1e-6));
+    }
+  };
+  check(sostac::customer::BgNbdLikelihood(d));
+  check(sostac::customer::MbgNbdLikelihood(d));
+}
+
+TEST_CASE("Gamma-Gamma: analytic gradient equals finite differences", "[customer][gg]") {
+  const std::vector<double> x{0, 1, 2, 5, 12}, m{0, 10.5, 20, 7.25, 33}, w{1, 2, 1, 3, 1};
+  const sostac::customer::SpendData d{x.data(), m.data(), w.data(), x.size()};
+  sostac::customer::GammaGammaLikelihood nll(d);
+  Eigen::VectorXd phi(3);
+  phi << std::log(3.0), std::log(2.5), std::log(12.0);
+  Eigen::VectorXd g(3);
   nll(phi, &g);
-  for (int k = 0; k < 4; ++k) {
+  for (int k = 0; k < 3; ++k) {
     Eigen::VectorXd up = phi, dn = phi;
     up[k] += 1e-6;
     dn[k] -= 1e-6;
-    const double fd = (nll(up, nullptr) - nll(dn, nullptr)) / 2e-6;
-    CHECK(g[k] == Approx(fd).epsilon(1e-6));
+    CHECK(g[k] == Approx((nll(up, nullptr) - nll(dn, nullptr)) / 2e-6).epsilon(1e-6));
   }
 }
 

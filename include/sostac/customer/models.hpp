@@ -157,19 +157,29 @@ struct BgNbdParams {
 };
 
 /// Negative log-likelihood of BG/NBD, FHL 2005 eq. (6) in the log form of their
-/// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), with its
-/// analytic gradient in phi = log(r, alpha, a, b).
-class BgNbdLikelihood {
+/// note "Implementing the BG/NBD model" (A1 + A2 + ln(e^A3 + delta e^A4)), or with
+/// `Modified` of MBG/NBD (Batislam, Denizel & Filiztekin 2007, as lifetimes' ModifiedBetaGeoFitter: dropout
+/// also at time 0, so the second term has B(a+1, b+x)/B(a, b) and is present for x = 0 too),
+/// with the analytic gradient in phi = log(r, alpha, a, b).
+template <bool Modified>
+class BetaGeoLikelihood {
  public:
-  explicit BgNbdLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {}
+  explicit BetaGeoLikelihood(const RftData& d) : d_(d), m_(detail::max_frequency(d)) {}
 
   double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
     const double r = std::exp(phi[0]), al = std::exp(phi[1]), a = std::exp(phi[2]),
                  b = std::exp(phi[3]);
+    constexpr std::size_t shift = Modified ? 1 : 0;  // MBG: B(a, b + x + 1)
     tr_.build(r, m_);
-    tb_.build(b, m_);
-    tab_.build(a + b, m_);
-    const double log_al = std::log(al);
+    tb_.build(b, m_ + shift);
+    tab_.build(a + b, m_ + shift);
+    // ln(b + x - 1) (BG/NBD, x >= 1) or ln(b + x) (MBG/NBD) per frequency; 0 unused.
+    lbx_.resize(m_ + 1);
+    for (std::size_t j = 0; j <= m_; ++j) {
+      const double v = Modified ? b + static_cast<double>(j) : b + static_cast<double>(j) - 1;
+      lbx_[j] = v > 0 ? std::log(v) : 0.0;
+    }
+    const double log_al = std::log(al), log_a = std::log(a);
     const RftData& d = d_;
     auto s = chunked_sum<5>(d.n, [&](std::size_t i, std::array<double, 5>& acc) {
       const double w = d.weight(i);
@@ -177,17 +187,20 @@ class BgNbdLikelihood {
       const double x = d.x[i];
       const auto xi = static_cast<std::size_t>(x);
       const double A1 = tr_.lg[xi] + r * log_al;
-      const double A2 = tb_.lg[xi] - tab_.lg[xi];
+      const double A2 = tb_.lg[xi + shift] - tab_.lg[xi + shift];
       const double lT = std::log(al + d.T[i]);
       const double A3 = -(r + x) * lT;
       double ll, wa3 = 1.0, wa4 = 0.0, lt = 0.0;
-      if (x > 0) {
+      // BG/NBD: B(a+1, b+x-1) relative to B(a, b+x) is a/(b+x-1); MBG: a/(b+x).
+      const double bx = Modified ? b + x : b + x - 1;
+      if (Modified || x > 0) {
         lt = std::log(al + d.tx[i]);
-        const double A4 = std::log(a) - std::log(b + x - 1) - (r + x) * lt;
-        const double mx = std::max(A3, A4);
-        const double e3 = std::exp(A3 - mx), e4 = std::exp(A4 - mx);
-        ll = A1 + A2 + mx + std::log(e3 + e4);
-        wa3 = e3 / (e3 + e4);
+        const double A4 = log_a - lbx_[xi] - (r + x) * lt;
+        // ln(e^A3 + e^A4) with one exp and one log (log1p is 3x slower in glibc and
+        // not needed: 0 < e <= 1); wa3 = e^A3 / (e^A3 + e^A4).
+        const double e = std::exp(-std::abs(A3 - A4));
+        ll = A1 + A2 + std::max(A3, A4) + std::log(1.0 + e);
+        wa3 = A3 >= A4 ? 1.0 / (1.0 + e) : e / (1.0 + e);
         wa4 = 1.0 - wa3;
       } else {
         ll = A1 + A2 + A3;
@@ -196,13 +209,13 @@ class BgNbdLikelihood {
       // d/dr, d/dalpha, d/da, d/db of ll (natural scale).
       double dr = tr_.dg[xi] + log_al - wa3 * lT;
       double dal = r / al - wa3 * (r + x) / (al + d.T[i]);
-      double da = -tab_.dg[xi];
-      double db = tb_.dg[xi] - tab_.dg[xi];
-      if (x > 0) {
+      double da = -tab_.dg[xi + shift];
+      double db = tb_.dg[xi + shift] - tab_.dg[xi + shift];
+      if (Modified || x > 0) {
         dr -= wa4 * lt;
         dal -= wa4 * (r + x) / (al + d.tx[i]);
         da += wa4 / a;
-        db -= wa4 / (b + x - 1);
+        db -= wa4 / bx;
       }
       acc[1] -= w * dr;
       acc[2] -= w * dal;
@@ -222,7 +235,11 @@ class BgNbdLikelihood {
   RftData d_;
   std::size_t m_;
   detail::RisingTable tr_, tb_, tab_;
+  std::vector<double> lbx_;
 };
+
+using BgNbdLikelihood = BetaGeoLikelihood<false>;
+using MbgNbdLikelihood = BetaGeoLikelihood<true>;
 
 namespace detail {
 /// Start values: r = 1, alpha from the mean purchase rate, a = b = 1. A fit needs
@@ -264,7 +281,8 @@ inline FitResult fit_bg_nbd(const RftData& d, const FitOptions& opt,
   return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
 }
 
-/// P(alive | x, t_x, T), FHL 2005 eq. (13).
+/// P(alive | x, t_x, T) = 1 / (1 + delta_{x>0} a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
+/// (Fader, Hardie & Lee, note 021 "Computing P(alive) using the BG/NBD model").
 inline double bg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, double T) {
   detail::check_row(x, tx, T);
   if (x == 0) return 1.0;
@@ -340,7 +358,36 @@ inline double bg_nbd_expected_new(const BgNbdParams& p0, double t) {
   });
 }
 
-/// P(X(t) = n) for a customer acquired at time 0, FHL 2005 eq. (8).
+namespace detail {
+/// Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n: the NBD count in
+/// (0, t] of a customer who stays alive.
+inline double nb_pmf(double r, double alpha, double n, double t) {
+  using boost::math::lgamma;
+  return std::exp(lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * std::log(alpha / (alpha + t)) +
+                  n * std::log(t / (alpha + t)));
+}
+
+/// P(NB >= n) = 1 - sum_{j<n} nb_pmf(j), summed from the tail when it is below 1/2
+/// (no cancellation).
+inline double nb_tail(double r, double alpha, double n, double t) {
+  if (n == 0) return 1.0;
+  double head = 0;
+  for (double j = 0; j < n; ++j) head += nb_pmf(r, alpha, j, t);
+  if (1.0 - head >= 0.5) return 1.0 - head;
+  double s = 0, term = nb_pmf(r, alpha, n, t);
+  const double z = t / (alpha + t);
+  for (double j = n; j < n + 1e7; ++j) {
+    s += term;
+    const double next = term * (r + j) / (j + 1) * z;
+    if (next <= 1e-17 * s) break;
+    term = next;
+  }
+  return s;
+}
+}  // namespace detail
+
+/// P(X(t) = n) for a customer acquired at time 0, FHL 2005 eq. (8):
+/// B(a, b+n)/B(a,b) NB(n) + delta_{n>0} B(a+1, b+n-1)/B(a,b) P(NB >= n).
 inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
   detail::check_time("t", t);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
@@ -348,30 +395,238 @@ inline double bg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
                                   sostac::detail::format_value(n));
   using boost::math::lgamma;
   const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);  // ln B(a, b)
-  const double lq = std::log(p.alpha / (p.alpha + t)), lz = std::log(t / (p.alpha + t));
-  // Gamma(r+n)/(Gamma(r) n!) (alpha/(alpha+t))^r (t/(alpha+t))^n, a negative binomial term
-  auto nb = [&](double j) {
-    return std::exp(lgamma(p.r + j) - lgamma(p.r) - lgamma(j + 1) + p.r * lq + j * lz);
-  };
-  const double t1 =
-      std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) * nb(n);
+  const double t1 = std::exp(lgamma(p.a) + lgamma(p.b + n) - lgamma(p.a + p.b + n) - lbab) *
+                    detail::nb_pmf(p.r, p.alpha, n, t);
   if (n == 0) return t1;
   const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n - 1) - lgamma(p.a + p.b + n) - lbab);
-  // 1 - sum_{j<n} nb(j) = P(NB >= n); summed upwards from the tail when that is smaller.
-  double head = 0;
-  for (double j = 0; j < n; ++j) head += nb(j);
-  double tail = 1.0 - head;
-  if (tail < 0.5) {  // recompute the tail directly to avoid cancellation
-    double s = 0, term = nb(n);
-    for (double j = n; j < n + 1e7; ++j) {
-      s += term;
-      const double next = term * (p.r + j) / (j + 1) * (t / (p.alpha + t));
-      if (next <= 1e-17 * s) break;
-      term = next;
+  return t1 + w2 * detail::nb_tail(p.r, p.alpha, n, t);
+}
+
+// ---------------------------------------------------------------------------------
+// MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also
+// drop out right after the first purchase (time 0). Same parameters r, alpha, a, b.
+// ---------------------------------------------------------------------------------
+
+/// Fits MBG/NBD by maximum likelihood (BDF 2007). A customer without repeat
+/// purchases is informative here (he may have dropped out at time 0), but a sample
+/// with no repeat purchases at all still does not identify the model.
+inline FitResult fit_mbg_nbd(const RftData& d, const FitOptions& opt,
+                             const Eigen::VectorXd& start = Eigen::VectorXd()) {
+  detail::check_fit_data(d, "MBG/NBD");
+  MbgNbdLikelihood nll(d);
+  const Eigen::VectorXd s0 = start.size() == 4 ? start : detail::rft_start(d, 4);
+  return fit_log_parametrised(nll, s0, {"r", "alpha", "a", "b"}, opt, detail::total_weight(d));
+}
+
+/// P(alive | x, t_x, T) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)) (BDF 2007,
+/// appendix A eq. 5; below 1 also for x = 0: the customer may have left at time 0).
+inline double mbg_nbd_prob_alive(const BgNbdParams& p, double x, double tx, double T) {
+  detail::check_row(x, tx, T);
+  const double lr = std::log(p.a) - std::log(p.b + x) +
+                    (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx));
+  return 1.0 / (1.0 + std::exp(lr));
+}
+
+/// E[Y(t) | x, t_x, T] (Wagner & Hoppe 2008, "Erratum on the MBG/NBD model"):
+/// (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
+///   / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x)).
+inline double mbg_nbd_conditional_expected(const BgNbdParams& p0, double t, double x, double tx,
+                                           double T) {
+  detail::check_time("t", t);
+  detail::check_row(x, tx, T);
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
+    const double z = t / (p.alpha + T + t);
+    const double c = p.a + p.b + x;
+    const double f = detail::hyp2f1_series(p.r + x, p.b + x + 1, c, z);
+    const double num = c / (p.a - 1) * detail::one_minus_power_times(p.r + x, z, f);
+    const double den = 1.0 + std::exp(std::log(p.a) - std::log(p.b + x) +
+                                      (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + tx)));
+    return num / den;
+  }, false);
+}
+
+/// E[X(t)] for a new customer (BDF 2007):
+/// b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))].
+inline double mbg_nbd_expected_new(const BgNbdParams& p0, double t) {
+  detail::check_time("t", t);
+  return detail::across_a_equal_one(p0, [&](const BgNbdParams& p) {
+    const double z = t / (p.alpha + t);
+    const double f = detail::hyp2f1_series(p.r, p.b + 1, p.a + p.b, z);
+    return p.b / (p.a - 1) * detail::one_minus_power_times(p.r, z, f);
+  }, false);
+}
+
+/// P(X(t) = n) for a new customer (BDF 2007): B(a, b+n+1)/B(a,b) NB(n) +
+/// B(a+1, b+n)/B(a,b) P(NB >= n), NB the negative binomial count of a customer alive
+/// throughout (dropout after the n-th purchase, or at time 0 when n = 0).
+inline double mbg_nbd_prob_n(const BgNbdParams& p, double n, double t) {
+  detail::check_time("t", t);
+  if (!std::isfinite(n) || n < 0 || n != std::floor(n))
+    sostac::detail::fail("n", "expected a non-negative whole number of purchases, got " +
+                                  sostac::detail::format_value(n));
+  using boost::math::lgamma;
+  const double lbab = lgamma(p.a) + lgamma(p.b) - lgamma(p.a + p.b);
+  const double w1 = std::exp(lgamma(p.a) + lgamma(p.b + n + 1) - lgamma(p.a + p.b + n + 1) - lbab);
+  const double w2 = std::exp(lgamma(p.a + 1) + lgamma(p.b + n) - lgamma(p.a + p.b + n + 1) - lbab);
+  return w1 * detail::nb_pmf(p.r, p.alpha, n, t) + w2 * detail::nb_tail(p.r, p.alpha, n, t);
+}
+
+// ---------------------------------------------------------------------------------
+// Gamma-Gamma spend (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013,
+// "The Gamma-Gamma model of monetary value", note 025)
+// ---------------------------------------------------------------------------------
+
+/// Gamma-Gamma parameters: spend per transaction ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
+struct GammaGammaParams {
+  double p, q, gamma;
+  static GammaGammaParams from(const std::array<double, 3>& v) { return {v[0], v[1], v[2]}; }
+};
+
+/// Rows (x, mean spend of the x repeat transactions, weight). Rows with x = 0 carry no
+/// spend information and are skipped.
+struct SpendData {
+  const double* x = nullptr;
+  const double* m = nullptr;
+  const double* w = nullptr;
+  std::size_t n = 0;
+  double weight(std::size_t i) const { return w ? w[i] : 1.0; }
+};
+
+namespace detail {
+inline void check_spend(const SpendData& d) {
+  if (d.n == 0) throw input_error("frequency", "expected at least one customer, got none");
+  double used = 0;
+  for (std::size_t i = 0; i < d.n; ++i) {
+    try {
+      const double x = d.x[i], m = d.m[i];
+      if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+        sostac::detail::fail("frequency", "expected a non-negative whole number, got " +
+                                              sostac::detail::format_value(x));
+      if (d.w && (!std::isfinite(d.w[i]) || d.w[i] < 0))
+        sostac::detail::fail("weights", "expected a finite non-negative weight, got " +
+                                            sostac::detail::format_value(d.w[i]));
+      if (x > 0 && !(std::isfinite(m) && m > 0))
+        sostac::detail::fail("monetary", "expected a finite positive mean spend for a "
+                                         "repeat buyer, got " + sostac::detail::format_value(m));
+      if (x > 0) used += d.weight(i);
+    } catch (const input_error& e) {
+      throw e.at_index(i);
     }
-    tail = s;
   }
-  return t1 + w2 * tail;
+  if (!(used > 0))
+    throw input_error("frequency", "Gamma-Gamma needs repeat buyers (frequency > 0 with a "
+                                   "positive weight); there are none");
+}
+}  // namespace detail
+
+/// Negative log-likelihood of Gamma-Gamma, FHL 2005 ("RFM and CLV") eq. (1) / note 025
+/// eq. (1a): f(mbar | p, q, gamma, x) = Gamma(px + q) / (Gamma(px) Gamma(q))
+/// gamma^q mbar^(px-1) x^(px) / (gamma + x mbar)^(px+q), gradient in log(p, q, gamma).
+class GammaGammaLikelihood {
+ public:
+  explicit GammaGammaLikelihood(const SpendData& d) : d_(d) {
+    double mx = 0;
+    for (std::size_t i = 0; i < d.n; ++i) mx = std::max(mx, d.x[i]);
+    max_x_ = static_cast<std::size_t>(mx);
+    // Special functions depend on x only: tabulate them when x is not too spread out.
+    tabulate_ = max_x_ <= std::max<std::size_t>(1024, 4 * d.n);
+  }
+
+  double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) {
+    const double p = std::exp(phi[0]), q = std::exp(phi[1]), g = std::exp(phi[2]);
+    using boost::math::digamma;
+    using boost::math::lgamma;
+    const double lgq = lgamma(q), dgq = digamma(q), lg = std::log(g);
+    if (tabulate_) {
+      lg_pxq_.assign(max_x_ + 1, 0.0);
+      lg_px_.assign(max_x_ + 1, 0.0);
+      dg_pxq_.assign(max_x_ + 1, 0.0);
+      dg_px_.assign(max_x_ + 1, 0.0);
+      for (std::size_t x = 1; x <= max_x_; ++x) {
+        const double px = p * static_cast<double>(x);
+        lg_pxq_[x] = lgamma(px + q);
+        lg_px_[x] = lgamma(px);
+        dg_pxq_[x] = digamma(px + q);
+        dg_px_[x] = digamma(px);
+      }
+    }
+    const SpendData& d = d_;
+    auto s = chunked_sum<4>(d.n, [&](std::size_t i, std::array<double, 4>& acc) {
+      const double w = d.weight(i), x = d.x[i];
+      if (w == 0 || x == 0) return;
+      const double m = d.m[i], px = p * x;
+      double a, b, da, db;
+      if (tabulate_) {
+        const auto xi = static_cast<std::size_t>(x);
+        a = lg_pxq_[xi];
+        b = lg_px_[xi];
+        da = dg_pxq_[xi];
+        db = dg_px_[xi];
+      } else {
+        a = lgamma(px + q);
+        b = lgamma(px);
+        da = digamma(px + q);
+        db = digamma(px);
+      }
+      const double lm = std::log(m), lx = std::log(x), lxm = std::log(x * m + g);
+      const double ll = a - b - lgq + q * lg + (px - 1) * lm + px * lx - (px + q) * lxm;
+      acc[0] -= w * ll;
+      acc[1] -= w * x * (da - db + lm + lx - lxm);
+      acc[2] -= w * (da - dgq + lg - lxm);
+      acc[3] -= w * (q / g - (px + q) / (x * m + g));
+    });
+    if (grad) {
+      (*grad)[0] = s[1] * p;
+      (*grad)[1] = s[2] * q;
+      (*grad)[2] = s[3] * g;
+    }
+    return s[0];
+  }
+
+ private:
+  SpendData d_;
+  std::size_t max_x_ = 0;
+  bool tabulate_ = true;
+  std::vector<double> lg_pxq_, lg_px_, dg_pxq_, dg_px_;
+};
+
+/// Fits Gamma-Gamma on the repeat buyers of d (rows with x = 0 are skipped; n counts
+/// the rest). `start` (p, q, gamma) may be empty.
+inline FitResult fit_gamma_gamma(const SpendData& d, const FitOptions& opt,
+                                 const Eigen::VectorXd& start = Eigen::VectorXd()) {
+  detail::check_spend(d);
+  double n = 0, sm = 0;
+  for (std::size_t i = 0; i < d.n; ++i)
+    if (d.x[i] > 0) {
+      n += d.weight(i);
+      sm += d.weight(i) * d.m[i];
+    }
+  GammaGammaLikelihood nll(d);
+  Eigen::VectorXd s0 = start;
+  if (s0.size() != 3) {
+    s0 = Eigen::VectorXd::Ones(3);
+    s0[2] = std::max(1e-6, sm / n);  // gamma carries the currency scale
+  }
+  return fit_log_parametrised(nll, s0, {"p", "q", "gamma"}, opt, n);
+}
+
+/// E[Z | mbar, x]: the expected spend per transaction given x repeat transactions of
+/// mean mbar, FHL 2005 ("RFM and CLV") eq. (5) / note 025 eq. (5):
+/// (q - 1)/(px + q - 1) * p gamma/(q - 1) + px/(px + q - 1) * mbar
+///   = p (gamma + x mbar) / (px + q - 1). For x = 0, the population mean p gamma/(q-1).
+inline double gamma_gamma_expected_spend(const GammaGammaParams& p, double x, double m) {
+  if (!std::isfinite(x) || x < 0 || x != std::floor(x))
+    sostac::detail::fail("frequency", "expected a non-negative whole number, got " +
+                                          sostac::detail::format_value(x));
+  if (x > 0 && !(std::isfinite(m) && m > 0))
+    sostac::detail::fail("monetary", "expected a finite positive mean spend, got " +
+                                         sostac::detail::format_value(m));
+  const double den = p.p * x + p.q - 1;
+  if (!(den > 0))
+    sostac::detail::fail("params", "the expected spend is infinite: p x + q - 1 = " +
+                                       sostac::detail::format_value(den) +
+                                       " <= 0 (q <= 1 makes the mean of nu^-1 infinite)");
+  return p.p * (p.gamma + (x > 0 ? x * m : 0.0)) / den;
 }
 
 }  // namespace sostac::customer

@@ -34,7 +34,9 @@ namespace sostac::customer {
 /// Options shared by every model's fit.
 struct FitOptions {
   /// L2 penalty on the natural-scale parameters, as lifetimes' penalizer_coef:
-  /// the objective is -LL + penalizer * sum(theta^2).
+  /// lifetimes minimises -LL / n + penalizer * sum(theta^2), so the objective here
+  /// is -LL + n * penalizer * sum(theta^2) (n = the sum of weights passed to
+  /// fit_log_parametrised; 1 when none is given) and the optimum is the same.
   double penalizer = 0.0;
   int max_iterations = 2000;
   /// Converged when max_i |d objective / d phi_i| <= gradient_tolerance * max(1, |objective|).
@@ -73,7 +75,7 @@ inline constexpr double max_log_step = 5.0;
 template <class F>
 struct Objective {
   F& nll;
-  double penalizer;
+  double penalizer;  ///< already multiplied by n
   int evaluations = 0;
   /// Penalised objective and its gradient in phi; non-finite values are passed on.
   double operator()(const Eigen::VectorXd& phi, Eigen::VectorXd& grad) {
@@ -253,8 +255,9 @@ std::array<double, K> chunked_sum(std::size_t n, Body&& body, std::size_t grain 
 /// `nll(const Eigen::VectorXd& phi, Eigen::VectorXd* grad) -> double` returns the
 /// negative log-likelihood (summed over weighted rows) and, when grad is non-null,
 /// writes its gradient with respect to phi (grad arrives sized and zeroed). The L2
-/// penalty of `opt.penalizer` is added here, not by nll. `n` (sum of weights) enters
-/// the BIC; leave it NaN when there is no sample size.
+/// penalty n * opt.penalizer * sum(theta^2) is added here, not by nll. `n` (sum of
+/// weights) enters the BIC and scales the penalty; leave it NaN when there is no
+/// sample size.
 template <class Nll>
 FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
                                std::vector<std::string> names, const FitOptions& opt,
@@ -272,7 +275,8 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
                   detail::param_list(res.names, start_natural);
     return res;
   }
-  detail::Objective<std::remove_reference_t<Nll>> obj{nll, opt.penalizer};
+  const double pen_scale = std::isfinite(n) && n > 0 ? n : 1.0;
+  detail::Objective<std::remove_reference_t<Nll>> obj{nll, opt.penalizer * pen_scale};
 
   Eigen::VectorXd x = start_natural.array().log().matrix();
   Eigen::VectorXd g(k), x_new(k), g_new(k);
@@ -355,7 +359,7 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
   const Eigen::VectorXd theta = x.array().exp().matrix();
   res.params = theta;
   double penalty = 0.0;
-  for (Eigen::Index i = 0; i < k; ++i) penalty += opt.penalizer * theta[i] * theta[i];
+  for (Eigen::Index i = 0; i < k; ++i) penalty += obj.penalizer * theta[i] * theta[i];
   res.log_likelihood = -(f - penalty);
   res.aic = 2.0 * static_cast<double>(k) - 2.0 * res.log_likelihood;
   if (std::isfinite(n) && n > 0)
