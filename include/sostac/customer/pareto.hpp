@@ -293,6 +293,124 @@ inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternR
   return total[0];
 }
 
+namespace detail {
+
+/// The Pareto/NBD likelihood of a fixed set of rows, arranged so that an evaluation
+/// computes each 2F1 term once per distinct (x, t) pair (t = t_x or T) and each
+/// Gamma(r+x)/Gamma(r) once per distinct x: many customers share T (a cohort) and
+/// (x, t_x), so this is several times fewer 2F1 calls than two per row.
+struct ParetoPrepared {
+  PatternRows rows;
+  std::vector<double> key_x, key_t;      // distinct (x, t) pairs
+  std::vector<std::size_t> k1, k2;       // per row: the pair of (x, t_x) (npos if t_x = T) and (x, T)
+  std::vector<double> xs;                // distinct x
+  std::vector<std::size_t> kx;           // per row: index into xs
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  explicit ParetoPrepared(const PatternRows& d) : rows(d), k1(d.n), k2(d.n), kx(d.n) {
+    struct Ref {
+      double x, t;
+      std::size_t slot;  // 2 * row + (0 for t_x, 1 for T)
+    };
+    std::vector<Ref> refs;
+    refs.reserve(2 * d.n);
+    for (std::size_t i = 0; i < d.n; ++i) {
+      if (d.tx[i] < d.T[i]) refs.push_back({d.x[i], d.tx[i], 2 * i});
+      refs.push_back({d.x[i], d.T[i], 2 * i + 1});
+      k1[i] = npos;
+    }
+    std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+      return a.x != b.x ? a.x < b.x : a.t < b.t;
+    });
+    for (const Ref& r : refs) {
+      if (key_x.empty() || key_x.back() != r.x || key_t.back() != r.t) {
+        key_x.push_back(r.x);
+        key_t.push_back(r.t);
+      }
+      (r.slot % 2 == 0 ? k1 : k2)[r.slot / 2] = key_x.size() - 1;
+    }
+    std::vector<std::size_t> order(d.n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d.x[a] < d.x[b]; });
+    for (std::size_t i : order) {
+      if (xs.empty() || xs.back() != d.x[i]) xs.push_back(d.x[i]);
+      kx[i] = xs.size() - 1;
+    }
+  }
+
+  /// Sum of w_i log L_i and (grad != null) its gradient in the natural parameters;
+  /// the same numbers as pareto_nbd_log_likelihood up to rounding.
+  double log_likelihood(const ParetoNbdParams& p, double* grad) const {
+    using boost::math::digamma;
+    const bool want = grad != nullptr;
+    const std::size_t nk = key_x.size();
+    std::vector<double> kl(nk), kg(want ? 4 * nk : 0);
+    sostac::parallel_for(
+        nk,
+        [&](std::size_t b, std::size_t e) {
+          for (std::size_t k = b; k < e; ++k)
+            kl[k] = pareto_log_a_term(p, key_x[k], key_t[k], want ? &kg[4 * k] : nullptr);
+        },
+        256);
+    std::vector<double> lgx(xs.size()), dgx(want ? xs.size() : 0);
+    const double lgr = boost::math::lgamma(p.r), dgr = want ? digamma(p.r) : 0.0;
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+      lgx[j] = boost::math::lgamma(p.r + xs[j]) - lgr;
+      if (want) dgx[j] = digamma(p.r + xs[j]) - dgr;
+    }
+    const double la = std::log(p.alpha), lb = std::log(p.beta);
+    const std::size_t grain = 4096;
+    const std::size_t chunks = (rows.n + grain - 1) / grain;
+    std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
+    sostac::parallel_for(
+        rows.n,
+        [&](std::size_t b, std::size_t e) {
+          auto& acc = part[b / grain];
+          for (std::size_t i = b; i < e; ++i) {
+            const double w = rows.weight(i);
+            if (w == 0.0) continue;
+            const double x = rows.x[i], T = rows.T[i];
+            const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
+            const double common = lgx[kx[i]] + p.r * la + p.s * lb;
+            const double u = -(p.r + x) * laT - p.s * lbT;
+            const double a = p.r + p.s + x;
+            double v = -std::numeric_limits<double>::infinity(), q = 1.0;
+            if (k1[i] != npos) {
+              const double l1 = kl[k1[i]], l2 = kl[k2[i]];
+              q = std::exp(l2 - l1);
+              if (q < 1.0) v = std::log(p.s) - std::log(a) + l1 + std::log1p(-q);
+            }
+            const double lse = log_add_exp(u, v);
+            acc[0] += w * (common + lse);
+            if (want) {
+              const double wu = std::exp(u - lse), wv = std::exp(v - lse);
+              const double dc[4] = {dgx[kx[i]] + la, p.r / p.alpha, lb, p.s / p.beta};
+              const double du[4] = {-laT, -(p.r + x) / (p.alpha + T), -lbT, -p.s / (p.beta + T)};
+              double dv[4] = {0, 0, 0, 0};
+              if (wv > 0) {
+                const double* g1 = &kg[4 * k1[i]];
+                const double* g2 = &kg[4 * k2[i]];
+                for (int k = 0; k < 4; ++k) dv[k] = (g1[k] - q * g2[k]) / (1.0 - q);
+                dv[0] += -1.0 / a;
+                dv[2] += 1.0 / p.s - 1.0 / a;
+              }
+              for (int k = 0; k < 4; ++k)
+                acc[1 + k] += w * (dc[k] + wu * du[k] + (wv > 0 ? wv * dv[k] : 0.0));
+            }
+          }
+        },
+        grain);
+    double total[5] = {0, 0, 0, 0, 0};
+    for (const auto& a : part)
+      for (int k = 0; k < 5; ++k) total[k] += a[k];
+    if (grad)
+      for (int k = 0; k < 4; ++k) grad[k] = total[1 + k];
+    return total[0];
+  }
+};
+
+}  // namespace detail
+
 /// Maximum-likelihood Pareto/NBD on weighted rows (checked; equal rows merged first).
 /// `start` (natural scale, r, alpha, s, beta) defaults to (1, mean T, 1, mean T).
 inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
@@ -310,13 +428,14 @@ inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
     start.resize(4);
     start << 1.0, std::max(tbar, 1e-3), 1.0, std::max(tbar, 1e-3);
   }
+  const detail::ParetoPrepared prepared(d);
   auto nll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* g) {
     const ParetoNbdParams p{std::exp(phi[0]), std::exp(phi[1]), std::exp(phi[2]),
                             std::exp(phi[3])};
     double gn[4];
     double ll;
     try {
-      ll = pareto_nbd_log_likelihood(p, d, g ? gn : nullptr);
+      ll = prepared.log_likelihood(p, g ? gn : nullptr);
     } catch (const std::domain_error&) {
       return std::numeric_limits<double>::quiet_NaN();  // the line search backs off
     }
