@@ -217,12 +217,15 @@ struct ParetoRowTerms {
 };
 
 inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, double tx, double T,
-                                       bool grad) {
+                                       bool grad, bool with_common = true) {
   using boost::math::digamma;
   ParetoRowTerms o;
   const double la = std::log(p.alpha), lb = std::log(p.beta);
   const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
-  o.common = boost::math::lgamma(p.r + x) - boost::math::lgamma(p.r) + p.r * la + p.s * lb;
+  // P(alive) needs only u and v (the common factor cancels): skip its two lgammas
+  o.common = with_common
+                 ? boost::math::lgamma(p.r + x) - boost::math::lgamma(p.r) + p.r * la + p.s * lb
+                 : 0.0;
   o.u = -(p.r + x) * laT - p.s * lbT;
   const double a = p.r + p.s + x;
   double g1[4], g2[4];
@@ -450,7 +453,7 @@ inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
 
 /// P(alive at T | x, t_x, T) (Fader & Hardie 2005 derivations note, section 4).
 inline double pareto_nbd_prob_alive(const ParetoNbdParams& p, double x, double tx, double T) {
-  const auto o = detail::pareto_row_terms(p, x, tx, T, false);
+  const auto o = detail::pareto_row_terms(p, x, tx, T, false, false);
   if (o.v == -std::numeric_limits<double>::infinity()) return 1.0;
   return 1.0 / (1.0 + std::exp(o.v - o.u));
 }
