@@ -522,29 +522,46 @@ struct BgBbParams {
 
 namespace detail {
 
+/// Boost.Math without promotion to long double (several times faster; double accuracy
+/// is all the likelihood needs).
+using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+
 inline double lbeta(double a, double b) {
-  using boost::math::lgamma;
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
+  const fast_policy pol;
+  return boost::math::lgamma(a, pol) + boost::math::lgamma(b, pol) - boost::math::lgamma(a + b, pol);
 }
 
 /// log L of one pattern and (grad != null) its gradient in (alpha, beta, gamma, delta).
-inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, double* grad) {
+/// `alive_term` (when not null) receives log of the first term, B(a+x, b+n-x)/B(a,b)
+/// B(g, d+n)/B(g,d), which the predictions reuse.
+inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, double* grad,
+                       double* alive_term = nullptr) {
   using boost::math::digamma;
   const double A = p.alpha, B = p.beta, G = p.gamma, D = p.delta;
   const double lab = lbeta(A, B), lgd = lbeta(G, D);
   // term 0: alive through n
   const double l0 = lbeta(A + x, B + n - x) - lab + lbeta(G, D + n) - lgd;
+  if (alive_term) *alive_term = l0;
   const long m = static_cast<long>(n - tx);  // terms i = 0 .. m-1
-  double mx = l0;
-  std::vector<double> li(static_cast<std::size_t>(std::max(m, 0L)));
+  // term i+1 / term i = (B+t_x-x+i)/(A+B+t_x+i) * (D+t_x+i)/(G+D+1+t_x+i) (B(p, q+1) =
+  // B(p, q) q/(p+q)): one log per term instead of six lgammas; streaming log-sum-exp.
+  double li = m > 0 ? lbeta(A + x, B + tx - x) - lab + lbeta(G + 1.0, D + tx) - lgd : 0.0;
+  double mx = l0, s = 1.0;
+  std::vector<double> terms;
+  if (grad) terms.reserve(static_cast<std::size_t>(std::max(m, 0L)));
   for (long i = 0; i < m; ++i) {
     const double di = static_cast<double>(i);
-    li[static_cast<std::size_t>(i)] =
-        lbeta(A + x, B + tx - x + di) - lab + lbeta(G + 1.0, D + tx + di) - lgd;
-    mx = std::max(mx, li[static_cast<std::size_t>(i)]);
+    if (i > 0)
+      li += std::log((B + tx - x + di - 1.0) * (D + tx + di - 1.0) /
+                     ((A + B + tx + di - 1.0) * (G + D + tx + di)));
+    if (grad) terms.push_back(li);
+    if (li > mx) {
+      s = s * std::exp(mx - li) + 1.0;
+      mx = li;
+    } else {
+      s += std::exp(li - mx);
+    }
   }
-  double s = std::exp(l0 - mx);
-  for (double v : li) s += std::exp(v - mx);
   const double ll = mx + std::log(s);
   if (grad) {
     const double dAB = digamma(A + B) - digamma(A), dBA = digamma(A + B) - digamma(B);
@@ -564,7 +581,7 @@ inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, doubl
     add(std::exp(l0 - ll), A + x, B + n - x, G, D + n);
     for (long i = 0; i < m; ++i) {
       const double di = static_cast<double>(i);
-      add(std::exp(li[static_cast<std::size_t>(i)] - ll), A + x, B + tx - x + di, G + 1.0,
+      add(std::exp(terms[static_cast<std::size_t>(i)] - ll), A + x, B + tx - x + di, G + 1.0,
           D + tx + di);
     }
   }
@@ -653,9 +670,15 @@ inline FitResult fit_bgbb(const PatternRows& rows, const FitOptions& opt,
 ///   B(a+x, b+n-x)/B(a,b) B(g, d+n+m)/B(g,d) / L.
 inline double bgbb_prob_alive(const BgBbParams& p, double x, double tx, double n,
                               double m = 1.0) {
-  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
-  const double l = detail::lbeta(p.alpha + x, p.beta + n - x) - detail::lbeta(p.alpha, p.beta) +
-                   detail::lbeta(p.gamma, p.delta + n + m) - detail::lbeta(p.gamma, p.delta);
+  double l0 = 0.0;
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr, &l0);
+  // B(g, d+n+m) / B(g, d+n) = prod_{j<m} (d+n+j) / (g+d+n+j)
+  double l = l0;
+  if (m <= 64) {
+    for (double j = 0.0; j < m; j += 1.0) l += std::log((p.delta + n + j) / (p.gamma + p.delta + n + j));
+  } else {
+    l += detail::lbeta(p.gamma, p.delta + n + m) - detail::lbeta(p.gamma, p.delta + n);
+  }
   return std::min(1.0, std::exp(l - ll));
 }
 
@@ -664,9 +687,11 @@ inline double bgbb_prob_alive(const BgBbParams& p, double x, double tx, double n
 inline double bgbb_conditional_expected(const BgBbParams& p, double n_star, double x,
                                         double tx, double n) {
   if (n_star == 0.0) return 0.0;
-  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
-  const double l = detail::lbeta(p.alpha + x + 1.0, p.beta + n - x) -
-                   detail::lbeta(p.alpha, p.beta) - ll;
+  double l0 = 0.0;
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr, &l0);
+  // B(a+x+1, b+n-x) = B(a+x, b+n-x) (a+x)/(a+b+n); l0 also holds B(g, d+n)/B(g, d)
+  const double l = l0 + std::log((p.alpha + x) / (p.alpha + p.beta + n)) -
+                   (detail::lbeta(p.gamma, p.delta + n) - detail::lbeta(p.gamma, p.delta)) - ll;
   return std::exp(l) * detail::bgbb_alive_sum(p, n, n_star);
 }
 
