@@ -24,6 +24,7 @@
 /// Pareto/NBD (Fader, Hardie & Lee 2005 note) needs 2F1(a, b; a + 1; z) with z in
 /// [0, 1) and BG/NBD's E[X(t)] needs 2F1(r, b; a + b - 1; t / (alpha + t)).
 
+#include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
 #include <cmath>
@@ -45,6 +46,11 @@ struct hyp2f1_result {
 };
 
 namespace detail {
+
+/// Boost.Math without promotion to long double (several times faster; double accuracy
+/// is all the models need).
+using fast_policy =
+    boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 inline bool is_nonpositive_integer(double x) noexcept {
   return x <= 0.0 && x == std::floor(x);
@@ -142,7 +148,7 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
 /// log|Gamma(x)| and its sign, thread-safe (std::lgamma's signgam is not).
 inline double lgamma_sign(double x, int& sign) {
   int sg = 1;
-  const double v = boost::math::lgamma(x, &sg);
+  const double v = boost::math::lgamma(x, &sg, fast_policy());
   sign *= sg;
   return v;
 }

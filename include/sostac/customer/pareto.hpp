@@ -224,7 +224,8 @@ inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, doubl
   const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
   // P(alive) needs only u and v (the common factor cancels): skip its two lgammas
   o.common = with_common
-                 ? boost::math::lgamma(p.r + x) - boost::math::lgamma(p.r) + p.r * la + p.s * lb
+                 ? boost::math::lgamma(p.r + x, fast_policy()) -
+                       boost::math::lgamma(p.r, fast_policy()) + p.r * la + p.s * lb
                  : 0.0;
   o.u = -(p.r + x) * laT - p.s * lbT;
   const double a = p.r + p.s + x;
@@ -247,7 +248,8 @@ inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, doubl
     }
   }
   if (grad) {
-    o.dcommon = {digamma(p.r + x) - digamma(p.r) + la, p.r / p.alpha, lb, p.s / p.beta};
+    o.dcommon = {digamma(p.r + x, fast_policy()) - digamma(p.r, fast_policy()) + la,
+                 p.r / p.alpha, lb, p.s / p.beta};
     o.du = {-laT, -(p.r + x) / (p.alpha + T), -lbT, -p.s / (p.beta + T)};
   }
   return o;
@@ -356,10 +358,11 @@ struct ParetoPrepared {
         },
         256);
     std::vector<double> lgx(xs.size()), dgx(want ? xs.size() : 0);
-    const double lgr = boost::math::lgamma(p.r), dgr = want ? digamma(p.r) : 0.0;
+    const fast_policy pol;
+    const double lgr = boost::math::lgamma(p.r, pol), dgr = want ? digamma(p.r, pol) : 0.0;
     for (std::size_t j = 0; j < xs.size(); ++j) {
-      lgx[j] = boost::math::lgamma(p.r + xs[j]) - lgr;
-      if (want) dgx[j] = digamma(p.r + xs[j]) - dgr;
+      lgx[j] = boost::math::lgamma(p.r + xs[j], pol) - lgr;
+      if (want) dgx[j] = digamma(p.r + xs[j], pol) - dgr;
     }
     const double la = std::log(p.alpha), lb = std::log(p.beta);
     const std::size_t grain = 4096;
@@ -521,10 +524,6 @@ struct BgBbParams {
 };
 
 namespace detail {
-
-/// Boost.Math without promotion to long double (several times faster; double accuracy
-/// is all the likelihood needs).
-using fast_policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 inline double lbeta(double a, double b) {
   const fast_policy pol;
