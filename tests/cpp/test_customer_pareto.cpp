@@ -180,3 +180,20 @@ TEST_CASE("BG/BB: donations reproduce Fader, Hardie & Shang (2010)", "[customer]
     CHECK(g[k] == Approx((fu - fd) / (2 * h)).epsilon(1e-6));
   }
 }
+
+TEST_CASE("Pareto/NBD: the prepared (pair-cached) likelihood equals the row-wise one",
+          "[customer][pareto]") {
+  std::vector<double> x{0, 1, 2, 7, 30, 0, 3, 2, 2}, tx{0, 1.5, 30.43, 20.0, 38.0, 0, 38.86, 30.43, 5.0},
+      T{38.86, 38.86, 38.86, 25.0, 39.0, 5.0, 38.86, 38.0, 38.86}, w{3, 1, 2, 1, 1, 4, 1, 2, 0};
+  PatternRows d{x.data(), tx.data(), T.data(), w.data(), x.size()};
+  const detail::ParetoPrepared prep(d);
+  CHECK(prep.key_x.size() < 2 * x.size());
+  for (auto p : {ParetoNbdParams{0.553, 10.58, 0.606, 11.67}, ParetoNbdParams{2.0, 1.0, 1.7, 40.0},
+                 ParetoNbdParams{0.3, 80.0, 0.9, 0.5}}) {
+    double g1[4], g2[4];
+    const double a = pareto_nbd_log_likelihood(p, d, g1);
+    const double b = prep.log_likelihood(p, g2);
+    CHECK(b == Approx(a).epsilon(1e-13));
+    for (int k = 0; k < 4; ++k) CHECK(g2[k] == Approx(g1[k]).epsilon(1e-11).margin(1e-12));
+  }
+}

@@ -513,3 +513,20 @@ def test_bgbb_alive_in_unit_interval_and_expected_non_decreasing(a, b, g, d, n, 
     assert 0.0 <= al <= 1.0
     e = m.expected_purchases(np.array([0, 1, 5, 20, 100]), x, tx, n)
     assert np.all(np.isfinite(e)) and np.all(np.diff(e) >= 0)
+
+
+@needs_data
+def test_pareto_scoring_by_distinct_pattern_equals_row_by_row(pareto, cdnow):
+    """Without an interval, P(alive) and E[Y(t)] are evaluated once per distinct input
+    row; the values equal the row-by-row path (interval=True) exactly."""
+    rows = cdnow[["frequency", "recency", "T"]].to_numpy()
+    x, tx, T = np.vstack([rows, rows[::-1]]).T  # every pattern at least twice
+    a = pareto.prob_alive(x, tx, T)
+    b = pareto.prob_alive(x, tx, T, interval=True)["estimate"].to_numpy()
+    assert np.array_equal(a, b)
+    t = np.where(np.arange(len(x)) % 2 == 0, 10.0, 52.0)
+    e = pareto.expected_purchases(t, x, tx, T)
+    f = pareto.expected_purchases(t, x, tx, T, interval=True)["estimate"].to_numpy()
+    assert np.array_equal(e, f)
+    with pytest.raises(ValueError, match=r"T\[2\]"):
+        pareto.prob_alive([1, 1, 1], [1.0, 1.0, 1.0], [5.0, 5.0, float("nan")])

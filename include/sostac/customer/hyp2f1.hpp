@@ -13,16 +13,18 @@
 ///   1e-3 away from an integer and its two terms cancel by at most a factor 10
 ///   (measured: with large a and b > 1 they can cancel badly). Derivatives in this
 ///   branch are exact (digammas of the gamma ratios and the series' partials), except
-///   when c - a or c - b is a non-positive integer (central differences, step 1e-5). Otherwise the Gauss
-///   series is summed as far as it takes (up to 5e7 terms, z <= 1 - 4e-7; beyond
-///   that std::domain_error), after Euler's transformation (15.3.3) when
-///   c - a - b < 0, with exact derivatives.
+///   when c - a or c - b is a non-positive integer (central differences, step 1e-5).
+///   Otherwise the Gauss series, after Euler's transformation (15.3.3) when
+///   c - a - b < 0, with exact derivatives, summed up to 2e6 terms (enough for z up
+///   to about 1 - 2e-5); z > 1 - 4e-7 is refused at once. Beyond either limit
+///   std::domain_error, which the model fits treat as an infeasible point.
 /// - a or b a non-positive integer: the terminating series (d_a or d_b is then NaN:
 ///   the derivative in the vanishing parameter is not computed).
 /// - z = 1: Gauss's theorem when c - a - b > 0.
 /// Pareto/NBD (Fader, Hardie & Lee 2005 note) needs 2F1(a, b; a + 1; z) with z in
 /// [0, 1) and BG/NBD's E[X(t)] needs 2F1(r, b; a + b - 1; t / (alpha + t)).
 
+#include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
 #include <cmath>
@@ -44,6 +46,11 @@ struct hyp2f1_result {
 };
 
 namespace detail {
+
+/// Boost.Math without promotion to long double (several times faster; double accuracy
+/// is all the models need).
+using fast_policy =
+    boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 inline bool is_nonpositive_integer(double x) noexcept {
   return x <= 0.0 && x == std::floor(x);
@@ -69,7 +76,8 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
   const double eps = 1e-17;
   long k = 0;
   for (;; ++k) {
-    if (k >= max_terms) hyp2f1_fail(a, b, c, z, "series did not converge");
+    if (k >= max_terms)
+      hyp2f1_fail(a, b, c, z, ("series did not converge in " + std::to_string(max_terms) + " terms").c_str());
     const double kd = static_cast<double>(k);
     const double pa = a + kd, pb = b + kd, pc = c + kd, pk = kd + 1.0;
     double ratio;
@@ -140,7 +148,7 @@ inline hyp2f1_result hyp2f1_series(double a, double b, double c, double z,
 /// log|Gamma(x)| and its sign, thread-safe (std::lgamma's signgam is not).
 inline double lgamma_sign(double x, int& sign) {
   int sg = 1;
-  const double v = boost::math::lgamma(x, &sg);
+  const double v = boost::math::lgamma(x, &sg, fast_policy());
   sign *= sg;
   return v;
 }
@@ -227,14 +235,14 @@ inline hyp2f1_result hyp2f1_one_minus_z(double a, double b, double c, double z,
 }
 
 inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
-                                     bool derivatives);
+                                     bool derivatives, long max_terms = 2000000L);
 
 inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
-                                     bool derivatives) {
+                                     bool derivatives, long max_terms) {
   const bool polynomial = is_nonpositive_integer(a) || is_nonpositive_integer(b);
   const double d = c - a - b;
   const bool near_integer = std::fabs(d - std::nearbyint(d)) < 1e-3;
-  if (z <= 0.8 || polynomial) return hyp2f1_series(a, b, c, z, derivatives, 50000000L);
+  if (z <= 0.8 || polynomial) return hyp2f1_series(a, b, c, z, derivatives, max_terms);
   if (!near_integer) {
     const bool vanishing = is_nonpositive_integer(c - a) || is_nonpositive_integer(c - b);
     hyp2f1_result out = hyp2f1_one_minus_z(a, b, c, z, derivatives && !vanishing);
@@ -271,7 +279,7 @@ inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
                             "cancels or c - a - b is near an integer)");
   if (d < 0.0 && !is_nonpositive_integer(c - a) && !is_nonpositive_integer(c - b)) {
     const double l1z = std::log1p(-z);
-    const auto g = hyp2f1_series(c - a, c - b, c, z, derivatives, 50000000L);
+    const auto g = hyp2f1_series(c - a, c - b, c, z, derivatives, max_terms);
     hyp2f1_result out = g;
     out.log_abs = d * l1z + g.log_abs;
     if (derivatives) {
@@ -282,7 +290,7 @@ inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
     }
     return out;
   }
-  return hyp2f1_series(a, b, c, z, derivatives, 50000000L);
+  return hyp2f1_series(a, b, c, z, derivatives, max_terms);
 }
 
 }  // namespace detail
@@ -290,8 +298,10 @@ inline hyp2f1_result hyp2f1_positive(double a, double b, double c, double z,
 /// log|2F1(a, b; c; z)| with sign and (when `derivatives`) the partial derivatives of
 /// log|2F1| in a, b, c, z. Real arguments, z <= 1 (z = 1 needs c - a - b > 0); c
 /// must not be a non-positive integer. Throws std::domain_error outside the domain.
+/// `max_terms` caps any series (a model fit passes a lower cap so that an
+/// optimiser wandering towards a boundary fails fast instead of summing for seconds).
 inline hyp2f1_result log_hyp2f1(double a, double b, double c, double z,
-                                bool derivatives = false) {
+                                bool derivatives = false, long max_terms = 2000000L) {
   using detail::hyp2f1_fail;
   if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(c) || std::isnan(z))
     hyp2f1_fail(a, b, c, z, "arguments must be finite");
@@ -317,15 +327,15 @@ inline hyp2f1_result log_hyp2f1(double a, double b, double c, double z,
     }
     return out;
   }
-  if (z >= 0.0) return detail::hyp2f1_positive(a, b, c, z, derivatives);
+  if (z >= 0.0) return detail::hyp2f1_positive(a, b, c, z, derivatives, max_terms);
   if (z >= -0.5 && !derivatives) {
     // short alternating series: no transformation needed
-    return detail::hyp2f1_series(a, b, c, z, false, 100000);
+    return detail::hyp2f1_series(a, b, c, z, false, max_terms);
   }
   // Pfaff (A&S 15.3.5): F(a, b; c; z) = (1 - z)^(-a) F(a, c - b; c; w), w = z / (z - 1)
   const double w = z / (z - 1.0);
   const double l1z = std::log1p(-z);
-  hyp2f1_result g = detail::hyp2f1_positive(a, c - b, c, w, derivatives);
+  hyp2f1_result g = detail::hyp2f1_positive(a, c - b, c, w, derivatives, max_terms);
   hyp2f1_result out = g;
   out.log_abs = -a * l1z + g.log_abs;
   if (derivatives) {

@@ -194,7 +194,9 @@ inline double pareto_log_a_term(const ParetoNbdParams& p, double x, double t, do
   const double a = p.r + p.s + x, b = p.s + 1.0, c = a + 1.0;
   const double m = p.alpha + t;
   const double z = (p.alpha - p.beta) / m;
-  const hyp2f1_result f = log_hyp2f1(a, b, c, z, g != nullptr);
+  // 1e5 terms reach z of about 1 - 3e-4 in the slowest (cancelling) case; beyond, the
+  // point is infeasible for the fit (std::domain_error -> NaN -> the line search backs off)
+  const hyp2f1_result f = log_hyp2f1(a, b, c, z, g != nullptr, 100000L);
   const double lm = std::log(m);
   if (g) {
     const double dz_dalpha = (p.beta + t) / (m * m), dz_dbeta = -1.0 / m;
@@ -215,12 +217,16 @@ struct ParetoRowTerms {
 };
 
 inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, double tx, double T,
-                                       bool grad) {
+                                       bool grad, bool with_common = true) {
   using boost::math::digamma;
   ParetoRowTerms o;
   const double la = std::log(p.alpha), lb = std::log(p.beta);
   const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
-  o.common = boost::math::lgamma(p.r + x) - boost::math::lgamma(p.r) + p.r * la + p.s * lb;
+  // P(alive) needs only u and v (the common factor cancels): skip its two lgammas
+  o.common = with_common
+                 ? boost::math::lgamma(p.r + x, fast_policy()) -
+                       boost::math::lgamma(p.r, fast_policy()) + p.r * la + p.s * lb
+                 : 0.0;
   o.u = -(p.r + x) * laT - p.s * lbT;
   const double a = p.r + p.s + x;
   double g1[4], g2[4];
@@ -242,7 +248,8 @@ inline ParetoRowTerms pareto_row_terms(const ParetoNbdParams& p, double x, doubl
     }
   }
   if (grad) {
-    o.dcommon = {digamma(p.r + x) - digamma(p.r) + la, p.r / p.alpha, lb, p.s / p.beta};
+    o.dcommon = {digamma(p.r + x, fast_policy()) - digamma(p.r, fast_policy()) + la,
+                 p.r / p.alpha, lb, p.s / p.beta};
     o.du = {-laT, -(p.r + x) / (p.alpha + T), -lbT, -p.s / (p.beta + T)};
   }
   return o;
@@ -291,6 +298,125 @@ inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternR
   return total[0];
 }
 
+namespace detail {
+
+/// The Pareto/NBD likelihood of a fixed set of rows, arranged so that an evaluation
+/// computes each 2F1 term once per distinct (x, t) pair (t = t_x or T) and each
+/// Gamma(r+x)/Gamma(r) once per distinct x: many customers share T (a cohort) and
+/// (x, t_x), so this is several times fewer 2F1 calls than two per row.
+struct ParetoPrepared {
+  PatternRows rows;
+  std::vector<double> key_x, key_t;      // distinct (x, t) pairs
+  std::vector<std::size_t> k1, k2;       // per row: the pair of (x, t_x) (npos if t_x = T) and (x, T)
+  std::vector<double> xs;                // distinct x
+  std::vector<std::size_t> kx;           // per row: index into xs
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  explicit ParetoPrepared(const PatternRows& d) : rows(d), k1(d.n), k2(d.n), kx(d.n) {
+    struct Ref {
+      double x, t;
+      std::size_t slot;  // 2 * row + (0 for t_x, 1 for T)
+    };
+    std::vector<Ref> refs;
+    refs.reserve(2 * d.n);
+    for (std::size_t i = 0; i < d.n; ++i) {
+      if (d.tx[i] < d.T[i]) refs.push_back({d.x[i], d.tx[i], 2 * i});
+      refs.push_back({d.x[i], d.T[i], 2 * i + 1});
+      k1[i] = npos;
+    }
+    std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+      return a.x != b.x ? a.x < b.x : a.t < b.t;
+    });
+    for (const Ref& r : refs) {
+      if (key_x.empty() || key_x.back() != r.x || key_t.back() != r.t) {
+        key_x.push_back(r.x);
+        key_t.push_back(r.t);
+      }
+      (r.slot % 2 == 0 ? k1 : k2)[r.slot / 2] = key_x.size() - 1;
+    }
+    std::vector<std::size_t> order(d.n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d.x[a] < d.x[b]; });
+    for (std::size_t i : order) {
+      if (xs.empty() || xs.back() != d.x[i]) xs.push_back(d.x[i]);
+      kx[i] = xs.size() - 1;
+    }
+  }
+
+  /// Sum of w_i log L_i and (grad != null) its gradient in the natural parameters;
+  /// the same numbers as pareto_nbd_log_likelihood up to rounding.
+  double log_likelihood(const ParetoNbdParams& p, double* grad) const {
+    using boost::math::digamma;
+    const bool want = grad != nullptr;
+    const std::size_t nk = key_x.size();
+    std::vector<double> kl(nk), kg(want ? 4 * nk : 0);
+    sostac::parallel_for(
+        nk,
+        [&](std::size_t b, std::size_t e) {
+          for (std::size_t k = b; k < e; ++k)
+            kl[k] = pareto_log_a_term(p, key_x[k], key_t[k], want ? &kg[4 * k] : nullptr);
+        },
+        256);
+    std::vector<double> lgx(xs.size()), dgx(want ? xs.size() : 0);
+    const fast_policy pol;
+    const double lgr = boost::math::lgamma(p.r, pol), dgr = want ? digamma(p.r, pol) : 0.0;
+    for (std::size_t j = 0; j < xs.size(); ++j) {
+      lgx[j] = boost::math::lgamma(p.r + xs[j], pol) - lgr;
+      if (want) dgx[j] = digamma(p.r + xs[j], pol) - dgr;
+    }
+    const double la = std::log(p.alpha), lb = std::log(p.beta);
+    const std::size_t grain = 4096;
+    const std::size_t chunks = (rows.n + grain - 1) / grain;
+    std::vector<std::array<double, 5>> part(chunks, std::array<double, 5>{});
+    sostac::parallel_for(
+        rows.n,
+        [&](std::size_t b, std::size_t e) {
+          auto& acc = part[b / grain];
+          for (std::size_t i = b; i < e; ++i) {
+            const double w = rows.weight(i);
+            if (w == 0.0) continue;
+            const double x = rows.x[i], T = rows.T[i];
+            const double laT = std::log(p.alpha + T), lbT = std::log(p.beta + T);
+            const double common = lgx[kx[i]] + p.r * la + p.s * lb;
+            const double u = -(p.r + x) * laT - p.s * lbT;
+            const double a = p.r + p.s + x;
+            double v = -std::numeric_limits<double>::infinity(), q = 1.0;
+            if (k1[i] != npos) {
+              const double l1 = kl[k1[i]], l2 = kl[k2[i]];
+              q = std::exp(l2 - l1);
+              if (q < 1.0) v = std::log(p.s) - std::log(a) + l1 + std::log1p(-q);
+            }
+            const double lse = log_add_exp(u, v);
+            acc[0] += w * (common + lse);
+            if (want) {
+              const double wu = std::exp(u - lse), wv = std::exp(v - lse);
+              const double dc[4] = {dgx[kx[i]] + la, p.r / p.alpha, lb, p.s / p.beta};
+              const double du[4] = {-laT, -(p.r + x) / (p.alpha + T), -lbT, -p.s / (p.beta + T)};
+              double dv[4] = {0, 0, 0, 0};
+              if (wv > 0) {
+                const double* g1 = &kg[4 * k1[i]];
+                const double* g2 = &kg[4 * k2[i]];
+                for (int k = 0; k < 4; ++k) dv[k] = (g1[k] - q * g2[k]) / (1.0 - q);
+                dv[0] += -1.0 / a;
+                dv[2] += 1.0 / p.s - 1.0 / a;
+              }
+              for (int k = 0; k < 4; ++k)
+                acc[1 + k] += w * (dc[k] + wu * du[k] + (wv > 0 ? wv * dv[k] : 0.0));
+            }
+          }
+        },
+        grain);
+    double total[5] = {0, 0, 0, 0, 0};
+    for (const auto& a : part)
+      for (int k = 0; k < 5; ++k) total[k] += a[k];
+    if (grad)
+      for (int k = 0; k < 4; ++k) grad[k] = total[1 + k];
+    return total[0];
+  }
+};
+
+}  // namespace detail
+
 /// Maximum-likelihood Pareto/NBD on weighted rows (checked; equal rows merged first).
 /// `start` (natural scale, r, alpha, s, beta) defaults to (1, mean T, 1, mean T).
 inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
@@ -308,13 +434,14 @@ inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
     start.resize(4);
     start << 1.0, std::max(tbar, 1e-3), 1.0, std::max(tbar, 1e-3);
   }
+  const detail::ParetoPrepared prepared(d);
   auto nll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd* g) {
     const ParetoNbdParams p{std::exp(phi[0]), std::exp(phi[1]), std::exp(phi[2]),
                             std::exp(phi[3])};
     double gn[4];
     double ll;
     try {
-      ll = pareto_nbd_log_likelihood(p, d, g ? gn : nullptr);
+      ll = prepared.log_likelihood(p, g ? gn : nullptr);
     } catch (const std::domain_error&) {
       return std::numeric_limits<double>::quiet_NaN();  // the line search backs off
     }
@@ -329,7 +456,7 @@ inline FitResult fit_pareto_nbd(const PatternRows& rows, const FitOptions& opt,
 
 /// P(alive at T | x, t_x, T) (Fader & Hardie 2005 derivations note, section 4).
 inline double pareto_nbd_prob_alive(const ParetoNbdParams& p, double x, double tx, double T) {
-  const auto o = detail::pareto_row_terms(p, x, tx, T, false);
+  const auto o = detail::pareto_row_terms(p, x, tx, T, false, false);
   if (o.v == -std::numeric_limits<double>::infinity()) return 1.0;
   return 1.0 / (1.0 + std::exp(o.v - o.u));
 }
@@ -399,28 +526,41 @@ struct BgBbParams {
 namespace detail {
 
 inline double lbeta(double a, double b) {
-  using boost::math::lgamma;
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
+  const fast_policy pol;
+  return boost::math::lgamma(a, pol) + boost::math::lgamma(b, pol) - boost::math::lgamma(a + b, pol);
 }
 
 /// log L of one pattern and (grad != null) its gradient in (alpha, beta, gamma, delta).
-inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, double* grad) {
+/// `alive_term` (when not null) receives log of the first term, B(a+x, b+n-x)/B(a,b)
+/// B(g, d+n)/B(g,d), which the predictions reuse.
+inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, double* grad,
+                       double* alive_term = nullptr) {
   using boost::math::digamma;
   const double A = p.alpha, B = p.beta, G = p.gamma, D = p.delta;
   const double lab = lbeta(A, B), lgd = lbeta(G, D);
   // term 0: alive through n
   const double l0 = lbeta(A + x, B + n - x) - lab + lbeta(G, D + n) - lgd;
+  if (alive_term) *alive_term = l0;
   const long m = static_cast<long>(n - tx);  // terms i = 0 .. m-1
-  double mx = l0;
-  std::vector<double> li(static_cast<std::size_t>(std::max(m, 0L)));
+  // term i+1 / term i = (B+t_x-x+i)/(A+B+t_x+i) * (D+t_x+i)/(G+D+1+t_x+i) (B(p, q+1) =
+  // B(p, q) q/(p+q)): one log per term instead of six lgammas; streaming log-sum-exp.
+  double li = m > 0 ? lbeta(A + x, B + tx - x) - lab + lbeta(G + 1.0, D + tx) - lgd : 0.0;
+  double mx = l0, s = 1.0;
+  std::vector<double> terms;
+  if (grad) terms.reserve(static_cast<std::size_t>(std::max(m, 0L)));
   for (long i = 0; i < m; ++i) {
     const double di = static_cast<double>(i);
-    li[static_cast<std::size_t>(i)] =
-        lbeta(A + x, B + tx - x + di) - lab + lbeta(G + 1.0, D + tx + di) - lgd;
-    mx = std::max(mx, li[static_cast<std::size_t>(i)]);
+    if (i > 0)
+      li += std::log((B + tx - x + di - 1.0) * (D + tx + di - 1.0) /
+                     ((A + B + tx + di - 1.0) * (G + D + tx + di)));
+    if (grad) terms.push_back(li);
+    if (li > mx) {
+      s = s * std::exp(mx - li) + 1.0;
+      mx = li;
+    } else {
+      s += std::exp(li - mx);
+    }
   }
-  double s = std::exp(l0 - mx);
-  for (double v : li) s += std::exp(v - mx);
   const double ll = mx + std::log(s);
   if (grad) {
     const double dAB = digamma(A + B) - digamma(A), dBA = digamma(A + B) - digamma(B);
@@ -440,7 +580,7 @@ inline double bgbb_row(const BgBbParams& p, double x, double tx, double n, doubl
     add(std::exp(l0 - ll), A + x, B + n - x, G, D + n);
     for (long i = 0; i < m; ++i) {
       const double di = static_cast<double>(i);
-      add(std::exp(li[static_cast<std::size_t>(i)] - ll), A + x, B + tx - x + di, G + 1.0,
+      add(std::exp(terms[static_cast<std::size_t>(i)] - ll), A + x, B + tx - x + di, G + 1.0,
           D + tx + di);
     }
   }
@@ -529,9 +669,15 @@ inline FitResult fit_bgbb(const PatternRows& rows, const FitOptions& opt,
 ///   B(a+x, b+n-x)/B(a,b) B(g, d+n+m)/B(g,d) / L.
 inline double bgbb_prob_alive(const BgBbParams& p, double x, double tx, double n,
                               double m = 1.0) {
-  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
-  const double l = detail::lbeta(p.alpha + x, p.beta + n - x) - detail::lbeta(p.alpha, p.beta) +
-                   detail::lbeta(p.gamma, p.delta + n + m) - detail::lbeta(p.gamma, p.delta);
+  double l0 = 0.0;
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr, &l0);
+  // B(g, d+n+m) / B(g, d+n) = prod_{j<m} (d+n+j) / (g+d+n+j)
+  double l = l0;
+  if (m <= 64) {
+    for (double j = 0.0; j < m; j += 1.0) l += std::log((p.delta + n + j) / (p.gamma + p.delta + n + j));
+  } else {
+    l += detail::lbeta(p.gamma, p.delta + n + m) - detail::lbeta(p.gamma, p.delta + n);
+  }
   return std::min(1.0, std::exp(l - ll));
 }
 
@@ -540,9 +686,11 @@ inline double bgbb_prob_alive(const BgBbParams& p, double x, double tx, double n
 inline double bgbb_conditional_expected(const BgBbParams& p, double n_star, double x,
                                         double tx, double n) {
   if (n_star == 0.0) return 0.0;
-  const double ll = detail::bgbb_row(p, x, tx, n, nullptr);
-  const double l = detail::lbeta(p.alpha + x + 1.0, p.beta + n - x) -
-                   detail::lbeta(p.alpha, p.beta) - ll;
+  double l0 = 0.0;
+  const double ll = detail::bgbb_row(p, x, tx, n, nullptr, &l0);
+  // B(a+x+1, b+n-x) = B(a+x, b+n-x) (a+x)/(a+b+n); l0 also holds B(g, d+n)/B(g, d)
+  const double l = l0 + std::log((p.alpha + x) / (p.alpha + p.beta + n)) -
+                   (detail::lbeta(p.gamma, p.delta + n) - detail::lbeta(p.gamma, p.delta)) - ll;
   return std::exp(l) * detail::bgbb_alive_sum(p, n, n_star);
 }
 
