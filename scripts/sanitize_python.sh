@@ -31,4 +31,7 @@ LD_PRELOAD="$ASAN_LIB:$UBSAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
   "$OLDPWD/tests/python/test_distinct.py" "$OLDPWD/tests/python/test_golden_py.py" \
   "$OLDPWD/tests/python/test_golden_r.py" "$OLDPWD/tests/python/test_one_sample.py" \
   "$OLDPWD/tests/python/test_properties.py" "$OLDPWD/tests/python/test_control_status.py" \
-  "$OLDPWD/tests/python/test_overdispersion.py" "$OLDPWD/tests/python/test_errors.py"
+  "$OLDPWD/tests/python/test_overdispersion.py" "$OLDPWD/tests/python/test_errors.py" \
+  "$OLDPWD/tests/python/test_customer_summary.py" \
+  "$OLDPWD/tests/python/test_customer_models.py" \
+  "$OLDPWD/tests/python/test_customer_pareto.py"
