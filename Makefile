@@ -99,6 +99,8 @@ golden: setup
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 	$(PY) tests/golden/py/generate_dispersion.py
+	bash scripts/make_reference_venv.sh
+	.venv-ref/bin/python tests/golden/customer/generate_lifetimes.py
 
 schema:
 	python3 scripts/embed_schema.py
