@@ -77,6 +77,7 @@ bench: setup
 	$(PY) benchmarks/python/bench_metrics.py
 	$(PY) benchmarks/python/bench_report.py
 	$(PY) benchmarks/python/bench_customer.py
+	$(PY) benchmarks/python/bench_customer_models.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \
