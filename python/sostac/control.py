@@ -941,8 +941,10 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         if isinstance(own, str):
             finding(own)
             continue
+        interval = None  # the analysis's own interval of the value to date, if any
         if own is not None:
-            part, whole, ptime = own
+            part, whole, ptime = own[:3]
+            interval = own[3] if len(own) > 3 else None
         else:
             ptime = time
             # the rows of the scope's channel, with only the columns the KPI reads
@@ -984,6 +986,9 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         per_all = per  # with the periods whose value is undefined (no orders yet)
         per = per[np.isfinite(per["value"].to_numpy(dtype=float))]
         t = total.iloc[0]
+        if interval is not None:
+            t = t.copy()
+            t["value"], t["low"], t["high"] = interval
         # a plain sum (visitors, revenue) is compared per period, as its target is; a
         # period the data cover only in part (the first, or the last before as_of)
         # counts for its covered share, and its value is scaled to a whole period

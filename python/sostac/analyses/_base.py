@@ -75,8 +75,10 @@ class Analysis:
         """For an objective whose KPI this analysis counts from its own input: the
         rows the KPI is computed from, as ``(per_period, whole, time_column)``: one row
         per period (at its start) and one row for the whole time to ``until``, with
-        the KPI's measure columns; or a message (str) why it cannot; or None when the
-        daily data decide (the default)."""
+        the KPI's measure columns, and optionally a fourth item ``(value, low, high)``,
+        the value to date with its interval when the analysis has its own (a model's);
+        or a message (str) why it cannot; or None when the daily data decide (the
+        default)."""
         return None
 
     def run(self, inputs: Inputs) -> Any:

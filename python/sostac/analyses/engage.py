@@ -31,6 +31,7 @@ from ._base import Analysis, Inputs
 #: The measure pairs (numerator, denominator) counted from the order log.
 REPEAT = ("repeat_customers", "customers")
 CHURN = ("churned_customers", "customers")
+CLV = ("lifetime_value", "customers")
 
 
 def _day_after(ts):
@@ -95,8 +96,10 @@ class Engage(Analysis):
         log = inputs.extra.get("transactions")
         pair = (str(definition.get("numerator", "")).strip(),
                 str(definition.get("denominator") or "").strip())
-        if log is None or pair not in (REPEAT, CHURN):
+        if log is None or pair not in (REPEAT, CHURN, CLV):
             return None
+        if pair == CLV:
+            return self._clv_rows(objective, period, until, inputs)
         import pandas as pd
 
         from ..metrics import _period_start_days
@@ -170,6 +173,58 @@ class Engage(Analysis):
         whole_frame = pd.DataFrame({"period": [per["period"].iloc[0]],
                                     **{k: [np.int64(v)] for k, v in whole.items()}})
         return per[["period", *pair]], whole_frame[["period", *pair]], "period"
+
+    def _clv_rows(self, objective: dict, period: str, until: Any, inputs: Inputs) -> Any:
+        """The mean CLV per customer as estimated at the end of each period (the models
+        refitted on the orders up to then), and to date with its interval."""
+        import pandas as pd
+
+        from .. import customer as cu
+        from ..metrics import _period_start_days
+
+        cols = inputs.extra["transactions_columns"]
+        customer, time, channel, amount = (cols[k] for k in ("customer", "time", "channel",
+                                                             "amount"))
+        if amount is None:
+            return "lifetime value needs the order log's amounts (--amount)"
+        log = inputs.extra["transactions"]
+        log = log.loc[(log[time] < _day_after(until)).to_numpy()]
+        scope = (objective.get("scope") or {}).get("channel")
+        if scope is not None and channel is None:
+            return (f"the transaction log has no '{inputs.channel}' column for the scope "
+                    f"channel '{scope}'")
+        horizon = ((inputs.plan.get("plan") or {}).get("horizon") or {}).get("start")
+        days = log[time].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        begin = int(days.min())
+        if horizon:
+            begin = max(begin, int(np.datetime64(pd.Timestamp(horizon).date(), "D")
+                                   .astype(np.int64)))
+        last = int(np.datetime64(until.date(), "D").astype(np.int64))
+        starts = np.unique(_period_start_days(np.arange(begin, last + 1), period))
+        step = {"day": 1, "week": 7, "month": 31, "quarter": 92}[period]
+        ends = np.minimum(_period_start_days(starts + step, period) - 1, last)
+        rows, interval, skipped = [], None, []
+        for i, (start, end) in enumerate(zip(starts, ends)):
+            cut = log.loc[days <= end]
+            value = _mean_clv(cut, customer, time, amount, channel, scope,
+                              pd.Timestamp(np.datetime64(int(end), "D")), inputs.level,
+                              interval=i == len(starts) - 1)
+            if isinstance(value, str):
+                if i == len(starts) - 1:
+                    return value
+                skipped.append(value)
+                continue
+            mean, low, high, n = value
+            rows.append({"period": np.datetime64(int(start), "D").astype("datetime64[ns]"),
+                         "lifetime_value": mean * n, "customers": np.int64(n)})
+            interval = (mean, low, high)
+        if not rows:
+            return f"no lifetime value could be estimated up to {until.date()}"
+        if skipped:
+            inputs.note(f"{len(skipped)} period(s) without a lifetime value: "
+                        + "; ".join(skipped), objective=str(objective.get("id", "")))
+        per = pd.DataFrame(rows)
+        return per, per.iloc[[-1]].reset_index(drop=True), "period", interval
 
     # -- the section -----------------------------------------------------------------------
     def run(self, inputs: Inputs) -> Any:
@@ -372,6 +427,37 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
         clv=clv, calibration=calibration, at_risk=at_risk, horizon=HORIZON_MONTHS,
         discount_rate=DISCOUNT_MONTHLY, holdout_weeks=HOLDOUT_WEEKS, risk_line=risk_line,
         notes=notes)
+
+
+def _mean_clv(log, customer, time, amount, channel, scope, end, level, *, interval):
+    """(mean, low, high, customers) of the CLV over HORIZON_MONTHS of the customers
+    acquired through `scope` (all without one) as of `end`, or a message."""
+    from .. import customer as cu
+
+    summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
+    summ = summ[summ["T"] > 0]
+    if int((summ["frequency"] > 0).sum()) < 20:
+        return f"fewer than 20 repeat buyers up to {end.date()}: no lifetime value"
+    tm = cu.BetaGeo(strict=False).fit(summ)
+    buyers = summ["frequency"] > 0
+    sm = cu.GammaGamma(strict=False).fit(summ.loc[buyers, "frequency"],
+                                         summ.loc[buyers, "monetary"])
+    if not (tm.converged_ and sm.converged_):
+        return f"the BG/NBD or Gamma-Gamma fit up to {end.date()} did not converge"
+    if scope is not None:
+        from ..control import _text_in
+
+        first = log.sort_values(time, kind="stable").drop_duplicates(customer)
+        acquired = first.loc[np.asarray(_text_in(first[channel], [scope])), customer]
+        summ = summ[summ.index.isin(acquired)]
+        if len(summ) == 0:
+            return f"no customers acquired through '{scope}' up to {end.date()}"
+    value = sm.clv(tm, summ, horizon=HORIZON_MONTHS, discount_rate=DISCOUNT_MONTHLY,
+                   period="W", interval=interval, level=level)
+    if interval:
+        return (float(value["estimate"].mean()), float(value["low"].mean()),
+                float(value["high"].mean()), len(summ))
+    return float(value.mean()), float("nan"), float("nan"), len(summ)
 
 
 def _calibration(log, customer, time, amount, end, *, note):
