@@ -17,7 +17,10 @@ optionally channel and amount), with these rules:
   (scoped as above): churn is one minus period-on-period retention;
 - periods start at the plan's horizon start (or the log's first day): the log's
   earlier rows only tell who had bought before; the rate to date pools the periods
-  (for churn, customer-periods).
+  (for churn, customer-periods);
+- ``clv``: the mean 12-month CLV of the customers acquired through the scope's
+  channel, from BG/NBD and Gamma-Gamma refitted on the orders up to each period's
+  end; the value to date carries the models' interval.
 """
 
 from __future__ import annotations
