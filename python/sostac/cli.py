@@ -377,6 +377,14 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     for r in c.recommendations.to_dict("records"):
         line(f"recommendation: move {r['amount']:,.0f} from {r['from_channel']} to "
              f"{r['to_channel']}")
+    e = c.engage
+    if e is not None:
+        top = e.segments["revenue"].idxmax()
+        value = (f"; mean CLV {e.clv['mean']:,.2f} over {e.horizon} months"
+                 if e.clv else "")
+        line(f"engage: {e.customers:,} customers, {e.repeat_customers / e.customers:.1%} "
+             f"bought again; most revenue from {top} "
+             f"({e.segments.loc[top, 'revenue_share']:.0%}){value}")
     errors = sum(f.severity == "error" for f in rep.findings)
     line(f"alerts: {len(c.alerts)}; plan findings: {len(rep.findings)} ({errors} errors)")
     timing = ", ".join(f"{k} {v:.2f} s" for k, v in progress.timings.items())

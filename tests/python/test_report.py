@@ -279,6 +279,8 @@ def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
     assert sorted(statuses) == ["at_risk", "off_track", "off_track", "on_track",
                                 "on_track", "on_track"]
     assert "o-engage     repeat_purchase_rate       0.3066  target      0.3  on_track" in text
+    assert ("engage: 60,085 customers, 22.9% bought again; most revenue from Loyal (20%); "
+            "mean CLV 41.75 over 12 months") in text
 
 
 def test_demo_console_script(tmp_path):
