@@ -37,6 +37,60 @@ CHURN = ("churned_customers", "customers")
 CLV = ("lifetime_value", "customers")
 
 
+#: A day past each period's longest length: its start plus this is in the next period.
+_LONGEST = {"day": 1, "week": 7, "month": 31, "quarter": 92}
+MIN_REPEAT = 20  # repeat buyers the BG/NBD and Gamma-Gamma need
+
+
+def _next_start(starts, period: str):
+    """The start day of the period after each period starting at `starts` (days)."""
+    from ..metrics import _period_start_days
+
+    return _period_start_days(np.asarray(starts) + _LONGEST[period], period)
+
+
+def _first_day(inputs: Inputs, days) -> int:
+    """The first day the customer objectives count: the plan's horizon start, or the
+    log's first day when the plan has none (or it is not a date) or it comes first."""
+    import pandas as pd
+
+    first = int(days.min())
+    horizon = ((inputs.plan.get("plan") or {}).get("horizon") or {}).get("start")
+    try:
+        start = int(np.datetime64(pd.Timestamp(horizon).date(), "D").astype(np.int64)) \
+            if horizon else first
+    except (ValueError, TypeError):
+        start = first
+    return max(start, first)
+
+
+def _fit(log, customer: str, time: str, amount: str, end, cache: Optional[dict] = None):
+    """The weekly summary as of `end` (everyone; and those older than 0, whom the models
+    see), its repeat buyers, and the BG/NBD and Gamma-Gamma fitted to it (None with fewer
+    than MIN_REPEAT repeat buyers; strict=False, so a fit that does not converge is
+    returned with its flag). `log` holds every order up to `end`; `cache` (by day)
+    shares the fits between the objectives and the section."""
+    from .. import customer as cu
+
+    key = end.date()
+    if cache is not None and key in cache:
+        return cache[key]
+    everyone = cu.summary(log, customer=customer, time=time, value=amount, period="W",
+                          end=end)
+    summ = everyone[everyone["T"] > 0].copy()
+    repeat = int((everyone["frequency"] > 0).sum())
+    tm = sm = None
+    if repeat >= MIN_REPEAT:
+        tm = cu.BetaGeo(strict=False).fit(summ)
+        buyers = summ["frequency"] > 0
+        sm = cu.GammaGamma(strict=False).fit(summ.loc[buyers, "frequency"],
+                                             summ.loc[buyers, "monetary"])
+    out = (everyone, summ, repeat, tm, sm)
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
 def _day_after(ts):
     """The midnight after `ts`'s day: the orders of the as-of day all count."""
     import pandas as pd
@@ -116,13 +170,7 @@ class Engage(Analysis):
         who = pd.factorize(log[customer])[0]
         first = pd.Series(days).groupby(who).transform("min").to_numpy()
         starts = _period_start_days(days, period)
-        horizon = ((inputs.plan.get("plan") or {}).get("horizon") or {}).get("start")
-        try:
-            begin = int(np.datetime64(pd.Timestamp(horizon).date(), "D").astype(np.int64)) \
-                if horizon else int(days.min())
-        except (ValueError, TypeError):
-            begin = int(days.min())
-        begin = max(begin, int(days.min()))
+        begin = _first_day(inputs, days)
         scope = (objective.get("scope") or {}).get("channel")
         scoped = np.ones(len(log), dtype=bool)
         if scope is not None:
@@ -147,15 +195,11 @@ class Engage(Analysis):
             whole = {"customers": buyers["who"].nunique(),
                      "repeat_customers": buyers.loc[buyers["before"], "who"].nunique()}
         else:
-            # the period after each period: a day past its longest length, cut again
-            step = {"day": 1, "week": 7, "month": 31, "quarter": 92}[period]
             base = buyers[["start", "who"]].drop_duplicates()
-            base = base.assign(next=_period_start_days(base["start"].to_numpy() + step,
-                                                       period))
+            base = base.assign(next=_next_start(base["start"].to_numpy(), period))
             # a period not over by `until` cannot tell who stayed away: left out
             last = int(np.datetime64(until.date(), "D").astype(np.int64))
-            base = base[_period_start_days(base["next"].to_numpy() + step, period) - 1
-                        <= last]
+            base = base[_next_start(base["next"].to_numpy(), period) - 1 <= last]
             came = frame[["start", "who"]].drop_duplicates().rename(
                 columns={"start": "next"}).assign(stayed=1)
             m = base.merge(came, on=["next", "who"], how="left").fillna({"stayed": 0})
@@ -182,7 +226,6 @@ class Engage(Analysis):
         refitted on the orders up to then), and to date with its interval."""
         import pandas as pd
 
-        from .. import customer as cu
         from ..metrics import _period_start_days
 
         cols = inputs.extra["transactions_columns"]
@@ -196,22 +239,18 @@ class Engage(Analysis):
         if scope is not None and channel is None:
             return (f"the transaction log has no '{inputs.channel}' column for the scope "
                     f"channel '{scope}'")
-        horizon = ((inputs.plan.get("plan") or {}).get("horizon") or {}).get("start")
         days = log[time].to_numpy(dtype="datetime64[D]").astype(np.int64)
-        begin = int(days.min())
-        if horizon:
-            begin = max(begin, int(np.datetime64(pd.Timestamp(horizon).date(), "D")
-                                   .astype(np.int64)))
+        begin = _first_day(inputs, days)
         last = int(np.datetime64(until.date(), "D").astype(np.int64))
         starts = np.unique(_period_start_days(np.arange(begin, last + 1), period))
-        step = {"day": 1, "week": 7, "month": 31, "quarter": 92}[period]
-        ends = np.minimum(_period_start_days(starts + step, period) - 1, last)
+        ends = np.minimum(_next_start(starts, period) - 1, last)
+        cache = inputs.extra.setdefault("engage_fits", {})
         rows, interval, skipped = [], None, []
         for i, (start, end) in enumerate(zip(starts, ends)):
             cut = log.loc[days <= end]
             value = _mean_clv(cut, customer, time, amount, channel, scope,
                               pd.Timestamp(np.datetime64(int(end), "D")), inputs.level,
-                              interval=i == len(starts) - 1)
+                              interval=i == len(starts) - 1, cache=cache)
             if isinstance(value, str):
                 if i == len(starts) - 1:
                     return value
@@ -241,7 +280,7 @@ class Engage(Analysis):
             return None
         return analyse(log, customer=cols["customer"], time=cols["time"],
                        amount=cols["amount"], as_of=inputs.as_of, level=inputs.level,
-                       note=inputs.note)
+                       note=inputs.note, cache=inputs.extra.setdefault("engage_fits", {}))
 
     def to_json(self, part: Any) -> Any:
         return None if part is None else part.to_dict()
@@ -347,8 +386,9 @@ class EngageResult:
 
 
 def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, level: float,
-            note) -> Optional[EngageResult]:
-    """The customer analysis of an order log that passed the input layer."""
+            note, cache: Optional[dict] = None) -> Optional[EngageResult]:
+    """The customer analysis of an order log that passed the input layer (`cache`: see
+    :func:`_fit`)."""
     import pandas as pd
 
     from .. import customer as cu
@@ -363,29 +403,21 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
     segments = cu.rfm_segments(rfm)
     order = [k for k in cu.DEFAULT_SEGMENTS if k in segments.index]  # best first
     segments = segments.loc[order + [k for k in segments.index if k not in order]]
-    summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
-    repeat = int((summ["frequency"] > 0).sum())
-    newest = int((summ["T"] == 0).sum())
+    everyone, summ, repeat, tm, sm = _fit(log, customer, time, amount, end, cache)
+    summ = summ.copy()  # the columns added below stay out of the shared fit
+    newest = len(everyone) - len(summ)
     if newest:  # age 0: no time observed yet, nothing for the models to learn or score
         notes.append(f"{newest:,} customers whose first order is on the as-of day are in "
                      f"the segments, not in the models (their age is 0)")
-    everyone = summ
-    summ = summ[summ["T"] > 0].copy()
-    tm = sm = None
     risk_line = float("nan")
     clv: Dict[str, Any] = {}
     calibration = pd.DataFrame(columns=["frequency", "customers", "actual", "predicted"])
     at_risk = pd.DataFrame(columns=["frequency", "days_since", "revenue", "p_alive", "clv",
                                     "segment"])
-    if repeat < 20:
+    if tm is None:
         notes.append(f"{repeat} repeat buyers: too few to fit the BG/NBD and Gamma-Gamma "
-                     f"models (20 or more needed)")
+                     f"models ({MIN_REPEAT} or more needed)")
     else:
-        # strict=False: a fit that does not converge is reported, not raised
-        tm = cu.BetaGeo(strict=False).fit(summ)
-        buyers = summ["frequency"] > 0
-        sm = cu.GammaGamma(strict=False).fit(summ.loc[buyers, "frequency"],
-                                             summ.loc[buyers, "monetary"])
         for m in (tm, sm):
             if not m.converged_:
                 notes.append(f"{type(m).__name__}: the fit did not converge "
@@ -432,19 +464,13 @@ def analyse(log, *, customer: str, time: str, amount: Optional[str], as_of, leve
         notes=notes)
 
 
-def _mean_clv(log, customer, time, amount, channel, scope, end, level, *, interval):
+def _mean_clv(log, customer, time, amount, channel, scope, end, level, *, interval,
+              cache: Optional[dict] = None):
     """(mean, low, high, customers) of the CLV over HORIZON_MONTHS of the customers
     acquired through `scope` (all without one) as of `end`, or a message."""
-    from .. import customer as cu
-
-    summ = cu.summary(log, customer=customer, time=time, value=amount, period="W", end=end)
-    summ = summ[summ["T"] > 0]
-    if int((summ["frequency"] > 0).sum()) < 20:
-        return f"fewer than 20 repeat buyers up to {end.date()}: no lifetime value"
-    tm = cu.BetaGeo(strict=False).fit(summ)
-    buyers = summ["frequency"] > 0
-    sm = cu.GammaGamma(strict=False).fit(summ.loc[buyers, "frequency"],
-                                         summ.loc[buyers, "monetary"])
+    _, summ, _, tm, sm = _fit(log, customer, time, amount, end, cache)
+    if tm is None:
+        return f"fewer than {MIN_REPEAT} repeat buyers up to {end.date()}: no lifetime value"
     if not (tm.converged_ and sm.converged_):
         return f"the BG/NBD or Gamma-Gamma fit up to {end.date()} did not converge"
     if scope is not None:
