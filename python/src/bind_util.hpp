@@ -27,6 +27,21 @@ py::array_t<T> to_numpy(const std::vector<T>& v) {
   return out;
 }
 
+/// Checks that the NIn input arrays are flat and of one length; returns it.
+template <std::size_t NIn>
+py::ssize_t same_flat_length(const std::array<farray, NIn>& in,
+                             const std::array<const char*, NIn>& names) {
+  const py::ssize_t n = in[0].size();
+  for (std::size_t k = 0; k < NIn; ++k) {
+    if (in[k].ndim() != 1)
+      throw input_error(names[k], "expected a flat array (broadcast first)");
+    if (in[k].size() != n)
+      throw input_error(names[k], "expected " + std::to_string(n) + " values, got " +
+                                      std::to_string(in[k].size()));
+  }
+  return n;
+}
+
 /// Applies f(const double* in, double* out) to every element i of the NIn input
 /// arrays, writing NOut outputs per element, and returns {name: array}. With
 /// `indexed`, an input_error from element i is re-addressed to "arg[i]".
@@ -35,14 +50,7 @@ py::dict map_elements(const std::array<farray, NIn>& in,
                       const std::array<const char*, NIn>& in_names,
                       const std::array<const char*, NOut>& out_names, bool indexed,
                       F f) {
-  const py::ssize_t n = in[0].size();
-  for (std::size_t k = 0; k < NIn; ++k) {
-    if (in[k].ndim() != 1)
-      throw input_error(in_names[k], "expected a flat array (broadcast first)");
-    if (in[k].size() != n)
-      throw input_error(in_names[k], "expected " + std::to_string(n) + " values, got " +
-                                         std::to_string(in[k].size()));
-  }
+  const py::ssize_t n = same_flat_length(in, in_names);
   std::array<const double*, NIn> ip{};
   for (std::size_t k = 0; k < NIn; ++k) ip[k] = in[k].data();
   std::array<farray, NOut> out;

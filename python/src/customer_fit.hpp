@@ -113,14 +113,7 @@ py::dict predict_elements(const farray& params, const std::array<farray, NIn>& i
     throw input_error("params", "expected " + std::to_string(K) + " parameters");
   std::array<double, K> p{};
   for (std::size_t k = 0; k < K; ++k) p[k] = params.data()[k];
-  const py::ssize_t n = in[0].size();
-  for (std::size_t k = 0; k < NIn; ++k) {
-    if (in[k].ndim() != 1)
-      throw input_error(names[k], "expected a flat array (broadcast first)");
-    if (in[k].size() != n)
-      throw input_error(names[k], "expected " + std::to_string(n) + " values, got " +
-                                      std::to_string(in[k].size()));
-  }
+  const py::ssize_t n = same_flat_length(in, names);
   std::array<const double*, NIn> ip{};
   for (std::size_t k = 0; k < NIn; ++k) ip[k] = in[k].data();
   farray value(n);

@@ -9,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <string>
 
 namespace py = pybind11;
 
@@ -29,140 +30,86 @@ cu::BgNbdParams bg(const std::array<double, 4>& p) {
   return cu::BgNbdParams::from(p);
 }
 
+/// The BG/NBD family's five bindings (`<prefix>_fit`, `_conditional_expected`,
+/// `_prob_alive`, `_expected_new`, `_prob_n`): the same arguments, other kernels.
+template <auto Fit, auto Cond, auto Alive, auto New, auto ProbN>
+void def_bg_family(py::module_& m, const std::string& prefix, const char* fit_doc) {
+  m.def(
+      (prefix + "_fit").c_str(),
+      [](const farray& frequency, const farray& recency, const farray& T,
+         const std::optional<farray>& weights, double penalizer, int max_iterations,
+         double gradient_tolerance, const std::optional<farray>& start) {
+        const cu::RftData d = rft_data(frequency, recency, T, weights);
+        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
+        const Eigen::VectorXd s = start_vector(start, 4);
+        cu::FitResult r;
+        {
+          // Safe without the GIL: d points into arrays held by the caller's arguments.
+          py::gil_scoped_release release;
+          r = Fit(d, opt, s);
+        }
+        return fit_result_dict(r);
+      },
+      py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("weights") = py::none(), py::arg("penalizer") = 0.0,
+      py::arg("max_iterations") = 2000, py::arg("gradient_tolerance") = 1e-8,
+      py::arg("start") = py::none(), fit_doc);
+  m.def(
+      (prefix + "_conditional_expected").c_str(),
+      [](const farray& params, const farray& t, const farray& x, const farray& tx,
+         const farray& T, bool gradient) {
+        return predict_elements<4, 4>(
+            params, {t, x, tx, T}, {"t", "frequency", "recency", "T"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) {
+              return Cond(bg(p), v[0], v[1], v[2], v[3]);
+            });
+      },
+      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"),
+      py::arg("T"), py::arg("gradient") = false);
+  m.def(
+      (prefix + "_prob_alive").c_str(),
+      [](const farray& params, const farray& x, const farray& tx, const farray& T,
+         bool gradient) {
+        return predict_elements<4, 3>(
+            params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) {
+              return Alive(bg(p), v[0], v[1], v[2]);
+            });
+      },
+      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("gradient") = false);
+  m.def(
+      (prefix + "_expected_new").c_str(),
+      [](const farray& params, const farray& t, bool gradient) {
+        return predict_elements<4, 1>(
+            params, {t}, {"t"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) { return New(bg(p), v[0]); });
+      },
+      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
+  m.def(
+      (prefix + "_prob_n").c_str(),
+      [](const farray& params, const farray& n, const farray& t, bool gradient) {
+        return predict_elements<4, 2>(
+            params, {n, t}, {"n", "t"}, gradient,
+            [](const std::array<double, 4>& p, const double* v) {
+              return ProbN(bg(p), v[0], v[1]);
+            });
+      },
+      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
+}
+
 }  // namespace
 
 void register_customer_models(py::module_& m) {
-  m.def(
-      "bg_nbd_fit",
-      [](const farray& frequency, const farray& recency, const farray& T,
-         const std::optional<farray>& weights, double penalizer, int max_iterations,
-         double gradient_tolerance, const std::optional<farray>& start) {
-        const cu::RftData d = rft_data(frequency, recency, T, weights);
-        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
-        const Eigen::VectorXd s = start_vector(start, 4);
-        cu::FitResult r;
-        {
-          // Safe without the GIL: d points into arrays held by the caller's arguments.
-          py::gil_scoped_release release;
-          r = cu::fit_bg_nbd(d, opt, s);
-        }
-        return fit_result_dict(r);
-      },
-      py::arg("frequency"), py::arg("recency"), py::arg("T"),
-      py::arg("weights") = py::none(), py::arg("penalizer") = 0.0,
-      py::arg("max_iterations") = 2000, py::arg("gradient_tolerance") = 1e-8,
-      py::arg("start") = py::none(),
+  def_bg_family<cu::fit_bg_nbd, cu::bg_nbd_conditional_expected, cu::bg_nbd_prob_alive,
+                cu::bg_nbd_expected_new, cu::bg_nbd_prob_n>(
+      m, "bg_nbd",
       "Maximum-likelihood BG/NBD fit (FHL 2005 eq. 6); returns the FitResult fields.");
-  m.def(
-      "bg_nbd_conditional_expected",
-      [](const farray& params, const farray& t, const farray& x, const farray& tx,
-         const farray& T, bool gradient) {
-        return predict_elements<4, 4>(
-            params, {t, x, tx, T}, {"t", "frequency", "recency", "T"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::bg_nbd_conditional_expected(bg(p), v[0], v[1], v[2], v[3]);
-            });
-      },
-      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"),
-      py::arg("T"), py::arg("gradient") = false);
-  m.def(
-      "bg_nbd_prob_alive",
-      [](const farray& params, const farray& x, const farray& tx, const farray& T,
-         bool gradient) {
-        return predict_elements<4, 3>(
-            params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::bg_nbd_prob_alive(bg(p), v[0], v[1], v[2]);
-            });
-      },
-      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
-      py::arg("gradient") = false);
-  m.def(
-      "bg_nbd_expected_new",
-      [](const farray& params, const farray& t, bool gradient) {
-        return predict_elements<4, 1>(
-            params, {t}, {"t"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::bg_nbd_expected_new(bg(p), v[0]);
-            });
-      },
-      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
-  m.def(
-      "bg_nbd_prob_n",
-      [](const farray& params, const farray& n, const farray& t, bool gradient) {
-        return predict_elements<4, 2>(
-            params, {n, t}, {"n", "t"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::bg_nbd_prob_n(bg(p), v[0], v[1]);
-            });
-      },
-      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
-  m.def(
-      "mbg_nbd_fit",
-      [](const farray& frequency, const farray& recency, const farray& T,
-         const std::optional<farray>& weights, double penalizer, int max_iterations,
-         double gradient_tolerance, const std::optional<farray>& start) {
-        const cu::RftData d = rft_data(frequency, recency, T, weights);
-        const auto opt = fit_options(penalizer, max_iterations, gradient_tolerance);
-        const Eigen::VectorXd s = start_vector(start, 4);
-        cu::FitResult r;
-        {
-          // Safe without the GIL: d points into arrays held by the caller's arguments.
-          py::gil_scoped_release release;
-          r = cu::fit_mbg_nbd(d, opt, s);
-        }
-        return fit_result_dict(r);
-      },
-      py::arg("frequency"), py::arg("recency"), py::arg("T"),
-      py::arg("weights") = py::none(), py::arg("penalizer") = 0.0,
-      py::arg("max_iterations") = 2000, py::arg("gradient_tolerance") = 1e-8,
-      py::arg("start") = py::none(),
+  def_bg_family<cu::fit_mbg_nbd, cu::mbg_nbd_conditional_expected, cu::mbg_nbd_prob_alive,
+                cu::mbg_nbd_expected_new, cu::mbg_nbd_prob_n>(
+      m, "mbg_nbd",
       "Maximum-likelihood MBG/NBD fit (Batislam, Denizel & Filiztekin 2007); returns "
       "the FitResult fields.");
-  m.def(
-      "mbg_nbd_conditional_expected",
-      [](const farray& params, const farray& t, const farray& x, const farray& tx,
-         const farray& T, bool gradient) {
-        return predict_elements<4, 4>(
-            params, {t, x, tx, T}, {"t", "frequency", "recency", "T"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::mbg_nbd_conditional_expected(bg(p), v[0], v[1], v[2], v[3]);
-            });
-      },
-      py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"),
-      py::arg("T"), py::arg("gradient") = false);
-  m.def(
-      "mbg_nbd_prob_alive",
-      [](const farray& params, const farray& x, const farray& tx, const farray& T,
-         bool gradient) {
-        return predict_elements<4, 3>(
-            params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::mbg_nbd_prob_alive(bg(p), v[0], v[1], v[2]);
-            });
-      },
-      py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
-      py::arg("gradient") = false);
-  m.def(
-      "mbg_nbd_expected_new",
-      [](const farray& params, const farray& t, bool gradient) {
-        return predict_elements<4, 1>(
-            params, {t}, {"t"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::mbg_nbd_expected_new(bg(p), v[0]);
-            });
-      },
-      py::arg("params"), py::arg("t"), py::arg("gradient") = false);
-  m.def(
-      "mbg_nbd_prob_n",
-      [](const farray& params, const farray& n, const farray& t, bool gradient) {
-        return predict_elements<4, 2>(
-            params, {n, t}, {"n", "t"}, gradient,
-            [](const std::array<double, 4>& p, const double* v) {
-              return cu::mbg_nbd_prob_n(bg(p), v[0], v[1]);
-            });
-      },
-      py::arg("params"), py::arg("n"), py::arg("t"), py::arg("gradient") = false);
   m.def(
       "gamma_gamma_fit",
       [](const farray& frequency, const farray& monetary,
