@@ -508,16 +508,8 @@ def _calibration(log, customer, time, amount, end, *, note):
     if not m.converged_:
         note("the calibration check's BG/NBD fit did not converge")
         return pd.DataFrame(columns=cols)
-    predicted = m.expected_purchases(HOLDOUT_WEEKS, cal["frequency"], cal["recency"],
-                                     cal["T"])
-    group = np.minimum(cal["frequency"].to_numpy(dtype=float), CALIBRATION_GROUPS)
-    frame = pd.DataFrame({"group": group, "actual": cal["frequency_holdout"].to_numpy(),
-                          "predicted": np.asarray(predicted, dtype=float)})
-    out = frame.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
-                                     predicted=("predicted", "mean")).reset_index()
-    out["frequency"] = [str(int(g)) if g < CALIBRATION_GROUPS else f"{CALIBRATION_GROUPS}+"
-                        for g in out["group"]]
-    return out[cols]
+    table = cu.calibration_holdout(m, cal, HOLDOUT_WEEKS, max_frequency=CALIBRATION_GROUPS)
+    return table.reset_index()[cols]
 
 
 # -- rendering ----------------------------------------------------------------------------
