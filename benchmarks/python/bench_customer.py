@@ -56,7 +56,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))
 
 import sostac  # noqa: E402
 from sostac.customer import SummaryAccumulator  # noqa: E402

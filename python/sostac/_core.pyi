@@ -216,6 +216,13 @@ class _Control(ModuleType):
 
 control: _Control
 
+class _Attribution(ModuleType):
+    # paths part (path builder, read_paths, heuristics, assists)
+    # models part (Markov chains, Shapley values)
+    ...
+
+attribution: _Attribution
+
 class _Customer(ModuleType):
     # summary part (customer summaries and RFM)
     class SummaryAccumulator:

@@ -8,6 +8,8 @@
 namespace py = pybind11;
 
 namespace sostac::python {
+void register_attribution_models(py::module_& m);
+void register_attribution_paths(py::module_& m);
 void register_control(py::module_& m);
 void register_customer_models(py::module_& m);
 void register_customer_pareto(py::module_& m);
@@ -32,6 +34,10 @@ PYBIND11_MODULE(_core, m) {
   sostac::python::register_plan(plan);
   auto control = m.def_submodule("control", "control charts");
   sostac::python::register_control(control);
+  auto attribution = m.def_submodule(
+      "attribution", "attribution: path tables, heuristics, assists, Markov, Shapley");
+  sostac::python::register_attribution_paths(attribution);
+  sostac::python::register_attribution_models(attribution);
   auto customer = m.def_submodule("customer", "Engage: customer summaries, RFM and BTYD models");
   sostac::python::register_customer_summary(customer);
   sostac::python::register_customer_models(customer);

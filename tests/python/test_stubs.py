@@ -60,6 +60,15 @@ def test_stub_lists_every_customer_name():
     assert stubbed == {n for n in dir(_core.customer) if not n.startswith("_")}
 
 
+def test_stub_lists_every_attribution_name():
+    tree = _stub_tree()
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Attribution")
+    stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    stubbed |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)}
+    stubbed |= {n.name for n in cls.body if isinstance(n, ast.ClassDef)}
+    assert stubbed == {n for n in dir(_core.attribution) if not n.startswith("_")}
+
+
 def test_stub_lists_every_metrics_name():
     tree = _stub_tree()
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Metrics")

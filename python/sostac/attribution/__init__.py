@@ -1,0 +1,17 @@
+"""Attribution: which channels earn the conversions.
+
+Customer journeys (paths of channel touches ending in a conversion or not) from a
+touchpoint log or a ChannelAttribution-style path table; heuristic models (first,
+last, linear, time decay, position based), assisted vs last-interaction conversions,
+exact Markov-chain removal effects and Shapley values, computed in C++.  See
+docs/attribution.md.
+"""
+
+from __future__ import annotations
+
+from ._models import *  # noqa: F401,F403
+from ._models import __all__ as _models_all
+from ._paths import *  # noqa: F401,F403
+from ._paths import __all__ as _paths_all
+
+__all__ = [*_paths_all, *_models_all]

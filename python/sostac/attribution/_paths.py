@@ -1,0 +1,5 @@
+"""Attribution (paths part)."""
+
+from __future__ import annotations
+
+__all__: list = []

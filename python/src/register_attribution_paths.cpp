@@ -1,0 +1,12 @@
+// sostac._core.attribution: bindings for include/sostac/attribution/ (paths part).
+#include <sostac/attribution.hpp>
+
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace sostac::python {
+
+void register_attribution_paths(py::module_& m) { (void)m; }
+
+}  // namespace sostac::python
