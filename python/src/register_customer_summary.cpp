@@ -69,7 +69,7 @@ py::dict finish(const cu::summary_accumulator& acc) {
   d["monetary"] = give(std::move(r.monetary));
   d["transactions"] = give(std::move(r.transactions));
   d["total"] = give(std::move(r.total));
-  d["last_day"] = give(std::move(r.last_day));
+  d["days_since_last"] = give(std::move(r.days_since_last));
   if (acc.options().has_holdout) {
     d["frequency_holdout"] = give(std::move(r.frequency_holdout));
     d["monetary_holdout"] = give(std::move(r.monetary_holdout));
@@ -122,16 +122,22 @@ void register_customer_summary(py::module_& m) {
 
   m.def(
       "rfm_scores",
-      [](const farray& recency, const farray& frequency, const farray& monetary, int bins) {
+      [](const farray& recency, const py::array& frequency, const farray& monetary, int bins) {
         const py::ssize_t n = recency.size();
         check_len(frequency, n, "frequency");
         check_len(monetary, n, "monetary");
+        // integer counts are read as they are (no float copy)
+        const bool counts = frequency.dtype().kind() == 'i' && frequency.itemsize() == 8;
+        const i64array fi = counts ? i64array::ensure(frequency) : i64array();
+        const farray fd = counts ? farray() : farray::ensure(frequency);
+        if (!counts && !fd) throw input_error("frequency", "expected numbers");
         cu::rfm_result r;
         {
           // Safe without the GIL: only the three input buffers and r are touched.
           py::gil_scoped_release release;
-          r = cu::rfm_scores(recency.data(), frequency.data(), monetary.data(),
-                             static_cast<std::size_t>(n), bins);
+          const auto len = static_cast<std::size_t>(n);
+          r = counts ? cu::rfm_scores(recency.data(), fi.data(), monetary.data(), len, bins)
+                     : cu::rfm_scores(recency.data(), fd.data(), monetary.data(), len, bins);
         }
         py::dict d;
         d["r_score"] = give(std::move(r.r_score));

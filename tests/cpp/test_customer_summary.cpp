@@ -321,3 +321,45 @@ TEST_CASE("rfm: whole numbers (histogram path) equal a brute-force count too") {
       }
     }
 }
+
+TEST_CASE("rfm: the radix selection equals a sort, across buckets, inside one bucket, with ties") {
+  // L(x) = #values strictly worse, from a sorted copy; the score is 1 + floor(k L / n).
+  auto expected = [](const std::vector<double>& x, int k, bool lower) {
+    std::vector<double> y(x);
+    for (auto& v : y) v = lower ? -v : v;
+    std::vector<double> sorted(y);
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<std::uint8_t> s(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const auto worse = static_cast<std::size_t>(
+          std::lower_bound(sorted.begin(), sorted.end(), y[i]) - sorted.begin());
+      s[i] = static_cast<std::uint8_t>(1 + static_cast<std::size_t>(k) * worse / x.size());
+    }
+    return s;
+  };
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const std::size_t n = 200000;
+  std::vector<double> wide(n), narrow(n), tied(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    wide[i] = (u(rng) < 0.1 ? -1.0 : 1.0) * std::exp(40.0 * u(rng) - 20.0);  // many buckets
+    narrow[i] = 32.0 + 2.0 * u(rng);  // one top-16-bit bucket holds every value
+    tied[i] = std::round(u(rng) * 7.0) / 4.0 + (i % 5 == 0 ? 0.0 : 0.125);  // large ties
+  }
+  for (const auto* x : {&wide, &narrow, &tied})
+    for (bool lower : {false, true})
+      for (int k : {2, 5, 10})
+        CHECK(cu::quantile_scores(x->data(), n, k, lower) == expected(*x, k, lower));
+  // Integer counts read as they are give the double path's answer.
+  std::vector<std::int64_t> counts(n);
+  std::vector<double> as_double(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    counts[i] = static_cast<std::int64_t>(rng() % 1000000);  // wide: not the histogram path
+    as_double[i] = static_cast<double>(counts[i]);
+  }
+  for (bool lower : {false, true}) {
+    CHECK(cu::quantile_scores(counts.data(), n, 5, lower) == expected(as_double, 5, lower));
+    CHECK(cu::quantile_scores(counts.data(), n, 5, lower) ==
+          cu::quantile_scores(as_double.data(), n, 5, lower));
+  }
+}

@@ -12,6 +12,7 @@
 /// freq="D", freq_multiplier=7 for weeks, the rule behind the published CDNOW summary.
 
 #include <sostac/core/error.hpp>
+#include <sostac/core/memory.hpp>
 #include <sostac/core/parallel.hpp>
 
 #include <algorithm>
@@ -72,7 +73,7 @@ struct summary_result {
   std::vector<double> monetary;        ///< mean repeat-day total; 0 when frequency 0
   std::vector<std::int64_t> transactions;  ///< calibration rows (RFM frequency)
   std::vector<double> total;               ///< sum of calibration values (RFM monetary)
-  std::vector<std::int64_t> first_day, last_day;
+  std::vector<double> days_since_last;  ///< end day - last purchase day (RFM recency)
   std::vector<double> frequency_holdout;  ///< purchase days in the holdout
   std::vector<double> monetary_holdout;   ///< mean holdout day total; 0 when none
   double duration_holdout = 0;            ///< holdout length in periods
@@ -99,6 +100,10 @@ struct holdout_slot {
   std::int32_t first = no_day, last = no_day, days = 0, unused = 0;
   double total = 0;
 };
+
+/// Slot tables are indexed by customer code, one random access per row: huge pages.
+using slot_vector = std::vector<summary_slot, big_allocator<summary_slot>>;
+using holdout_vector = std::vector<holdout_slot, big_allocator<holdout_slot>>;
 
 /// ISO date of a day number (Hinnant's civil_from_days), for messages.
 inline std::string iso_day(std::int64_t z) {
@@ -268,8 +273,8 @@ class summary_accumulator {
     // Two ranges whatever the thread count, so that the sums (and so the answer) do
     // not depend on it; each range costs one set of slots.
     const std::size_t parts = n >= (std::size_t{1} << 17) ? 2 : 1;
-    std::vector<std::vector<detail::summary_slot>> loc(parts);
-    std::vector<std::vector<detail::holdout_slot>> hloc(parts);
+    std::vector<detail::slot_vector> loc(parts);
+    std::vector<detail::holdout_vector> hloc(parts);
     std::vector<char> in_order(parts, 1);
     std::vector<std::int64_t> part_last(parts, kmin_);
     parallel_for(
@@ -299,8 +304,8 @@ class summary_accumulator {
           4096);
       fine = std::all_of(joined.begin(), joined.end(), [](char x) { return x != 0; });
     }
-    std::vector<detail::summary_slot> local;
-    std::vector<detail::holdout_slot> hlocal;
+    detail::slot_vector local;
+    detail::holdout_vector hlocal;
     if (fine) {
       local.swap(loc[0]);
       hlocal.swap(hloc[0]);
@@ -346,8 +351,8 @@ class summary_accumulator {
         throw input_error("mapping[" + std::to_string(c) + "]", "expected a code >= 0");
       top = std::max(top, mapping[c]);
     }
-    std::vector<detail::summary_slot> moved(static_cast<std::size_t>(top + 1));
-    std::vector<detail::holdout_slot> hmoved(other.hslots_.empty() ? 0 : moved.size());
+    detail::slot_vector moved(static_cast<std::size_t>(top + 1));
+    detail::holdout_vector hmoved(other.hslots_.empty() ? 0 : moved.size());
     for (std::size_t c = 0; c < other.slots_.size(); ++c) {
       moved[static_cast<std::size_t>(mapping[c])] = other.slots_[c];
       if (!hmoved.empty()) hmoved[static_cast<std::size_t>(mapping[c])] = other.hslots_[c];
@@ -395,7 +400,7 @@ class summary_accumulator {
     const std::size_t m = at[blocks];
     auto size = [&](auto& v) { v.resize(m); };
     size(r.customer), size(r.frequency), size(r.recency), size(r.T), size(r.monetary);
-    size(r.transactions), size(r.total), size(r.first_day), size(r.last_day);
+    size(r.transactions), size(r.total), size(r.days_since_last);
     if (opt_.has_holdout) size(r.frequency_holdout), size(r.monetary_holdout);
     parallel_for(
         k,
@@ -411,8 +416,7 @@ class summary_accumulator {
             r.monetary[j] = s.days > 1 ? (s.total - s.first_total) / (s.days - 1) : 0.0;
             r.transactions[j] = s.rows;
             r.total[j] = s.total;
-            r.first_day[j] = s.first;
-            r.last_day[j] = s.last;
+            r.days_since_last[j] = static_cast<double>(r.end_day - s.last);
             if (opt_.has_holdout) {
               const auto& h = hslots_[c];
               r.frequency_holdout[j] = h.days;
@@ -440,8 +444,8 @@ class summary_accumulator {
   /// the first one of the range.
   bool scan_rows(const std::int64_t* customer, const std::int64_t* time, const double* value,
                  std::size_t lo, std::size_t hi, std::int64_t base, std::size_t k,
-                 std::vector<detail::summary_slot>& loc,
-                 std::vector<detail::holdout_slot>& hloc, std::int64_t& last) const {
+                 detail::slot_vector& loc,
+                 detail::holdout_vector& hloc, std::int64_t& last) const {
     loc.assign(k, detail::summary_slot{});
     if (opt_.has_holdout) hloc.assign(k, detail::holdout_slot{});
     const std::int64_t end = opt_.has_holdout ? opt_.holdout_end_day : opt_.end_day;
@@ -506,8 +510,8 @@ class summary_accumulator {
 
   /// Joins part b's slot c into `into` (b after or before it in time); false when
   /// they interleave.
-  static bool join_slot(std::vector<detail::summary_slot>& into,
-                        std::vector<detail::holdout_slot>& hinto, std::size_t c,
+  static bool join_slot(detail::slot_vector& into,
+                        detail::holdout_vector& hinto, std::size_t c,
                         const detail::summary_slot& b, const detail::holdout_slot* hb) {
     auto& a = into[c];
     if (!detail::join_part(a.first, a.last, a.days, &a.first_total, b.first, b.last, b.days,
@@ -526,8 +530,8 @@ class summary_accumulator {
   }
 
   /// Counting sort by customer, then each customer's rows by day (ties in row order).
-  void fill_sorted(std::vector<detail::summary_slot>& local,
-                   std::vector<detail::holdout_slot>& hlocal, const std::int64_t* customer,
+  void fill_sorted(detail::slot_vector& local,
+                   detail::holdout_vector& hlocal, const std::int64_t* customer,
                    const std::int64_t* time, const double* value, std::size_t n,
                    std::int64_t base) const {
     const std::size_t k = local.size();
@@ -617,8 +621,8 @@ class summary_accumulator {
         4096);
   }
 
-  void merge_slots(const std::vector<detail::summary_slot>& other,
-                   const std::vector<detail::holdout_slot>& hother) {
+  void merge_slots(const detail::slot_vector& other,
+                   const detail::holdout_vector& hother) {
     if (other.size() > slots_.size()) {
       slots_.resize(other.size());
       if (opt_.has_holdout) hslots_.resize(other.size());
@@ -647,8 +651,8 @@ class summary_accumulator {
   }
 
   summary_options opt_;
-  std::vector<detail::summary_slot> slots_;
-  std::vector<detail::holdout_slot> hslots_;
+  detail::slot_vector slots_;
+  detail::holdout_vector hslots_;
   std::size_t rows_ = 0;
   std::int64_t last_seen_ = kmin_;
 };

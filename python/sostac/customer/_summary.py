@@ -116,7 +116,7 @@ def _ids(s, column: str):
         name = s.name
 
         def labels(c):
-            return pd.Index((c + base).astype(values.dtype, copy=False), name=name)
+            return pd.Index((c + base).astype(values.dtype, copy=False), name=name, copy=False)
 
         return codes, base, labels
     codes, uniques = pd.factorize(s, sort=False)
@@ -395,7 +395,7 @@ class SummaryAccumulator:
     def _labels_of(self, codes):
         pd = _pd()
         if self._dense is not None:
-            return pd.Index(codes.astype(self._dense, copy=False), name=self.customer)
+            return pd.Index(codes.astype(self._dense, copy=False), name=self.customer, copy=False)
         return self._labels[codes]
 
     @property
@@ -496,12 +496,18 @@ def _rfm_frame(result: dict, labels, bins: int, segments: Any):
     pd = _pd()
     bins = _check_bins(bins)
     rules = None if segments is None else _segment_rules(segments, bins)
-    recency = np.subtract(result["end_day"], result["last_day"], dtype=np.float64)
-    frequency = result["transactions"].astype(np.float64)
+    recency = result["days_since_last"]
     monetary = result["total"]
-    s = _cc.rfm_scores(recency, frequency, monetary, bins)
+    s = _cc.rfm_scores(recency, result["transactions"], monetary, bins)
     r, f, m = s["r_score"], s["f_score"], s["m_score"]
-    code = ((r.astype(np.int16) - 1) * bins + (f - 1)) * bins + (m - 1)
+    code = r.astype(np.int16)  # ((r - 1) * bins + (f - 1)) * bins + (m - 1), in place
+    code -= 1
+    code *= bins
+    code += f
+    code -= 1
+    code *= bins
+    code += m
+    code -= 1
     codes = [f"{a}{b}{c}" for a in range(1, bins + 1) for b in range(1, bins + 1)
              for c in range(1, bins + 1)]
     cols = {"recency": recency, "frequency": result["transactions"], "monetary": monetary,
