@@ -1,4 +1,5 @@
 #include <sostac/core/error.hpp>
+#include <sostac/core/memory.hpp>
 #include <sostac/core/parallel.hpp>
 #include <sostac/stats/detail/hypergeometric.hpp>
 #include <sostac/stats/detail/tails.hpp>
@@ -6,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -101,4 +103,18 @@ TEST_CASE("Loader's bd0 and the hypergeometric pmf sum to 1") {
     sf += std::exp(h.log_pmf(k));
     REQUIRE(std::exp(h.log_sf(k)) == Approx(sf).epsilon(1e-12));
   }
+}
+
+TEST_CASE("big_allocator: small blocks as std::allocator, large ones 2 MiB aligned") {
+  std::vector<double, sostac::big_allocator<double>> small(10, 1.5), large;
+  CHECK(small[9] == 1.5);
+  large.assign(std::size_t{1} << 20, 2.5);  // 8 MiB
+  CHECK(reinterpret_cast<std::uintptr_t>(large.data()) % (std::size_t{2} << 20) == 0);
+  CHECK(large.back() == 2.5);
+  large.resize(std::size_t{3} << 20, 1.0);  // regrows into a new large block
+  CHECK(large[(std::size_t{1} << 20) - 1] == 2.5);
+  CHECK(large.back() == 1.0);
+  large.clear();
+  large.shrink_to_fit();
+  CHECK(large.capacity() == 0);
 }
