@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the demo plan and its daily data, shipped in ``python/sostac/data``.
 
-``sostac demo`` (and the tests in ``tests/python/test_demo_data.py``) use two files:
+``sostac demo`` (and the tests in ``tests/python/test_demo_data.py``) use these files:
 
 - ``demo_plan.yaml``: an online shop's 2027 plan (SOSTAC with RACE and the 5S),
   written verbatim from the template below;
@@ -14,7 +14,13 @@
   customer_id, timestamp in UTC, channel, amount), from 2026-07-01: the second half of
   2026 holds the purchases of the customers the shop already had, and from 2027-01-01
   on the log fills the daily rows' orders exactly (revenue to the cent), returning
-  customers first; the daily rows' customers and repeat_customers are counted from it.
+  customers first; the daily rows' customers and repeat_customers are counted from it;
+- ``demo_touchpoints.csv.gz``: the journeys behind the 2027 orders (user_id, timestamp,
+  channel, conversion, value): each order is a converting touch (conversion 1, its
+  channel, time and amount), so last touch gives the daily rows' orders per channel
+  and day, preceded by 0-4 earlier touches of the same customer within 30 days; display
+  is mostly one of those earlier touches (it assists far more than it closes); 60,000
+  visitors' journeys of 1-4 touches do not convert.
 
 The data are simulated from a small model of each channel (below: traffic with a
 weekly pattern and a trend, binomial steps down the funnel, gamma order values,
@@ -468,6 +474,78 @@ def transactions_csv(orders: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+TP_SEED = SEED + 2
+LOOKBACK_DAYS = 30
+# Touches before a converting session: how many (0..4), and their channels. Display
+# (banners) is seen early in many journeys and rarely closes one: it mostly assists.
+EARLIER_P = np.array([0.40, 0.30, 0.17, 0.09, 0.04])
+ASSIST_WEIGHT = {"display": 0.32, "paid_social": 0.16, "content": 0.12, "seo": 0.11,
+                 "social": 0.09, "paid_search": 0.09, "email": 0.06, "site": 0.05}
+NULL_JOURNEYS = 60000  # visitors who never order in the log (a sample of them)
+NULL_LENGTH_P = np.array([0.62, 0.25, 0.09, 0.04])  # 1..4 touches
+
+
+def touchpoints(orders: list, rows: list, rng) -> list:
+    """Journeys behind the 2027 orders, and journeys that do not convert: rows
+    (user_id, timestamp, channel, conversion, value in cents). Each order is a
+    converting touch (its channel and time, conversion 1, its amount), so that last
+    touch gives the daily rows' orders per channel and day exactly; 0-4 earlier
+    touches of the same customer precede it within LOOKBACK_DAYS and after their
+    previous order, their channels drawn from ASSIST_WEIGHT; NULL_JOURNEYS visitors
+    touch 1-4 times without ordering, their channels in proportion to the channels'
+    sessions (display's banners among them)."""
+    start = dt.datetime.combine(START, dt.time())
+    end = dt.datetime.combine(END, dt.time()) + dt.timedelta(days=1)
+    names = list(ASSIST_WEIGHT)
+    weights = np.array([ASSIST_WEIGHT[c] for c in names])
+    weights /= weights.sum()
+    # the window of each 2027 order's earlier touches: (lo, ts), in seconds from start
+    last_order: dict = {}
+    conv, lo_s, ts_s = [], [], []
+    for _, cust, ts, ch, cents in orders:  # in time order
+        if ts >= start:
+            lo = ts - dt.timedelta(days=LOOKBACK_DAYS) + dt.timedelta(hours=1)
+            if cust in last_order:
+                lo = max(lo, last_order[cust] + dt.timedelta(minutes=1))
+            conv.append((cust, ts, ch, 1, cents))
+            lo_s.append((lo - start).total_seconds())
+            ts_s.append((ts - start).total_seconds())
+        last_order[cust] = ts
+    lo_s, ts_s = np.array(lo_s), np.array(ts_s)
+    span = ts_s - lo_s
+    k = rng.choice(len(EARLIER_P), size=len(conv), p=EARLIER_P)
+    k[span <= 60] = 0
+    owner = np.repeat(np.arange(len(conv)), k)
+    # strictly inside (lo, ts): after the previous order, before this one
+    at = lo_s[owner] + 1.0 + rng.uniform(0.0, 1.0, size=len(owner)) * (span[owner] - 1.0)
+    chans = rng.choice(len(names), size=len(owner), p=weights)
+    out = list(conv)
+    for o, t, c in zip(owner.tolist(), at.astype(np.int64).tolist(), chans.tolist()):
+        out.append((conv[o][0], start + dt.timedelta(seconds=t), names[c], 0, 0))
+    sessions = {c: 0 for c in CHANNELS}
+    for r in rows:
+        sessions[r["channel"]] += r["sessions"]
+    share = np.array([sessions[c] for c in CHANNELS], dtype=float)
+    share /= share.sum()
+    seconds = int((end - start).total_seconds())
+    length = 1 + rng.choice(len(NULL_LENGTH_P), size=NULL_JOURNEYS, p=NULL_LENGTH_P)
+    first = rng.integers(0, seconds - 14 * 86400, size=NULL_JOURNEYS)
+    who = np.repeat(np.arange(NULL_JOURNEYS), length)
+    when = first[who] + rng.integers(0, 14 * 86400, size=len(who))
+    chans = rng.choice(len(CHANNELS), size=len(who), p=share)
+    for v, t, c in zip(who.tolist(), when.tolist(), chans.tolist()):
+        out.append((f"v{v + 1:06d}", start + dt.timedelta(seconds=t), CHANNELS[c], 0, 0))
+    out.sort(key=lambda r: (r[1], r[0], -r[3]))
+    return out
+
+
+def touchpoints_csv(rows: list) -> str:
+    lines = ["user_id,timestamp,channel,conversion,value"]
+    lines += [f"{u},{ts:%Y-%m-%d %H:%M:%S},{ch},{conv},{cents // 100}.{cents % 100:02d}"
+              for u, ts, ch, conv, cents in rows]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent
@@ -479,14 +557,18 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(SEED)
     rows = simulate(rng)
     # the orders behind the rows; each row's customers and repeat customers are theirs
-    log = transactions_csv(transactions(rows, np.random.default_rng(TX_SEED)))
+    orders = transactions(rows, np.random.default_rng(TX_SEED))
+    log = transactions_csv(orders)
+    touches = touchpoints_csv(touchpoints(orders, rows, np.random.default_rng(TP_SEED)))
     (out / "demo_daily.csv").write_bytes(to_csv(rows).encode("ascii"))
     (out / "demo_plan.yaml").write_bytes(PLAN.encode("utf-8"))
     # mtime 0: the same bytes on every run (given the same zlib)
     (out / "demo_transactions.csv.gz").write_bytes(
         gzip.compress(log.encode("ascii"), compresslevel=9, mtime=0))
-    print(f"wrote {out / 'demo_plan.yaml'}, {out / 'demo_daily.csv'} and "
-          f"{out / 'demo_transactions.csv.gz'}")
+    (out / "demo_touchpoints.csv.gz").write_bytes(
+        gzip.compress(touches.encode("ascii"), compresslevel=9, mtime=0))
+    print(f"wrote {out / 'demo_plan.yaml'}, {out / 'demo_daily.csv'}, "
+          f"{out / 'demo_transactions.csv.gz'} and {out / 'demo_touchpoints.csv.gz'}")
     return 0
 
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = resources.files("sostac") / "data"
 FILES = ["demo_plan.yaml", "demo_daily.csv"]
 LOG = "demo_transactions.csv.gz"
+TOUCHES = "demo_touchpoints.csv.gz"
 MEASURES = ["impressions", "clicks", "visitors", "sessions", "bounces", "orders", "revenue",
             "cost", "customers", "repeat_customers"]
 CHANNELS = {"seo", "content", "social", "site", "paid_search", "paid_social", "display",
@@ -49,8 +50,9 @@ def test_the_generator_reproduces_the_shipped_files(tmp_path):
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
     # the log's compressed bytes depend on zlib's version; its content may not
-    made, shipped = (gzip.decompress((d / LOG).read_bytes()) for d in (tmp_path, DATA))
-    assert made == shipped
+    for name in (LOG, TOUCHES):
+        made, shipped = (gzip.decompress((d / name).read_bytes()) for d in (tmp_path, DATA))
+        assert made == shipped, name
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +211,43 @@ def test_display_loses_money_and_its_budget_moves(result):
     assert set(recs["to_channel"]) <= {"paid_search", "paid_social"}
     unspent = 90000 - w.loc["display", "cost"]
     assert recs["amount"].sum() == pytest.approx(unspent)
+
+
+@pytest.fixture(scope="module")
+def touches():
+    return pd.read_csv(DATA / TOUCHES, parse_dates=["timestamp"])
+
+
+def test_the_touchpoints_give_the_daily_orders_under_last_touch(touches, daily, log):
+    assert list(touches.columns) == ["user_id", "timestamp", "channel", "conversion", "value"]
+    assert touches["timestamp"].is_monotonic_increasing
+    assert set(touches["channel"]) == CHANNELS and set(touches["conversion"]) == {0, 1}
+    conv = touches[touches["conversion"] == 1]
+    # each 2027 order is one converting touch: its customer, time, channel and amount
+    orders = log[log["timestamp"] >= pd.Timestamp("2027-01-01")]
+    assert len(conv) == len(orders)
+    mine = conv.assign(date=conv["timestamp"].dt.normalize()).groupby(["date", "channel"])
+    theirs = daily.groupby(["date", "channel"])[["orders", "revenue"]].sum()
+    got = pd.DataFrame({"orders": mine.size(), "revenue": mine["value"].sum()})
+    joined = theirs[theirs["orders"] > 0].join(got.add_suffix("_touch"), how="outer").fillna(0)
+    assert (joined["orders"] == joined["orders_touch"]).all()
+    assert np.allclose(joined["revenue"], joined["revenue_touch"], atol=1e-6)
+    assert (touches.loc[touches["conversion"] == 0, "value"] == 0).all()
+
+
+def test_the_touchpoints_precede_their_conversion_and_display_mostly_assists(touches):
+    conv = touches[touches["conversion"] == 1]
+    earlier = touches[(touches["conversion"] == 0) & touches["user_id"].str.startswith("c")]
+    # every earlier touch of a customer is followed by one of their orders within 30 days
+    nxt = conv[["user_id", "timestamp"]].rename(columns={"timestamp": "order_time"})
+    m = pd.merge_asof(earlier.sort_values("timestamp"), nxt.sort_values("order_time"),
+                      left_on="timestamp", right_on="order_time", by="user_id",
+                      direction="forward", allow_exact_matches=False)
+    gap = m["order_time"] - m["timestamp"]
+    assert m["order_time"].notna().all() and (gap < pd.Timedelta(days=30)).all()
+    # display: many earlier touches, few closing ones (assists / last touches > 5)
+    assists = (earlier["channel"] == "display").sum()
+    closes = (conv["channel"] == "display").sum()
+    assert assists > 5 * closes > 0
+    nulls = touches[touches["user_id"].str.startswith("v")]
+    assert nulls["user_id"].nunique() == 60000 and (nulls["conversion"] == 0).all()
