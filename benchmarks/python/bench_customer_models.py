@@ -177,7 +177,7 @@ def _pymc_report(mine: dict, theirs: dict, pymc_n: int) -> None:
     """PyMC-Marketing's MAP fits against sostac's MLE on the same arrays."""
     print(f"\nPyMC-Marketing {theirs['_version']} MAP fits (pymc.find_MAP, L-BFGS-B); "
           f"import {theirs['_import']:.1f} s; synthetic: {pymc_n:,} customers")
-    print(f"{'workload':<28}{'prior':<9}{'1st fit':>9}{'2nd fit':>9}{'sostac':>10}"
+    print(f"{'workload':<28}{'prior':<9}{'1st fit':>9}{'2nd fit':>9}{'sostac':>12}"
           f"{'ratio':>8}  relative difference from sostac's MLE")
     for job, b in theirs.items():
         if job.startswith("_"):
@@ -192,7 +192,7 @@ def _pymc_report(mine: dict, theirs: dict, pymc_n: int) -> None:
         diffs = ", ".join(f"{k} {r * 100:+.3g}%" for k, r in zip(a["names"], rel))
         second = f"{fits[1]:>8.2f}s" if len(fits) > 1 else f"{'-':>9}"
         print(f"{ds + ':' + model:<28}{prior:<9}{fits[0]:>8.2f}s{second}"
-              f"{a['fit'] * 1e3:>8.1f}ms{ref / a['fit']:>7.0f}x  {diffs}")
+              f"{a['fit'] * 1e3:>10.1f}ms{ref / a['fit']:>7.0f}x  {diffs}")
 
 
 def main(argv=None) -> int:
