@@ -15,7 +15,9 @@ The rules (docs/attribution.md, "paths part" sections):
 
 from __future__ import annotations
 
+import html
 import re
+import statistics
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -23,10 +25,11 @@ import numpy as np
 from .. import _core
 from .. import io as _io
 from .._core import InputError
-from ..metrics import _series
+from .._optional import require
+from ..metrics import _series, _time_ticks
 from . import _table
 
-__all__ = ["read_paths", "heuristic", "HEURISTIC_MODELS"]
+__all__ = ["paths", "read_paths", "heuristic", "assists", "Assists", "HEURISTIC_MODELS"]
 
 _ca = _core.attribution
 
@@ -209,3 +212,303 @@ def heuristic(paths: Any, models: Sequence[str] = ("first", "last", "linear", "t
         out[f"{m}_conversions"] = r["conversions"]
         out[f"{m}_value"] = r["value"]
     return pd.DataFrame(out)
+
+
+# -- assists -----------------------------------------------------------------------------
+
+#: The columns of :func:`assists`, in order.
+ASSISTS_COLUMNS = ("channel", "last_interaction", "assisted", "first_interaction",
+                   "assist_ratio", "assist_ratio_low", "assist_ratio_high",
+                   "last_interaction_value", "assisted_value", "first_interaction_value")
+
+
+class Assists:
+    """Assisted and last-interaction conversions per channel (:func:`assists`).
+
+    Behaves like its table: ``result["assisted"]``, ``result.assist_ratio``,
+    ``len(result)``, ``to_frame()`` (a copy of the DataFrame, columns
+    ``ASSISTS_COLUMNS``), a repr and a Jupyter view; ``plot(ax=None)`` draws the
+    channels along the assisted / last-interaction axis. ``level`` is the intervals'
+    confidence level, ``interval`` their method ("delta-log").
+    """
+
+    def __init__(self, frame, *, level: float):
+        self._frame = frame
+        self.level = level
+        self.interval = "delta-log"
+
+    def to_frame(self):
+        """The table as a pandas DataFrame (a copy)."""
+        return self._frame.copy()
+
+    def to_dict(self) -> dict:
+        """Columns as lists, with the level and the interval method."""
+        out = {c: self._frame[c].tolist() for c in self._frame.columns}
+        out.update({"level": self.level, "interval": self.interval})
+        return out
+
+    def __getitem__(self, key):
+        return self._frame[key]
+
+    def __getattr__(self, name: str):
+        frame = self.__dict__.get("_frame")
+        if frame is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(frame, name)
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __iter__(self):
+        return iter(self._frame)
+
+    def __repr__(self) -> str:
+        return (f"Assists (assist ratio = assisted / last-interaction conversions, "
+                f"{self.level:g} intervals, {self.interval})\n{self._frame.to_string()}")
+
+    def _repr_html_(self) -> str:
+        head = html.escape(f"Assists: assist ratio = assisted / last-interaction "
+                           f"conversions, {self.level:g} intervals ({self.interval})")
+        return f"<p>{head}</p>" + self._frame.to_html(index=False, escape=True)
+
+    def plot(self, ax=None):
+        """The seed's chart (Google's customer-journey view): each channel at its
+        assist ratio on a log axis, with its interval; left of 1 the channel mostly
+        closes (last interaction), right of 1 it mostly assists. Channels without a
+        ratio (no last-interaction conversion) are left out. Returns the Axes."""
+        require("matplotlib", "plot", "plots need matplotlib")
+        import matplotlib.pyplot as plt
+
+        f = self._frame[np.isfinite(self._frame["assist_ratio"].to_numpy(dtype=float))
+                        & (self._frame["assist_ratio"] > 0)]
+        f = f.sort_values("assist_ratio")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.45 * max(len(f), 3) + 1.2))
+        y = np.arange(len(f))
+        r = f["assist_ratio"].to_numpy(dtype=float)
+        lo = f["assist_ratio_low"].to_numpy(dtype=float)
+        hi = f["assist_ratio_high"].to_numpy(dtype=float)
+        err = np.vstack([np.where(np.isfinite(lo), r - lo, 0.0),
+                         np.where(np.isfinite(hi), hi - r, 0.0)])
+        ax.errorbar(r, y, xerr=err, fmt="o", capsize=3)
+        ax.axvline(1.0, color="grey", lw=1, ls="--")
+        ax.set_xscale("log")
+        ax.set_yticks(y)
+        ax.set_yticklabels([str(c) for c in f["channel"]])
+        ax.set_xlabel("assisted / last-interaction conversions "
+                      "(< 1: closes sales, > 1: assists)")
+        ax.set_title("Assisted vs last-interaction conversions")
+        return ax
+
+
+def assists(paths: Any, level: float = 0.95) -> Assists:
+    """Assisted and last-interaction conversions per channel (Google Analytics'
+    multi-channel funnels).
+
+    A channel's **last-interaction** conversions end their path with it; its
+    **assisted** conversions have it on the path at a position other than the last
+    (once per conversion however often it appears; a channel may both assist and close
+    one conversion, "a > b > a"); its **first-interaction** conversions start with it.
+    The **assist ratio** is assisted / last-interaction: above 1 the channel mostly
+    opens or supports journeys, below 1 it mostly closes them.
+
+    The interval treats conversions as independent draws over the paths and applies
+    the delta method to log(ratio): var = (A + L - 2B) / (A L), B the conversions the
+    channel both assists and closes; bounds ratio * exp(+-z sqrt(var)). It is closed
+    form (no resampling: the same on every run and thread count, one pass over the
+    table), stays positive, and is NaN when the ratio is 0 or undefined.
+
+    Parameters
+    ----------
+    paths : path table DataFrame
+        From :func:`paths` or :func:`read_paths`; nulls do not enter.
+    level : float
+        Confidence level of the intervals, in (0, 1).
+
+    Returns
+    -------
+    Assists: a table with columns channel, last_interaction, assisted,
+    first_interaction, assist_ratio, assist_ratio_low, assist_ratio_high,
+    last_interaction_value, assisted_value, first_interaction_value, and ``plot()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sostac.attribution import assists
+    >>> t = pd.DataFrame({"path": ["a > b", "b", "a > b > a"], "conversions": [4.0, 1.0, 1.0],
+    ...                   "value": [40.0, 5.0, 10.0], "nulls": [0.0, 2.0, 0.0]})
+    >>> a = assists(t)
+    >>> a.to_frame()[["channel", "last_interaction", "assisted", "assist_ratio"]]
+      channel  last_interaction  assisted  assist_ratio
+    0       a               1.0       5.0           5.0
+    1       b               5.0       1.0           0.2
+    """
+    pd = _pd()
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise InputError(f"level: expected a confidence level in (0, 1), got {level!r}")
+    enc = _table.encode(paths)
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    r = _ca.assists(enc.offsets, enc.steps, enc.conversions, enc.value, len(enc.channels), z)
+    frame = pd.DataFrame({"channel": enc.channels,
+                          **{c: r[c] for c in ASSISTS_COLUMNS[1:]}})
+    return Assists(frame, level=float(level))
+
+
+# -- the path builder --------------------------------------------------------------------
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _lookback_ticks(lookback: Any, per_day: int) -> Optional[int]:
+    pd = _pd()
+    if lookback is None:
+        return None
+    if isinstance(lookback, bool) or not isinstance(lookback, (str, pd.Timedelta)) and \
+            not hasattr(lookback, "total_seconds"):
+        raise InputError(f"lookback: expected a duration like '30D', '12h' or a timedelta "
+                         f"(None: no limit), got {lookback!r}")
+    try:
+        td = pd.Timedelta(lookback)
+    except (ValueError, TypeError):
+        raise InputError(f"lookback: unknown duration {lookback!r}; expected text like "
+                         f"'30D', '7 days', '12h' or a timedelta (None: no limit)") from None
+    if td is pd.NaT or td.value < 0:
+        raise InputError(f"lookback: expected a duration >= 0, got {lookback!r}")
+    return int(td.value) * int(per_day) // _NS_PER_DAY
+
+
+def _flags(s, column: str) -> np.ndarray:
+    pd = _pd()
+    if s.isna().any():
+        raise InputError(f"{column}[{int(np.flatnonzero(s.isna().to_numpy())[0])}]: missing "
+                         f"conversion flag")
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.uint8)
+    if not _io.is_numeric(s):
+        raise InputError(f"{column}: expected a conversion flag (booleans or 0/1), got "
+                         f"{s.dtype} values; for an event name pass a flag, e.g. "
+                         f"log['event'].eq('purchase')")
+    v = s.to_numpy(dtype=np.float64)
+    bad = (v != 0) & (v != 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{column}[{i}]: expected a conversion flag 0 or 1, got {s.iloc[i]!r}")
+    return v.astype(np.uint8)
+
+
+def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
+          channel: str = "channel", conversion: str = "conversion",
+          value: Optional[str] = None, lookback: Any = "30D",
+          max_length: Optional[int] = None, collapse_repeats: bool = False):
+    """The path table of a touchpoint log: one path per conversion, and the
+    non-converting journeys.
+
+    Rules (docs/attribution.md, "Building paths from a touchpoint log"):
+
+    * A row is a touch (``conversion`` 0 / False, with a channel), a conversion with
+      its own touch (1 and a channel: the converting session is the last interaction)
+      or a bare conversion (1, channel missing). Rows may come in any order.
+    * A conversion closes a path: the user's touches since the previous conversion
+      (touches are not reused by the next path) within ``lookback`` before it,
+      edges included ([t - lookback, t]); older touches are dropped (counted in
+      ``attrs["expired_touches"]``). At equal times touches come before conversions
+      (a touch at the time of a conversion is on its path); of several conversions
+      at one time the first (lowest value) gets the path, the others none.
+    * A conversion without a touch on its path is left out of the table and counted
+      in ``attrs["unattributed_conversions"]`` and ``attrs["unattributed_value"]``.
+    * Touches after a user's last conversion form one non-converting path (a null),
+      within ``lookback`` before the user's last touch.
+    * Then consecutive repeats are collapsed (``collapse_repeats``) and the last
+      ``max_length`` touches kept.
+
+    Parameters
+    ----------
+    touchpoints : pandas or polars DataFrame, pyarrow Table or dict of arrays
+    user, time, channel, conversion : str
+        Column names: the user id (missing ids raise), the time (any form of
+        :func:`sostac.io.to_datetime`; missing times raise), the channel name and the
+        conversion flag (booleans or 0/1).
+    value : str, optional
+        The conversion value column (read on conversion rows; NaN there raises).
+    lookback : str, timedelta or None
+        The window before each conversion ("30D", "12h", ...); None: no limit.
+    max_length : int, optional
+        Keep the last ``max_length`` touches of each path.
+    collapse_repeats : bool
+        Collapse consecutive touches of one channel ("a > a > b" -> "a > b").
+
+    Returns
+    -------
+    pandas.DataFrame: the path table (path, conversions, value, nulls), one row per
+    distinct path in order of first appearance; ``attrs`` holds users,
+    unattributed_conversions, unattributed_value and expired_touches.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sostac.attribution import paths
+    >>> log = pd.DataFrame({
+    ...     "user_id": [1, 1, 1, 2, 2],
+    ...     "timestamp": pd.to_datetime(["2027-01-01", "2027-01-03", "2027-01-04",
+    ...                                  "2027-01-02", "2027-01-05"]),
+    ...     "channel": ["social", "search", None, "email", "search"],
+    ...     "conversion": [0, 0, 1, 0, 0]})
+    >>> paths(log)
+                  path  conversions  value  nulls
+    0  social > search          1.0    0.0    0.0
+    1   email > search          0.0    0.0    1.0
+    """
+    pd = _pd()
+    if max_length is not None and (isinstance(max_length, bool)
+                                   or not isinstance(max_length, (int, np.integer))
+                                   or max_length < 1):
+        raise InputError(f"max_length: expected a whole number >= 1 or None, got {max_length!r}")
+    data = touchpoints if type(touchpoints).__module__.split(".")[0] in (
+        "polars", "pyarrow", "pandas") else _io.to_pandas(touchpoints)
+    ids = _series(data, user, "user")
+    n = len(ids)
+    if n == 0:
+        raise InputError(f"{user}: the touchpoint log is empty")
+    na = ids.isna().to_numpy()
+    if na.any():
+        raise InputError(f"{user}[{int(np.flatnonzero(na)[0])}]: missing user id")
+    codes, _ = pd.factorize(ids, sort=False)
+    ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
+    flags = _flags(_series(data, conversion, "conversion"), conversion)
+    ch = _series(data, channel, "channel")
+    names_s = ch.astype("string").str.strip()
+    blank = (names_s == "").to_numpy(dtype=bool, na_value=False)
+    if blank.any():
+        raise InputError(f"{channel}[{int(np.flatnonzero(blank)[0])}]: blank channel name")
+    gt = names_s.str.contains(">", regex=False).to_numpy(dtype=bool, na_value=False)
+    if gt.any():
+        i = int(np.flatnonzero(gt)[0])
+        raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
+                         f"table joins channels by ' > '")
+    ch_codes, ch_names = pd.factorize(names_s, sort=True)
+    missing_touch = (ch_codes < 0) & (flags == 0)
+    if missing_touch.any():
+        raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
+                         f"on a touch (a row that is not a conversion)")
+    vals = None
+    if value is not None:
+        vals = np.asarray(_io.numbers(_series(data, value, "value"), value), dtype=np.float64)
+        bad = (flags == 1) & ~np.isfinite(vals)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{value}[{i}]: expected a finite conversion value, got {vals[i]!r}")
+    look = _lookback_ticks(lookback, per_day)
+    acc = _ca.PathAccumulator()
+    acc.add(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(ticks),
+            np.ascontiguousarray(ch_codes, dtype=np.int32), flags, vals)
+    r = acc.finish([str(c) for c in ch_names], look, int(max_length or 0),
+                   bool(collapse_repeats))
+    out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
+                        "conversions": r["conversions"], "value": r["value"],
+                        "nulls": r["nulls"]})
+    out.attrs.update({"users": int(r["users"]),
+                      "unattributed_conversions": float(r["unattributed_conversions"]),
+                      "unattributed_value": float(r["unattributed_value"]),
+                      "expired_touches": int(r["expired_touches"]),
+                      "lookback": None if lookback is None else str(lookback)})
+    return out
