@@ -112,7 +112,7 @@ TEST_CASE("assists count a channel once per conversion, not as last", "[attribut
 }
 
 TEST_CASE("path builder: windows, ties, several conversions, merge", "[attribution]") {
-  // user 0: a@1 b@5 conv@10 | c@20 conv(with channel b)@20 | a@40 (null)
+  // user 0: a@1 b@5 conv@10 conv@10 | c@20 conv(with channel b)@20 | a@40 (null)
   // user 1: conv@3 (no touch), a@100 a@101 b@150 conv@160 (lookback 50 drops a@100)
   const std::int64_t user[] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0};
   const std::int64_t time[] = {1, 5, 10, 20, 20, 40, 3, 100, 101, 150, 160, 10};
@@ -126,13 +126,14 @@ TEST_CASE("path builder: windows, ties, several conversions, merge", "[attributi
   one.add(user, time, ch, conv, val, 12);
   const auto r = one.finish({"a", "b", "c"}, o);
   // user 0: the conversions at 10 (values 1 and 5): the first closes a > b, the second
-  // finds no touch; c@20 and b@20 are on the path of the conversion at 20 (c > b); a@40
+  // finds no touch; c@20 and b@20 are on the path of the conversion at 20 (one time:
+  // by channel code, b > c); a@40
   // is a null. user 1: conv@3 has no touch; a > a > b converts at 160.
   REQUIRE(r.table.size() == 4);
   CHECK(r.table.conversions == std::vector<double>{1.0, 1.0, 0.0, 1.0});
   CHECK(r.table.value == std::vector<double>{1.0, 7.0, 0.0, 3.0});
   CHECK(r.table.nulls == std::vector<double>{0.0, 0.0, 1.0, 0.0});
-  CHECK(r.table.steps == std::vector<std::int32_t>{0, 1, 2, 1, 0, 0, 0, 1});
+  CHECK(r.table.steps == std::vector<std::int32_t>{0, 1, 1, 2, 0, 0, 0, 1});
   CHECK(r.unattributed_conversions == 2.0);
   CHECK(r.unattributed_value == 7.0);
   CHECK(r.expired_touches == 0);
@@ -150,8 +151,8 @@ TEST_CASE("path builder: windows, ties, several conversions, merge", "[attributi
   o.lookback = 60;
   o.max_length = 1;  // the last touch only
   const auto last = one.finish({"a", "b", "c"}, o);
-  CHECK(last.table.steps == std::vector<std::int32_t>{1, 0});
-  CHECK(last.table.conversions == std::vector<double>{3.0, 0.0});
+  CHECK(last.table.steps == std::vector<std::int32_t>{1, 2, 0});
+  CHECK(last.table.conversions == std::vector<double>{2.0, 1.0, 0.0});
   // merge of parts in any order == one pass
   at::path_accumulator p1, p2;
   p2.add(user + 6, time + 6, ch + 6, conv + 6, val + 6, 6);

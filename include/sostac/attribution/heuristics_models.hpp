@@ -122,13 +122,14 @@ void chunked_channel_sums(std::size_t n, std::size_t channels, std::size_t grain
   const std::size_t chunks = n == 0 ? 0 : (n + grain - 1) / grain;
   const std::size_t m = out.size();
   std::vector<double> part(chunks * m * channels, 0.0);
+  // One call per fixed chunk (parallel_for runs a single call on one thread).
   parallel_for(
-      n,
-      [&](std::size_t b, std::size_t e) {
-        double* p = part.data() + (b / grain) * m * channels;
-        body(b, e, p);
+      chunks,
+      [&](std::size_t cb, std::size_t ce) {
+        for (std::size_t c = cb; c < ce; ++c)
+          body(c * grain, std::min(n, (c + 1) * grain), part.data() + c * m * channels);
       },
-      grain);
+      1);
   for (std::size_t k = 0; k < m; ++k) out[k]->assign(channels, 0.0);
   for (std::size_t c = 0; c < chunks; ++c)
     for (std::size_t k = 0; k < m; ++k) {

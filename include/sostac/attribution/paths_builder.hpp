@@ -6,7 +6,8 @@
 ///   a bare conversion (conversion = 1, channel -1). Rows may come in any order.
 /// - Per user, events in time order; at equal times all touches come before the
 ///   conversions (a touch at the time of a conversion is on its path), touches at one
-///   time ordered by channel code, conversions by value.
+///   time ordered by channel code, conversions by value (the first of several at one
+///   time gets the path, the others find no touch).
 /// - A conversion closes a path: the user's touches since the previous conversion (not
 ///   reused by the next path, the ChannelAttribution / GA convention) within the
 ///   lookback window [t - lookback, t]. Older touches are dropped (`expired_touches`).
@@ -127,11 +128,14 @@ class path_accumulator {
     const std::size_t chunks = U == 0 ? 0 : (U + grain - 1) / grain;
     std::vector<built_paths> part(chunks);
     std::vector<std::unordered_map<std::string, std::size_t>> index(chunks);
+    // One call per fixed chunk of users (parallel_for runs a single call on one thread).
     parallel_for(
-        U,
-        [&](std::size_t b, std::size_t e) {
-          built_paths& out = part[b / grain];
-          auto& idx = index[b / grain];
+        chunks,
+        [&](std::size_t cb, std::size_t ce) {
+         for (std::size_t c = cb; c < ce; ++c) {
+          const std::size_t b = c * grain, e = std::min(U, (c + 1) * grain);
+          built_paths& out = part[c];
+          auto& idx = index[c];
           std::vector<std::pair<std::int64_t, std::int32_t>> seg;  // touches since a conversion
           std::vector<std::int32_t> path;
           auto emit = [&](std::int64_t until, double conv, double val, double nul) {
@@ -168,6 +172,8 @@ class path_accumulator {
             }
           };
           std::vector<std::size_t> rows;
+          std::vector<std::int32_t> group_touch;
+          std::vector<double> group_value;
           for (std::size_t u = b; u < e; ++u) {
             rows.assign(order.begin() + static_cast<std::ptrdiff_t>(start[u]),
                         order.begin() + static_cast<std::ptrdiff_t>(start[u + 1]));
@@ -175,27 +181,31 @@ class path_accumulator {
             ++out.users;
             std::sort(rows.begin(), rows.end(), before);
             seg.clear();
+            // Rows at one time: all their touches first (by channel code), then each
+            // conversion in turn by value (the first closes the path, the others find
+            // none).
             for (std::size_t k = 0; k < rows.size();) {
-              const std::size_t r = rows[k];
-              if (!conversion_[r]) {
-                seg.emplace_back(time_[r], channel_[r]);
-                ++k;
-                continue;
-              }
-              // A run of conversions at one time: their own touches first, then each
-              // conversion in turn (the first closes the path, the others find none).
+              const std::int64_t t = time_[rows[k]];
               std::size_t end = k;
-              while (end < rows.size() && conversion_[rows[end]] && time_[rows[end]] == time_[r])
-                ++end;
-              for (std::size_t q = k; q < end; ++q)
-                if (channel_[rows[q]] >= 0) seg.emplace_back(time_[r], channel_[rows[q]]);
-              for (std::size_t q = k; q < end; ++q) emit(time_[r], 1.0, value_[rows[q]], 0.0);
+              while (end < rows.size() && time_[rows[end]] == t) ++end;
+              group_touch.clear();
+              group_value.clear();
+              for (std::size_t q = k; q < end; ++q) {
+                const std::size_t r = rows[q];
+                if (channel_[r] >= 0) group_touch.push_back(channel_[r]);
+                if (conversion_[r]) group_value.push_back(value_[r]);
+              }
+              std::sort(group_touch.begin(), group_touch.end());
+              std::sort(group_value.begin(), group_value.end());
+              for (std::int32_t ch : group_touch) seg.emplace_back(t, ch);
+              for (double v : group_value) emit(t, 1.0, v, 0.0);
               k = end;
             }
             if (!seg.empty()) emit(seg.back().first, 0.0, 0.0, 1.0);
           }
+         }
         },
-        grain);
+        1);
     // Chunks in order: the first appearance of a path (by user code) fixes its row.
     built_paths res;
     res.table.channels = std::move(channels);
