@@ -543,3 +543,19 @@ def test_paths_errors(change, kwargs, match):
                         "value": [0.0, 0.0, 5.0, 0.0]})
     with pytest.raises(InputError, match=match):
         paths(change(log), **kwargs)
+
+
+def test_encode_splits_whole_columns():
+    from sostac.attribution import _table
+
+    t = pd.DataFrame({"path": ["b > a > b", " c", "a>é > c  "], "conversions": [1.0, 2.0, 0.0],
+                      "value": [0.0, 1.0, -2.0], "nulls": [0.0, 0.0, 1.0]})
+    e = _table.encode(t)
+    assert e.channels == ["a", "b", "c", "é"]
+    assert e.offsets.tolist() == [0, 3, 4, 7]
+    assert e.steps.tolist() == [1, 0, 1, 2, 0, 3, 2]
+    assert e.steps.dtype == np.int32 and e.offsets.dtype == np.uint64
+    with pytest.raises(InputError, match=r"path\[2\]: empty channel name"):
+        _table.encode(t.assign(path=["a", "b", "a > > c"]))
+    with pytest.raises(InputError, match=r"a path contains a line break"):
+        _table.encode(t.assign(path=["a", "b\nc", "c"]))

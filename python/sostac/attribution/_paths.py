@@ -476,16 +476,23 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
     flags = _flags(_series(data, conversion, "conversion"), conversion)
     ch = _series(data, channel, "channel")
-    names_s = ch.astype("string").str.strip()
-    blank = (names_s == "").to_numpy(dtype=bool, na_value=False)
+    # Names are checked and trimmed once per distinct value, not per row.
+    raw_codes, uniques = pd.factorize(ch, sort=False)
+    names = pd.Index(uniques).astype(str).str.strip()
+
+    def first_row(code_mask):
+        return int(np.flatnonzero(np.isin(raw_codes, np.flatnonzero(code_mask)))[0])
+
+    blank = np.asarray(names == "", dtype=bool)
     if blank.any():
-        raise InputError(f"{channel}[{int(np.flatnonzero(blank)[0])}]: blank channel name")
-    gt = names_s.str.contains(">", regex=False).to_numpy(dtype=bool, na_value=False)
+        raise InputError(f"{channel}[{first_row(blank)}]: blank channel name")
+    gt = np.asarray(names.str.contains(">", regex=False), dtype=bool)
     if gt.any():
-        i = int(np.flatnonzero(gt)[0])
+        i = first_row(gt)
         raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
                          f"table joins channels by ' > '")
-    ch_codes, ch_names = pd.factorize(names_s, sort=True)
+    ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+    ch_codes = np.where(raw_codes >= 0, remap.astype(np.int32)[np.maximum(raw_codes, 0)], -1)
     missing_touch = (ch_codes < 0) & (flags == 0)
     if missing_touch.any():
         raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
