@@ -26,7 +26,7 @@ from .. import _core
 from .. import io as _io
 from .._core import InputError
 from .._optional import require
-from ..metrics import _series, _time_ticks
+from ..metrics import _dense_ids, _series, _time_ticks
 from . import _table
 
 __all__ = ["paths", "read_paths", "heuristic", "assists", "Assists", "HEURISTIC_MODELS"]
@@ -472,7 +472,11 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     na = ids.isna().to_numpy()
     if na.any():
         raise InputError(f"{user}[{int(np.flatnonzero(na)[0])}]: missing user id")
-    codes, _ = pd.factorize(ids, sort=False)
+    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
+    if dense is not None:
+        codes = dense[0].astype(np.int64) - dense[1]
+    else:
+        codes, _ = pd.factorize(ids, sort=False)
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
     flags = _flags(_series(data, conversion, "conversion"), conversion)
     ch = _series(data, channel, "channel")
