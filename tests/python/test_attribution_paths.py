@@ -494,7 +494,7 @@ def test_paths_merge_equals_one_pass():
 def test_paths_same_for_any_thread_count():
     import sostac
 
-    log = _log(12, users=9000, rows=30000)
+    log = _log(12, users=80000, rows=150000)  # 3 chunks of 32768 users
     try:
         sostac.set_num_threads(1)
         a = paths(log, value="value")

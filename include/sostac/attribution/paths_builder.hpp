@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -128,7 +129,7 @@ class path_accumulator {
       if (a.channel != b.channel) return a.channel < b.channel;
       return a.value < b.value;  // equal events: either order gives the same paths
     };
-    constexpr std::size_t grain = 4096;  // users per chunk (fixed: thread-count free)
+    constexpr std::size_t grain = 32768;  // users per chunk (fixed: thread-count free)
     const std::size_t chunks = U == 0 ? 0 : (U + grain - 1) / grain;
     std::vector<built_paths> part(chunks);
     std::vector<std::unordered_map<std::string, std::size_t>> index(chunks);
@@ -211,7 +212,16 @@ class path_accumulator {
     // Chunks in order: the first appearance of a path (by user code) fixes its row.
     built_paths res;
     res.table.channels = std::move(channels);
-    std::unordered_map<std::string, std::size_t> idx;
+    // Keys are views of res.table.steps, reserved up front so that they stay valid.
+    std::size_t rows_total = 0, steps_total = 0;
+    for (const auto& p : part) {
+      rows_total += p.table.size();
+      steps_total += p.table.steps.size();
+    }
+    res.table.steps.reserve(steps_total);
+    res.table.offsets.reserve(rows_total + 1);
+    std::unordered_map<std::string_view, std::size_t> idx;
+    idx.reserve(rows_total);
     for (auto& p : part) {
       res.unattributed_conversions += p.unattributed_conversions;
       res.unattributed_value += p.unattributed_value;
@@ -219,11 +229,15 @@ class path_accumulator {
       res.users += p.users;
       for (std::size_t i = 0; i < p.table.size(); ++i) {
         const path_view pv = p.table.path(i);
-        std::string key(reinterpret_cast<const char*>(pv.steps), pv.length * sizeof(std::int32_t));
+        const std::string_view key(reinterpret_cast<const char*>(pv.steps),
+                                   pv.length * sizeof(std::int32_t));
         auto it = idx.find(key);
         if (it == idx.end()) {
-          idx.emplace(std::move(key), res.table.size());
+          const std::size_t at = res.table.steps.size();
           res.table.push(pv.steps, pv.length, pv.conversions, pv.value, pv.nulls);
+          idx.emplace(std::string_view(reinterpret_cast<const char*>(res.table.steps.data() + at),
+                                       pv.length * sizeof(std::int32_t)),
+                      res.table.size() - 1);
         } else {
           res.table.conversions[it->second] += pv.conversions;
           res.table.value[it->second] += pv.value;
