@@ -559,3 +559,49 @@ def test_encode_splits_whole_columns():
         _table.encode(t.assign(path=["a", "b", "a > > c"]))
     with pytest.raises(InputError, match=r"a path contains a line break"):
         _table.encode(t.assign(path=["a", "b\nc", "c"]))
+
+
+def test_polars_and_arrow_inputs():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    log = _log(21)
+    want = paths(log, value="value", lookback="10D")
+    slim = log.drop(columns="day")
+    for frame in (pl.from_pandas(slim), pa.Table.from_pandas(slim, preserve_index=False)):
+        got = paths(frame, value="value", lookback="10D")
+        assert _as_dict(got) == _as_dict(want)
+    raw = _raw(["a>b", "b"], conv=[1, 2])
+    assert read_paths(pl.from_pandas(raw)).equals(read_paths(raw))
+    assert read_paths(pa.Table.from_pandas(raw)).equals(read_paths(raw))
+
+
+@st.composite
+def _small_logs(draw):
+    n = draw(st.integers(1, 25))
+    rows = draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6),
+                                   st.sampled_from(["a", "b", "direct", None]),
+                                   st.booleans(), st.sampled_from([1.0, 2.5, 7.0])),
+                         min_size=n, max_size=n))
+    user, day, channel, conv, value = map(list, zip(*rows))
+    channel = [c if (c is not None or v) else "a" for c, v in zip(channel, conv)]
+    return pd.DataFrame({"user_id": user, "day": day,
+                         "timestamp": pd.Timestamp("2027-01-01")
+                         + pd.to_timedelta(day, unit="D"),
+                         "channel": channel, "conversion": [int(c) for c in conv],
+                         "value": [v if c else np.nan for v, c in zip(value, conv)]})
+
+
+@settings(max_examples=80, deadline=None)
+@given(_small_logs(), st.sampled_from([None, 0, 1, 3]), st.sampled_from([None, 1, 2]),
+       st.booleans())
+def test_paths_match_the_reference_on_small_logs(log, lookback, max_length, collapse):
+    got = paths(log, value="value", lookback=None if lookback is None else f"{lookback}D",
+                max_length=max_length, collapse_repeats=collapse)
+    table, unattributed, unattributed_value, expired = _paths_reference(
+        log, lookback, max_length, collapse)
+    assert _as_dict(got).keys() == table.keys()
+    for key, want in table.items():
+        np.testing.assert_allclose(_as_dict(got)[key], want, atol=1e-9)
+    assert got.attrs["unattributed_conversions"] == unattributed
+    assert got.attrs["unattributed_value"] == pytest.approx(unattributed_value)
+    assert got.attrs["expired_touches"] == expired
