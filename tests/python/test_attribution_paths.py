@@ -605,3 +605,55 @@ def test_paths_match_the_reference_on_small_logs(log, lookback, max_length, coll
     assert got.attrs["unattributed_conversions"] == unattributed
     assert got.attrs["unattributed_value"] == pytest.approx(unattributed_value)
     assert got.attrs["expired_touches"] == expired
+
+
+@pytest.mark.parametrize("seed, lookback, half", [(31, 30, 7.0), (32, None, 2.5), (33, 3, 0.5)])
+def test_real_time_decay_matches_a_reference(seed, lookback, half):
+    log = _log(seed, users=30, rows=300)
+    t = paths(log, value="value", lookback=None if lookback is None else f"{lookback}D",
+              half_life=pd.Timedelta(days=half))
+    assert t.attrs["half_life"] is not None
+    got = heuristic(t, models=("time_decay", "last")).set_index("channel")
+    # the reference: each conversion's touches (the rules of _paths_reference), weights
+    # 2^(-(T - t) / half) normalised
+    lb = np.inf if lookback is None else lookback
+    credit, credit_value = {}, {}
+    for _, g in log.groupby("user_id", sort=False):
+        touches = [(d, ch) for d, ch in zip(g["day"], g["channel"]) if isinstance(ch, str)]
+        prev = -np.inf
+        for T, v in sorted((d, v) for d, v, c in zip(g["day"], g["value"], g["conversion"])
+                           if c):
+            mine = [(d, ch) for d, ch in touches if prev < d <= T and d >= T - lb]
+            prev = T
+            if not mine:
+                continue
+            w = np.array([0.5 ** ((T - d) / half) for d, _ in mine])
+            w /= w.sum()
+            for (d, ch), x in zip(mine, w):
+                credit[ch] = credit.get(ch, 0.0) + x
+                credit_value[ch] = credit_value.get(ch, 0.0) + x * v
+    ref = pd.DataFrame({"c": credit, "v": credit_value}).reindex(got.index).fillna(0.0)
+    np.testing.assert_allclose(got["time_decay_conversions"], ref["c"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got["time_decay_value"], ref["v"], rtol=1e-9, atol=1e-9)
+    assert got["time_decay_conversions"].sum() == pytest.approx(t["conversions"].sum())
+    with pytest.raises(InputError, match=r"half_life: this path table carries real-time"):
+        heuristic(t, models=("time_decay",), half_life=2.0)
+    # without the columns: decay by position again
+    pos = heuristic(t.drop(columns=["time_decay", "time_decay_value"]), models=("time_decay",))
+    assert not np.allclose(pos["time_decay_conversions"], got["time_decay_conversions"])
+
+
+def test_real_time_decay_collapse_takes_the_latest_touch():
+    t0 = pd.Timestamp("2027-05-01")
+    log = pd.DataFrame({"user_id": [1, 1, 1, 1],
+                        "timestamp": [t0, t0 + pd.Timedelta("2D"), t0 + pd.Timedelta("8D"),
+                                      t0 + pd.Timedelta("9D")],
+                        "channel": ["a", "b", "b", None], "conversion": [0, 0, 0, 1]})
+    t = paths(log, collapse_repeats=True, half_life="1D")
+    assert t["path"].tolist() == ["a > b"]
+    w = np.array([0.5 ** 9, 0.5 ** 1])  # a 9 days before, the b run's latest 1 day before
+    np.testing.assert_allclose(t["time_decay"].iloc[0], w / w.sum())
+    with pytest.raises(InputError, match=r"half_life: expected a duration > 0"):
+        paths(log, half_life="0D")
+    with pytest.raises(InputError, match=r"half_life: unknown duration"):
+        paths(log, half_life="a week")

@@ -42,8 +42,13 @@ struct path_builder_options {
   std::int64_t lookback = 0;
   /// Keep the last max_length touches of a path (0: all).
   std::size_t max_length = 0;
-  /// Collapse consecutive touches of one channel into one.
+  /// Collapse consecutive touches of one channel into one (the run takes the time of
+  /// its latest touch).
   bool collapse_repeats = false;
+  /// Real-time time decay: a touch dt ticks before the conversion weighs
+  /// 2^(-dt / half_life), normalised over the path's touches (GA's time decay model).
+  bool has_half_life = false;
+  double half_life = 0;
 };
 
 struct built_paths {
@@ -51,6 +56,9 @@ struct built_paths {
   double unattributed_conversions = 0, unattributed_value = 0;
   std::uint64_t expired_touches = 0;
   std::uint64_t users = 0;
+  /// With has_half_life: per touch (aligned with table.steps) the time-decay credit
+  /// summed over the path's conversions, and the same for their value.
+  std::vector<double> decay_conversions, decay_value;
 };
 
 class path_accumulator {
@@ -102,6 +110,8 @@ class path_accumulator {
   built_paths finish(std::vector<std::string> channels, const path_builder_options& o) const {
     if (o.has_lookback && o.lookback < 0)
       throw input_error("lookback", "expected a window >= 0");
+    if (o.has_half_life && !(std::isfinite(o.half_life) && o.half_life > 0))
+      throw input_error("half_life", "expected a duration > 0");
     const std::size_t n = rows();
     for (std::size_t i = 0; i < n; ++i)
       if (channel_[i] >= static_cast<std::int64_t>(channels.size()))
@@ -143,6 +153,8 @@ class path_accumulator {
           auto& idx = index[c];
           std::vector<std::pair<std::int64_t, std::int32_t>> seg;  // touches since a conversion
           std::vector<std::int32_t> path;
+          std::vector<std::int64_t> ptime;
+          std::vector<double> weight;
           auto emit = [&](std::int64_t until, double conv, double val, double nul) {
             std::size_t from = 0;
             if (o.has_lookback) {
@@ -153,9 +165,15 @@ class path_accumulator {
             }
             out.expired_touches += from;
             path.clear();
-            for (std::size_t j = from; j < seg.size(); ++j)
-              if (!o.collapse_repeats || path.empty() || path.back() != seg[j].second)
+            ptime.clear();
+            for (std::size_t j = from; j < seg.size(); ++j) {
+              if (!o.collapse_repeats || path.empty() || path.back() != seg[j].second) {
                 path.push_back(seg[j].second);
+                ptime.push_back(seg[j].first);
+              } else {
+                ptime.back() = seg[j].first;
+              }
+            }
             seg.clear();
             std::size_t skip = 0;
             if (o.max_length > 0 && path.size() > o.max_length) skip = path.size() - o.max_length;
@@ -164,17 +182,40 @@ class path_accumulator {
               out.unattributed_value += val;
               return;
             }
+            const std::size_t len = path.size() - skip;
+            if (o.has_half_life) {
+              // Relative to the latest kept touch (no underflow), then normalised.
+              weight.resize(len);
+              double total = 0;
+              const std::int64_t latest = ptime.back();
+              for (std::size_t j = 0; j < len; ++j)
+                total += weight[j] = std::exp2(
+                    -static_cast<double>(latest - ptime[skip + j]) / o.half_life);
+              for (double& w : weight) w /= total;
+            }
             std::string key(reinterpret_cast<const char*>(path.data() + skip),
-                            (path.size() - skip) * sizeof(std::int32_t));
+                            len * sizeof(std::int32_t));
             auto it = idx.find(key);
+            std::size_t at;
             if (it == idx.end()) {
               idx.emplace(std::move(key), out.table.size());
-              out.table.push(path.data() + skip, path.size() - skip, conv, val, nul);
+              at = out.table.steps.size();
+              out.table.push(path.data() + skip, len, conv, val, nul);
+              if (o.has_half_life) {
+                out.decay_conversions.resize(out.table.steps.size(), 0.0);
+                out.decay_value.resize(out.table.steps.size(), 0.0);
+              }
             } else {
               out.table.conversions[it->second] += conv;
               out.table.value[it->second] += val;
               out.table.nulls[it->second] += nul;
+              at = static_cast<std::size_t>(out.table.offsets[it->second]);
             }
+            if (o.has_half_life && conv > 0)
+              for (std::size_t j = 0; j < len; ++j) {
+                out.decay_conversions[at + j] += conv * weight[j];
+                out.decay_value[at + j] += val * weight[j];
+              }
           };
           std::vector<std::int32_t> group_touch;
           std::vector<double> group_value;
@@ -232,16 +273,29 @@ class path_accumulator {
         const std::string_view key(reinterpret_cast<const char*>(pv.steps),
                                    pv.length * sizeof(std::int32_t));
         auto it = idx.find(key);
+        std::size_t at;
         if (it == idx.end()) {
-          const std::size_t at = res.table.steps.size();
+          at = res.table.steps.size();
           res.table.push(pv.steps, pv.length, pv.conversions, pv.value, pv.nulls);
           idx.emplace(std::string_view(reinterpret_cast<const char*>(res.table.steps.data() + at),
                                        pv.length * sizeof(std::int32_t)),
                       res.table.size() - 1);
+          if (o.has_half_life) {
+            res.decay_conversions.resize(res.table.steps.size(), 0.0);
+            res.decay_value.resize(res.table.steps.size(), 0.0);
+          }
         } else {
           res.table.conversions[it->second] += pv.conversions;
           res.table.value[it->second] += pv.value;
           res.table.nulls[it->second] += pv.nulls;
+          at = static_cast<std::size_t>(res.table.offsets[it->second]);
+        }
+        if (o.has_half_life) {
+          const auto from = static_cast<std::size_t>(p.table.offsets[i]);
+          for (std::size_t j = 0; j < pv.length; ++j) {
+            res.decay_conversions[at + j] += p.decay_conversions[from + j];
+            res.decay_value[at + j] += p.decay_value[from + j];
+          }
         }
       }
       p = built_paths{};
