@@ -657,3 +657,25 @@ def test_real_time_decay_collapse_takes_the_latest_touch():
         paths(log, half_life="0D")
     with pytest.raises(InputError, match=r"half_life: unknown duration"):
         paths(log, half_life="a week")
+
+
+def test_docstring_examples_and_sections():
+    import doctest
+    import inspect
+
+    from sostac.attribution import _paths as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+    for name in ("paths", "read_paths", "heuristic", "assists"):
+        doc = inspect.getdoc(getattr(module, name)) or ""
+        for section in ("Parameters", "Returns", "Examples"):
+            assert f"{section}\n---" in doc, f"{name}: no {section} section"
+
+
+def test_a_log_of_bare_conversions_only():
+    log = pd.DataFrame({"user_id": [1, 2], "timestamp": pd.to_datetime(["2027-01-01"] * 2),
+                        "channel": [None, None], "conversion": [1, 1]})
+    t = paths(log)
+    assert len(t) == 0 and list(t.columns) == ["path", "conversions", "value", "nulls"]
+    assert t.attrs["unattributed_conversions"] == 2.0

@@ -536,7 +536,8 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
                          f"table joins channels by ' > '")
     ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    ch_codes = np.where(raw_codes >= 0, remap.astype(np.int32)[np.maximum(raw_codes, 0)], -1)
+    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
+    ch_codes = lookup[np.where(raw_codes >= 0, raw_codes, len(remap))]
     missing_touch = (ch_codes < 0) & (flags == 0)
     if missing_touch.any():
         raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
