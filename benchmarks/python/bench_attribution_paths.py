@@ -47,13 +47,12 @@ def pandas_paths(log: pd.DataFrame, lookback: pd.Timedelta) -> pd.DataFrame:
     d = log.assign(channel=log["channel"].astype(str))
     d = d.sort_values(["user_id", "timestamp", "channel"], kind="stable")
     conv_rows = d[d["conversion"] == 1][["user_id", "timestamp"]]
-    # segment of a touch: conversions of its user strictly before its time, plus the
-    # conversions at its own time are after it (touches first at equal times)
+    # segment of a touch: the conversions of its user at strictly earlier times (at equal
+    # times touches come first; of several conversions at one time only the first
+    # closes a path)
     d["segment"] = d.groupby("user_id")["conversion"].cumsum() - d["conversion"]
-    same_time = d.groupby(["user_id", "timestamp"])["conversion"].transform("sum")
     before = d.groupby(["user_id", "timestamp"])["conversion"].cumsum() - d["conversion"]
     d["segment"] -= before  # conversions at the same time do not split the touches
-    del same_time
     conv_rows = conv_rows.assign(
         segment=conv_rows.groupby("user_id").cumcount(), conv_time=conv_rows["timestamp"])
     d = d.merge(conv_rows[["user_id", "segment", "conv_time"]], on=["user_id", "segment"],
