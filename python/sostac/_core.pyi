@@ -219,6 +219,17 @@ control: _Control
 class _Attribution(ModuleType):
     # paths part (path builder, read_paths, heuristics, assists)
     # models part (Markov chains, Shapley values)
+    @staticmethod
+    def markov(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, order: int = ...,
+        use_nulls: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def shapley(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, worth: str = ...,
+    ) -> dict: ...
     ...
 
 attribution: _Attribution
