@@ -46,8 +46,9 @@ def sample():
 
 # --- independent references --------------------------------------------------------
 
-def ref_markov(table: pd.DataFrame, order: int, var_null: bool = True):
-    """Dense reference: states, counts and absorption probabilities from scratch."""
+def ref_markov(table: pd.DataFrame, order: int, var_null: bool = True, only=None):
+    """Dense reference: states, counts and absorption probabilities from scratch
+    (removal effects of the channels in `only`, default all)."""
     rows = []
     for p, c, v, n in zip(table["path"], table["conversions"], table["value"],
                           table["nulls"]):
@@ -88,7 +89,7 @@ def ref_markov(table: pd.DataFrame, order: int, var_null: bool = True):
         return x[0]
 
     base = solve(np.zeros(S + 1, dtype=bool))
-    channels = sorted({c for w in states for c in w})
+    channels = sorted({c for w in states for c in w} if only is None else only)
     re, vre = {}, {}
     for ch in channels:
         drop = np.array([False] + [ch in w for w in states])
@@ -175,11 +176,13 @@ table_strategy = st.builds(
     st.integers(0, 2**32 - 1), st.integers(1, 25), st.integers(1, 5), st.integers(1, 6))
 
 
-def compare_markov(table, order, var_null=True, rel=1e-9):
+def compare_markov(table, order, var_null=True, rel=1e-9, only=None):
     got = attribution.markov(table, order=order, var_null=var_null)
-    exp, p, tm = ref_markov(table, order, var_null)
+    exp, p, tm = ref_markov(table, order, var_null, only)
     g = got.removal_effects.set_index("channel").loc[exp["channel"]]
-    for col in ("removal_effect", "conversions", "value", "value_removal_effect"):
+    cols = ("removal_effect", "value_removal_effect") if only else \
+        ("removal_effect", "conversions", "value", "value_removal_effect")
+    for col in cols:
         np.testing.assert_allclose(g[col].to_numpy(), exp[col].to_numpy(), rtol=rel,
                                    atol=1e-9 * max(1.0, float(np.abs(exp[col]).max())),
                                    err_msg=f"order {order}: {col}")
@@ -196,7 +199,9 @@ def compare_markov(table, order, var_null=True, rel=1e-9):
 @needs_data
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
 def test_markov_sample_matches_dense_solve(sample, order):
-    got = compare_markov(sample, order)
+    # orders 3 and 4 have 933 and 3975 states: the dense reference removes three
+    # channels (a large, a mid-sized and the smallest) to keep the test short
+    got = compare_markov(sample, order, only=None if order < 3 else ["alpha", "kappa", "mi"])
     assert got.removal_effects["conversions"].sum() == pytest.approx(
         sample["conversions"].sum(), rel=1e-12)
 
