@@ -35,6 +35,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -678,6 +679,95 @@ inline double pareto_nbd_conditional_expected(const ParetoNbdParams& p, double t
   const double L = std::log((p.beta + T) / (p.beta + T + t));
   return (p.r + x) * (p.beta + T) / (p.alpha + T) * detail::one_minus_pow_over(p.s - 1.0, L) *
          pareto_nbd_prob_alive(p, x, tx, T);
+}
+
+/// P(alive) (t == nullptr) or E[Y(t_i) | x_i, t_x,i, T_i] of n checked customers at
+/// one parameter vector, into out[0..n): the values of pareto_nbd_prob_alive and
+/// pareto_nbd_conditional_expected up to rounding, with the 2F1 terms from series
+/// coefficients computed once per distinct x (ParetoATerms), in parallel. Rows whose
+/// x is above 1e6 use the scalar functions.
+/// With `horizons` (m values ht, weights hw), out[i] is instead
+/// sum_k hw[k] E[Y(ht[k]) | row i] (P(alive) computed once per row; t is ignored).
+struct ParetoHorizons {
+  const double* t = nullptr;
+  const double* w = nullptr;
+  std::size_t m = 0;
+};
+
+inline void pareto_nbd_score(const ParetoNbdParams& p, const double* t, const double* x,
+                             const double* tx, const double* T, std::size_t n, double* out,
+                             const ParetoHorizons& horizons = ParetoHorizons()) {
+  constexpr double big = 1e6;
+  double xmax = 0.0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (x[i] <= big) xmax = std::max(xmax, x[i]);
+  std::vector<std::int32_t> slot(static_cast<std::size_t>(xmax) + 1, -1);
+  std::vector<double> xs;
+  for (std::size_t i = 0; i < n; ++i)
+    if (x[i] <= big) {
+      std::int32_t& k = slot[static_cast<std::size_t>(x[i])];
+      if (k < 0) {
+        k = static_cast<std::int32_t>(xs.size());
+        xs.push_back(x[i]);
+      }
+    }
+  const detail::ParetoATerms terms(p, xs.data(), xs.size(), false);
+  const double ls = std::log(p.s);
+  sostac::parallel_for(
+      n,
+      [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) {
+          if (horizons.m > 0) {
+            if (!(x[i] <= big)) {
+              double sum = 0.0;
+              for (std::size_t k = 0; k < horizons.m; ++k)
+                sum += horizons.w[k] *
+                       pareto_nbd_conditional_expected(p, horizons.t[k], x[i], tx[i], T[i]);
+              out[i] = sum;
+              continue;
+            }
+          } else if (!(x[i] <= big)) {
+            out[i] = t ? pareto_nbd_conditional_expected(p, t[i], x[i], tx[i], T[i])
+                       : pareto_nbd_prob_alive(p, x[i], tx[i], T[i]);
+            continue;
+          }
+          if (horizons.m == 0 && t && t[i] == 0.0) {
+            out[i] = 0.0;
+            continue;
+          }
+          const std::size_t j = static_cast<std::size_t>(slot[static_cast<std::size_t>(x[i])]);
+          double alive = 1.0;
+          if (tx[i] < T[i]) {
+            const double l1 = terms.log_a(j, x[i], tx[i], nullptr);
+            const double l2 = terms.log_a(j, x[i], T[i], nullptr);
+            const double q = std::exp(l2 - l1);
+            if (q < 1.0) {
+              const double u = -(p.r + x[i]) * std::log(p.alpha + T[i]) - p.s * std::log(p.beta + T[i]);
+              const double v = ls - std::log(p.r + p.s + x[i]) + l1 + std::log1p(-q);
+              alive = 1.0 / (1.0 + std::exp(v - u));
+            }
+          }
+          if (horizons.m > 0) {
+            double sum = 0.0;
+            for (std::size_t k = 0; k < horizons.m; ++k) {
+              const double tk = horizons.t[k];
+              if (tk == 0.0) continue;
+              const double L = std::log((p.beta + T[i]) / (p.beta + T[i] + tk));
+              sum += horizons.w[k] * detail::one_minus_pow_over(p.s - 1.0, L);
+            }
+            out[i] = (p.r + x[i]) * (p.beta + T[i]) / (p.alpha + T[i]) * sum * alive;
+            continue;
+          }
+          if (!t) {
+            out[i] = alive;
+            continue;
+          }
+          const double L = std::log((p.beta + T[i]) / (p.beta + T[i] + t[i]));
+          out[i] = (p.r + x[i]) * (p.beta + T[i]) / (p.alpha + T[i]) *
+                   detail::one_minus_pow_over(p.s - 1.0, L) * alive;
+        }
+      },
+      4096);
 }
 
 /// E[X(t)] for a customer acquired at 0: r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
