@@ -582,21 +582,3 @@ def test_pareto_clv_matches_the_per_horizon_sum(pareto, cdnow):
     assert np.max(np.abs(fast["estimate"] - slow["estimate"]) / slow["estimate"]) < 1e-12
     assert np.allclose(fast["se"], slow["se"], rtol=1e-5, atol=1e-9)
 
-
-def test_pareto_large_fit_warm_start_reaches_the_cold_optimum():
-    """> 100,000 rows without a start: a subsample fit seeds the full fit, which ends
-    at the same optimum as a fit from an explicit start (no subsample)."""
-    rng = np.random.default_rng(7)
-    n = 110_000
-    T = rng.uniform(1, 78, n)
-    lam = rng.gamma(0.5, 1 / 9.0, n)
-    life = rng.exponential(1 / rng.gamma(0.8, 1 / 20.0, n))
-    x = rng.poisson(lam * np.minimum(life, T)).astype(float)
-    tx = np.where(x > 0, np.minimum(life, T) * rng.uniform(0.5, 1.0, n), 0.0)
-    warm = ParetoNBD().fit(x, tx, T)
-    cold = ParetoNBD().fit(x, tx, T, start=[1.0, T.mean(), 1.0, T.mean()])
-    assert warm.iterations_ < cold.iterations_
-    assert abs(warm.log_likelihood_ - cold.log_likelihood_) < 1e-9 * abs(cold.log_likelihood_)
-    for k in warm.params_:
-        assert warm.params_[k] == pytest.approx(cold.params_[k], rel=1e-4)
-        assert warm.standard_errors_[k] == pytest.approx(cold.standard_errors_[k], rel=1e-3)
