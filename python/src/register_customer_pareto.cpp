@@ -1,7 +1,8 @@
 // sostac._core.customer: bindings for include/sostac/customer/ (pareto part).
 // Pareto/NBD, BG/BB and 2F1. Fits take flat float64 arrays; predictions map a scalar
 // kernel over equally long arrays with predict_elements (customer_fit.hpp), after a
-// per-row check whose input_error is re-addressed to "argument[i]".
+// per-row check whose input_error is re-addressed to "argument[i]"; Pareto/NBD's
+// P(alive) and E[Y(t)] run as batched passes (pareto_score, cu::pareto_nbd_score).
 #include "customer_fit.hpp"
 
 #include <sostac/customer/pareto.hpp>
@@ -62,88 +63,62 @@ py::dict fit_rows(const farray& x, const farray& tx, const farray& T,
   return fit_result_dict(r);
 }
 
-/// Like predict_elements without a gradient, but evaluates f once per distinct input
-/// tuple: rows are sorted (by index) on their inputs, f runs on the first row of each
-/// run of equal rows (in parallel) and its value is copied to the rest. Customers
-/// share patterns (cohorts, whole-day recency), so this is several times fewer
-/// evaluations when scoring a large base. Errors name the first row of the run.
-template <std::size_t NIn, class F>
-py::dict predict_distinct(const farray& params, const std::array<farray, NIn>& in,
-                          const std::array<const char*, NIn>& names, F f) {
+/// P(alive) (without t) or E[Y(t)] of every customer in one batched C++ pass
+/// (cu::pareto_nbd_score), and with `gradient` the derivative in the natural
+/// parameters by the central differences of natural_gradient (the same formula as
+/// predict_elements), each perturbed parameter vector scored as one more pass. Rows
+/// are checked first; an error names the first bad row.
+py::dict pareto_score(const farray& params, const farray* t, const farray& x, const farray& tx,
+                      const farray& T, bool gradient,
+                      const cu::ParetoHorizons& hz = cu::ParetoHorizons()) {
   if (params.ndim() != 1 || params.size() != 4)
     throw input_error("params", "expected 4 parameters");
   std::array<double, 4> p{};
   for (std::size_t k = 0; k < 4; ++k) p[k] = params.data()[k];
-  const py::ssize_t n = in[0].size();
-  for (std::size_t k = 0; k < NIn; ++k) {
-    if (in[k].ndim() != 1) throw input_error(names[k], "expected a flat array (broadcast first)");
-    if (in[k].size() != n)
-      throw input_error(names[k], "expected " + std::to_string(n) + " values, got " +
-                                      std::to_string(in[k].size()));
-  }
-  std::array<const double*, NIn> ip{};
-  for (std::size_t k = 0; k < NIn; ++k) ip[k] = in[k].data();
+  py::ssize_t n;
+  if (t)
+    n = same_flat_length<4>({*t, x, tx, T}, {"t", "frequency", "recency", "T"});
+  else
+    n = same_flat_length<3>({x, tx, T}, {"frequency", "recency", "T"});
+  const std::size_t N = static_cast<std::size_t>(n);
+  const double* tp = t ? t->data() : nullptr;
+  const double *xp = x.data(), *txp = tx.data(), *Tp = T.data();
   farray value(n);
   double* vp = value.mutable_data();
+  farray grad;
+  double* gp = nullptr;
+  if (gradient) {
+    grad = farray({n, static_cast<py::ssize_t>(4)});
+    gp = grad.mutable_data();
+  }
   {
     // Safe without the GIL: only raw buffers of arrays kept alive above are touched.
     py::gil_scoped_release release;
-    const std::size_t N = static_cast<std::size_t>(n);
-    // NaN breaks the sort's ordering: then evaluate row by row (f rejects the NaN row)
-    for (std::size_t i = 0; i < N; ++i)
-      for (std::size_t k = 0; k < NIn; ++k)
-        if (std::isnan(ip[k][i])) {
-          std::array<double, NIn> x{};
-          for (std::size_t j = 0; j < N; ++j) {
-            for (std::size_t q = 0; q < NIn; ++q) x[q] = ip[q][j];
-            try {
-              vp[j] = f(p, x.data());
-            } catch (const input_error& err) {
-              throw err.at_index(j);
-            }
-          }
-          goto done;
-        }
-    {
-    std::vector<std::size_t> order(N);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    auto less = [&](std::size_t a, std::size_t b) {
-      for (std::size_t k = 0; k < NIn; ++k)
-        if (ip[k][a] != ip[k][b]) return ip[k][a] < ip[k][b];
-      return a < b;
-    };
-    std::sort(order.begin(), order.end(), less);
-    std::vector<std::size_t> heads;  // positions in `order` where a run starts
-    for (std::size_t j = 0; j < N; ++j) {
-      bool same = j > 0;
-      for (std::size_t k = 0; same && k < NIn; ++k)
-        same = ip[k][order[j]] == ip[k][order[j - 1]];
-      // NaN never equals itself: every NaN row is its own run (and raises in f)
-      if (!same) heads.push_back(j);
+    for (std::size_t i = 0; i < N; ++i) {
+      try {
+        if (tp) check_horizon("t", tp[i]);
+        cu::detail::check_pareto_row(xp[i], txp[i], Tp[i]);
+      } catch (const input_error& err) {
+        throw err.at_index(i);
+      }
     }
-    heads.push_back(N);
-    sostac::parallel_for(
-        heads.size() - 1,
-        [&](std::size_t b, std::size_t e) {
-          std::array<double, NIn> x{};
-          for (std::size_t h = b; h < e; ++h) {
-            const std::size_t first = order[heads[h]];
-            for (std::size_t k = 0; k < NIn; ++k) x[k] = ip[k][first];
-            double v;
-            try {
-              v = f(p, x.data());
-            } catch (const input_error& err) {
-              throw err.at_index(first);
-            }
-            for (std::size_t j = heads[h]; j < heads[h + 1]; ++j) vp[order[j]] = v;
-          }
-        },
-        1024);
+    cu::pareto_nbd_score(pn(p), tp, xp, txp, Tp, N, vp, hz);
+    if (gp) {
+      constexpr double h = 1e-6;  // as natural_gradient
+      std::vector<double> up(N), dn(N);
+      for (std::size_t k = 0; k < 4; ++k) {
+        std::array<double, 4> q = p;
+        q[k] = p[k] * std::exp(h);
+        cu::pareto_nbd_score(pn(q), tp, xp, txp, Tp, N, up.data(), hz);
+        q[k] = p[k] * std::exp(-h);
+        cu::pareto_nbd_score(pn(q), tp, xp, txp, Tp, N, dn.data(), hz);
+        for (std::size_t i = 0; i < N; ++i) gp[4 * i + k] = (up[i] - dn[i]) / (2.0 * h) / p[k];
+      }
     }
-  done:;
   }
   py::dict d;
   d["value"] = value;
+  if (gradient) d["gradient"] = grad;
   return d;
 }
 
@@ -216,33 +191,37 @@ void register_customer_pareto(py::module_& m) {
   m.def(
       "pareto_nbd_prob_alive",
       [](const farray& params, const farray& x, const farray& tx, const farray& T, bool gradient) {
-        auto f = [](const std::array<double, 4>& p, const double* v) {
-          cu::detail::check_pareto_row(v[0], v[1], v[2]);
-          return cu::pareto_nbd_prob_alive(pn(p), v[0], v[1], v[2]);
-        };
-        if (!gradient)
-          return predict_distinct<3>(params, {x, tx, T}, {"frequency", "recency", "T"}, f);
-        return predict_elements<4, 3>(params, {x, tx, T}, {"frequency", "recency", "T"}, gradient,
-                                      f);
+        return pareto_score(params, nullptr, x, tx, T, gradient);
       },
       py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
       py::arg("gradient") = false);
   m.def(
       "pareto_nbd_conditional_expected",
       [](const farray& params, const farray& t, const farray& x, const farray& tx, const farray& T,
-         bool gradient) {
-        auto f = [](const std::array<double, 4>& p, const double* v) {
-          check_horizon("t", v[0]);
-          cu::detail::check_pareto_row(v[1], v[2], v[3]);
-          return cu::pareto_nbd_conditional_expected(pn(p), v[0], v[1], v[2], v[3]);
-        };
-        if (!gradient)
-          return predict_distinct<4>(params, {t, x, tx, T}, {"t", "frequency", "recency", "T"}, f);
-        return predict_elements<4, 4>(params, {t, x, tx, T}, {"t", "frequency", "recency", "T"},
-                                      gradient, f);
-      },
+         bool gradient) { return pareto_score(params, &t, x, tx, T, gradient); },
       py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
       py::arg("gradient") = false);
+  m.def(
+      "pareto_nbd_expected_sum",
+      [](const farray& params, const farray& t, const farray& weights, const farray& x,
+         const farray& tx, const farray& T, bool gradient) {
+        const std::size_t m = same_length({{"t", &t}, {"weights", &weights}});
+        for (std::size_t k = 0; k < m; ++k) {
+          try {
+            check_horizon("t", t.data()[k]);
+          } catch (const input_error& err) {
+            throw err.at_index(k);
+          }
+          if (!std::isfinite(weights.data()[k]))
+            throw input_error("weights[" + std::to_string(k) + "]", "expected a finite number");
+        }
+        const cu::ParetoHorizons hz{t.data(), weights.data(), m};
+        return pareto_score(params, nullptr, x, tx, T, gradient, hz);
+      },
+      py::arg("params"), py::arg("t"), py::arg("weights"), py::arg("frequency"),
+      py::arg("recency"), py::arg("T"), py::arg("gradient") = false,
+      "sum_k weights[k] E[Y(t[k]) | x, t_x, T] per customer (P(alive) once per customer), "
+      "with its gradient in the parameters; GammaGamma.clv's discounted sum.");
   m.def(
       "pareto_nbd_expected_new",
       [](const farray& params, const farray& t, bool gradient) {

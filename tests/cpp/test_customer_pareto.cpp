@@ -197,3 +197,93 @@ TEST_CASE("Pareto/NBD: the prepared (pair-cached) likelihood equals the row-wise
     for (int k = 0; k < 4; ++k) CHECK(g2[k] == Approx(g1[k]).epsilon(1e-11).margin(1e-12));
   }
 }
+
+TEST_CASE("Pareto/NBD: series-table 2F1 terms equal log_hyp2f1's (pareto_series.hpp)",
+          "[customer][pareto]") {
+  const std::vector<double> xs{0, 1, 2, 5, 17, 60, 250};
+  // alpha > beta, alpha < beta (Pfaff), alpha = beta, z above 0.8 at t = 0 (fallback)
+  for (auto p : {ParetoNbdParams{0.553, 10.58, 0.606, 11.67}, ParetoNbdParams{0.51, 9.27, 0.76, 21.4},
+                 ParetoNbdParams{2.0, 40.0, 0.3, 30.0}, ParetoNbdParams{0.8, 3.0, 1.7, 3.0},
+                 ParetoNbdParams{0.3, 80.0, 0.9, 0.5}, ParetoNbdParams{3.6, 3.9, 0.2, 0.65}}) {
+    for (bool der : {false, true}) {
+      const detail::ParetoATerms terms(p, xs.data(), xs.size(), der);
+      for (std::size_t j = 0; j < xs.size(); ++j)
+        for (double t : {0.0, 0.3, 2.0, 10.0, 38.86, 77.7, 500.0}) {
+          INFO("r=" << p.r << " alpha=" << p.alpha << " s=" << p.s << " beta=" << p.beta
+                    << " x=" << xs[j] << " t=" << t << " der=" << der);
+          double g1[4], g2[4];
+          const double a = detail::pareto_log_a_term(p, xs[j], t, der ? g1 : nullptr);
+          const double b = terms.log_a(j, xs[j], t, der ? g2 : nullptr);
+          CHECK(std::fabs(a - b) <= 1e-13 * std::max(1.0, std::fabs(a)));
+          if (der)
+            for (int k = 0; k < 4; ++k) CHECK(g2[k] == Approx(g1[k]).epsilon(1e-11).margin(1e-12));
+        }
+    }
+  }
+}
+
+TEST_CASE("Pareto/NBD: continuous times are not merged, and give the row-wise likelihood",
+          "[customer][pareto]") {
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 3000; ++i) {  // every (x, t) distinct
+    const double Ti = 1.0 + std::fmod(i * 0.61803398875, 77.0);
+    const double xi = static_cast<double>(i % 7);
+    x.push_back(xi);
+    T.push_back(Ti);
+    tx.push_back(xi > 0 ? Ti * std::fmod(i * 0.414213562, 1.0) + 1e-3 : 0.0);
+  }
+  for (std::size_t i = 0; i < x.size(); ++i) tx[i] = std::min(tx[i], T[i]);
+  PatternRows d{x.data(), tx.data(), T.data(), nullptr, x.size()};
+  const detail::ParetoPrepared prep(d);
+  CHECK_FALSE(prep.merged);
+  CHECK_FALSE(detail::worth_compressing(d));
+  for (auto p : {ParetoNbdParams{0.553, 10.58, 0.606, 11.67}, ParetoNbdParams{0.3, 80.0, 0.9, 0.5}}) {
+    double g1[4], g2[4];
+    const double a = pareto_nbd_log_likelihood(p, d, g1);
+    const double b = prep.log_likelihood(p, g2);
+    CHECK(b == Approx(a).epsilon(1e-13));
+    for (int k = 0; k < 4; ++k) CHECK(g2[k] == Approx(g1[k]).epsilon(1e-11).margin(1e-12));
+    // batched scoring equals the scalar predictions
+    std::vector<double> alive(x.size()), cond(x.size()), hsum(x.size()), t(x.size(), 13.0);
+    pareto_nbd_score(p, nullptr, x.data(), tx.data(), T.data(), x.size(), alive.data());
+    pareto_nbd_score(p, t.data(), x.data(), tx.data(), T.data(), x.size(), cond.data());
+    const double ht[3] = {4.345, 8.69, 13.035}, hw[3] = {0.5, -0.25, 2.0};
+    pareto_nbd_score(p, nullptr, x.data(), tx.data(), T.data(), x.size(), hsum.data(),
+                     ParetoHorizons{ht, hw, 3});
+    for (std::size_t i = 0; i < x.size(); i += 7) {
+      CHECK(alive[i] == Approx(pareto_nbd_prob_alive(p, x[i], tx[i], T[i])).epsilon(1e-13));
+      CHECK(cond[i] == Approx(pareto_nbd_conditional_expected(p, 13.0, x[i], tx[i], T[i])).epsilon(1e-13));
+      double want = 0.0;
+      for (int k = 0; k < 3; ++k)
+        want += hw[k] * pareto_nbd_conditional_expected(p, ht[k], x[i], tx[i], T[i]);
+      CHECK(hsum[i] == Approx(want).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("Pareto/NBD: the subsample warm start reaches the cold fit's optimum",
+          "[customer][pareto]") {
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 120000; ++i) {
+    const double Ti = 1.0 + std::fmod(i * 0.61803398875, 77.0);
+    const double u = std::fmod(i * 0.7548776662, 1.0);
+    const double xi = std::floor(-std::log(1.0 - u) * 1.5 * (1.0 + std::fmod(i * 0.5698402910, 1.0)));
+    x.push_back(xi);
+    T.push_back(Ti);
+    tx.push_back(xi > 0 ? Ti * (0.05 + 0.95 * std::fmod(i * 0.414213562, 1.0)) : 0.0);
+  }
+  PatternRows d{x.data(), tx.data(), T.data(), nullptr, x.size()};
+  FitOptions o;
+  const FitResult warm = fit_pareto_nbd(d, o);
+  Eigen::VectorXd start(4);
+  start << 1.0, 39.0, 1.0, 39.0;
+  const FitResult cold = fit_pareto_nbd(d, o, start);  // an explicit start: no subsample
+  REQUIRE(warm.converged);
+  REQUIRE(cold.converged);
+  CHECK(warm.iterations < cold.iterations);
+  CHECK(warm.log_likelihood == Approx(cold.log_likelihood).epsilon(1e-12));
+  for (int k = 0; k < 4; ++k) {
+    CHECK(warm.params[k] == Approx(cold.params[k]).epsilon(1e-4));
+    CHECK(warm.standard_errors[k] == Approx(cold.standard_errors[k]).epsilon(1e-3));
+  }
+}

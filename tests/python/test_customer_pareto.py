@@ -530,3 +530,55 @@ def test_pareto_scoring_by_distinct_pattern_equals_row_by_row(pareto, cdnow):
     assert np.array_equal(e, f)
     with pytest.raises(ValueError, match=r"T\[2\]"):
         pareto.prob_alive([1, 1, 1], [1.0, 1.0, 1.0], [5.0, 5.0, float("nan")])
+
+
+@needs_data
+def test_pareto_expected_sum_is_the_weighted_sum_of_expected_purchases(pareto, cdnow):
+    """pareto_nbd_expected_sum (GammaGamma.clv's discounted sum, P(alive) once per
+    customer) against expected_purchases horizon by horizon, value and gradient."""
+    from sostac import _core
+
+    rows = _sample_rows(cdnow)
+    x, tx, T = (np.ascontiguousarray(c) for c in rows.T)
+    ts = np.array([4.345, 8.69, 13.035, 0.0])
+    ws = np.array([0.9, -0.3, 1.7, 5.0])
+    got = _core.customer.pareto_nbd_expected_sum(pareto._param_vector, ts, ws, x, tx, T, True)
+    want = sum(w * pareto.expected_purchases(t, x, tx, T) for t, w in zip(ts, ws))
+    assert np.max(np.abs(got["value"] - want) / np.abs(want)) < 1e-12
+    gwant = sum(
+        w * pareto._expected_core(np.full(len(x), t), x, tx, T, True)["gradient"]
+        for t, w in zip(ts, ws)
+    )
+    assert np.allclose(got["gradient"], gwant, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"t\[1\]"):
+        _core.customer.pareto_nbd_expected_sum(
+            pareto._param_vector, np.array([1.0, -1.0]), np.ones(2), x, tx, T, False)
+    with pytest.raises(ValueError, match=r"weights"):
+        _core.customer.pareto_nbd_expected_sum(
+            pareto._param_vector, np.array([1.0, 2.0]), np.ones(3), x, tx, T, False)
+
+
+@needs_data
+def test_pareto_clv_matches_the_per_horizon_sum(pareto, cdnow):
+    """GammaGamma.clv through ParetoNBD's one-pass discounted sum equals the generic
+    per-horizon loop (TransactionModel._expected_discounted) to rounding."""
+    pd = pytest.importorskip("pandas")
+    from sostac.customer import GammaGamma
+    from sostac.customer._models import TransactionModel
+
+    summ = pd.DataFrame({
+        "frequency": cdnow["frequency"], "recency": cdnow["recency"], "T": cdnow["T"],
+        "monetary": np.where(cdnow["frequency"] > 0, 20.0 + cdnow.index % 17, 0.0),
+    })
+    gg = GammaGamma().fit(summ[summ["frequency"] > 0])
+    fast = gg.clv(pareto, summ, horizon=12, interval=True)
+
+    class Loop(type(pareto)):
+        _expected_discounted = TransactionModel._expected_discounted
+
+    slow_model = Loop()
+    slow_model.__dict__.update(pareto.__dict__)
+    slow = gg.clv(slow_model, summ, horizon=12, interval=True)
+    assert np.max(np.abs(fast["estimate"] - slow["estimate"]) / slow["estimate"]) < 1e-12
+    assert np.allclose(fast["se"], slow["se"], rtol=1e-5, atol=1e-9)
+

@@ -270,11 +270,13 @@ std::array<double, K> chunked_sum(std::size_t n, Body&& body,
 /// writes its gradient with respect to phi (grad arrives sized and zeroed). The L2
 /// penalty n * opt.penalizer * sum(theta^2) is added here, not by nll. `n` (sum of
 /// weights) enters the BIC and scales the penalty; leave it NaN when there is no
-/// sample size.
+/// sample size. `inverse_hessian_start` (k x k, in phi; empty = the identity) seeds
+/// BFGS's inverse Hessian, e.g. with the covariance of a fit on a subsample.
 template <class Nll>
 FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
                                std::vector<std::string> names, const FitOptions& opt,
-                               double n = std::numeric_limits<double>::quiet_NaN()) {
+                               double n = std::numeric_limits<double>::quiet_NaN(),
+                               const Eigen::MatrixXd& inverse_hessian_start = Eigen::MatrixXd()) {
   FitResult res;
   res.names = std::move(names);
   res.n = n;
@@ -303,6 +305,11 @@ FitResult fit_log_parametrised(Nll&& nll, const Eigen::VectorXd& start_natural,
   }
   Eigen::MatrixXd Hinv = Eigen::MatrixXd::Identity(k, k);
   bool scaled = false;
+  if (inverse_hessian_start.rows() == k && inverse_hessian_start.cols() == k &&
+      inverse_hessian_start.allFinite()) {
+    Hinv = inverse_hessian_start;  // e.g. from a fit on a subsample
+    scaled = true;
+  }
   bool done = false;
   auto small_gradient = [&](double tol) {
     return g.cwiseAbs().maxCoeff() <= tol * std::max(1.0, std::abs(f));

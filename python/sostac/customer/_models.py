@@ -433,6 +433,31 @@ class TransactionModel(FittedModel):
             self._param_vector = base
         return {"value": value, "gradient": grad}
 
+    def _expected_discounted(
+        self, ts: list[float], discounts: list[float], x: np.ndarray, tx: np.ndarray,
+        T: np.ndarray, gradient: bool,
+    ) -> dict:
+        """sum_k (E[Y(ts[k])] - E[Y(ts[k-1])]) / discounts[k] (E[Y(ts[-1])] = 0) for
+        flat arrays: {"value"[, "gradient"]}, as ``GammaGamma.clv`` needs it. This
+        default calls ``_expected_core`` once per horizon; ParetoNBD overrides it with
+        one C++ pass that computes P(alive) once per customer."""
+        n = len(x)
+        det = np.zeros(n)
+        gdet = None
+        prev_v = np.zeros(n)
+        prev_g = None
+        for t, disc in zip(ts, discounts):
+            out = self._expected_core(np.full(n, t), x, tx, T, gradient)
+            v = np.asarray(out["value"])
+            det += (v - prev_v) / disc
+            if gradient:
+                g = np.asarray(out["gradient"])
+                step = g if prev_g is None else g - prev_g
+                gdet = step / disc if gdet is None else gdet + step / disc
+                prev_g = g
+            prev_v = v
+        return {"value": det, "gradient": gdet} if gradient else {"value": det}
+
     def _rft(self, frequency: Any, recency: Any, T: Any):
         """Prediction inputs: a summary frame or arrays; returns (x, tx, T, index)."""
         fc, rc, tc = self._columns
@@ -674,21 +699,12 @@ class GammaGamma(FittedModel):
         spend = self._spend_core(x, np.where(x == 0, 0.0, m), interval)
         f = _PERIODS_PER_MONTH[period]
         n = len(x)
-        det = np.zeros(n)
-        gdet = None
-        prev_v = np.zeros(n)
-        prev_g = None
-        for k in range(1, int(horizon) + 1):
-            out = transaction_model._expected_core(np.full(n, k * f), x, tx, T, interval)
-            v = np.asarray(out["value"])
-            disc = (1.0 + discount_rate) ** k
-            det += (v - prev_v) / disc
-            if interval:
-                g = np.asarray(out["gradient"])
-                step = g if prev_g is None else g - prev_g
-                gdet = step / disc if gdet is None else gdet + step / disc
-                prev_g = g
-            prev_v = v
+        ks = range(1, int(horizon) + 1)
+        dsum = transaction_model._expected_discounted(
+            [k * f for k in ks], [(1.0 + discount_rate) ** k for k in ks], x, tx, T, interval
+        )
+        det = np.asarray(dsum["value"])
+        gdet = np.asarray(dsum["gradient"]) if interval else None
         s = np.asarray(spend["value"])
         value = s * det
         pd = require("pandas", "pandas", "clv() needs pandas")

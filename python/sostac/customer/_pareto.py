@@ -86,6 +86,18 @@ class ParetoNBD(TransactionModel):
         )
         return self._with_interval(out, shape, interval, level, "logit", index)
 
+    def _expected_core(self, t, x, tx, T, gradient):
+        return _cc.pareto_nbd_conditional_expected(self._param_vector, t, x, tx, T, gradient)
+
+    def _expected_discounted(self, ts, discounts, x, tx, T, gradient):
+        # sum_k (E[Y(t_k)] - E[Y(t_{k-1})]) / d_k = sum_k E[Y(t_k)] (1/d_k - 1/d_{k+1})
+        inv = np.array([1.0 / d for d in discounts] + [0.0])
+        return _cc.pareto_nbd_expected_sum(
+            self._param_vector, np.asarray(ts, dtype=float), inv[:-1] - inv[1:],
+            np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(tx, dtype=float),
+            np.ascontiguousarray(T, dtype=float), gradient,
+        )
+
     def expected_purchases_new(self, t: Any, *, interval: bool = False, level: float = 0.95):
         """E[X(t)] for a customer acquired at 0:
         r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]."""
