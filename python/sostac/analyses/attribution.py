@@ -70,31 +70,44 @@ def _credit(paths, models) -> Any:
     return out.sort_values("channel", kind="stable").reset_index(drop=True).fillna(0.0)
 
 
+def _model_credit(enc, model: str, conversions, value, nulls):
+    """(conversions, value) per channel under one model, from encoded arrays (the
+    kernels directly, so that the bootstrap encodes the path table once)."""
+    from .._core import attribution as ca
+
+    k = len(enc.channels)
+    if model == "markov":
+        r = ca.markov(enc.offsets, enc.steps, conversions, value, nulls, k, 1, True)
+    elif model == "shapley":
+        r = ca.shapley(enc.offsets, enc.steps, conversions, value, nulls, k, "conversions")
+    else:
+        direct = enc.channels.index("direct") if "direct" in enc.channels else -1
+        r = ca.heuristic(enc.offsets, enc.steps, conversions, value, k, model, direct, 1.0,
+                         0.4, 0.2, 0.4)
+    return np.asarray(r["conversions"], dtype=float), np.asarray(r["value"], dtype=float)
+
+
 def _bootstrap(paths, model: str, channels: List[str], level: float):
-    """(low, high) of the model's conversions and value per channel: a seeded Poisson
-    bootstrap over the distinct paths (see the module docstring)."""
+    """(low, high) of the model's conversions and value per channel (in the order of
+    ``channels``): a seeded Poisson bootstrap over the distinct paths (see the module
+    docstring)."""
+    from ..attribution._table import encode
+
+    enc = encode(paths)
     rng = np.random.default_rng(SEED)
-    conv = paths["conversions"].to_numpy(dtype=float)
-    nulls = paths["nulls"].to_numpy(dtype=float)
-    value = paths["value"].to_numpy(dtype=float)
-    per = np.divide(value, conv, out=np.zeros_like(value), where=conv > 0)
+    per = np.divide(enc.value, enc.conversions, out=np.zeros_like(enc.value),
+                    where=enc.conversions > 0)
+    where = np.array([enc.channels.index(c) if c in enc.channels else -1 for c in channels])
     draws_c = np.zeros((BOOTSTRAP, len(channels)))
     draws_v = np.zeros((BOOTSTRAP, len(channels)))
-    index = {c: i for i, c in enumerate(channels)}
     for b in range(BOOTSTRAP):
-        c = rng.poisson(conv).astype(float)
-        n = rng.poisson(nulls).astype(float)
-        keep = (c + n) > 0
-        if not (c[keep] > 0).any():
+        c = rng.poisson(enc.conversions).astype(float)
+        n = rng.poisson(enc.nulls).astype(float)
+        if not (c > 0).any():
             continue
-        rep = paths.loc[keep].assign(conversions=c[keep], nulls=n[keep],
-                                     value=(per * c)[keep])
-        t = _credit(rep, (model,))
-        for ch, cv, vv in zip(t["channel"], t[f"{model}_conversions"],
-                              t.get(f"{model}_value", np.zeros(len(t)))):
-            if ch in index:
-                draws_c[b, index[ch]] = cv
-                draws_v[b, index[ch]] = vv
+        cv, vv = _model_credit(enc, model, c, np.ascontiguousarray(per * c), n)
+        draws_c[b] = np.where(where >= 0, cv[where], 0.0)
+        draws_v[b] = np.where(where >= 0, vv[where], 0.0)
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     lo_c, hi_c = np.percentile(draws_c, q, axis=0)
     lo_v, hi_v = np.percentile(draws_v, q, axis=0)
