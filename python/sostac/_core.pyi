@@ -218,6 +218,31 @@ control: _Control
 
 class _Attribution(ModuleType):
     # paths part (path builder, read_paths, heuristics, assists)
+    @staticmethod
+    def heuristic(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, n_channels: int, model: str, direct: int = ...,
+        half_life: float = ..., first_weight: float = ..., middle_weight: float = ...,
+        last_weight: float = ...,
+    ) -> dict[str, np.ndarray]: ...
+    @staticmethod
+    def assists(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, n_channels: int, z: float,
+    ) -> dict[str, np.ndarray]: ...
+    class PathAccumulator:
+        def __init__(self) -> None: ...
+        def add(
+            self, user: npt.ArrayLike, time: npt.ArrayLike, channel: npt.ArrayLike,
+            conversion: npt.ArrayLike, value: npt.ArrayLike | None = ...,
+        ) -> None: ...
+        def merge(self, other: _Attribution.PathAccumulator) -> None: ...
+        @property
+        def rows(self) -> int: ...
+        def finish(
+            self, channels: list[str], lookback: int | None = ..., max_length: int = ...,
+            collapse_repeats: bool = ...,
+        ) -> dict: ...
     # models part (Markov chains, Shapley values)
     ...
 
