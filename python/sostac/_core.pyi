@@ -244,6 +244,17 @@ class _Attribution(ModuleType):
             collapse_repeats: bool = ...,
         ) -> dict: ...
     # models part (Markov chains, Shapley values)
+    @staticmethod
+    def markov(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, order: int = ...,
+        use_nulls: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def shapley(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, worth: str = ...,
+    ) -> dict: ...
     ...
 
 attribution: _Attribution

@@ -1,12 +1,119 @@
 // sostac._core.attribution: bindings for include/sostac/attribution/ (models part).
+// Markov chains and Shapley values over the flat path-table arrays of
+// sostac/attribution/_table.py encode().
+#include "bind_util.hpp"
+
 #include <sostac/attribution.hpp>
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
 
 namespace py = pybind11;
 
 namespace sostac::python {
 
-void register_attribution_models(py::module_& m) { (void)m; }
+namespace {
+
+namespace at = sostac::attribution;
+
+using u64array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
+using i32array = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
+
+/// The path-table view of encode()'s arrays, after checking their lengths.
+at::path_table_view models_view(const u64array& offsets, const i32array& steps,
+                                const farray& conversions, const farray& value,
+                                const farray& nulls, std::size_t n_channels) {
+  if (offsets.ndim() != 1 || offsets.size() < 1)
+    throw input_error("offsets", "expected a flat array of n + 1 offsets");
+  const auto n = static_cast<std::size_t>(offsets.size() - 1);
+  same_flat_length<3>({conversions, value, nulls}, {"conversions", "value", "nulls"});
+  if (static_cast<std::size_t>(conversions.size()) != n)
+    throw input_error("conversions", "expected " + std::to_string(n) + " values, got " +
+                                         std::to_string(conversions.size()));
+  const std::uint64_t* off = offsets.data();
+  if (off[n] != static_cast<std::uint64_t>(steps.size()))
+    throw input_error("steps", "expected " + std::to_string(off[n]) + " steps, got " +
+                                   std::to_string(steps.size()));
+  return {n, n_channels, off, steps.data(), conversions.data(), value.data(), nulls.data()};
+}
+
+}  // namespace
+
+void register_attribution_models(py::module_& m) {
+  m.def(
+      "markov",
+      [](const u64array& offsets, const i32array& steps, const farray& conversions,
+         const farray& value, const farray& nulls, std::size_t n_channels, int order,
+         bool use_nulls) {
+        const at::path_table_view t =
+            models_view(offsets, steps, conversions, value, nulls, n_channels);
+        at::markov_result r;
+        {
+          // Safe without the GIL: t points into arrays the arguments keep alive.
+          py::gil_scoped_release release;
+          r = at::markov(t, at::markov_options{order, use_nulls});
+        }
+        py::dict d;
+        d["order"] = r.order;
+        d["use_nulls"] = r.use_nulls;
+        d["n_states"] = r.n_states;
+        d["state_offsets"] = to_numpy(r.state_offsets);
+        d["state_channels"] = to_numpy(r.state_channels);
+        d["from"] = to_numpy(r.from);
+        d["to"] = to_numpy(r.to);
+        d["count"] = to_numpy(r.count);
+        d["probability"] = to_numpy(r.probability);
+        d["conversion_probability"] = r.conversion_probability;
+        d["expected_value"] = r.expected_value;
+        d["total_conversions"] = r.total_conversions;
+        d["total_value"] = r.total_value;
+        d["removal_effect"] = to_numpy(r.removal_effect);
+        d["value_removal_effect"] = to_numpy(r.value_removal_effect);
+        d["conversions"] = to_numpy(r.conversions);
+        d["value"] = to_numpy(r.value);
+        return d;
+      },
+      py::arg("offsets"), py::arg("steps"), py::arg("conversions"), py::arg("value"),
+      py::arg("nulls"), py::arg("n_channels"), py::arg("order") = 1,
+      py::arg("use_nulls") = true,
+      "Markov-chain removal effects of a path table (encode()'s arrays), solved exactly.");
+  m.def(
+      "shapley",
+      [](const u64array& offsets, const i32array& steps, const farray& conversions,
+         const farray& value, const farray& nulls, std::size_t n_channels,
+         const std::string& worth) {
+        at::shapley_worth w;
+        if (worth == "rate")
+          w = at::shapley_worth::rate;
+        else if (worth == "conversions")
+          w = at::shapley_worth::conversions;
+        else
+          throw input_error("worth", "expected \"rate\" or \"conversions\", got \"" + worth +
+                                         "\"");
+        const at::path_table_view t =
+            models_view(offsets, steps, conversions, value, nulls, n_channels);
+        at::shapley_result r;
+        {
+          // Safe without the GIL: t points into arrays the arguments keep alive.
+          py::gil_scoped_release release;
+          r = at::shapley(t, w);
+        }
+        py::dict d;
+        d["worth"] = worth;
+        d["grand_worth"] = r.grand_worth;
+        d["total_conversions"] = r.total_conversions;
+        d["total_value"] = r.total_value;
+        d["shapley_value"] = to_numpy(r.shapley_value);
+        d["conversions"] = to_numpy(r.conversions);
+        d["value"] = to_numpy(r.value);
+        return d;
+      },
+      py::arg("offsets"), py::arg("steps"), py::arg("conversions"), py::arg("value"),
+      py::arg("nulls"), py::arg("n_channels"), py::arg("worth") = "conversions",
+      "Exact Shapley values of the channels of a path table (encode()'s arrays).");
+}
 
 }  // namespace sostac::python

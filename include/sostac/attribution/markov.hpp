@@ -1,6 +1,295 @@
 // sostac/attribution/markov.hpp: Markov-chain removal effects and Shapley values (models part).
 #pragma once
+/// Markov-chain attribution of order 1 to 4, solved exactly (Anderl, Becker, von
+/// Wangenheim and Schumann 2016, "Mapping the customer journey"; the chain as
+/// ChannelAttribution's markov_model forms it). The states are (start), the channel
+/// tuples a journey passes through, (conversion) and (null):
+///   - order k: a path c1 > ... > cL visits the sliding windows (c1..ck), (c2..ck+1),
+///     ..., (cL-k+1..cL); a path shorter than k visits one state, the whole path;
+///   - consecutive equal states are merged (a > a > b is start -> a -> b at order 1),
+///     as ChannelAttribution does, so the chain has no self-loops;
+///   - each path adds its weight w = conversions + nulls (nulls only with use_nulls)
+///     to start -> s1 -> ... -> sm, then `conversions` to sm -> (conversion) and
+///     `nulls` to sm -> (null). Without use_nulls (ChannelAttribution without var_null)
+///     w = conversions, paths without conversions are ignored and P(conversion) = 1.
+/// Transition probabilities are the counts over each state's total out-count. The
+/// absorption probability x = P(conversion | state) solves (I - Q) x = r, Q the
+/// transient part, r the one-step conversion probabilities (sparse LU, no
+/// simulation). Removing channel c sends every state that contains c to (null):
+///   RE_c = 1 - P_{-c}(conversion from start) / P(conversion from start),
+/// which is the share of converting journeys of the chain that pass through c (what
+/// ChannelAttribution estimates by simulating journeys). Attributed conversions are
+/// total * RE_c / sum_d RE_d. Value: the same system with r_s = (value of the
+/// conversions that leave from s) / out-count(s) gives the expected value of a
+/// journey; its removal effects split the total value (ChannelAttribution draws a
+/// journey's value from the values seen at its last state, the same in expectation).
 
 #include <sostac/attribution/path_table.hpp>
+#include <sostac/attribution/shapley_values.hpp>
+#include <sostac/core/parallel.hpp>
 
-namespace sostac::attribution {}  // namespace sostac::attribution
+#include <Eigen/SparseCore>
+#include <Eigen/SparseLU>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sostac::attribution {
+
+struct markov_options {
+  int order = 1;          ///< 1..4
+  bool use_nulls = true;  ///< ChannelAttribution's var_null given
+};
+
+/// The chain and its removal effects. States: 0 = (start), 1..n_states = channel
+/// tuples (state s has channels state_channels[state_offsets[s-1] .. state_offsets[s])),
+/// n_states + 1 = (conversion), n_states + 2 = (null).
+struct markov_result {
+  int order = 1;
+  bool use_nulls = true;
+  std::size_t n_channels = 0, n_states = 0;
+  std::vector<std::uint64_t> state_offsets{0};
+  std::vector<std::int32_t> state_channels;
+  /// Non-zero transitions sorted by (from, to): raw weighted counts and probabilities.
+  std::vector<std::int32_t> from, to;
+  std::vector<double> count, probability;
+  double conversion_probability = 0;  ///< P(conversion) from (start)
+  double expected_value = 0;          ///< expected conversion value of a journey
+  double total_conversions = 0, total_value = 0;
+  /// Per channel: removal effects (conversions, value) and the attributed totals.
+  std::vector<double> removal_effect, value_removal_effect, conversions, value;
+};
+
+namespace detail {
+
+/// Absorption into (conversion) from (start) and the expected value, with the states
+/// flagged in `removed` sent to (null). Rows of removed states become x_s = 0.
+inline std::pair<double, double> markov_solve(std::size_t n_transient,
+                                              const std::vector<std::int32_t>& from,
+                                              const std::vector<std::int32_t>& to,
+                                              const std::vector<double>& prob,
+                                              const std::vector<double>& conv_rhs,
+                                              const std::vector<double>& value_rhs,
+                                              const std::vector<char>* removed) {
+  using sp = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+  const auto n = static_cast<Eigen::Index>(n_transient);
+  std::vector<Eigen::Triplet<double, int>> trip;
+  trip.reserve(from.size() + n_transient);
+  for (std::size_t i = 0; i < n_transient; ++i)
+    trip.emplace_back(static_cast<int>(i), static_cast<int>(i), 1.0);
+  for (std::size_t e = 0; e < from.size(); ++e) {
+    const auto f = static_cast<std::size_t>(from[e]), t = static_cast<std::size_t>(to[e]);
+    if (t >= n_transient) continue;  // into (conversion) or (null)
+    if (removed && (*removed)[f]) continue;
+    trip.emplace_back(from[e], to[e], -prob[e]);
+  }
+  sp a(n, n);
+  a.setFromTriplets(trip.begin(), trip.end());
+  Eigen::MatrixXd b(n, 2);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const bool off = removed && (*removed)[static_cast<std::size_t>(i)];
+    b(i, 0) = off ? 0.0 : conv_rhs[static_cast<std::size_t>(i)];
+    b(i, 1) = off ? 0.0 : value_rhs[static_cast<std::size_t>(i)];
+  }
+  Eigen::SparseLU<sp, Eigen::COLAMDOrdering<int>> lu;
+  lu.analyzePattern(a);
+  lu.factorize(a);
+  if (lu.info() != Eigen::Success)
+    throw std::runtime_error("markov: the absorbing chain's system is singular");
+  const Eigen::MatrixXd x = lu.solve(b);
+  return {x(0, 0), x(0, 1)};
+}
+
+inline std::uint64_t ipow(std::uint64_t b, int e) noexcept {
+  std::uint64_t r = 1;
+  for (int i = 0; i < e; ++i) r *= b;
+  return r;
+}
+
+}  // namespace detail
+
+/// The Markov chain of the path table and its removal effects (see the file comment).
+/// Deterministic: the same numbers for any thread count.
+inline markov_result markov(const path_table_view& t, const markov_options& opt = {}) {
+  if (opt.order < 1 || opt.order > 4)
+    throw input_error("order", "expected 1, 2, 3 or 4, got " + std::to_string(opt.order));
+  check_path_table(t);
+  if (t.n == 0) throw input_error("paths", "the path table is empty");
+  const std::size_t C = t.n_channels;
+  const int k = opt.order;
+  if (k > 1 && C + 1 >= 65536)
+    throw input_error("order", "orders above 1 take at most 65534 channels, got " +
+                                   std::to_string(C));
+  markov_result res;
+  res.order = k;
+  res.use_nulls = opt.use_nulls;
+  res.n_channels = C;
+  for (std::size_t i = 0; i < t.n; ++i) {
+    res.total_conversions += t.conversions[i];
+    res.total_value += t.value[i];
+  }
+  if (!(res.total_conversions > 0))
+    throw input_error("conversions", "the path table has no conversions; Markov "
+                                     "attribution needs at least one converting path");
+
+  // States. Order 1: channel c is state c + 1. Higher orders: tuples numbered in order
+  // of first appearance, keyed by the base-(C+1) number of their codes + 1.
+  std::vector<std::int32_t> seq;  // state sequence of every path, merged repeats
+  std::vector<std::uint64_t> seq_off(t.n + 1, 0);
+  seq.reserve(static_cast<std::size_t>(t.offsets[t.n]));
+  if (k == 1) {
+    for (std::size_t c = 0; c < C; ++c) {
+      res.state_channels.push_back(static_cast<std::int32_t>(c));
+      res.state_offsets.push_back(c + 1);
+    }
+    for (std::size_t i = 0; i < t.n; ++i) {
+      std::int32_t last = 0;
+      for (std::uint64_t j = t.offsets[i]; j < t.offsets[i + 1]; ++j) {
+        const std::int32_t s = t.steps[j] + 1;
+        if (s != last) seq.push_back(s);
+        last = s;
+      }
+      seq_off[i + 1] = seq.size();
+    }
+  } else {
+    std::unordered_map<std::uint64_t, std::int32_t> ids;
+    ids.reserve(1024);
+    for (std::size_t i = 0; i < t.n; ++i) {
+      const std::size_t len = static_cast<std::size_t>(t.offsets[i + 1] - t.offsets[i]);
+      const std::int32_t* p = t.steps + t.offsets[i];
+      const std::size_t w = std::min<std::size_t>(len, static_cast<std::size_t>(k));
+      const std::size_t windows = len - w + 1;
+      std::int32_t last = 0;
+      for (std::size_t s0 = 0; s0 < windows; ++s0) {
+        std::uint64_t key = 0;
+        for (std::size_t q = 0; q < w; ++q)
+          key = key * (C + 1) + static_cast<std::uint64_t>(p[s0 + q]) + 1;
+        auto [it, fresh] = ids.try_emplace(key, static_cast<std::int32_t>(ids.size() + 1));
+        if (fresh) {
+          res.state_channels.insert(res.state_channels.end(), p + s0, p + s0 + w);
+          res.state_offsets.push_back(res.state_channels.size());
+        }
+        if (it->second != last) seq.push_back(it->second);
+        last = it->second;
+      }
+      seq_off[i + 1] = seq.size();
+    }
+  }
+  const std::size_t S = res.state_offsets.size() - 1;
+  res.n_states = S;
+  const std::size_t N = S + 3;  // with start, conversion, null
+  const auto conv_state = static_cast<std::int32_t>(S + 1);
+  const auto null_state = static_cast<std::int32_t>(S + 2);
+
+  // Transition counts: dense when the square fits in 1M cells, else a hash map.
+  std::vector<double> end_value(S + 1, 0.0);  // value of conversions leaving each state
+  const bool dense = N <= 1024;
+  std::vector<double> cells(dense ? N * N : 0, 0.0);
+  std::unordered_map<std::uint64_t, double> sparse_cells;
+  auto add = [&](std::int32_t f, std::int32_t to, double w) {
+    const std::uint64_t key = static_cast<std::uint64_t>(f) * N + static_cast<std::uint64_t>(to);
+    if (dense)
+      cells[key] += w;
+    else
+      sparse_cells[key] += w;
+  };
+  for (std::size_t i = 0; i < t.n; ++i) {
+    const double cv = t.conversions[i], nu = opt.use_nulls ? t.nulls[i] : 0.0;
+    const double w = cv + nu;
+    if (!(w > 0)) continue;
+    std::int32_t prev = 0;
+    for (std::uint64_t j = seq_off[i]; j < seq_off[i + 1]; ++j) {
+      add(prev, seq[j], w);
+      prev = seq[j];
+    }
+    if (cv > 0) {
+      add(prev, conv_state, cv);
+      end_value[static_cast<std::size_t>(prev)] += t.value[i];
+    }
+    if (nu > 0) add(prev, null_state, nu);
+  }
+  std::vector<std::uint64_t> keys;
+  if (dense) {
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      if (cells[c] != 0) keys.push_back(c);
+  } else {
+    keys.reserve(sparse_cells.size());
+    for (const auto& kv : sparse_cells) keys.push_back(kv.first);
+    std::sort(keys.begin(), keys.end());
+  }
+  std::vector<double> out(S + 1, 0.0);
+  res.from.reserve(keys.size());
+  res.to.reserve(keys.size());
+  res.count.reserve(keys.size());
+  for (std::uint64_t key : keys) {
+    const double c = dense ? cells[key] : sparse_cells[key];
+    res.from.push_back(static_cast<std::int32_t>(key / N));
+    res.to.push_back(static_cast<std::int32_t>(key % N));
+    res.count.push_back(c);
+    out[key / N] += c;
+  }
+  res.probability.resize(keys.size());
+  std::vector<double> conv_rhs(S + 1, 0.0), value_rhs(S + 1, 0.0);
+  for (std::size_t e = 0; e < keys.size(); ++e) {
+    const auto f = static_cast<std::size_t>(res.from[e]);
+    res.probability[e] = res.count[e] / out[f];
+    if (res.to[e] == conv_state) {
+      conv_rhs[f] = res.probability[e];
+      value_rhs[f] = end_value[f] / out[f];
+    }
+  }
+
+  // The full chain, then one solve per channel (independent, so any thread count
+  // gives the same numbers).
+  const auto full = detail::markov_solve(S + 1, res.from, res.to, res.probability, conv_rhs,
+                                         value_rhs, nullptr);
+  res.conversion_probability = full.first;
+  res.expected_value = full.second;
+  // States containing each channel.
+  std::vector<std::vector<std::int32_t>> holds(C);
+  for (std::size_t s = 1; s <= S; ++s)
+    for (std::uint64_t q = res.state_offsets[s - 1]; q < res.state_offsets[s]; ++q) {
+      auto& h = holds[static_cast<std::size_t>(res.state_channels[q])];
+      if (h.empty() || h.back() != static_cast<std::int32_t>(s))
+        h.push_back(static_cast<std::int32_t>(s));
+    }
+  res.removal_effect.assign(C, 0.0);
+  res.value_removal_effect.assign(C, 0.0);
+  sostac::parallel_for(
+      C,
+      [&](std::size_t b, std::size_t e) {
+        std::vector<char> removed(S + 1, 0);
+        for (std::size_t c = b; c < e; ++c) {
+          if (holds[c].empty()) continue;
+          for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 1;
+          const auto without = detail::markov_solve(S + 1, res.from, res.to, res.probability,
+                                                    conv_rhs, value_rhs, &removed);
+          for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 0;
+          const double re = (full.first - without.first) / full.first;
+          res.removal_effect[c] = std::min(1.0, std::max(0.0, re));
+          res.value_removal_effect[c] =
+              full.second != 0 ? (full.second - without.second) / full.second : 0.0;
+        }
+      },
+      1);
+  double sum_re = 0, sum_vre = 0;
+  for (std::size_t c = 0; c < C; ++c) {
+    sum_re += res.removal_effect[c];
+    sum_vre += res.value_removal_effect[c];
+  }
+  res.conversions.assign(C, 0.0);
+  res.value.assign(C, 0.0);
+  for (std::size_t c = 0; c < C; ++c) {
+    if (sum_re > 0) res.conversions[c] = res.total_conversions * res.removal_effect[c] / sum_re;
+    if (sum_vre != 0) res.value[c] = res.total_value * res.value_removal_effect[c] / sum_vre;
+  }
+  return res;
+}
+
+}  // namespace sostac::attribution
