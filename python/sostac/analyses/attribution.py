@@ -39,6 +39,10 @@ MODEL_NAMES = {"last": "last touch", "first": "first touch", "linear": "linear",
                "position": "position based (40/20/40)", "time_decay": "time decay",
                "markov": "Markov chain (order 1)", "shapley": "Shapley value",
                "last_non_direct": "last non-direct touch"}
+#: ... and their column titles in the report's tables
+SHORT_NAMES = {"last": "Last touch", "first": "First touch", "linear": "Linear",
+               "position": "Position", "time_decay": "Time decay", "markov": "Markov",
+               "shapley": "Shapley", "last_non_direct": "Last non-direct"}
 HEURISTICS = ("last", "first", "linear", "position", "time_decay")
 BOOTSTRAP = 200       # replicates of the Poisson bootstrap over paths
 SEED = 20270101       # its seed: the same intervals on every run
@@ -400,6 +404,14 @@ def _headline(part: AttributionResult, ctx) -> str:
         text += (f" The largest change from last touch: {r['channel']}, "
                  f"{ctx.num(r['last_conversions'], 'count')} -> "
                  f"{ctx.num(r[f'{part.model}_conversions'], 'count')} conversions.")
+    paid = [r for r in _cpa_wide(part) if np.isfinite(r.get("last", np.nan))
+            and np.isfinite(r.get(part.model, np.nan))]
+    if paid and part.model != "last":
+        r = max(paid, key=lambda r: abs(np.log(r[part.model] / r["last"])))
+        text += (f" Of the paid channels, the model moves {r['channel']}'s CPA most: "
+                 f"{ctx.num(r['last'], 'money')} under last touch, "
+                 f"{ctx.num(r[part.model], 'money')} under {name} (break-even "
+                 f"{ctx.num(r['break_even_cpa'], 'money')}).")
     return text
 
 
@@ -422,34 +434,48 @@ def _comparison_columns(ctx, part: AttributionResult):
     for m in MODELS + ("last_non_direct",):
         key = f"{m}_conversions"
         if key in part.comparison.columns:
-            cols.append((MODEL_NAMES[m][:1].upper() + MODEL_NAMES[m][1:],
-                         lambda r, key=key: ctx.num(r[key], "count"), True))
+            cols.append((SHORT_NAMES[m], lambda r, key=key: ctx.num(r[key], "count"), True))
     return cols
 
 
-def _cpa_columns(ctx):
+def _cpa_wide(part: AttributionResult) -> list:
+    """One row per paid channel: its cost, the CPA under each model, the break-even
+    CPA and the chosen model's verdict (with its interval)."""
+    rows: Dict[str, dict] = {}
+    for r in part.cpa.to_dict("records"):
+        if not r["cost"] > 0:
+            continue
+        row = rows.setdefault(r["channel"], {"channel": r["channel"], "cost": r["cost"],
+                                             "break_even_cpa": r["break_even_cpa"]})
+        row[r["model"]] = r["cpa"]
+        if r["model"] == part.model:
+            row.update(low=r["cpa_low"], high=r["cpa_high"], verdict=r["verdict"])
+    return list(rows.values())
+
+
+def _cpa_columns(ctx, part: AttributionResult):
     from .._render import _text
 
     n = ctx.num
 
-    def cpa(r):
-        if not np.isfinite(r["cpa"]):
-            return "\u2013"
-        if np.isfinite(r["cpa_low"]):
-            return f"{n(r['cpa'], 'money')} ({ctx.range(r['cpa_low'], r['cpa_high'], 'money')})"
-        return n(r["cpa"], "money")
-    return [("Channel", lambda r: _text(r["channel"]), False),
-            ("Model", lambda r: _text(MODEL_NAMES.get(r["model"], r["model"])), False),
-            ("Cost", lambda r: n(r["cost"], "money"), True),
-            ("Conversions", lambda r: n(r["conversions"], "count"), True),
-            ("CPA (range)", cpa, True),
-            ("Break-even CPA", lambda r: n(r["break_even_cpa"], "money"), True),
-            ("Verdict", lambda r: _text(r["verdict"]), False)]
-
-
-def _paid(part: AttributionResult) -> list:
-    """The CPA rows of channels with spend, grouped by channel."""
-    return [r for r in part.cpa.to_dict("records") if r["cost"] > 0]
+    def cpa(m):
+        def cell(r):
+            v = r.get(m, np.nan)
+            if not np.isfinite(v):
+                return "\u2013"
+            if m == part.model and np.isfinite(r.get("low", np.nan)):
+                return f"{n(v, 'money')} ({ctx.range(r['low'], r['high'], 'money')})"
+            return n(v, "money")
+        return cell
+    models = [m for m in MODELS + ("last_non_direct",)
+              if f"{m}_conversions" in part.comparison.columns]
+    cols = [("Channel", lambda r: _text(r["channel"]), False),
+            ("Cost", lambda r: n(r["cost"], "money"), True)]
+    cols += [(SHORT_NAMES[m], cpa(m), True) for m in models]
+    cols += [("Break-even", lambda r: n(r["break_even_cpa"], "money"), True),
+             (f"Verdict ({SHORT_NAMES.get(part.model, part.model)})",
+              lambda r: _text(r.get("verdict")), False)]
+    return cols
 
 
 def _html(part: AttributionResult, ctx, title: str, anchor: str) -> List[str]:
@@ -466,8 +492,8 @@ def _html(part: AttributionResult, ctx, title: str, anchor: str) -> List[str]:
     out.append("<h3>Conversions by model</h3>" + _svg_models(part, ctx))
     out.append(_grid(cmp_rows, _comparison_columns(ctx, part), "Conversions by model, numbers",
                      level=4))
-    out.append(_grid(_paid(part), _cpa_columns(ctx),
-                     "CPA against break-even under each model (paid channels)", level=3))
+    out.append(_grid(_cpa_wide(part), _cpa_columns(ctx, part),
+                     "CPA under each model against break-even (paid channels)", level=3))
     if part.notes:
         out.append("<ul>" + "".join(f"<li>{_e(t)}</li>" for t in part.notes) + "</ul>")
     return out
@@ -481,8 +507,8 @@ def _markdown(part: AttributionResult, ctx, title: str) -> List[str]:
     lines += _md_grid(part.assists.to_dict("records"), _assist_columns(ctx))
     lines += ["", "### Conversions by model", ""]
     lines += _md_grid(part.comparison.to_dict("records"), _comparison_columns(ctx, part))
-    lines += ["", "### CPA against break-even under each model (paid channels)", ""]
-    lines += _md_grid(_paid(part), _cpa_columns(ctx))
+    lines += ["", "### CPA under each model against break-even (paid channels)", ""]
+    lines += _md_grid(_cpa_wide(part), _cpa_columns(ctx, part))
     lines += [f"- {_md(t)}" for t in part.notes]
     return lines
 
