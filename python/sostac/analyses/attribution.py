@@ -51,27 +51,10 @@ SHAPLEY_MAX = 20      # exact Shapley values up to this many channels
 
 def _credit(paths, models) -> Any:
     """One table: channel, then ``{model}_conversions`` and ``{model}_value`` for each
-    model (channels in sorted order; a model that cannot run is left out)."""
-    import pandas as pd
-
+    model (:func:`sostac.attribution.compare`)."""
     from .. import attribution as at
 
-    heur = [m for m in models if m in HEURISTICS or m == "last_non_direct"]
-    out = at.heuristic(paths, models=tuple(heur)) if heur else None
-    if "markov" in models:
-        re = at.markov(paths, order=1).removal_effects
-        part = pd.DataFrame({"channel": re["channel"].astype(str),
-                             "markov_conversions": re["conversions"].to_numpy(float),
-                             "markov_value": re["value"].to_numpy(float)})
-        out = part if out is None else out.merge(part, on="channel", how="outer")
-    if "shapley" in models:
-        sh = at.shapley(paths)
-        part = pd.DataFrame({"channel": sh["channel"].astype(str),
-                             "shapley_conversions": sh["conversions"].to_numpy(float)})
-        if "value" in sh.columns:
-            part["shapley_value"] = sh["value"].to_numpy(float)
-        out = part if out is None else out.merge(part, on="channel", how="outer")
-    return out.sort_values("channel", kind="stable").reset_index(drop=True).fillna(0.0)
+    return at.compare(paths, models=tuple(models)).to_frame()
 
 
 def _model_credit(enc, model: str, conversions, value, nulls):
