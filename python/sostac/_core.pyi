@@ -241,7 +241,7 @@ class _Attribution(ModuleType):
         def rows(self) -> int: ...
         def finish(
             self, channels: list[str], lookback: int | None = ..., max_length: int = ...,
-            collapse_repeats: bool = ...,
+            collapse_repeats: bool = ..., half_life: float | None = ...,
         ) -> dict: ...
     # models part (Markov chains, Shapley values)
     @staticmethod

@@ -76,12 +76,15 @@ class py_path_accumulator {
   std::size_t rows() const noexcept { return acc_.rows(); }
 
   py::dict finish(std::vector<std::string> channels, std::optional<std::int64_t> lookback,
-                  std::size_t max_length, bool collapse_repeats) const {
+                  std::size_t max_length, bool collapse_repeats,
+                  std::optional<double> half_life) const {
     at::path_builder_options o;
     o.has_lookback = lookback.has_value();
     o.lookback = lookback.value_or(0);
     o.max_length = max_length;
     o.collapse_repeats = collapse_repeats;
+    o.has_half_life = half_life.has_value();
+    o.half_life = half_life.value_or(0.0);
     at::built_paths r;
     std::vector<std::string> text;
     {
@@ -110,6 +113,10 @@ class py_path_accumulator {
     d["unattributed_value"] = r.unattributed_value;
     d["expired_touches"] = r.expired_touches;
     d["users"] = r.users;
+    if (o.has_half_life) {
+      d["decay_conversions"] = give(std::move(r.decay_conversions));
+      d["decay_value"] = give(std::move(r.decay_value));
+    }
     return d;
   }
 
@@ -194,7 +201,7 @@ void register_attribution_paths(py::module_& m) {
       .def_property_readonly("rows", &py_path_accumulator::rows)
       .def("finish", &py_path_accumulator::finish, py::arg("channels"),
            py::arg("lookback") = py::none(), py::arg("max_length") = 0,
-           py::arg("collapse_repeats") = false);
+           py::arg("collapse_repeats") = false, py::arg("half_life") = py::none());
 }
 
 }  // namespace sostac::python

@@ -153,6 +153,19 @@ TEST_CASE("path builder: windows, ties, several conversions, merge", "[attributi
   const auto last = one.finish({"a", "b", "c"}, o);
   CHECK(last.table.steps == std::vector<std::int32_t>{1, 2, 0});
   CHECK(last.table.conversions == std::vector<double>{2.0, 1.0, 0.0});
+  // real-time decay: user 1's a@100 a@101 b@150 before 160 with a half-life of 10 ticks
+  o.max_length = 0;
+  o.has_half_life = true;
+  o.half_life = 10;
+  const auto d = one.finish({"a", "b", "c"}, o);
+  REQUIRE(d.decay_conversions.size() == d.table.steps.size());
+  const double w[3] = {std::exp2(-5.0), std::exp2(-4.9), 1.0}, total = w[0] + w[1] + w[2];
+  CHECK(d.decay_conversions[5] == Approx(w[0] / total));
+  CHECK(d.decay_conversions[7] == Approx(w[2] / total));
+  CHECK(d.decay_value[6] == Approx(3.0 * w[1] / total));
+  CHECK(d.decay_conversions[4] == 0.0);  // the null path "a"
+  o.has_half_life = false;
+  o.max_length = 1;
   // merge of parts in any order == one pass
   at::path_accumulator p1, p2;
   p2.add(user + 6, time + 6, ch + 6, conv + 6, val + 6, 6);

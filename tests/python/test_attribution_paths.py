@@ -494,7 +494,7 @@ def test_paths_merge_equals_one_pass():
 def test_paths_same_for_any_thread_count():
     import sostac
 
-    log = _log(12, users=9000, rows=30000)
+    log = _log(12, users=80000, rows=150000)  # 3 chunks of 32768 users
     try:
         sostac.set_num_threads(1)
         a = paths(log, value="value")
@@ -559,3 +559,123 @@ def test_encode_splits_whole_columns():
         _table.encode(t.assign(path=["a", "b", "a > > c"]))
     with pytest.raises(InputError, match=r"a path contains a line break"):
         _table.encode(t.assign(path=["a", "b\nc", "c"]))
+
+
+def test_polars_and_arrow_inputs():
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    log = _log(21)
+    want = paths(log, value="value", lookback="10D")
+    slim = log.drop(columns="day")
+    for frame in (pl.from_pandas(slim), pa.Table.from_pandas(slim, preserve_index=False)):
+        got = paths(frame, value="value", lookback="10D")
+        assert _as_dict(got) == _as_dict(want)
+    raw = _raw(["a>b", "b"], conv=[1, 2])
+    assert read_paths(pl.from_pandas(raw)).equals(read_paths(raw))
+    assert read_paths(pa.Table.from_pandas(raw)).equals(read_paths(raw))
+
+
+@st.composite
+def _small_logs(draw):
+    n = draw(st.integers(1, 25))
+    rows = draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6),
+                                   st.sampled_from(["a", "b", "direct", None]),
+                                   st.booleans(), st.sampled_from([1.0, 2.5, 7.0])),
+                         min_size=n, max_size=n))
+    user, day, channel, conv, value = map(list, zip(*rows))
+    channel = [c if (c is not None or v) else "a" for c, v in zip(channel, conv)]
+    return pd.DataFrame({"user_id": user, "day": day,
+                         "timestamp": pd.Timestamp("2027-01-01")
+                         + pd.to_timedelta(day, unit="D"),
+                         "channel": channel, "conversion": [int(c) for c in conv],
+                         "value": [v if c else np.nan for v, c in zip(value, conv)]})
+
+
+@settings(max_examples=80, deadline=None)
+@given(_small_logs(), st.sampled_from([None, 0, 1, 3]), st.sampled_from([None, 1, 2]),
+       st.booleans())
+def test_paths_match_the_reference_on_small_logs(log, lookback, max_length, collapse):
+    got = paths(log, value="value", lookback=None if lookback is None else f"{lookback}D",
+                max_length=max_length, collapse_repeats=collapse)
+    table, unattributed, unattributed_value, expired = _paths_reference(
+        log, lookback, max_length, collapse)
+    assert _as_dict(got).keys() == table.keys()
+    for key, want in table.items():
+        np.testing.assert_allclose(_as_dict(got)[key], want, atol=1e-9)
+    assert got.attrs["unattributed_conversions"] == unattributed
+    assert got.attrs["unattributed_value"] == pytest.approx(unattributed_value)
+    assert got.attrs["expired_touches"] == expired
+
+
+@pytest.mark.parametrize("seed, lookback, half", [(31, 30, 7.0), (32, None, 2.5), (33, 3, 0.5)])
+def test_real_time_decay_matches_a_reference(seed, lookback, half):
+    log = _log(seed, users=30, rows=300)
+    t = paths(log, value="value", lookback=None if lookback is None else f"{lookback}D",
+              half_life=pd.Timedelta(days=half))
+    assert t.attrs["half_life"] is not None
+    got = heuristic(t, models=("time_decay", "last")).set_index("channel")
+    # the reference: each conversion's touches (the rules of _paths_reference), weights
+    # 2^(-(T - t) / half) normalised
+    lb = np.inf if lookback is None else lookback
+    credit, credit_value = {}, {}
+    for _, g in log.groupby("user_id", sort=False):
+        touches = [(d, ch) for d, ch in zip(g["day"], g["channel"]) if isinstance(ch, str)]
+        prev = -np.inf
+        for T, v in sorted((d, v) for d, v, c in zip(g["day"], g["value"], g["conversion"])
+                           if c):
+            mine = [(d, ch) for d, ch in touches if prev < d <= T and d >= T - lb]
+            prev = T
+            if not mine:
+                continue
+            w = np.array([0.5 ** ((T - d) / half) for d, _ in mine])
+            w /= w.sum()
+            for (d, ch), x in zip(mine, w):
+                credit[ch] = credit.get(ch, 0.0) + x
+                credit_value[ch] = credit_value.get(ch, 0.0) + x * v
+    ref = pd.DataFrame({"c": credit, "v": credit_value}).reindex(got.index).fillna(0.0)
+    np.testing.assert_allclose(got["time_decay_conversions"], ref["c"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got["time_decay_value"], ref["v"], rtol=1e-9, atol=1e-9)
+    assert got["time_decay_conversions"].sum() == pytest.approx(t["conversions"].sum())
+    with pytest.raises(InputError, match=r"half_life: this path table carries real-time"):
+        heuristic(t, models=("time_decay",), half_life=2.0)
+    # without the columns: decay by position again
+    pos = heuristic(t.drop(columns=["time_decay", "time_decay_value"]), models=("time_decay",))
+    assert not np.allclose(pos["time_decay_conversions"], got["time_decay_conversions"])
+
+
+def test_real_time_decay_collapse_takes_the_latest_touch():
+    t0 = pd.Timestamp("2027-05-01")
+    log = pd.DataFrame({"user_id": [1, 1, 1, 1],
+                        "timestamp": [t0, t0 + pd.Timedelta("2D"), t0 + pd.Timedelta("8D"),
+                                      t0 + pd.Timedelta("9D")],
+                        "channel": ["a", "b", "b", None], "conversion": [0, 0, 0, 1]})
+    t = paths(log, collapse_repeats=True, half_life="1D")
+    assert t["path"].tolist() == ["a > b"]
+    w = np.array([0.5 ** 9, 0.5 ** 1])  # a 9 days before, the b run's latest 1 day before
+    np.testing.assert_allclose(t["time_decay"].iloc[0], w / w.sum())
+    with pytest.raises(InputError, match=r"half_life: expected a duration > 0"):
+        paths(log, half_life="0D")
+    with pytest.raises(InputError, match=r"half_life: unknown duration"):
+        paths(log, half_life="a week")
+
+
+def test_docstring_examples_and_sections():
+    import doctest
+    import inspect
+
+    from sostac.attribution import _paths as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+    for name in ("paths", "read_paths", "heuristic", "assists"):
+        doc = inspect.getdoc(getattr(module, name)) or ""
+        for section in ("Parameters", "Returns", "Examples"):
+            assert f"{section}\n---" in doc, f"{name}: no {section} section"
+
+
+def test_a_log_of_bare_conversions_only():
+    log = pd.DataFrame({"user_id": [1, 2], "timestamp": pd.to_datetime(["2027-01-01"] * 2),
+                        "channel": [None, None], "conversion": [1, 1]})
+    t = paths(log)
+    assert len(t) == 0 and list(t.columns) == ["path", "conversions", "value", "nulls"]
+    assert t.attrs["unattributed_conversions"] == 2.0

@@ -26,7 +26,7 @@ from .. import _core
 from .. import io as _io
 from .._core import InputError
 from .._optional import require
-from ..metrics import _series, _time_ticks
+from ..metrics import _dense_ids, _series, _time_ticks
 from . import _table
 
 __all__ = ["paths", "read_paths", "heuristic", "assists", "Assists", "HEURISTIC_MODELS"]
@@ -142,7 +142,7 @@ def read_paths(frame: Any, *, path: str = "path", conversions: str = "total_conv
 
 def heuristic(paths: Any, models: Sequence[str] = ("first", "last", "linear", "time_decay",
                                                     "position"), *,
-              direct: str = "direct", half_life: float = 1.0,
+              direct: str = "direct", half_life: Optional[float] = None,
               position_weights: Sequence[float] = (0.4, 0.2, 0.4)):
     """Conversions and value per channel under heuristic attribution models.
 
@@ -164,8 +164,11 @@ def heuristic(paths: Any, models: Sequence[str] = ("first", "last", "linear", "t
     direct : str
         The direct channel's name for "last_non_direct" (a table without it: the same
         as "last").
-    half_life : float
-        Half-life of "time_decay" in touches (> 0).
+    half_life : float, optional
+        Half-life of "time_decay" in touches (> 0; default 1). A table from
+        :func:`paths` with ``half_life=`` carries real-time decay credits (columns
+        time_decay, time_decay_value): "time_decay" then uses them, and passing
+        ``half_life`` here raises.
     position_weights : (first, middle, last)
         Non-negative shares summing to 1.
 
@@ -204,14 +207,39 @@ def heuristic(paths: Any, models: Sequence[str] = ("first", "last", "linear", "t
                          f"{position_weights!r}")
     enc = _table.encode(paths)
     direct_code = enc.channels.index(direct) if direct in enc.channels else -1
+    real_time = "time_decay" in paths.columns and "time_decay_value" in paths.columns
+    if real_time and half_life is not None and "time_decay" in models:
+        raise InputError("half_life: this path table carries real-time decay credits "
+                         "(paths(..., half_life=...)); drop its time_decay columns to "
+                         "decay by position instead")
+    half_life = 1.0 if half_life is None else half_life
     out = {"channel": enc.channels}
     for m in models:
+        if m == "time_decay" and real_time:
+            out["time_decay_conversions"], out["time_decay_value"] = _real_time_decay(paths, enc)
+            continue
         r = _ca.heuristic(enc.offsets, enc.steps, enc.conversions, enc.value,
                           len(enc.channels), m, direct_code, float(half_life),
                           float(w[0]), float(w[1]), float(w[2]))
         out[f"{m}_conversions"] = r["conversions"]
         out[f"{m}_value"] = r["value"]
     return pd.DataFrame(out)
+
+
+def _real_time_decay(paths, enc):
+    """Channel sums of the per-touch credits of paths(..., half_life=)."""
+    C = len(enc.channels)
+    res = []
+    for col in ("time_decay", "time_decay_value"):
+        parts = paths[col].to_numpy(dtype=object)
+        flat = np.concatenate(parts).astype(np.float64) if len(parts) else np.zeros(0)
+        lengths = paths[col].map(len).to_numpy(dtype=np.int64)
+        if len(flat) != len(enc.steps) or \
+                (lengths != np.diff(enc.offsets.astype(np.int64))).any():
+            raise InputError(f"{col}: expected one credit per touch of each path (the "
+                             f"column of paths(..., half_life=)), got arrays of other lengths")
+        res.append(np.bincount(enc.steps, weights=flat, minlength=C))
+    return res[0], res[1]
 
 
 # -- assists -----------------------------------------------------------------------------
@@ -359,21 +387,24 @@ def assists(paths: Any, level: float = 0.95) -> Assists:
 _NS_PER_DAY = 86_400_000_000_000
 
 
-def _lookback_ticks(lookback: Any, per_day: int) -> Optional[int]:
+def _lookback_ticks(lookback: Any, per_day: int, argument: str, exact: bool = False):
+    """A duration in time ticks (whole ticks, or a float with ``exact``)."""
     pd = _pd()
     if lookback is None:
         return None
     if isinstance(lookback, bool) or not isinstance(lookback, (str, pd.Timedelta)) and \
             not hasattr(lookback, "total_seconds"):
-        raise InputError(f"lookback: expected a duration like '30D', '12h' or a timedelta "
+        raise InputError(f"{argument}: expected a duration like '30D', '12h' or a timedelta "
                          f"(None: no limit), got {lookback!r}")
     try:
         td = pd.Timedelta(lookback)
     except (ValueError, TypeError):
-        raise InputError(f"lookback: unknown duration {lookback!r}; expected text like "
+        raise InputError(f"{argument}: unknown duration {lookback!r}; expected text like "
                          f"'30D', '7 days', '12h' or a timedelta (None: no limit)") from None
     if td is pd.NaT or td.value < 0:
-        raise InputError(f"lookback: expected a duration >= 0, got {lookback!r}")
+        raise InputError(f"{argument}: expected a duration >= 0, got {lookback!r}")
+    if exact:
+        return float(td.value) * float(per_day) / _NS_PER_DAY
     return int(td.value) * int(per_day) // _NS_PER_DAY
 
 
@@ -399,7 +430,8 @@ def _flags(s, column: str) -> np.ndarray:
 def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
           channel: str = "channel", conversion: str = "conversion",
           value: Optional[str] = None, lookback: Any = "30D",
-          max_length: Optional[int] = None, collapse_repeats: bool = False):
+          max_length: Optional[int] = None, collapse_repeats: bool = False,
+          half_life: Any = None):
     """The path table of a touchpoint log: one path per conversion, and the
     non-converting journeys.
 
@@ -435,13 +467,21 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     max_length : int, optional
         Keep the last ``max_length`` touches of each path.
     collapse_repeats : bool
-        Collapse consecutive touches of one channel ("a > a > b" -> "a > b").
+        Collapse consecutive touches of one channel ("a > a > b" -> "a > b"; the run
+        takes the time of its latest touch).
+    half_life : str, timedelta or None
+        Real-time time decay (GA's model, whose default is "7D"): a touch dt before its
+        conversion weighs 2^(-dt / half_life), normalised over the path. Adds the
+        columns ``time_decay`` and ``time_decay_value``: per path an array with one
+        credit per touch, summed over the path's conversions (and their value), which
+        :func:`heuristic`'s "time_decay" then uses instead of decay by position.
 
     Returns
     -------
-    pandas.DataFrame: the path table (path, conversions, value, nulls), one row per
-    distinct path in order of first appearance; ``attrs`` holds users,
-    unattributed_conversions, unattributed_value and expired_touches.
+    pandas.DataFrame: the path table (path, conversions, value, nulls, and with
+    ``half_life`` time_decay, time_decay_value), one row per distinct path in order of
+    first appearance; ``attrs`` holds users, unattributed_conversions,
+    unattributed_value, expired_touches, lookback and half_life.
 
     Examples
     --------
@@ -472,7 +512,11 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     na = ids.isna().to_numpy()
     if na.any():
         raise InputError(f"{user}[{int(np.flatnonzero(na)[0])}]: missing user id")
-    codes, _ = pd.factorize(ids, sort=False)
+    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
+    if dense is not None:
+        codes = dense[0].astype(np.int64) - dense[1]
+    else:
+        codes, _ = pd.factorize(ids, sort=False)
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
     flags = _flags(_series(data, conversion, "conversion"), conversion)
     ch = _series(data, channel, "channel")
@@ -492,7 +536,8 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
                          f"table joins channels by ' > '")
     ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    ch_codes = np.where(raw_codes >= 0, remap.astype(np.int32)[np.maximum(raw_codes, 0)], -1)
+    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
+    ch_codes = lookup[np.where(raw_codes >= 0, raw_codes, len(remap))]
     missing_touch = (ch_codes < 0) & (flags == 0)
     if missing_touch.any():
         raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
@@ -504,12 +549,17 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{value}[{i}]: expected a finite conversion value, got {vals[i]!r}")
-    look = _lookback_ticks(lookback, per_day)
+    look = _lookback_ticks(lookback, per_day, "lookback")
+    half = None
+    if half_life is not None:
+        half = _lookback_ticks(half_life, per_day, "half_life", exact=True)
+        if not half > 0:
+            raise InputError(f"half_life: expected a duration > 0, got {half_life!r}")
     acc = _ca.PathAccumulator()
     acc.add(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(ticks),
             np.ascontiguousarray(ch_codes, dtype=np.int32), flags, vals)
     r = acc.finish([str(c) for c in ch_names], look, int(max_length or 0),
-                   bool(collapse_repeats))
+                   bool(collapse_repeats), half)
     out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
                         "conversions": r["conversions"], "value": r["value"],
                         "nulls": r["nulls"]})
@@ -517,5 +567,16 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
                       "unattributed_conversions": float(r["unattributed_conversions"]),
                       "unattributed_value": float(r["unattributed_value"]),
                       "expired_touches": int(r["expired_touches"]),
-                      "lookback": None if lookback is None else str(lookback)})
+                      "lookback": None if lookback is None else str(lookback),
+                      "half_life": None if half_life is None else str(half_life)})
+    if half is not None:
+        cuts = r["offsets"][1:-1].astype(np.int64)
+        out["time_decay"] = _object_column(np.split(r["decay_conversions"], cuts))
+        out["time_decay_value"] = _object_column(np.split(r["decay_value"], cuts))
     return out
+
+
+def _object_column(parts):
+    col = np.empty(len(parts), dtype=object)
+    col[:] = parts
+    return col
