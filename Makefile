@@ -103,6 +103,8 @@ golden: setup
 	$(PY) tests/golden/py/generate_dispersion.py
 	bash scripts/make_reference_venv.sh
 	.venv-ref/bin/python tests/golden/customer/generate_lifetimes.py
+	bash scripts/make_pymc_venv.sh
+	.venv-pymc/bin/python tests/golden/customer/generate_pymc.py
 
 schema:
 	python3 scripts/embed_schema.py
