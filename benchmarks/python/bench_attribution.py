@@ -144,8 +144,9 @@ CA_SCRIPT = r"""
 import json, sys, time
 import pandas as pd
 import ChannelAttribution as ca
-t = pd.read_parquet(sys.argv[1])
-out = {"version": getattr(ca, "__version__", "?")}
+t = pd.read_csv(sys.argv[1])
+from importlib.metadata import version
+out = {"version": version("ChannelAttribution")}
 t0 = time.perf_counter()
 h = ca.heuristic_models(t, "path", "conversions", var_value="value", sep=">")
 out["heuristic_s"] = time.perf_counter() - t0
@@ -164,8 +165,8 @@ def run_ca(table: pd.DataFrame):
     if not CA.exists():
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        f = os.path.join(tmp, "paths.parquet")
-        table.to_parquet(f)
+        f = os.path.join(tmp, "paths.csv")
+        table.to_csv(f, index=False)
         proc = subprocess.run([str(CA), "-c", CA_SCRIPT, f], capture_output=True, text=True)
     if proc.returncode != 0:
         print("ChannelAttribution failed:", proc.stderr.strip().splitlines()[-1:])
