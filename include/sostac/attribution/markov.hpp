@@ -69,34 +69,49 @@ struct markov_result {
 namespace detail {
 
 /// Absorption into (conversion) from (start) and the expected value, with the states
-/// flagged in `removed` sent to (null). Rows of removed states become x_s = 0.
+/// flagged in `removed` sent to (null). Only the states reachable from (start) without
+/// passing a removed one enter the system (the others cannot change x at (start)),
+/// which keeps the factorizations of the removal solves small. `first[s]` indexes the
+/// transitions leaving s (they are sorted by from).
 inline std::pair<double, double> markov_solve(std::size_t n_transient,
-                                              const std::vector<std::int32_t>& from,
+                                              const std::vector<std::uint64_t>& first,
                                               const std::vector<std::int32_t>& to,
                                               const std::vector<double>& prob,
                                               const std::vector<double>& conv_rhs,
                                               const std::vector<double>& value_rhs,
                                               const std::vector<char>* removed) {
   using sp = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
-  const auto n = static_cast<Eigen::Index>(n_transient);
+  // Reachable kept states, numbered in order of discovery from (start) = 0.
+  std::vector<std::int32_t> index(n_transient, -1), order;
+  order.reserve(n_transient);
+  index[0] = 0;
+  order.push_back(0);
+  for (std::size_t q = 0; q < order.size(); ++q) {
+    const auto f = static_cast<std::size_t>(order[q]);
+    for (std::uint64_t e = first[f]; e < first[f + 1]; ++e) {
+      const auto t = static_cast<std::size_t>(to[e]);
+      if (t >= n_transient || index[t] >= 0 || (removed && (*removed)[t])) continue;
+      index[t] = static_cast<std::int32_t>(order.size());
+      order.push_back(to[e]);
+    }
+  }
+  const auto n = static_cast<Eigen::Index>(order.size());
   std::vector<Eigen::Triplet<double, int>> trip;
-  trip.reserve(from.size() + n_transient);
-  for (std::size_t i = 0; i < n_transient; ++i)
-    trip.emplace_back(static_cast<int>(i), static_cast<int>(i), 1.0);
-  for (std::size_t e = 0; e < from.size(); ++e) {
-    const auto f = static_cast<std::size_t>(from[e]), t = static_cast<std::size_t>(to[e]);
-    if (t >= n_transient) continue;  // into (conversion) or (null)
-    if (removed && (*removed)[f]) continue;
-    trip.emplace_back(from[e], to[e], -prob[e]);
+  trip.reserve(static_cast<std::size_t>(first[n_transient]) + order.size());
+  Eigen::MatrixXd b(n, 2);
+  for (std::size_t q = 0; q < order.size(); ++q) {
+    const auto f = static_cast<std::size_t>(order[q]);
+    trip.emplace_back(static_cast<int>(q), static_cast<int>(q), 1.0);
+    for (std::uint64_t e = first[f]; e < first[f + 1]; ++e) {
+      const auto t = static_cast<std::size_t>(to[e]);
+      if (t >= n_transient || index[t] < 0) continue;  // absorbing, removed
+      trip.emplace_back(static_cast<int>(q), index[t], -prob[e]);
+    }
+    b(static_cast<Eigen::Index>(q), 0) = conv_rhs[f];
+    b(static_cast<Eigen::Index>(q), 1) = value_rhs[f];
   }
   sp a(n, n);
   a.setFromTriplets(trip.begin(), trip.end());
-  Eigen::MatrixXd b(n, 2);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const bool off = removed && (*removed)[static_cast<std::size_t>(i)];
-    b(i, 0) = off ? 0.0 : conv_rhs[static_cast<std::size_t>(i)];
-    b(i, 1) = off ? 0.0 : value_rhs[static_cast<std::size_t>(i)];
-  }
   Eigen::SparseLU<sp, Eigen::COLAMDOrdering<int>> lu;
   lu.analyzePattern(a);
   lu.factorize(a);
@@ -104,12 +119,6 @@ inline std::pair<double, double> markov_solve(std::size_t n_transient,
     throw std::runtime_error("markov: the absorbing chain's system is singular");
   const Eigen::MatrixXd x = lu.solve(b);
   return {x(0, 0), x(0, 1)};
-}
-
-inline std::uint64_t ipow(std::uint64_t b, int e) noexcept {
-  std::uint64_t r = 1;
-  for (int i = 0; i < e; ++i) r *= b;
-  return r;
 }
 
 }  // namespace detail
@@ -247,7 +256,10 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
 
   // The full chain, then one solve per channel (independent, so any thread count
   // gives the same numbers).
-  const auto full = detail::markov_solve(S + 1, res.from, res.to, res.probability, conv_rhs,
+  std::vector<std::uint64_t> first(S + 2, 0);  // transitions leaving s: [first[s], first[s+1])
+  for (std::int32_t f : res.from) ++first[static_cast<std::size_t>(f) + 1];
+  for (std::size_t s = 0; s <= S; ++s) first[s + 1] += first[s];
+  const auto full = detail::markov_solve(S + 1, first, res.to, res.probability, conv_rhs,
                                          value_rhs, nullptr);
   res.conversion_probability = full.first;
   res.expected_value = full.second;
@@ -268,7 +280,7 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
         for (std::size_t c = b; c < e; ++c) {
           if (holds[c].empty()) continue;
           for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 1;
-          const auto without = detail::markov_solve(S + 1, res.from, res.to, res.probability,
+          const auto without = detail::markov_solve(S + 1, first, res.to, res.probability,
                                                     conv_rhs, value_rhs, &removed);
           for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 0;
           const double re = (full.first - without.first) / full.first;

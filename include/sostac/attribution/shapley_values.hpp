@@ -24,6 +24,7 @@
 
 #include <sostac/attribution/path_table.hpp>
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -72,7 +73,7 @@ inline std::vector<double> shapley_of_game(const std::vector<double>& v, std::si
     double acc = 0;
     for (std::size_t m = 0; m < size; ++m) {
       if (m & bit) continue;
-      acc += weight[static_cast<std::size_t>(__builtin_popcountll(m))] * (v[m | bit] - v[m]);
+      acc += weight[std::bitset<64>(m).count()] * (v[m | bit] - v[m]);
     }
     phi[i] = acc;
   }
