@@ -46,7 +46,6 @@ SHORT_NAMES = {"last": "Last touch", "first": "First touch", "linear": "Linear",
 HEURISTICS = ("last", "first", "linear", "position", "time_decay")
 BOOTSTRAP = 200       # replicates of the Poisson bootstrap over paths
 SEED = 20270101       # its seed: the same intervals on every run
-SHAPLEY_MAX = 20      # exact Shapley values up to this many channels
 
 
 def _credit(paths, models) -> Any:
@@ -235,25 +234,14 @@ class Attribution(Analysis):
         inputs.extra["attribution"] = {"paths": table, "model": model,
                                        "journeys": journeys}
 
-    def _models(self, paths) -> tuple:
-        channels = set()
-        for p in paths["path"].astype(str):
-            channels.update(s.strip() for s in p.split(">"))
-        return tuple(m for m in MODELS if m != "shapley" or len(channels) <= SHAPLEY_MAX)
-
     def credit(self, inputs: Inputs):
         """The comparison table, computed once (what works reads it too)."""
         given = inputs.extra.get("attribution")
         if given is None:
             return None
         if "comparison" not in given:
-            models = self._models(given["paths"])
-            if given["model"] not in models and given["model"] != "last_non_direct":
-                raise ValueError(f"attribution: the model {given['model']!r} cannot run on "
-                                 f"these paths (more than {SHAPLEY_MAX} channels for exact "
-                                 f"Shapley values)")
-            if given["model"] == "last_non_direct":
-                models = models + ("last_non_direct",)
+            models = MODELS + (("last_non_direct",) if given["model"] == "last_non_direct"
+                               else ())
             given["comparison"] = _credit(given["paths"], models)
             channels = given["comparison"]["channel"].tolist()
             given["interval"] = _bootstrap(given["paths"], given["model"], channels,
