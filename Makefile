@@ -78,6 +78,7 @@ bench: setup
 	$(PY) benchmarks/python/bench_report.py
 	$(PY) benchmarks/python/bench_customer.py
 	$(PY) benchmarks/python/bench_customer_models.py
+	$(PY) benchmarks/python/bench_attribution.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \

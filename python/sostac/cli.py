@@ -30,6 +30,7 @@ SAMPLE = "ab_test.csv"
 DEMO_PLAN = "demo_plan.yaml"
 DEMO_DATA = "demo_daily.csv"
 DEMO_LOG = "demo_transactions.csv.gz"
+DEMO_TOUCHES = "demo_touchpoints.csv.gz"
 
 
 def _read_ab(path: Optional[str]):
@@ -178,6 +179,10 @@ def _log_columns(args) -> dict:
     return {k: getattr(args, k) for k in LOG_COLUMNS}
 
 
+def _touch_options(args) -> dict:
+    return {k: getattr(args, k) for k in TOUCH_OPTIONS}
+
+
 def validate(path: str, out=None) -> int:
     """Print a plan's findings; 1 when any is an error."""
     out = out or sys.stdout
@@ -219,7 +224,8 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
             time: str = "date", progress: Optional[Progress] = None, out=None,
             sep: Optional[str] = None, decimal: Optional[str] = None,
             time_unit: Optional[str] = None, transactions: Optional[str] = None,
-            log_columns: Optional[dict] = None) -> int:
+            log_columns: Optional[dict] = None, touchpoints: Optional[str] = None,
+            touch_options: Optional[dict] = None) -> int:
     """Each objective's KPI against its target (Plan.control), as Markdown or JSON;
     1 when the plan itself has errors."""
     out = out or sys.stdout
@@ -227,10 +233,12 @@ def control(path: str, data: str, *, as_of: Optional[str] = None, fmt: str = "md
     plan = _load_plan(path)
     df = _read_data(data, time, progress, sep=sep, decimal=decimal)
     log, cols = _read_log(transactions, log_columns, progress, sep=sep, decimal=decimal)
+    touches, topts = _read_touches(touchpoints, touch_options, progress, sep=sep,
+                                   decimal=decimal)
     with progress.step("control stage"):
         try:
             result = plan.control(df, as_of=as_of, time=time, time_unit=time_unit,
-                                  transactions=log, **cols)
+                                  transactions=log, **cols, touchpoints=touches, **topts)
         except ValueError as exc:
             raise _Usage(str(exc)) from None
     if fmt == "json":
@@ -255,15 +263,41 @@ def _read_log(path: Optional[str], columns: Optional[dict], progress: Progress, 
                       decimal=decimal), cols
 
 
+#: The touchpoint log's columns and the attribution settings (``--user``,
+#: ``--touch-time``, ``--conversion``, ``--conversion-value``, ``--attribution``,
+#: ``--lookback``).
+TOUCH_OPTIONS = {"user": "user_id", "touch_time": "timestamp", "conversion": "conversion",
+                 "conversion_value": "value", "attribution": "markov", "lookback": "30D"}
+
+
+def _read_touches(path: Optional[str], options: Optional[dict], progress: Progress, *,
+                  sep: Optional[str] = None, decimal: Optional[str] = None):
+    """The touchpoint log or path table (``--touchpoints``) and the attribution
+    settings, or (None, {})."""
+    opts = {**TOUCH_OPTIONS, **(options or {})}
+    if path is None:
+        return None, {}
+    from .io import read_table
+
+    with progress.step(f"reading {os.path.basename(path)}"):
+        try:
+            frame = read_table(path, sep=sep, decimal=decimal)
+        except (OSError, ValueError) as exc:
+            raise _Usage(f"{path}: {exc}") from None
+    return frame, opts
+
+
 def _build(plan, df, *, as_of, time, progress: Progress, time_unit: Optional[str] = None,
-           transactions=None, log_columns: Optional[dict] = None):
+           transactions=None, log_columns: Optional[dict] = None, touchpoints=None,
+           touch_options: Optional[dict] = None):
     from .report import build_report
 
     with progress.step("control stage") as step:
         try:
             return build_report(plan, df, as_of=as_of, time=time,
                                 progress=lambda _, f: step.update(f), time_unit=time_unit,
-                                transactions=transactions, **(log_columns or {}))
+                                transactions=transactions, **(log_columns or {}),
+                                touchpoints=touchpoints, **(touch_options or {}))
         except ValueError as exc:
             raise _Usage(str(exc)) from None
 
@@ -280,7 +314,8 @@ def report(path: str, data: Optional[str] = None, *, output: Optional[str] = Non
            fmt: str = "html", as_of: Optional[str] = None, time: str = "date",
            progress: Optional[Progress] = None, out=None, sep: Optional[str] = None,
            decimal: Optional[str] = None, time_unit: Optional[str] = None,
-           transactions: Optional[str] = None, log_columns: Optional[dict] = None) -> int:
+           transactions: Optional[str] = None, log_columns: Optional[dict] = None,
+           touchpoints: Optional[str] = None, touch_options: Optional[dict] = None) -> int:
     """Write the report on a plan and its data (sostac.report): HTML (default file
     report.html), JSON or Markdown (standard output unless ``output`` is given); 1
     when the plan itself has errors."""
@@ -291,9 +326,14 @@ def report(path: str, data: Optional[str] = None, *, output: Optional[str] = Non
           if data is not None else None)
     if transactions is not None and df is None:
         raise _Usage("--transactions needs --data (the Control stage runs on both)")
+    if touchpoints is not None and df is None:
+        raise _Usage("--touchpoints needs --data (the Control stage runs on both)")
     log, cols = _read_log(transactions, log_columns, progress, sep=sep, decimal=decimal)
+    touches, topts = _read_touches(touchpoints, touch_options, progress, sep=sep,
+                                   decimal=decimal)
     rep = _build(plan, df, as_of=as_of, time=time, progress=progress, time_unit=time_unit,
-                 transactions=log, log_columns=cols)
+                 transactions=log, log_columns=cols, touchpoints=touches,
+                 touch_options=topts)
     with progress.step("rendering"):
         text = {"html": rep.to_html, "json": lambda: rep.to_json(indent=2),
                 "md": rep.to_markdown}[fmt]()
@@ -329,12 +369,14 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
     data_dir = resources.files("sostac").joinpath("data")
     with resources.as_file(data_dir.joinpath(DEMO_PLAN)) as plan_path, \
             resources.as_file(data_dir.joinpath(DEMO_DATA)) as data_path, \
-            resources.as_file(data_dir.joinpath(DEMO_LOG)) as log_path:
+            resources.as_file(data_dir.joinpath(DEMO_LOG)) as log_path, \
+            resources.as_file(data_dir.joinpath(DEMO_TOUCHES)) as touch_path:
         plan = Plan.load(plan_path)
         df = _read_data(str(data_path), "date", progress)
         log, cols = _read_log(str(log_path), None, progress)
+        touches, topts = _read_touches(str(touch_path), None, progress)
     rep = _build(plan, df, as_of=None, time="date", progress=progress, transactions=log,
-                 log_columns=cols)
+                 log_columns=cols, touchpoints=touches, touch_options=topts)
     with progress.step("rendering"):
         text = rep.to_html()
     try:
@@ -357,7 +399,10 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
          f"(sostac/data/{DEMO_DATA})")
     when = to_datetime(log[cols["transaction_time"]], "timestamp", missing="keep").dropna()
     line(f"orders: {len(log):,} by {log[cols['customer']].nunique():,} customers "
-         f"({when.min().date()} to {when.max().date()}; sostac/data/{DEMO_LOG})\n")
+         f"({when.min().date()} to {when.max().date()}; sostac/data/{DEMO_LOG})")
+    line(f"touchpoints: {len(touches):,} rows, "
+         f"{int((touches['conversion'] == 1).sum()):,} conversions "
+         f"(sostac/data/{DEMO_TOUCHES})\n")
     line(f"KPIs as of {c._day()}:")
     for r in c.kpis.to_dict("records"):
         line(f"  {r['objective']:<12} {r['kpi']:<22} {_fmt(r['value']):>10}  target "
@@ -369,6 +414,13 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
             line(f"  {eid}: {g['verdict'].iloc[0]}")
     w = c.what_works
     paid = [r for r in w.to_dict("records") if r["cost"] > 0 and r["orders"] > 0]
+    a = c.attribution
+    if a is not None:
+        from .analyses.attribution import MODEL_NAMES
+
+        line(f"attribution ({MODEL_NAMES[a.model]}; last touch in brackets): " + "; ".join(
+            f"{r['channel']} {r[a.model + '_conversions']:,.0f} "
+            f"[{r['last_conversions']:,.0f}]" for r in a.comparison.to_dict("records")))
     if paid:
         line("what works (CPA against break-even "
              f"{paid[0]['break_even_cpa']:.4g}): " + "; ".join(
@@ -454,6 +506,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             p.add_argument(flag, dest=key, default=LOG_COLUMNS[key],
                            help=f"the order log's {key.replace('_', ' ')} column (default: "
                            f"{LOG_COLUMNS[key]})")
+        p.add_argument("--touchpoints", default=None, metavar="FILE",
+                       help="a touchpoint log (user, time, channel, conversion flag, value) "
+                       "or a path table (path, conversions, value, nulls), CSV or Parquet: "
+                       "what works credits orders by --attribution and the report gains "
+                       "its attribution section")
+        p.add_argument("--attribution", default=TOUCH_OPTIONS["attribution"],
+                       choices=("markov", "shapley", "linear", "position", "time_decay",
+                                "first", "last", "last_non_direct"),
+                       help="the attribution model what works rests on (default: markov)")
+        p.add_argument("--lookback", default=TOUCH_OPTIONS["lookback"],
+                       help="the journeys' lookback before each conversion (default: 30D)")
+        for flag, key in (("--user", "user"), ("--touch-time", "touch_time"),
+                          ("--conversion", "conversion"),
+                          ("--conversion-value", "conversion_value")):
+            p.add_argument(flag, dest=key, default=TOUCH_OPTIONS[key],
+                           help=f"the touchpoint log's {key.replace('_', ' ')} column "
+                           f"(default: {TOUCH_OPTIONS[key]})")
     for p in (d, r, c):
         p.add_argument("--no-progress", action="store_true",
                        help="never draw progress bars (default: on a terminal, for steps "
@@ -470,7 +539,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return report(args.plan, args.data, output=args.output, fmt=fmt,
                           as_of=args.as_of, time=args.time, progress=progress,
                           sep=args.sep, decimal=args.decimal, time_unit=args.time_unit,
-                          transactions=args.transactions, log_columns=_log_columns(args))
+                          transactions=args.transactions, log_columns=_log_columns(args),
+                          touchpoints=args.touchpoints, touch_options=_touch_options(args))
         if args.command == "ab":
             return ab(args.csv)
         if args.command == "validate":
@@ -481,7 +551,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return control(args.plan, args.data, as_of=args.as_of, fmt=args.format,
                            time=args.time, progress=progress, sep=args.sep,
                            decimal=args.decimal, time_unit=args.time_unit,
-                           transactions=args.transactions, log_columns=_log_columns(args))
+                           transactions=args.transactions, log_columns=_log_columns(args),
+                           touchpoints=args.touchpoints,
+                           touch_options=_touch_options(args))
     except _Usage as exc:
         print(f"sostac {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -466,6 +466,14 @@ class ControlResult:
         return self.parts.get("engage")
 
     @property
+    def attribution(self):
+        """The attribution analysis of the touchpoint log (``touchpoints=``): an
+        :class:`sostac.analyses.attribution.AttributionResult` with the journeys, the
+        assists, every model's conversions per channel and the CPA against break-even
+        under each; None without touchpoints."""
+        return self.parts.get("attribution")
+
+    @property
     def recommendations(self):
         """Budget moves from channels losing money to profitable ones.
 
@@ -479,11 +487,13 @@ class ControlResult:
         spend plus all their minimums, as the data do not say which tactic spent
         what), and the plan's total does not change. The amounts assume each channel keeps its CPA as its budget changes
         (no diminishing returns): read them as upper bounds. Columns: from_channel,
-        to_channel, amount, from_tactics, to_tactics, evidence."""
+        to_channel, amount, from_tactics, to_tactics, evidence, attribution (the model
+        the CPAs rest on: "last" for the daily data's last touch, else the
+        ``attribution=`` model, which the evidence names)."""
         import pandas as pd
 
         cols = ["from_channel", "to_channel", "amount", "from_tactics", "to_tactics",
-                "evidence"]
+                "evidence", "attribution"]
         w = self.what_works
         if w is None or w.empty:
             return pd.DataFrame(columns=cols)
@@ -498,6 +508,11 @@ class ControlResult:
         good = w[w["verdict"] == "profitable"]
         if losing.empty or good.empty:
             return pd.DataFrame(columns=cols)
+        model = str(w["attribution"].iloc[0]) if "attribution" in w.columns else "last"
+        from .analyses.attribution import MODEL_NAMES
+
+        basis = ("" if model == "last" else
+                 f"under the {MODEL_NAMES.get(model, model)} model of the touchpoints: ")
         gain = (good["break_even_cpa"] / good["cpa"] - 1).to_numpy()
         share = gain / gain.sum()
         rows = []
@@ -515,7 +530,8 @@ class ControlResult:
                     "from_channel": lo["channel"], "to_channel": g["channel"],
                     "amount": movable * part, "from_tactics": lo["tactics"],
                     "to_tactics": g["tactics"],
-                    "evidence": (f"{lo['channel']}: CPA {lo['cpa']:.4g} "
+                    "attribution": model,
+                    "evidence": (f"{basis}{lo['channel']}: CPA {lo['cpa']:.4g} "
                                  f"[{lo['cpa_low']:.4g}, {lo['cpa_high']:.4g}] above the "
                                  f"break-even {lo['break_even_cpa']:.4g}; {g['channel']}: "
                                  f"CPA {g['cpa']:.4g} [{g['cpa_low']:.4g}, "
@@ -789,7 +805,11 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
              progress: Optional[Any] = None, time_unit: Optional[str] = None,
              transactions: Any = None, customer: str = "customer_id",
              transaction_time: str = "timestamp",
-             amount: Optional[str] = "amount") -> ControlResult:
+             amount: Optional[str] = "amount", touchpoints: Any = None,
+             attribution: str = "markov", user: str = "user_id",
+             touch_time: str = "timestamp", conversion: str = "conversion",
+             conversion_value: Optional[str] = "value",
+             lookback: Any = "30D") -> ControlResult:
     """Each objective's KPI against its target: the value to date with its interval,
     a one-sided test of it against the target, a projection to the deadline and a
     status, by the rule of ``docs/control.md``.
@@ -824,6 +844,20 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
         each a finding).
     customer, transaction_time, amount : str
         The order log's column names (amount optional: None or absent for none).
+    touchpoints : DataFrame, pyarrow Table or dict of arrays, optional
+        A touchpoint log (one row per touch: user, time, channel in the ``channel``
+        column, and a conversion flag; :func:`sostac.attribution.paths`) or a path
+        table (:func:`sostac.attribution.read_paths`'s or ChannelAttribution's layout).
+        With it ``ControlResult.attribution`` compares the attribution models and what
+        works (and so the recommendations) credits orders and revenue by ``attribution``
+        (docs/attribution.md, "Attribution in the Control stage").
+    attribution : str
+        The model what works rests on: "markov" (default), "shapley", "linear",
+        "position", "time_decay", "first", "last" or "last_non_direct".
+    user, touch_time, conversion, conversion_value : str
+        The touchpoint log's column names (conversion_value optional).
+    lookback : str
+        The journeys' lookback window before each conversion ("30D").
 
     The data pass the input layer first (:func:`sostac.io.clean`): rows with a
     blank or unparseable time, a missing, negative, fractional or implausible
@@ -877,7 +911,10 @@ def evaluate(plan, data: Any, *, as_of: Any = None, alpha: float = 0.05, level: 
                     as_of=end, alpha=alpha, level=level, catalog=catalog, custom=custom,
                     findings=findings)
     extra = {"transactions": transactions, "customer": customer,
-             "transaction_time": transaction_time, "amount": amount, "time_unit": time_unit}
+             "transaction_time": transaction_time, "amount": amount, "time_unit": time_unit,
+             "touchpoints": touchpoints, "attribution": attribution, "user": user,
+             "touch_time": touch_time, "conversion": conversion,
+             "touch_value": conversion_value, "lookback": lookback}
     for analysis in ANALYSES.values():
         analysis.prepare(inputs, extra)
     objectives = doc.get("objectives", []) or []

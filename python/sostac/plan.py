@@ -705,7 +705,11 @@ class Plan:
                 level: float = 0.95, time: str = "date", channel: str = "channel",
                 variant: str = "variant", time_unit: Optional[str] = None,
                 transactions: Any = None, customer: str = "customer_id",
-                transaction_time: str = "timestamp", amount: Optional[str] = "amount"):
+                transaction_time: str = "timestamp", amount: Optional[str] = "amount",
+                touchpoints: Any = None, attribution: str = "markov",
+                user: str = "user_id", touch_time: str = "timestamp",
+                conversion: str = "conversion", conversion_value: Optional[str] = "value",
+                lookback: Any = "30D"):
         """Each objective's KPI against its target, from observed data: the value to
         date with its interval, a one-sided test against the target, a projection to
         the deadline and a status (see :func:`sostac.control.evaluate` and
@@ -722,6 +726,9 @@ class Plan:
             An order log (one row per order) and its column names: the customer
             objectives are counted from it and ``result.engage`` analyses the customers
             (see :func:`sostac.control.evaluate`).
+        touchpoints, attribution, user, touch_time, conversion, conversion_value, lookback
+            A touchpoint log or path table, the attribution model what works rests on,
+            and the log's column names (see :func:`sostac.control.evaluate`).
 
         Returns
         -------
@@ -732,7 +739,10 @@ class Plan:
         return evaluate(self, data, as_of=as_of, alpha=alpha, level=level, time=time,
                         channel=channel, variant=variant, time_unit=time_unit,
                         transactions=transactions, customer=customer,
-                        transaction_time=transaction_time, amount=amount)
+                        transaction_time=transaction_time, amount=amount,
+                        touchpoints=touchpoints, attribution=attribution, user=user,
+                        touch_time=touch_time, conversion=conversion,
+                        conversion_value=conversion_value, lookback=lookback)
 
     def _core_text(self, non_finite: Optional[List[Finding]] = None) -> str:
         """The document as JSON text for the compiled core. JSON has no NaN or

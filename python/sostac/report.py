@@ -283,7 +283,10 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
                  progress: Optional[Callable[[str, float], None]] = None,
                  time_unit: Optional[str] = None, transactions: Any = None,
                  customer: str = "customer_id", transaction_time: str = "timestamp",
-                 amount: Optional[str] = "amount") -> Report:
+                 amount: Optional[str] = "amount", touchpoints: Any = None,
+                 attribution: str = "markov", user: str = "user_id",
+                 touch_time: str = "timestamp", conversion: str = "conversion",
+                 conversion_value: Optional[str] = "value", lookback: Any = "30D") -> Report:
     """Validate and schedule ``plan`` and, given ``data``, run its Control stage.
 
     Parameters
@@ -297,6 +300,10 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
     transactions, customer, transaction_time, amount
         An order log and its column names, as for :func:`sostac.control.evaluate`:
         the report gains the Engage section.
+    touchpoints, attribution, user, touch_time, conversion, conversion_value, lookback
+        A touchpoint log or path table and its settings, as for
+        :func:`sostac.control.evaluate`: the report gains the attribution section and
+        what works credits orders by the chosen model.
     progress : callable, optional
         ``progress(step, fraction)`` as the Control stage goes through the objectives.
 
@@ -335,7 +342,9 @@ def build_report(plan, data: Any = None, *, as_of: Any = None, alpha: float = 0.
                            channel=channel, variant=variant, progress=hook,
                            time_unit=time_unit, transactions=transactions,
                            customer=customer, transaction_time=transaction_time,
-                           amount=amount)
+                           amount=amount, touchpoints=touchpoints, attribution=attribution,
+                           user=user, touch_time=touch_time, conversion=conversion,
+                           conversion_value=conversion_value, lookback=lookback)
         timings["control"] = _time.perf_counter() - t
     rep = Report(plan, findings, schedule, error, path, control, timings)
     rep.time = time

@@ -245,9 +245,9 @@ def test_the_touchpoints_precede_their_conversion_and_display_mostly_assists(tou
                       direction="forward", allow_exact_matches=False)
     gap = m["order_time"] - m["timestamp"]
     assert m["order_time"].notna().all() and (gap < pd.Timedelta(days=30)).all()
-    # display: many earlier touches, few closing ones (assists / last touches > 5)
+    # display: several times more earlier touches than closing ones
     assists = (earlier["channel"] == "display").sum()
     closes = (conv["channel"] == "display").sum()
-    assert assists > 5 * closes > 0
+    assert assists > 3 * closes > 0
     nulls = touches[touches["user_id"].str.startswith("v")]
     assert nulls["user_id"].nunique() == 60000 and (nulls["conversion"] == 0).all()

@@ -10,11 +10,14 @@ analysis plugs in") says how to add one.
 from __future__ import annotations
 
 from ._base import Analysis, Inputs, registry
+from .attribution import ANALYSIS as _ATTRIBUTION
+from .attribution import Attribution
 from .engage import Engage
 from .experiments import Experiments
 from .what_works import WhatWorks
 
 #: The analyses, in the report's order (the keys are ControlResult attributes).
-ANALYSES = registry([WhatWorks(), Experiments(), Engage()])
+ANALYSES = registry([WhatWorks(), Experiments(), Engage(), _ATTRIBUTION])
 
-__all__ = ["ANALYSES", "Analysis", "Inputs", "Engage", "Experiments", "WhatWorks"]
+__all__ = ["ANALYSES", "Analysis", "Attribution", "Inputs", "Engage", "Experiments",
+           "WhatWorks"]

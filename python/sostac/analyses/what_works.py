@@ -13,7 +13,9 @@ from ._base import Analysis, Inputs
 
 
 WHAT_WORKS_COLUMNS = ["channel", "tactics", "cost", "orders", "revenue", "cpa", "cpa_low",
-                      "cpa_high", "break_even_cpa", "roas", "roas_low", "roas_high", "verdict"]
+                      "cpa_high", "break_even_cpa", "roas", "roas_low", "roas_high", "verdict",
+                      "attribution", "last_touch_orders", "last_touch_cpa",
+                      "last_touch_verdict"]
 
 
 def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: list):
@@ -62,12 +64,65 @@ def _what_works(doc: dict, df, channel: str, time: str, level: float, findings: 
                      "roas": float(roas["value"]) if roas is not None else np.nan,
                      "roas_low": float(roas["low"]) if roas is not None else np.nan,
                      "roas_high": float(roas["high"]) if roas is not None else np.nan,
-                     "verdict": verdict})
+                     "verdict": verdict, "attribution": "last",
+                     "last_touch_orders": orders, "last_touch_cpa": float(cpa["value"]),
+                     "last_touch_verdict": verdict})
     out = pd.DataFrame(rows, columns=WHAT_WORKS_COLUMNS)
+    return _sorted(out)
+
+
+def _sorted(out):
     # best first: by CPA (channels without spend or orders last), ties by ROAS
     key = out["cpa"].where((out["orders"] > 0) & (out["cost"] > 0), np.inf)
     return out.assign(_k=key).sort_values(["_k", "roas"], ascending=[True, False],
                                           kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def _under_model(out, inputs: Inputs):
+    """What works under the attribution model of ``touchpoints=`` (docs/attribution.md,
+    "Attribution in the Control stage"): orders and revenue are the model's, the CPA and
+    ROAS intervals its bootstrap's; the last_touch_* columns keep the daily data's."""
+    from .attribution import break_even_cpa, model_rows
+
+    credit = model_rows(inputs) if len(out) else None
+    if credit is None:
+        return out
+    model = inputs.extra["attribution"]["model"]
+    be = break_even_cpa(inputs.plan)
+    rows = []
+    for r in out.to_dict("records"):
+        c = credit.get(str(r["channel"]), {"orders": 0.0, "revenue": 0.0, "orders_low": 0.0,
+                                           "orders_high": 0.0, "revenue_low": 0.0,
+                                           "revenue_high": 0.0})
+        cost = float(r["cost"])
+        orders = c["orders"]
+
+        def per(a, b):
+            return a / b if b > 0 else np.nan
+        low, high = per(cost, c["orders_high"]), per(cost, c["orders_low"])
+        if cost == 0:
+            verdict = "no spend"
+        elif orders == 0:
+            verdict = "no orders"
+        elif not np.isfinite(be):
+            verdict = "no break-even"
+        elif np.isfinite(high) and high < be:
+            verdict = "profitable"
+        elif low > be:
+            verdict = "losing"
+        else:
+            verdict = "unclear"
+        r.update({"orders": orders, "revenue": c["revenue"],
+                  "cpa": per(cost, orders) if cost > 0 else np.nan,
+                  "cpa_low": low if cost > 0 else np.nan,
+                  "cpa_high": (high if np.isfinite(high) else np.inf) if cost > 0 else np.nan,
+                  "roas": per(c["revenue"], cost), "roas_low": per(c["revenue_low"], cost),
+                  "roas_high": per(c["revenue_high"], cost), "verdict": verdict,
+                  "attribution": model})
+        rows.append(r)
+    import pandas as pd
+
+    return _sorted(pd.DataFrame(rows, columns=WHAT_WORKS_COLUMNS))
 
 
 def _svg_what_works(works, ctx: Optional["_Ctx"] = None) -> str:
@@ -122,10 +177,11 @@ class WhatWorks(Analysis):
     anchor = "what-works"
 
     def run(self, inputs: Inputs) -> Any:
-        return _what_works(inputs.plan, inputs.data, inputs.channel, inputs.time,
-                           inputs.level, inputs.findings)
+        out = _what_works(inputs.plan, inputs.data, inputs.channel, inputs.time,
+                          inputs.level, inputs.findings)
+        return _under_model(out, inputs)
 
-    def columns(self, ctx: _Ctx) -> List[_Column]:
+    def columns(self, ctx: _Ctx, modelled: bool = False) -> List[_Column]:
         n, t = ctx.num, _text
 
         def spent(r):
@@ -141,7 +197,7 @@ class WhatWorks(Analysis):
             if not (_defined(r["cost"]) and r["cost"] > 0) or not _defined(r["roas"]):
                 return DASH
             return f"{n(r['roas'], 'ratio')} ({ctx.range(r['roas_low'], r['roas_high'], 'ratio')})"
-        return [("Channel", lambda r: t(r["channel"]), False),
+        cols = [("Channel", lambda r: t(r["channel"]), False),
                 ("Tactics", lambda r: t(str(r["tactics"]).replace(",", ", ")), False),
                 ("Cost", lambda r: n(r["cost"], "money"), True),
                 ("Orders", lambda r: n(r["orders"], "count"), True),
@@ -150,15 +206,40 @@ class WhatWorks(Analysis):
                 ("Break-even CPA", lambda r: n(r["break_even_cpa"], "money"), True),
                 ("ROAS (range)", roas, True),
                 ("Verdict", lambda r: t(r["verdict"]), False)]
+        if modelled:  # the daily data's last touch beside the model's numbers
+            cols += [("Orders, last touch", lambda r: n(r["last_touch_orders"], "count"), True),
+                     ("Verdict, last touch", lambda r: t(r["last_touch_verdict"]), False)]
+        return cols
 
     def html(self, part: Any, ctx: _Ctx) -> List[str]:
         out = [f"<h2 id='{self.anchor}'>{_e(self.title)}</h2>"]
+        model = _model_of(part)
+        if model:
+            out.append(f"<p>{_e(_basis(model))}</p>")
         if part is not None and len(part):
             out.append(_svg_what_works(part, ctx))
-        out.append(_grid(_rows(part), self.columns(ctx),
+        out.append(_grid(_rows(part), self.columns(ctx, bool(model)),
                          "Channels by CPA against break-even, and ROAS", level=3))
         return out
 
     def markdown(self, part: Any, ctx: _Ctx) -> List[str]:
+        model = _model_of(part)
         return (["## What works: channels by CPA against break-even, and ROAS", ""]
-                + _md_grid(_rows(part), self.columns(ctx)))
+                + ([_basis(model), ""] if model else [])
+                + _md_grid(_rows(part), self.columns(ctx, bool(model))))
+
+
+def _model_of(part) -> str:
+    """The attribution model of a what-works table ("" for the daily data's last touch)."""
+    if part is None or not len(part) or "attribution" not in part.columns:
+        return ""
+    model = str(part["attribution"].iloc[0])
+    return "" if model == "last" else model
+
+
+def _basis(model: str) -> str:
+    from .attribution import MODEL_NAMES
+
+    return (f"Orders and revenue are credited by the {MODEL_NAMES.get(model, model)} model "
+            f"of the touchpoint log; CPA and ROAS ranges are its bootstrap intervals. The "
+            f"daily data's last-touch orders and verdict are beside them.")
