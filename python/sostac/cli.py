@@ -425,7 +425,10 @@ def demo(output: str = "report.html", *, progress: Optional[Progress] = None,
         line("what works (CPA against break-even "
              f"{paid[0]['break_even_cpa']:.4g}): " + "; ".join(
                  f"{r['channel']} {r['verdict']} ({r['cpa']:.3g} [{r['cpa_low']:.3g}, "
-                 f"{r['cpa_high']:.3g}])" for r in paid))
+                 f"{r['cpa_high']:.3g}]"
+                 + (f"; last touch {r['last_touch_verdict']} {r['last_touch_cpa']:.3g}"
+                    if r.get("attribution", "last") != "last" else "") + ")"
+                 for r in paid))
     for r in c.recommendations.to_dict("records"):
         line(f"recommendation: move {r['amount']:,.0f} from {r['from_channel']} to "
              f"{r['to_channel']}")

@@ -269,9 +269,15 @@ def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
     text = out.getvalue()
     assert "data: 1,565 rows, 181 days (2027-01-01 to 2027-06-30), 8 channels" in text
     for line in ("o-convert    conversion_rate", "x-checkout: winner: one-page",
-                 "x-creative: inconclusive", "display losing",
-                 "recommendation: move 37,263 from display to paid_search"):
+                 "x-creative: inconclusive",
+                 "attribution (Markov chain (order 1); last touch in brackets): ",
+                 "display 1,776 [911]",
+                 "display profitable (25 [24.4, 25.7]; last touch losing 48.8)"):
         assert line in text, line
+    # credited for its assists, display no longer loses money: no budget moves from it
+    assert "recommendation: move" not in text
+    assert ("touchpoints: 212,163 rows, 57,749 conversions "
+            "(sostac/data/demo_touchpoints.csv.gz)") in text
     assert ("orders: 81,833 by 60,085 customers (2026-07-01 to 2027-06-30; "
             "sostac/data/demo_transactions.csv.gz)") in text
     statuses = [ln.split()[-1] for ln in lines if ln.startswith("  o-")]
