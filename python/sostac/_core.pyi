@@ -255,6 +255,8 @@ class _Attribution(ModuleType):
         offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
         value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, worth: str = ...,
     ) -> dict: ...
+    # bootstrap part (seeded bootstrap over paths)
+    # encode part (path text to flat arrays)
     ...
 
 attribution: _Attribution

@@ -8,6 +8,8 @@
 namespace py = pybind11;
 
 namespace sostac::python {
+void register_attribution_bootstrap(py::module_& m);
+void register_attribution_encode(py::module_& m);
 void register_attribution_models(py::module_& m);
 void register_attribution_paths(py::module_& m);
 void register_control(py::module_& m);
@@ -38,6 +40,8 @@ PYBIND11_MODULE(_core, m) {
       "attribution", "attribution: path tables, heuristics, assists, Markov, Shapley");
   sostac::python::register_attribution_paths(attribution);
   sostac::python::register_attribution_models(attribution);
+  sostac::python::register_attribution_bootstrap(attribution);
+  sostac::python::register_attribution_encode(attribution);
   auto customer = m.def_submodule("customer", "Engage: customer summaries, RFM and BTYD models");
   sostac::python::register_customer_summary(customer);
   sostac::python::register_customer_models(customer);
