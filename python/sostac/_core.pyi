@@ -254,6 +254,7 @@ class _Attribution(ModuleType):
     def shapley(
         offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
         value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, worth: str = ...,
+        ordered: bool = ...,
     ) -> dict: ...
     # bootstrap part (seeded bootstrap over paths)
     # encode part (path text to flat arrays)
