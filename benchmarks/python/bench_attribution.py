@@ -179,7 +179,7 @@ def run_ca(table: pd.DataFrame):
 def bench_shapley(args) -> bool:
     """Exact Shapley values over 15 channels on a path table of 1M distinct paths
     (``--quick``: 20k), both worths, against a numpy reference on the same arrays
-    (the conversions game as a weighted bincount over (path, distinct channel); the
+    (the conversions game from a paths x channels presence matrix; the
     rate game as bincounts per channel set, a reshaped subset-sum and the Shapley sum
     over the 2^15 coalitions). Best of R wall and CPU seconds; answers must agree to
     1e-9."""
@@ -193,12 +193,13 @@ def bench_shapley(args) -> bool:
     rng = np.random.default_rng(args.seed + 15)
     names = np.array([f"ch{i:02d}" for i in range(n_ch)], dtype=object)
     weight = rng.dirichlet(np.full(n_ch, 1.5))
-    want = int(n_paths * 1.3)  # duplicates merged below
-    lengths = np.minimum(rng.geometric(0.3, want), 12)
+    want = 3 * n_paths  # duplicates merged below, then the first n_paths kept
+    lengths = np.minimum(rng.geometric(0.2, want), 15)
     steps = rng.choice(n_ch, lengths.sum(), p=weight)
     ends = np.cumsum(lengths)
     tokens = names[steps]
-    text = [" > ".join(tokens[e - k:e]) for e, k in zip(ends.tolist(), lengths.tolist())]
+    text = [" > ".join(tokens[e - k:e])
+            for e, k in zip(ends.tolist(), lengths.tolist())]
     conv = rng.poisson(0.4 * np.sqrt(lengths)).astype(float)
     table = pd.DataFrame({"path": text, "conversions": conv,
                           "value": np.round(conv * rng.gamma(2.0, 30.0, want), 2),
@@ -220,10 +221,10 @@ def bench_shapley(args) -> bool:
 
     def ref_conversions():
         path = np.repeat(np.arange(len(table)), np.diff(e.offsets.astype(np.int64)))
-        pairs = np.unique(path.astype(np.int64) * n_ch + e.steps)
-        p, c = pairs // n_ch, pairs % n_ch
-        k = np.bincount(p, minlength=len(table))
-        return np.bincount(c, weights=e.conversions[p] / k[p], minlength=n_ch)
+        present = np.zeros((len(table), n_ch), dtype=bool)
+        present[path, e.steps] = True
+        share = e.conversions / present.sum(axis=1)
+        return share @ present
 
     def ref_rate():
         size = 1 << n_ch
@@ -246,6 +247,9 @@ def bench_shapley(args) -> bool:
         return phi
 
     ok = True
+    t_enc, c_enc, _ = timed(lambda: encode(table))
+    print(f"encode (path text to arrays, shared by every model): {t_enc:.3f} s, cpu "
+          f"{c_enc:.3f} s")
     print("shapley, 15 channels        full s   cpu s  kernel s  numpy s  x numpy")
     for worth, ref, key in (("conversions", ref_conversions, "conversions"),
                             ("rate", ref_rate, "shapley_value")):

@@ -123,7 +123,8 @@ void register_attribution_models(py::module_& m) {
           py::array_t<double> pc(shape), pv(shape);
           std::copy(r.position_conversions.begin(), r.position_conversions.end(),
                     pc.mutable_data());
-          std::copy(r.position_value.begin(), r.position_value.end(), pv.mutable_data());
+          std::copy(r.position_value.begin(), r.position_value.end(),
+                    pv.mutable_data());
           d["position_conversions"] = pc;
           d["position_value"] = pv;
         }

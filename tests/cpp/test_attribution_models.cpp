@@ -108,7 +108,8 @@ TEST_CASE("shapley: the rate game's channel limit", "[attribution][shapley]") {
 TEST_CASE("shapley: the ordered variant worked by hand", "[attribution][shapley]") {
   // 0 > 1 > 0 (6 conv): 3 to each of {0, 1}, channel 0's over its two touches;
   // 1 > 2 (4 conv): 2 each; 2 (2 conv); 1 > 1 > 1 > 2 converts nothing (width 4).
-  const auto t = table(3, {{0, 1, 0}, {1, 2}, {2}, {1, 1, 1, 2}}, {6, 4, 2, 0}, {3, 5, 9, 4});
+  const auto t =
+      table(3, {{0, 1, 0}, {1, 2}, {2}, {1, 1, 1, 2}}, {6, 4, 2, 0}, {3, 5, 9, 4});
   const auto view = at::path_table_view::of(t);
   const auto r = at::ordered_shapley(view);
   REQUIRE(r.n_positions == 4);
@@ -116,7 +117,8 @@ TEST_CASE("shapley: the ordered variant worked by hand", "[attribution][shapley]
   REQUIRE(r.position_conversions.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(r.position_conversions[i] == Approx(expected[i]).margin(1e-15));
-    CHECK(r.position_value[i] == Approx(10 * expected[i]).margin(1e-14));  // value = 10 conv
+    // the table's value is 10 x its conversions
+    CHECK(r.position_value[i] == Approx(10 * expected[i]).margin(1e-14));
   }
   // a channel's positions add up to its unordered value, all of them to the total
   const auto plain = at::shapley(view, at::shapley_worth::conversions);

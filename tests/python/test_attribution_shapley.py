@@ -93,9 +93,9 @@ def random_table(rng: np.random.Generator, n_paths: int, n_channels: int,
                          "nulls": nulls})
 
 
-tables = st.builds(lambda seed, n, c, m: random_table(np.random.default_rng(seed), n, c, m),
-                   st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 6),
-                   st.integers(1, 8))
+tables = st.builds(
+    lambda seed, n, c, m: random_table(np.random.default_rng(seed), n, c, m),
+    st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 6), st.integers(1, 8))
 
 
 # --- the definition ------------------------------------------------------------------
@@ -200,8 +200,8 @@ def test_ordered_position_limit():
 
 
 def test_ordered_bad_options_and_tables():
-    t = pd.DataFrame({"path": ["a > b", "b"], "conversions": [2, 1], "value": [2.0, 1.0],
-                      "nulls": [1, 1]})
+    t = pd.DataFrame({"path": ["a > b", "b"], "conversions": [2, 1],
+                      "value": [2.0, 1.0], "nulls": [1, 1]})
     with pytest.raises(InputError, match=r"worth.*conversions.*only"):
         attribution.shapley(t, ordered=True, worth="rate")
     with pytest.raises(InputError, match="ordered"):

@@ -211,12 +211,13 @@ inline shapley_result ordered_shapley(const path_table_view& t) {
     throw input_error("conversions", "the path table has no conversions; Shapley "
                                      "attribution needs at least one converting path");
   if (longest > shapley_max_positions)
-    throw input_error("path[" + std::to_string(longest_at) + "]",
-                      "the ordered Shapley value credits every touch position, at most " +
-                          std::to_string(shapley_max_positions) + ", and this path has " +
-                          std::to_string(longest) + " touches; keep the last touches "
-                          "(sostac.attribution.paths(..., max_length=k)) or drop the "
-                          "longest paths, or use ordered=False, which has no such limit");
+    throw input_error(
+        "path[" + std::to_string(longest_at) + "]",
+        "the ordered Shapley value credits every touch position, at most " +
+            std::to_string(shapley_max_positions) + ", and this path has " +
+            std::to_string(longest) + " touches; keep the last touches "
+            "(sostac.attribution.paths(..., max_length=k)) or drop the longest paths, "
+            "or use ordered=False, which has no such limit");
   const std::size_t k = longest;
   res.n_positions = k;
   res.position_conversions.assign(n * k, 0.0);

@@ -197,12 +197,12 @@ def shapley(paths: Any, ordered: bool = False, *, worth: str = "conversions"):
     if worth not in ("conversions", "rate"):
         raise InputError(f"worth: expected 'conversions' or 'rate', got {worth!r}")
     if ordered and worth != "conversions":
-        raise InputError("worth: the ordered Shapley value (Zhao et al. 2018) splits each "
-                         "path's conversions over its touches and is defined for "
-                         f"worth='conversions' only, got {worth!r}")
+        raise InputError("worth: the ordered Shapley value (Zhao et al. 2018) splits "
+                         "each path's conversions over its touches and is defined "
+                         f"for worth='conversions' only, got {worth!r}")
     e = encode(paths)
-    r = _attr.shapley(e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels),
-                      worth, ordered=bool(ordered))
+    r = _attr.shapley(e.offsets, e.steps, e.conversions, e.value, e.nulls,
+                      len(e.channels), worth, ordered=bool(ordered))
     columns = {
         "channel": list(e.channels),
         "shapley_value": r["shapley_value"],
