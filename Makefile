@@ -98,6 +98,7 @@ golden: setup
 	Rscript tests/golden/r/generate.R
 	Rscript tests/golden/r/generate_control.R
 	Rscript tests/golden/r/generate_one_sample.R
+	Rscript tests/golden/budget/generate_transforms.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 	$(PY) tests/golden/py/generate_dispersion.py

@@ -261,6 +261,20 @@ class _Attribution(ModuleType):
 
 attribution: _Attribution
 
+class _Budget(ModuleType):
+    # transforms part (adstock, saturation)
+    @staticmethod
+    def adstock(
+        x: npt.ArrayLike, kind: str, max_lag: int, normalise: bool, theta: list[float],
+        peak: list[float], shape: list[float], scale: list[float],
+    ) -> np.ndarray: ...
+    @staticmethod
+    def saturation(
+        x: npt.ArrayLike, kind: str, half: list[float], shape: list[float], lam: list[float],
+    ) -> np.ndarray: ...
+
+budget: _Budget
+
 class _Customer(ModuleType):
     # summary part (customer summaries and RFM)
     class SummaryAccumulator:
