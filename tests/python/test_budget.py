@@ -167,3 +167,115 @@ def test_docs_examples():
     for i, block in enumerate(blocks):
         runner.run(parser.get_doctest(block, {}, f"docs/budget.md[{i}]", "docs/budget.md", 0))
     assert runner.summarize(verbose=False).failed == 0
+
+
+# -- break-even ------------------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[2] / "python" / "sostac" / "data"
+
+
+def test_break_even_on_the_demo_equals_a_hand_computation():
+    from sostac import Plan
+    from sostac.budget import break_even
+
+    plan = Plan.load(DATA / "demo_plan.yaml")
+    daily = pd.read_csv(DATA / "demo_daily.csv")
+    econ = plan.to_dict()["plan"]["economics"]
+    aov, margin = econ["average_order_value"], econ["margin"]
+    got = break_even(daily, economics=plan)
+    hand = daily.groupby("channel").agg(spend=("cost", "sum"), orders=("orders", "sum"),
+                                        revenue=("revenue", "sum")).reset_index()
+    assert got["channel"].tolist() == hand["channel"].tolist()
+    np.testing.assert_allclose(got["spend"], hand["spend"], rtol=1e-12)
+    np.testing.assert_allclose(got["cpa"], hand["spend"] / hand["orders"], rtol=1e-12)
+    paid = (hand["spend"] > 0).to_numpy()
+    assert paid.sum() >= 2 and (~paid).sum() >= 1  # the demo has unpaid channels
+    np.testing.assert_allclose(got["roas"][paid], (hand["revenue"] / hand["spend"])[paid],
+                               rtol=1e-12)
+    assert got["roas"][~paid].isna().all()
+    assert (got["status"][~paid] == "no spend").all()
+    np.testing.assert_allclose(got["profit"], margin * hand["revenue"] - hand["spend"],
+                               rtol=1e-12)
+    assert (got["break_even_cpa"] == aov * margin).all()
+    assert (got["break_even_roas"] == 1 / margin).all()
+    np.testing.assert_allclose(got["headroom"], aov * margin - got["cpa"], rtol=1e-12)
+    # the status follows the CPA interval against break-even
+    for _, r in got[paid].iterrows():
+        want = ("profitable" if r.cpa_high < r.break_even_cpa else
+                "losing" if r.cpa_low > r.break_even_cpa else "unclear")
+        assert r.status == want
+        assert r.cpa_low <= r.cpa <= r.cpa_high
+
+
+def test_break_even_matches_what_works_and_the_metrics_engine():
+    from sostac import Plan
+    from sostac.budget import break_even
+    from sostac.metrics import kpi_table
+
+    plan = Plan.load(DATA / "demo_plan.yaml")
+    daily = pd.read_csv(DATA / "demo_daily.csv")
+    got = break_even(daily, economics=plan, level=0.9)
+    ref = kpi_table(daily.assign(_all="2027-01-01"), ["cpa"], by=("channel",), period="day",
+                    time="_all", level=0.9)
+    np.testing.assert_allclose(got["cpa_low"], ref["low"], rtol=1e-12)
+    np.testing.assert_allclose(got["cpa_high"], ref["high"], rtol=1e-12)
+    works = plan.control(daily).what_works.set_index("channel")
+    for _, r in got.iterrows():
+        assert works.loc[r.channel, "break_even_cpa"] == r.break_even_cpa
+
+
+def test_break_even_without_revenue_and_overall():
+    from sostac.budget import break_even
+
+    daily = pd.DataFrame({"date": ["2027-01-01", "2027-01-02"], "channel": ["a", "a"],
+                          "cost": [10.0, 0.0], "orders": [1, 1]})
+    t = break_even(daily, economics={"average_order_value": 50, "margin": 0.5}, by=())
+    assert len(t) == 1 and np.isnan(t["roas"].iloc[0])
+    assert t["profit"].iloc[0] == pytest.approx(0.5 * 50 * 2 - 10)
+    none = pd.DataFrame({"date": ["2027-01-01"] * 2, "channel": ["a", "b"],
+                         "cost": [0.0, 5.0], "orders": [3, 0]})
+    assert break_even(none, economics={"average_order_value": 50, "margin": 0.5}
+                      )["status"].tolist() == ["no spend", "no orders"]
+
+
+@pytest.mark.parametrize("economics, match", [
+    ({"margin": 0.4}, r"economics.average_order_value: missing"),
+    ({"average_order_value": 65}, r"economics.margin: missing"),
+    ({"average_order_value": 65, "margin": 1.5}, r"economics.margin: expected a share"),
+    ({"average_order_value": 0, "margin": 0.4}, r"economics.average_order_value: expected > 0"),
+    ({"average_order_value": "65", "margin": 0.4}, r"economics.average_order_value: expected a finite"),
+    ({"average_order_value": float("nan"), "margin": 0.4}, r"expected a finite"),
+    ([65, 0.4], r"economics: expected a dict"),
+])
+def test_break_even_bad_economics(economics, match):
+    from sostac.budget import break_even
+
+    daily = pd.DataFrame({"date": ["2027-01-01"], "channel": ["a"], "cost": [1.0], "orders": [1]})
+    with pytest.raises(InputError, match=match):
+        break_even(daily, economics=economics)
+
+
+def test_break_even_bad_data():
+    from sostac.budget import break_even
+
+    econ = {"average_order_value": 65, "margin": 0.4}
+    with pytest.raises(InputError, match=r"data: missing column\(s\) \['orders'\]"):
+        break_even(pd.DataFrame({"date": [], "channel": [], "cost": []}), economics=econ)
+    with pytest.raises(InputError, match=r"data: no rows"):
+        break_even(pd.DataFrame({"date": [], "channel": [], "cost": [], "orders": []}),
+                   economics=econ)
+    with pytest.raises(InputError, match=r"level"):
+        break_even(pd.DataFrame({"date": ["2027-01-01"], "channel": ["a"], "cost": [1.0],
+                                 "orders": [1]}), economics=econ, level=95)
+    with pytest.raises(InputError, match=r"cost"):
+        break_even(pd.DataFrame({"date": ["2027-01-01"], "channel": ["a"], "cost": [-1.0],
+                                 "orders": [1]}), economics=econ)
+
+
+def test_break_even_docstring():
+    import doctest
+
+    from sostac.budget import _break_even
+
+    result = doctest.testmod(_break_even, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0

@@ -1,11 +1,14 @@
-"""Budget: carry-over and saturation of media spend (the first part of issue 16's
-budget analytics: break-even, marketing-mix models and the allocator build on it).
+"""Budget: break-even per channel, and carry-over and saturation of media spend (the
+first parts of issue 16's budget analytics: the marketing-mix model and the allocator
+build on them).
 See docs/budget.md.
 """
 
 from __future__ import annotations
 
+from ._break_even import *  # noqa: F401,F403
+from ._break_even import __all__ as _break_even_all
 from ._transforms import *  # noqa: F401,F403
 from ._transforms import __all__ as _transforms_all
 
-__all__ = [*_transforms_all]
+__all__ = [*_break_even_all, *_transforms_all]
