@@ -78,6 +78,7 @@ bench: setup
 	$(PY) benchmarks/python/bench_report.py
 	$(PY) benchmarks/python/bench_customer.py
 	$(PY) benchmarks/python/bench_customer_models.py
+	$(PY) benchmarks/python/bench_budget.py
 	$(PY) benchmarks/python/bench_attribution.py
 
 sanitize:

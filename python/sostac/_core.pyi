@@ -272,6 +272,17 @@ class _Budget(ModuleType):
     def saturation(
         x: npt.ArrayLike, kind: str, half: list[float], shape: list[float], lam: list[float],
     ) -> np.ndarray: ...
+    # allocate part (the exact allocator over concave Hill curves)
+    @staticmethod
+    def allocate(
+        beta: list[float], half: list[float], shape: list[float], carry: list[float],
+        lower: list[float], upper: list[float], total: float, objective: str, value: float,
+    ) -> dict: ...
+    @staticmethod
+    def scale_limits(
+        beta: list[float], half: list[float], shape: list[float], carry: list[float],
+        lower: list[float], upper: list[float], break_even_cpa: float,
+    ) -> list[float]: ...
 
 budget: _Budget
 

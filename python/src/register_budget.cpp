@@ -1,5 +1,5 @@
-// sostac._core.budget: bindings for include/sostac/budget/ (transforms part): adstock
-// and saturation over a periods x channels float64 array.
+// sostac._core.budget: bindings for include/sostac/budget/: adstock and saturation over
+// a periods x channels float64 array (transforms part), the allocator (allocate part).
 #include <sostac/budget.hpp>
 
 #include <pybind11/numpy.h>
@@ -34,9 +34,75 @@ bu::adstock_kind adstock_kind(const std::string& kind) {
                                 "'; expected geometric, delayed, weibull_cdf or weibull_pdf");
 }
 
+std::vector<bu::response_curve> curves(const std::vector<double>& beta,
+                                       const std::vector<double>& half,
+                                       const std::vector<double>& shape,
+                                       const std::vector<double>& carry,
+                                       const std::vector<double>& lower,
+                                       const std::vector<double>& upper) {
+  const std::size_t n = beta.size();
+  auto same = [n](const std::vector<double>& v, const char* name) {
+    if (v.size() != n)
+      throw input_error(name, "expected " + std::to_string(n) + " values like beta, got " +
+                                  std::to_string(v.size()));
+  };
+  same(half, "half_saturation");
+  same(shape, "shape");
+  same(carry, "carry");
+  same(lower, "lower");
+  same(upper, "upper");
+  std::vector<bu::response_curve> out(n);
+  for (std::size_t c = 0; c < n; ++c)
+    out[c] = {beta[c], half[c], shape[c], carry[c], lower[c], upper[c]};
+  return out;
+}
+
 }  // namespace
 
 void register_budget(py::module_& m) {
+  m.def(
+      "allocate",
+      [](const std::vector<double>& beta, const std::vector<double>& half,
+         const std::vector<double>& shape, const std::vector<double>& carry,
+         const std::vector<double>& lower, const std::vector<double>& upper, double total,
+         const std::string& objective, double value) {
+        bu::allocation_objective obj;
+        if (objective == "conversions")
+          obj = bu::allocation_objective::conversions;
+        else if (objective == "profit")
+          obj = bu::allocation_objective::profit;
+        else
+          throw input_error("objective", "unknown objective '" + objective +
+                                             "'; expected conversions or profit");
+        const auto a =
+            bu::allocate(curves(beta, half, shape, carry, lower, upper), total, obj, value);
+        py::dict d;
+        d["spend"] = a.spend;
+        d["conversions"] = a.conversions;
+        d["marginal"] = a.marginal;
+        d["total_spend"] = a.total_spend;
+        d["total_conversions"] = a.total_conversions;
+        d["multiplier"] = a.multiplier;
+        d["iterations"] = a.iterations;
+        return d;
+      },
+      py::arg("beta"), py::arg("half"), py::arg("shape"), py::arg("carry"), py::arg("lower"),
+      py::arg("upper"), py::arg("total"), py::arg("objective"), py::arg("value"),
+      "allocate(beta, half, shape, carry, lower, upper: per-channel lists, total: float, "
+      "objective: str, value: float) -> dict of the optimal spend per channel");
+  m.def(
+      "scale_limits",
+      [](const std::vector<double>& beta, const std::vector<double>& half,
+         const std::vector<double>& shape, const std::vector<double>& carry,
+         const std::vector<double>& lower, const std::vector<double>& upper,
+         double break_even_cpa) {
+        return bu::scale_limits(curves(beta, half, shape, carry, lower, upper), break_even_cpa);
+      },
+      py::arg("beta"), py::arg("half"), py::arg("shape"), py::arg("carry"), py::arg("lower"),
+      py::arg("upper"), py::arg("break_even_cpa"),
+      "scale_limits(beta, half, shape, carry, lower, upper: per-channel lists, "
+      "break_even_cpa: float) -> per channel the spend where the marginal CPA reaches "
+      "break-even");
   m.def(
       "adstock",
       [](const darray& x, const std::string& kind, std::size_t max_lag, bool normalise,

@@ -77,3 +77,27 @@ TEST_CASE("budget transforms reject bad input naming the argument", "[budget]") 
   CHECK_THROWS_WITH(bu::saturation(x.data(), 2, 1, s, y.data()),
                     Catch::Contains("half_saturation[0]"));
 }
+
+TEST_CASE("allocator: equal marginal returns, by hand", "[budget]") {
+  // f1 = 100 x / (x + 2000), f2 = 60 y / (y + 1000), x + y = 3000:
+  // sqrt(200000) (4000 - x) = sqrt(60000) (x + 2000)
+  std::vector<bu::response_curve> c(2);
+  c[0].beta = 100;
+  c[0].half = 2000;
+  c[1].beta = 60;
+  c[1].half = 1000;
+  const auto a = bu::allocate(c, 3000, bu::allocation_objective::conversions);
+  const double s1 = std::sqrt(200000.0), s2 = std::sqrt(60000.0);
+  const double x = (4000 * s1 - 2000 * s2) / (s1 + s2);
+  CHECK(a.spend[0] == Approx(x).epsilon(1e-12));
+  CHECK(a.spend[0] + a.spend[1] == Approx(3000).epsilon(1e-14));
+  CHECK(a.marginal[0] == Approx(a.marginal[1]).epsilon(1e-9));
+  // profit with a worth of 80 per conversion: 100 * 2000 / (x + 2000)^2 = 1 / 80
+  const auto p = bu::allocate(c, 1e9, bu::allocation_objective::profit, 80);
+  CHECK(p.spend[0] == Approx(2000).epsilon(1e-12));
+  CHECK(bu::scale_limits(c, 80)[0] == Approx(2000).epsilon(1e-12));
+  c[0].lower = 2000;
+  c[1].lower = 1500;
+  CHECK_THROWS_WITH(bu::allocate(c, 3000, bu::allocation_objective::conversions),
+                    Catch::Contains("minimums add up to 3500"));
+}

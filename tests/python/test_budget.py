@@ -279,3 +279,170 @@ def test_break_even_docstring():
 
     result = doctest.testmod(_break_even, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 3 and result.failed == 0
+
+
+# -- allocation --------------------------------------------------------------------------
+
+
+def _random_curves(rng, n):
+    return pd.DataFrame({
+        "channel": [f"c{i}" for i in range(n)],
+        "beta": rng.uniform(10, 500, n), "half_saturation": rng.uniform(100, 5000, n),
+        "shape": rng.uniform(0.3, 1.0, n), "carry": rng.uniform(1.0, 3.0, n),
+        "current": rng.uniform(0, 2000, n)})
+
+
+def _f(curves, x):
+    z = (curves["carry"].to_numpy() if "carry" in curves else 1.0) * x
+    k, a, b = (curves[c].to_numpy() for c in ("half_saturation", "shape", "beta"))
+    return b * z ** a / (z ** a + k ** a)
+
+
+def _slsqp(curves, total, lower, upper, objective, worth=None):
+    from scipy.optimize import minimize
+
+    n = len(curves)
+    if objective == "conversions":
+        fun = lambda x: -_f(curves, np.maximum(x, 0)).sum() / 100  # noqa: E731
+        cons = [{"type": "eq", "fun": lambda x: x.sum() - total}]
+    else:
+        fun = lambda x: -(worth * _f(curves, np.maximum(x, 0)).sum() - x.sum()) / 100  # noqa: E731
+        cons = [{"type": "ineq", "fun": lambda x: total - x.sum()}]
+    best = None
+    for start in range(4):  # multi-start: SLSQP's own answer, not ours, is the reference
+        x0 = np.clip(np.full(n, total / n) * (1 + 0.3 * start), lower, np.minimum(upper, total))
+        r = minimize(fun, x0, method="SLSQP", bounds=list(zip(lower, np.minimum(upper, 10 * total))),
+                     constraints=cons, options={"ftol": 1e-14, "maxiter": 2000})
+        if best is None or r.fun < best.fun:
+            best = r
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("objective", ["conversions", "profit"])
+def test_allocate_equals_slsqp_and_satisfies_kkt(seed, objective):
+    from sostac.budget import allocate
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 9))
+    curves = _random_curves(rng, n)
+    total = float(rng.uniform(500, 20000))
+    lower = np.where(rng.random(n) < 0.3, rng.uniform(0, total / (2 * n), n), 0.0)
+    upper = np.where(rng.random(n) < 0.3, lower + rng.uniform(10, total / n, n), np.inf)
+    if objective == "conversions" and upper.sum() < total:
+        upper[0] = np.inf
+    bounds = {ch: (lo, None if np.isinf(hi) else hi)
+              for ch, lo, hi in zip(curves["channel"], lower, upper)}
+    worth = float(rng.uniform(20, 200))
+    got = allocate(curves, total, bounds=bounds, objective=objective,
+                   margin=worth if objective == "profit" else None)
+    x = got["recommended"].to_numpy()
+    # feasibility
+    assert (x >= lower - 1e-9).all() and (x <= upper + 1e-9).all()
+    if objective == "conversions":
+        assert x.sum() == pytest.approx(total, rel=1e-12)
+    else:
+        assert x.sum() <= total * (1 + 1e-12)
+    # KKT: interior channels share one marginal return; channels at a bound are on
+    # the right side of it
+    slope = 1.0 / got["marginal_cpa"].to_numpy()
+    lam = got.attrs["multiplier"]
+    interior = (x > lower + 1e-6) & (x < upper - 1e-6)
+    np.testing.assert_allclose(slope[interior], lam, rtol=1e-7)
+    assert (slope[np.isclose(x, lower, atol=1e-6) & ~interior] <= lam * (1 + 1e-7)).all()
+    assert (slope[np.isclose(x, upper, atol=1e-6) & ~interior] >= lam * (1 - 1e-7)).all()
+    # the optimum is scipy's (ours at least as good, and equal to 1e-6 relative)
+    ref = _slsqp(curves, total, lower, upper, objective, worth)
+    ours = (_f(curves, x).sum() if objective == "conversions"
+            else worth * _f(curves, x).sum() - x.sum())
+    theirs = -ref.fun * 100
+    assert ours >= theirs - 1e-6 * abs(theirs)
+    assert ours == pytest.approx(theirs, rel=1e-6)
+
+
+def test_allocate_profit_stops_where_spend_stops_paying():
+    from sostac.budget import allocate, scale_limits
+
+    curves = pd.DataFrame({"channel": ["a", "b"], "beta": [100.0, 50.0],
+                           "half_saturation": [1000.0, 1000.0], "shape": [1.0, 1.0]})
+    got = allocate(curves, 1e9, margin=40.0)
+    # unconstrained by the total: each channel's marginal CPA equals the margin
+    np.testing.assert_allclose(got["marginal_cpa"], 40.0, rtol=1e-9)
+    lim = scale_limits(curves, break_even_cpa=40.0)
+    np.testing.assert_allclose(got["recommended"], lim["limit"], rtol=1e-9)
+    # hand: 100 * 1000 / (x + 1000)^2 = 1/40 -> x = 1000
+    assert lim["limit"].iloc[0] == pytest.approx(1000.0, rel=1e-12)
+    assert got.attrs["profit"] == pytest.approx(
+        40 * (_f(curves, got["recommended"].to_numpy()).sum()) - got["recommended"].sum())
+
+
+def test_allocate_with_the_plan_economics():
+    from sostac import Plan
+    from sostac.budget import allocate
+
+    plan = Plan.load(DATA / "demo_plan.yaml")
+    econ = plan.to_dict()["plan"]["economics"]
+    curves = _random_curves(np.random.default_rng(3), 4)
+    a = allocate(curves, 5000, economics=plan)
+    b = allocate(curves, 5000, margin=econ["average_order_value"] * econ["margin"])
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"total": 100, "bounds": {"c0": (80, None), "c1": (50, None)}}, r"bounds: the channels' minimums add up to 130"),
+    ({"total": 1000, "bounds": {"c0": (0, 10), "c1": (0, 10)}, "objective": "conversions"}, r"maximums add up to 20"),
+    ({"total": 100, "bounds": {"c0": (50, 10)}}, r"upper\[0\]: expected an upper bound >= the lower"),
+    ({"total": 100, "bounds": {"zz": (0, 1)}}, r"bounds: unknown channel 'zz'"),
+    ({"total": 100, "bounds": {"c0": 5}}, r"bounds\['c0'\]: expected \(minimum, maximum\)"),
+    ({"total": -1}, r"total: expected a finite budget >= 0"),
+    ({"total": "1000"}, r"total: expected a budget"),
+    ({"total": 100, "objective": "revenue"}, r"objective: unknown 'revenue'"),
+    ({"total": 100, "margin": None}, r"margin: the profit objective needs"),
+    ({"total": 100, "margin": -3.0}, r"margin: expected the profit per conversion"),
+    ({"total": 100, "margin": 3.0, "economics": {"average_order_value": 1, "margin": 0.5}}, r"not both"),
+])
+def test_allocate_bad_input(kwargs, match):
+    from sostac.budget import allocate
+
+    curves = _random_curves(np.random.default_rng(0), 2)
+    kwargs.setdefault("margin", 50.0) if "economics" not in kwargs else None
+    with pytest.raises(InputError, match=match):
+        allocate(curves, **kwargs)
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda c: c.assign(shape=[2.0, 1.0]), r"shape\[0\]: expected a shape in \(0, 1\] \(a concave curve"),
+    (lambda c: c.assign(beta=[-1.0, 1.0]), r"beta\[0\]"),
+    (lambda c: c.assign(half_saturation=[0.0, 1.0]), r"half_saturation\[0\]"),
+    (lambda c: c.assign(carry=[np.inf, 1.0]), r"carry\[0\]"),
+    (lambda c: c.assign(beta=["x", 1.0]), r"beta\[0\]: expected a number for channel 'c0'"),
+    (lambda c: c.drop(columns="shape"), r"curves: missing column\(s\) \['shape'\]"),
+    (lambda c: c.assign(channel=["a", "a"]), r"curves: channel 'a' appears twice"),
+    (lambda c: c.iloc[:0], r"curves: no channels"),
+    (lambda c: c.to_dict(), r"curves: expected a DataFrame"),
+])
+def test_allocate_bad_curves(change, match):
+    from sostac.budget import allocate
+
+    curves = _random_curves(np.random.default_rng(0), 2)
+    with pytest.raises(InputError, match=match):
+        allocate(change(curves), 100.0, margin=10.0)
+
+
+def test_scale_limits_bad_input():
+    from sostac.budget import scale_limits
+
+    curves = _random_curves(np.random.default_rng(0), 2)
+    with pytest.raises(InputError, match=r"break_even_cpa: expected a finite CPA > 0"):
+        scale_limits(curves, break_even_cpa=0.0)
+    with pytest.raises(InputError, match=r"break_even_cpa: expected a CPA"):
+        scale_limits(curves, break_even_cpa="40")
+
+
+def test_allocate_docstrings():
+    import doctest
+
+    from sostac.budget import _allocate
+
+    result = doctest.testmod(_allocate, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0
