@@ -71,9 +71,11 @@ void register_budget(py::module_& m) {
           obj = bu::allocation_objective::conversions;
         else if (objective == "profit")
           obj = bu::allocation_objective::profit;
+        else if (objective == "target_cpa")
+          obj = bu::allocation_objective::target_cpa;
         else
           throw input_error("objective", "unknown objective '" + objective +
-                                             "'; expected conversions or profit");
+                                             "'; expected conversions, profit or target_cpa");
         const auto a =
             bu::allocate(curves(beta, half, shape, carry, lower, upper), total, obj, value);
         py::dict d;

@@ -446,3 +446,50 @@ def test_allocate_docstrings():
 
     result = doctest.testmod(_allocate, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4 and result.failed == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_allocate_at_a_cpa_target_equals_slsqp(seed):
+    from scipy.optimize import minimize
+
+    from sostac.budget import allocate
+
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(2, 7))
+    curves = _random_curves(rng, n)
+    total = float(rng.uniform(2000, 20000))
+    free = allocate(curves, total, objective="conversions")
+    cpa_free = total / free["conversions"].sum()
+    target = float(cpa_free * rng.uniform(0.5, 0.95))  # binding: below the free CPA
+    got = allocate(curves, total, target_cpa=target)
+    x = got["recommended"].to_numpy()
+    spent, conv = x.sum(), _f(curves, x).sum()
+    assert spent <= total * (1 + 1e-12)
+    assert spent / conv <= target * (1 + 1e-9)
+    assert spent / conv == pytest.approx(target, rel=1e-9)  # the target binds
+    cons = [{"type": "ineq", "fun": lambda v: total - v.sum()},
+            {"type": "ineq", "fun": lambda v: target * _f(curves, np.maximum(v, 0)).sum() - v.sum()}]
+    best = None
+    for k in range(1, 5):
+        r = minimize(lambda v: -_f(curves, np.maximum(v, 0)).sum() / 100, x0=np.full(n, spent * k / (3 * n)),
+                     method="SLSQP", bounds=[(0, total)] * n, constraints=cons,
+                     options={"ftol": 1e-14, "maxiter": 2000})
+        if r.success and (best is None or r.fun < best.fun):
+            best = r
+    theirs = -best.fun * 100
+    assert conv >= theirs * (1 - 1e-6)
+    assert conv == pytest.approx(theirs, rel=1e-6)
+
+
+def test_allocate_target_cpa_errors():
+    from sostac.budget import allocate
+
+    curves = _random_curves(np.random.default_rng(0), 2)
+    with pytest.raises(InputError, match=r"target_cpa: the channels' minimums alone cost"):
+        allocate(curves, 1e5, target_cpa=0.01, bounds={"c0": (5000, None)})
+    with pytest.raises(InputError, match=r"target_cpa: expected a finite CPA > 0"):
+        allocate(curves, 1e5, target_cpa=-1.0)
+    with pytest.raises(InputError, match=r"target_cpa: expected a CPA"):
+        allocate(curves, 1e5, target_cpa="10")
+    with pytest.raises(InputError, match=r"target_cpa: a CPA target goes with"):
+        allocate(curves, 1e5, target_cpa=10.0, objective="profit", margin=5.0)

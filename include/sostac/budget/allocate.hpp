@@ -6,12 +6,18 @@
 /// carry-over) and shape <= 1 makes f concave. The allocator maximises
 ///   conversions:  sum_c f_c(x_c)                 s.t. sum_c x_c = total, lo <= x <= hi
 ///   profit:       sum_c value * f_c(x_c) - x_c   s.t. sum_c x_c <= total, lo <= x <= hi
+///   target_cpa:   sum_c f_c(x_c)  s.t. sum_c x_c <= total, sum_c x_c <= value * sum_c f_c
+///                 (the average CPA at most the target), lo <= x <= hi
 /// exactly, by the KKT conditions: for a multiplier lambda every channel spends
 /// x_c(lambda) = clamp(f_c'^{-1}(lambda), lo_c, hi_c) (f' is decreasing), and lambda is
 /// found by bisection so that the budget binds (conversions), or lambda = 1 / value
 /// when that spends less than the total (profit: no channel is pushed past the point
-/// where one more unit of spend earns less than it costs). Both searches are on a
-/// monotone function, to machine precision (docs/budget.md, "Allocation").
+/// where one more unit of spend earns less than it costs). With a CPA target the
+/// optimum is also on the path x(lambda) (the stationarity condition has the same
+/// form), and the average CPA rises along it as lambda falls (each extra conversion
+/// costs 1 / lambda, more than the average), so it is the smallest lambda at which
+/// both the budget and the target hold. Every search is on a monotone function, to
+/// machine precision (docs/budget.md, "Allocation").
 
 #include <sostac/core/error.hpp>
 
@@ -43,7 +49,7 @@ struct response_curve {
   }
 };
 
-enum class allocation_objective { conversions, profit };
+enum class allocation_objective { conversions, profit, target_cpa };
 
 struct allocation {
   std::vector<double> spend, conversions, marginal;  // per channel; marginal = f'(x)
@@ -142,6 +148,9 @@ inline allocation allocate(const std::vector<response_curve>& curves, double tot
   if (objective == allocation_objective::profit && !(value > 0 && std::isfinite(value)))
     throw input_error("value", "the profit objective needs a conversion's worth > 0, got " +
                                    sostac::detail::format_value(value));
+  if (objective == allocation_objective::target_cpa && !(value > 0 && std::isfinite(value)))
+    throw input_error("target_cpa", "expected a finite CPA > 0, got " +
+                                        sostac::detail::format_value(value));
   const std::size_t n = curves.size();
   allocation out;
   out.spend.assign(n, 0);
@@ -155,6 +164,28 @@ inline allocation allocate(const std::vector<response_curve>& curves, double tot
     }
     return sum;
   };
+  // whether lambda's allocation keeps to the budget (and to the CPA target)
+  const bool target = objective == allocation_objective::target_cpa;
+  auto feasible = [&](double lambda) {
+    const double spent = spend_sum(lambda);
+    if (spent > total) return false;
+    if (!target) return true;
+    double got = 0;
+    for (std::size_t c = 0; c < n; ++c) got += curves[c].value(out.spend[c]);
+    return spent <= value * got;
+  };
+  if (target) {
+    double spent = 0, got = 0;
+    for (const auto& r : curves) {
+      spent += r.lower;
+      got += r.value(r.lower);
+    }
+    if (spent > value * got)
+      throw input_error("target_cpa", "the channels' minimums alone cost " +
+                                          sostac::detail::format_value(spent / got) +
+                                          " per conversion, more than the target " +
+                                          sostac::detail::format_value(value));
+  }
   bool done = false;
   if (objective == allocation_objective::profit) {
     // unconstrained by the total: spend until a unit returns its cost
@@ -169,16 +200,16 @@ inline allocation allocate(const std::vector<response_curve>& curves, double tot
     // lambda. Bracket it, then bisect on log lambda (warm-started channel solves).
     for (const auto& r : curves) hi = std::max(hi, r.slope(r.lower));
     if (!std::isfinite(hi) || hi <= 0) hi = 1;
-    while (spend_sum(hi) > total && hi < 1e300) hi *= 16;
+    while (!feasible(hi) && hi < 1e300) hi *= 16;
     lo = hi;
-    while (lo > 1e-300 && spend_sum(lo) <= total) lo /= 16;
-    if (spend_sum(lo) <= total) lo = 0;  // flat curves: nothing to equalise
+    while (lo > 1e-300 && feasible(lo)) lo /= 16;
+    if (feasible(lo)) lo = 0;  // flat curves: nothing to equalise
     for (int i = 0; i < 400 && lo > 0; ++i) {
       out.iterations = i + 1;
       const double mid = std::sqrt(lo * hi);
       if (!(mid > lo && mid < hi) || hi / lo - 1 <= 4 * std::numeric_limits<double>::epsilon())
         break;
-      (spend_sum(mid) > total ? lo : hi) = mid;
+      (feasible(mid) ? hi : lo) = mid;
     }
     out.multiplier = hi;
     double rest = total - spend_sum(hi);

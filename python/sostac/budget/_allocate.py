@@ -86,7 +86,8 @@ def _worth(margin: Any, economics: Any) -> Optional[float]:
 
 
 def allocate(curves: Any, total: float, *, bounds: Optional[dict] = None,
-             objective: str = "profit", margin: Any = None, economics: Any = None):
+             objective: Optional[str] = None, margin: Any = None, economics: Any = None,
+             target_cpa: Any = None):
     """The spend per channel that maximises profit (or conversions) within ``total``.
 
     Parameters
@@ -103,15 +104,20 @@ def allocate(curves: Any, total: float, *, bounds: Optional[dict] = None,
     bounds : dict, optional
         ``{channel: (minimum, maximum)}`` (None for no limit), e.g. the plan's tactic
         minimums; overrides the curves' lower/upper.
-    objective : {"profit", "conversions"}
-        ``profit``: maximise margin x conversions - spend, spending at most ``total``
-        (a channel stops where one more unit of spend earns less than it costs);
-        ``conversions``: maximise conversions spending exactly ``total``.
+    objective : {"profit", "conversions"}, optional
+        ``profit`` (the default): maximise margin x conversions - spend, spending at
+        most ``total`` (a channel stops where one more unit of spend earns less than it
+        costs); ``conversions``: maximise conversions spending exactly ``total``, or
+        with ``target_cpa`` (which implies it) at most ``total`` while the average CPA
+        stays at or below the target.
     margin : float, optional
         Profit per conversion in money (average order value x margin: the break-even
         CPA); the profit objective needs it or ``economics``.
     economics : dict or sostac.Plan, optional
         ``{"average_order_value", "margin"}`` or a plan, for the profit per conversion.
+    target_cpa : float, optional
+        The most the conversions may cost on average (a ROAS target r with revenue v
+        per conversion is the CPA target v / r).
 
     Returns
     -------
@@ -136,15 +142,25 @@ def allocate(curves: Any, total: float, *, bounds: Optional[dict] = None,
     names, c, current = _curves(curves, bounds)
     if isinstance(total, bool) or not isinstance(total, (int, float, np.number)):
         raise InputError(f"total: expected a budget (a number >= 0), got {total!r}")
+    if objective is None:
+        objective = "profit" if target_cpa is None else "conversions"
     if objective not in ("profit", "conversions"):
         raise InputError(f"objective: unknown {objective!r}; expected profit or conversions")
     worth = _worth(margin, economics)
+    if objective == "profit" and target_cpa is not None:
+        raise InputError("target_cpa: a CPA target goes with objective='conversions' (the "
+                         "profit objective already stops where a conversion costs its margin)")
     if objective == "profit" and worth is None:
         raise InputError("margin: the profit objective needs the profit per conversion "
                          "(margin=, in money) or economics=")
+    kind, arg = objective, float(worth or 0.0)
+    if target_cpa is not None:
+        if isinstance(target_cpa, bool) or not isinstance(target_cpa, (int, float, np.number)):
+            raise InputError(f"target_cpa: expected a CPA > 0, got {target_cpa!r}")
+        kind, arg = "target_cpa", float(target_cpa)
     r = _cb.allocate(*(list(map(float, c[k])) for k in ("beta", "half", "shape", "carry",
                                                           "lower", "upper")),
-                     float(total), objective, float(worth or 0.0))
+                     float(total), kind, arg)
     spend = np.asarray(r["spend"])
     conv = np.asarray(r["conversions"])
     slope = np.asarray(r["marginal"])
@@ -154,7 +170,7 @@ def allocate(curves: Any, total: float, *, bounds: Optional[dict] = None,
                         "change": spend - current, "conversions": conv,
                         "marginal_cpa": marginal_cpa,
                         "break_even_cpa": np.full(len(names), worth if worth else np.nan)})
-    out.attrs.update({"objective": objective, "total": float(total),
+    out.attrs.update({"objective": objective, "target_cpa": target_cpa, "total": float(total),
                       "total_spend": float(r["total_spend"]),
                       "total_conversions": float(r["total_conversions"]),
                       "profit": (float(worth * r["total_conversions"] - r["total_spend"])
