@@ -4,7 +4,6 @@ accumulators, gives exactly paths() on the concatenated log; every bad-input rul
 
 from __future__ import annotations
 
-import datetime as dt
 import pickle
 
 import numpy as np
@@ -116,9 +115,9 @@ def _accumulate(log, pieces, group_bounds, fold_right, **kwargs):
 def test_any_split_gives_paths_on_the_concatenated_log(data, log, lookback, max_length,
                                                         collapse, half_life, by_name):
     pieces, groups, fold_right = data.draw(_splits(len(log)))
-    options = dict(lookback=lookback, max_length=max_length, collapse_repeats=collapse,
-                   half_life=half_life)
-    columns = dict(value="value")
+    options = {"lookback": lookback, "max_length": max_length, "collapse_repeats": collapse,
+               "half_life": half_life}
+    columns = {"value": "value"}
     names = sorted(set(log.loc[log["conversion"] == 1, "event"]))
     if by_name and names:
         columns.update(conversion="event", conversion_events=names)
@@ -197,7 +196,7 @@ def test_event_names_of_every_column_type():
         "category": log["event"].astype("category"),
         "arrow": log["event"].astype(pd.ArrowDtype(pa.string())),
     }
-    for name, col in kinds.items():
+    for col in kinds.values():
         frame = log.assign(event=col)
         got = paths(frame, value="value", conversion="event", conversion_events=events)
         _assert_same(got, want)
@@ -471,8 +470,8 @@ def test_mixed_user_id_types_raise():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"channel": "source"}, r"other: built with channel='source', this accumulator with "
-                            r"channel='channel'"),
+    ({"channel": "source"}, (r"other: built with channel='source', this accumulator with "
+                             r"channel='channel'")),
     ({"value": "value"}, r"other: built with value='value', this accumulator with value=None"),
     ({"conversion": "event", "conversion_events": "purchase"},
      r"other: built with conversion='event'"),
