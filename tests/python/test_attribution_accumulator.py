@@ -297,6 +297,19 @@ def test_empty_chunks_are_skipped():
         PathAccumulator().add(log.iloc[:0].drop(columns="channel"))
 
 
+def test_a_log_without_paths_gives_an_empty_table_with_decay_columns():
+    """Regression: with half_life, a log whose only rows are bare conversions gave one
+    row of NaN (np.split of no touches is one empty part)."""
+    log = pd.DataFrame({"user_id": [1, 2], "timestamp": [T0, T0], "channel": [None, None],
+                        "conversion": [1, 1]})
+    t = paths(log, half_life="2D")
+    assert len(t) == 0
+    assert list(t.columns) == ["path", "conversions", "value", "nulls", *DECAY]
+    assert t.attrs["unattributed_conversions"] == 2.0
+    _assert_same(PathAccumulator().add(log.iloc[:1]).add(log.iloc[1:]).finish(half_life="2D"),
+                 t)
+
+
 # -- the dictionary of ids --------------------------------------------------------------
 
 @settings(max_examples=80, deadline=None)

@@ -649,6 +649,10 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
 
 
 def _object_column(parts):
+    # np.split of a table without paths (offsets [0]) gives one empty part; a path has
+    # at least one touch, so one empty part means no rows
+    if len(parts) == 1 and len(parts[0]) == 0:
+        parts = []
     col = np.empty(len(parts), dtype=object)
     col[:] = parts
     return col
