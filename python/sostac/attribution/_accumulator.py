@@ -52,17 +52,23 @@ def _pd():
     return _io._pd()
 
 
-def _text_dtype():
-    """The dtype pandas gives an Index of Python strings (``str`` in pandas 3)."""
-    return _pd().Index(np.array(["a"], dtype=object)).dtype
-
-
 def _as_text_index(values):
+    """Text as an object Index of Python strings: its hash table takes the strings
+    as they are (a pandas 3 ``str`` Index converts every query to objects first)."""
     pd = _pd()
-    index = pd.Index(values)
-    if index.dtype != _text_dtype():
-        index = pd.Index(np.asarray(index, dtype=object))
-    return index
+    if isinstance(values, pd.Index) and values.dtype == object:
+        return values
+    return pd.Index(np.asarray(values, dtype=object), dtype=object)
+
+
+def _concat(a, b):
+    """Two Indexes one after the other, an object Index staying one (pandas 3's
+    ``append`` makes text ``str``, whose lookups convert every query)."""
+    pd = _pd()
+    if a.dtype == object:
+        return pd.Index(np.concatenate([np.asarray(a, dtype=object),
+                                        np.asarray(b, dtype=object)]), dtype=object)
+    return a.append(b)
 
 
 class _Codes:
@@ -78,13 +84,14 @@ class _Codes:
         self._levels: list = []  # (Index, code of its first value)
         self.size = 0
 
-    def codes_of(self, values) -> np.ndarray:
-        """The code of each value (int64), adding the values not seen yet."""
+    def codes_of(self, values, distinct: bool = False) -> np.ndarray:
+        """The code of each value (int64), adding the values not seen yet;
+        ``distinct``: the values are known to be distinct (factorized)."""
         pd = _pd()
         values = pd.Index(values)
-        if not values.is_unique:
-            distinct = values.unique()
-            return self.codes_of(distinct)[distinct.get_indexer(values)]
+        if not distinct and not values.is_unique:
+            distinct_values = values.unique()
+            return self.codes_of(distinct_values, True)[distinct_values.get_indexer(values)]
         codes = np.full(len(values), -1, dtype=np.int64)
         todo = np.arange(len(values))
         for level, base in self._levels:
@@ -104,16 +111,17 @@ class _Codes:
         self.size += len(new)
         while self._levels and len(self._levels[-1][0]) <= 2 * len(new):
             last, base = self._levels.pop()
-            new = last.append(new)
+            new = _concat(last, new)
         self._levels.append((new, base))
 
     def values(self):
         """Every value, in code order (a pandas Index)."""
         if not self._levels:
             return _as_text_index(np.array([], dtype=object))
-        first = self._levels[0][0]
-        return first.append([lv for lv, _ in self._levels[1:]]) if len(self._levels) > 1 \
-            else first
+        out = self._levels[0][0]
+        for level, _ in self._levels[1:]:
+            out = _concat(out, level)
+        return out
 
     def __len__(self) -> int:
         return self.size
@@ -313,7 +321,8 @@ class PathAccumulator:
             uniques = pd.Index(uniques)
             if isinstance(uniques.dtype, pd.CategoricalDtype):
                 uniques = pd.Index(np.asarray(uniques))
-            inferred = pd.api.types.infer_dtype(uniques, skipna=False)
+            inferred = "string" if _io.is_text(ids) and ids.dtype != object else \
+                pd.api.types.infer_dtype(uniques, skipna=False)
             if inferred == "string":
                 kind, uniques = "text", _as_text_index(uniques)
             else:
@@ -377,7 +386,7 @@ class PathAccumulator:
         if tkind is not None:
             self._time_kind = tkind
         if new_users is not None:
-            out.user_map = self._users.codes_of(new_users)
+            out.user_map = self._users.codes_of(new_users, distinct=True)
         out.channel_map = self._channels.codes_of(channel_names)
         if seen is not None:
             self._seen |= seen
@@ -409,8 +418,8 @@ class PathAccumulator:
                 raise InputError(f"other: its chunks hold {other._time_kind} in "
                                  f"{self._time}, this accumulator's {self._time_kind}")
             user_map = None if other._user_kind == "integer" else \
-                self._users.codes_of(other._users.values())
-            channel_map = self._channels.codes_of(other._channels.values())
+                self._users.codes_of(other._users.values(), distinct=True)
+            channel_map = self._channels.codes_of(other._channels.values(), distinct=True)
             offset = self._count
             for c in other._chunks:
                 d = c.copy()
@@ -507,4 +516,4 @@ class PathAccumulator:
         codes = _Codes()
         for c in self._chunks:
             local, uniques = pd.factorize(c.user, sort=False)
-            yield codes.codes_of(uniques)[local]
+            yield codes.codes_of(uniques, distinct=True)[local]
