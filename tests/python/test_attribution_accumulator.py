@@ -452,6 +452,18 @@ def test_mixed_time_kinds_across_chunks_raise(first, second, match):
         acc.merge(other)
 
 
+def test_text_times_are_dates_only_when_every_value_is_a_date():
+    log = _small()
+    text = log.assign(timestamp=["2027-01-01", "2027-01-02 10:00", "2027-01-03", "2027-01-01"])
+    acc = PathAccumulator().add(text.iloc[:2]).add(log.iloc[2:])  # times, then times
+    same = log.assign(timestamp=pd.to_datetime(["2027-01-01", "2027-01-02 10:00",
+                                                "2027-01-03", "2027-01-01"], format="ISO8601"))
+    _assert_same(acc.finish(), paths(same))
+    with pytest.raises(InputError, match=r"chunk 1, timestamp: times without a zone, but "
+                                         r"the earlier chunks hold dates"):
+        PathAccumulator().add(text.iloc[2:3]).add(text.iloc[:2])
+
+
 def test_polars_dates_against_datetimes_raise():
     pl = pytest.importorskip("polars")
     log = _small()

@@ -176,11 +176,12 @@ def _time_kind(data, column: str, s) -> Optional[str]:
     if isinstance(first, _dt.date):
         return "dates"
     if isinstance(first, str):
-        text = first.strip()
-        if re.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}", text):
-            return "dates"
-        if re.search(r"(?:[+-]\d{2}:?\d{2}|Z)$", text):
+        if re.search(r"(?:[+-]\d{2}:?\d{2}|Z)$", first.strip()):
             return "times with UTC offsets"
+        # dates when every value is one (a column of times may begin at midnight)
+        text = s[valid].astype(str).str.strip()
+        if text.str.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}").all():
+            return "dates"
         return "times without a zone"
     return f"times ({type(first).__name__})"
 
