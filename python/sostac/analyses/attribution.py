@@ -66,7 +66,10 @@ def _bootstrap(paths, model: str, channels: List[str], level: float):
 
     b = bootstrap(paths, model=model, replicates=BOOTSTRAP, level=level, seed=SEED)
     b = b.set_index("channel").reindex(channels)
-    col = lambda name: b[name].fillna(0.0).to_numpy(dtype=float)  # noqa: E731
+
+    def col(name: str) -> np.ndarray:
+        return b[name].fillna(0.0).to_numpy(dtype=float)
+
     return (col("conversions_low"), col("conversions_high"), col("value_low"),
             col("value_high"))
 
