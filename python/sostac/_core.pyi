@@ -263,7 +263,7 @@ class _Attribution(ModuleType):
         replicates: int = ..., level: float = ..., seed: int = ..., unit: str = ...,
         order: int = ..., use_nulls: bool = ..., worth: str = ..., heuristic: str = ...,
         direct: int = ..., half_life: float = ..., first_weight: float = ...,
-        middle_weight: float = ..., last_weight: float = ...,
+        middle_weight: float = ..., last_weight: float = ..., draws: bool = ...,
     ) -> dict: ...
     # encode part (path text to flat arrays)
     ...

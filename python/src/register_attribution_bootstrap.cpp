@@ -48,7 +48,7 @@ void register_attribution_bootstrap(py::module_& m) {
          const std::string& model, long long replicates, double level, std::uint64_t seed,
          const std::string& unit, int order, bool use_nulls, const std::string& worth,
          const std::string& heuristic, std::int32_t direct, double half_life,
-         double first_weight, double middle_weight, double last_weight) {
+         double first_weight, double middle_weight, double last_weight, bool draws) {
         at::bootstrap_options o;
         o.model = at::parse_bootstrap_model(model);
         o.unit = at::parse_bootstrap_unit(unit);
@@ -91,9 +91,11 @@ void register_attribution_bootstrap(py::module_& m) {
         for (const auto& s : r.statistics) {
           py::dict one;
           one["estimate"] = to_numpy(s.estimate);
-          py::array_t<double> draws({static_cast<py::ssize_t>(r.replicates), C});
-          std::copy(s.draws.begin(), s.draws.end(), draws.mutable_data());
-          one["draws"] = draws;
+          if (draws) {  // replicates x channels; a copy, so only when asked for
+            py::array_t<double> matrix({static_cast<py::ssize_t>(r.replicates), C});
+            std::copy(s.draws.begin(), s.draws.end(), matrix.mutable_data());
+            one["draws"] = matrix;
+          }
           one["mean"] = to_numpy(s.mean);
           one["se"] = to_numpy(s.se);
           one["low"] = to_numpy(s.low);
@@ -112,6 +114,7 @@ void register_attribution_bootstrap(py::module_& m) {
       py::arg("worth") = "conversions", py::arg("heuristic") = "last",
       py::arg("direct") = -1, py::arg("half_life") = 1.0, py::arg("first_weight") = 0.4,
       py::arg("middle_weight") = 0.2, py::arg("last_weight") = 0.4,
+      py::arg("draws") = true,
       "Seeded Poisson bootstrap of an attribution model's per-channel statistics over a "
       "path table (encode()'s arrays): estimates, replicate matrices, se and percentile "
       "intervals; the same for any thread count.");

@@ -35,7 +35,7 @@ _STATISTICS = {
 
 def _run(paths: Any, model: str, replicates: Any, level: Any, seed: Any, order: Any,
          var_null: bool, worth: str, unit: str, direct: str, half_life: Any,
-         position_weights: Sequence[float]):
+         position_weights: Sequence[float], draws: bool = False):
     if not isinstance(model, str) or model not in BOOTSTRAP_MODELS:
         raise InputError(f"model: expected one of {list(BOOTSTRAP_MODELS)}, got {model!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) \
@@ -67,7 +67,7 @@ def _run(paths: Any, model: str, replicates: Any, level: Any, seed: Any, order: 
                         int(replicates), float(level), int(seed), unit, int(order),
                         bool(var_null), worth, heuristic, direct_code,
                         1.0 if half_life is None else float(half_life),
-                        float(w[0]), float(w[1]), float(w[2]))
+                        float(w[0]), float(w[1]), float(w[2]), bool(draws))
     return enc, r
 
 
@@ -188,7 +188,7 @@ def bootstrap_draws(paths: Any, statistic: str = "conversions", model: str = "ma
         raise InputError(f"statistic: expected one of {list(names)} for model {model!r}, got "
                          f"{statistic!r}")
     enc, r = _run(paths, model, replicates, 0.95, seed, order, var_null, worth, unit,
-                  direct, half_life, position_weights)
+                  direct, half_life, position_weights, draws=True)
     out = pd.DataFrame(r["statistics"][statistic]["draws"], columns=list(enc.channels))
     out.index.name = "replicate"
     out.columns.name = "channel"
