@@ -206,7 +206,7 @@ def test_replicates_without_conversions():
                           st.integers(0, 30), st.integers(0, 30)),
                 min_size=1, max_size=8),
        st.integers(0, 2**64 - 1))
-def test_models_share_the_replicates(rows, seed):
+def test_models_share_the_replicates_for_any_thread_count(rows, seed):
     # the weights depend only on (seed, replicate, path): every model sees the same
     # replicate tables, so each replicate's conversions sum to the same total
     rows = [(p, c, n) for p, c, n in rows] + [(["a"], 1, 1)]
@@ -219,6 +219,15 @@ def test_models_share_the_replicates(rows, seed):
             for m in ("markov", "shapley", "last", "linear")]
     for s in sums[1:]:
         assert np.allclose(s, sums[0], rtol=1e-9, atol=1e-9)
+    # and any thread count gives the same replicates
+    try:
+        sostac.set_num_threads(3)
+        three = at.bootstrap_draws(t, model="markov", replicates=15, seed=seed, order=2)
+        sostac.set_num_threads(1)
+        one = at.bootstrap_draws(t, model="markov", replicates=15, seed=seed, order=2)
+    finally:
+        sostac.set_num_threads(0)
+    pd.testing.assert_frame_equal(three, one, check_exact=True)
     b = at.bootstrap(t, model="linear", replicates=15, seed=seed)
     assert (b["conversions_low"] <= b["conversions_high"]).all()
     assert np.isfinite(b[["conversions_low", "conversions_high"]].to_numpy()).all()
@@ -262,3 +271,17 @@ def test_bad_tables_and_statistic(small):
         wide = pd.DataFrame({"path": [" > ".join(f"c{i}" for i in range(21))],
                              "conversions": [1.0], "value": [1.0], "nulls": [1.0]})
         at.bootstrap(wide, model="shapley", worth="rate")
+
+
+def test_the_control_stage_uses_this_bootstrap(small):
+    # analyses.attribution's interval is bootstrap() with its SEED and BOOTSTRAP
+    # replicates, in the comparison's channel order (0 for a channel without paths)
+    from sostac.analyses import attribution as control
+
+    lo_c, hi_c, lo_v, hi_v = control._bootstrap(small, "markov", ["c", "zz", "a"], 0.9)
+    b = at.bootstrap(small, replicates=control.BOOTSTRAP, level=0.9,
+                     seed=control.SEED).set_index("channel")
+    assert np.array_equal(lo_c, [b.loc["c", "conversions_low"], 0.0,
+                                 b.loc["a", "conversions_low"]])
+    assert np.array_equal(hi_v, [b.loc["c", "value_high"], 0.0, b.loc["a", "value_high"]])
+    assert control.BOOTSTRAP == 200 and control.SEED == 20270101
