@@ -81,6 +81,7 @@ bench: setup
 	$(PY) benchmarks/python/bench_budget.py
 	$(PY) benchmarks/python/bench_attribution.py
 	$(PY) benchmarks/python/bench_path_accumulator.py
+	$(PY) benchmarks/python/bench_attribution_bootstrap.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \

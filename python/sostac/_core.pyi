@@ -257,6 +257,15 @@ class _Attribution(ModuleType):
         ordered: bool = ...,
     ) -> dict: ...
     # bootstrap part (seeded bootstrap over paths)
+    @staticmethod
+    def bootstrap(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, model: str = ...,
+        replicates: int = ..., level: float = ..., seed: int = ..., unit: str = ...,
+        order: int = ..., use_nulls: bool = ..., worth: str = ..., heuristic: str = ...,
+        direct: int = ..., half_life: float = ..., first_weight: float = ...,
+        middle_weight: float = ..., last_weight: float = ..., draws: bool = ...,
+    ) -> dict: ...
     # encode part (path text to flat arrays)
     ...
 

@@ -346,6 +346,8 @@ def assists(paths: Any, level: float = 0.95) -> Assists:
     channel both assists and closes; bounds ratio * exp(+-z sqrt(var)). It is closed
     form (no resampling: the same on every run and thread count, one pass over the
     table), stays positive, and is NaN when the ratio is 0 or undefined.
+    A resampling interval is the option ``bootstrap(paths, model="assists")``
+    (:func:`sostac.attribution.bootstrap`: seeded, the same for any thread count).
 
     Parameters
     ----------
