@@ -49,7 +49,8 @@ TEST_CASE("summary: same-day purchases merge; recency and T are days / 7 in week
   l.push(0, 14, 2, 3);
   l.push(1, 10, 99);  // a single purchase
   const auto r = one_pass(l, opts(21));
-  REQUIRE(r.customer == std::vector<std::int64_t>{0, 1});
+  REQUIRE(std::vector<std::int64_t>(r.customer.begin(), r.customer.end()) ==
+          std::vector<std::int64_t>{0, 1});
   CHECK(r.frequency[0] == 2);
   CHECK(r.recency[0] == Approx(2.0));
   CHECK(r.T[0] == Approx(3.0));
@@ -214,7 +215,8 @@ TEST_CASE("summary: empty input and no end") {
   cu::summary_options o;
   o.period = cu::period_unit::day;
   const auto r = one_pass(l, o);  // end = the last day seen
-  REQUIRE(r.customer == std::vector<std::int64_t>{5});
+  REQUIRE(std::vector<std::int64_t>(r.customer.begin(), r.customer.end()) ==
+          std::vector<std::int64_t>{5});
   CHECK(r.T[0] == 14);
   CHECK(r.recency[0] == 14);
 }

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -64,18 +65,44 @@ struct summary_options {
   std::int64_t ticks_per_day = ns_per_day;
 };
 
+/// std::allocator whose default construction leaves the element uninitialised, so
+/// that a column sized first is then written once, in parallel, with no serial
+/// zeroing pass (and its page faults) before.
+template <class T>
+struct uninit_allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = uninit_allocator<U>;
+  };
+  uninit_allocator() noexcept = default;
+  template <class U>
+  uninit_allocator(const uninit_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
+
+/// A result column (a std::vector that resize does not zero).
+template <class T>
+using column = std::vector<T, uninit_allocator<T>>;
+
 /// Per customer, in increasing customer code.
 struct summary_result {
-  std::vector<std::int64_t> customer;  ///< the customer code
-  std::vector<double> frequency;       ///< repeat purchase days in the calibration
-  std::vector<double> recency;         ///< first to last purchase day, in periods
-  std::vector<double> T;               ///< first purchase day to end, in periods
-  std::vector<double> monetary;        ///< mean repeat-day total; 0 when frequency 0
-  std::vector<std::int64_t> transactions;  ///< calibration rows (RFM frequency)
-  std::vector<double> total;               ///< sum of calibration values (RFM monetary)
-  std::vector<double> days_since_last;  ///< end day - last purchase day (RFM recency)
-  std::vector<double> frequency_holdout;  ///< purchase days in the holdout
-  std::vector<double> monetary_holdout;   ///< mean holdout day total; 0 when none
+  column<std::int64_t> customer;  ///< the customer code
+  column<double> frequency;       ///< repeat purchase days in the calibration
+  column<double> recency;         ///< first to last purchase day, in periods
+  column<double> T;               ///< first purchase day to end, in periods
+  column<double> monetary;        ///< mean repeat-day total; 0 when frequency 0
+  column<std::int64_t> transactions;  ///< calibration rows (RFM frequency)
+  column<double> total;               ///< sum of calibration values (RFM monetary)
+  column<double> days_since_last;  ///< end day - last purchase day (RFM recency)
+  column<double> frequency_holdout;  ///< purchase days in the holdout
+  column<double> monetary_holdout;   ///< mean holdout day total; 0 when none
   double duration_holdout = 0;            ///< holdout length in periods
   std::int64_t end_day = 0;               ///< the calibration end used
   std::int64_t holdout_only = 0;          ///< customers seen only in the holdout (left out)
@@ -105,25 +132,61 @@ struct holdout_slot {
 /// row; `cold` (first day, rows on an already seen last day, first-day total) only
 /// on a customer's first row and on a second row of the same day. An empty slot is
 /// all zeros (rows == 0); days = rows - dup.
+/// No member initialisers (hot_slot{} is the empty slot), so that a table can be
+/// allocated without a zeroing pass and emptied in parallel.
 struct hot_slot {
-  std::int32_t last = 0, rows = 0;
-  double total = 0;
+  std::int32_t last, rows;
+  double total;
 };
 struct cold_slot {
-  std::int32_t first = 0, dup = 0;
-  double first_total = 0;
+  std::int32_t first, dup;
+  double first_total;
+};
+
+/// big_allocator whose default construction leaves the element uninitialised.
+template <class T>
+struct table_allocator : big_allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = table_allocator<U>;
+  };
+  table_allocator() noexcept = default;
+  template <class U>
+  table_allocator(const table_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
 };
 
 /// The tables are indexed by customer code, one random access per row: huge pages.
 struct slot_table {
-  std::vector<hot_slot, big_allocator<hot_slot>> hot;
-  std::vector<cold_slot, big_allocator<cold_slot>> cold;
+  std::vector<hot_slot, table_allocator<hot_slot>> hot;
+  std::vector<cold_slot, table_allocator<cold_slot>> cold;
 
   std::size_t size() const noexcept { return hot.size(); }
   bool empty() const noexcept { return hot.empty(); }
+  /// k slots, the new ones empty.
   void resize(std::size_t k) {
+    const std::size_t old = std::min(k, size());
     hot.resize(k);
     cold.resize(k);
+    std::fill(hot.begin() + static_cast<std::ptrdiff_t>(old), hot.end(), hot_slot{});
+    std::fill(cold.begin() + static_cast<std::ptrdiff_t>(old), cold.end(), cold_slot{});
+  }
+  /// k slots, not initialised: the caller empties them (clear) before use.
+  void allocate(std::size_t k) {
+    hot.resize(k);
+    cold.resize(k);
+  }
+  /// Empties the slots [b, e).
+  void clear(std::size_t b, std::size_t e) noexcept {
+    std::fill(hot.data() + b, hot.data() + e, hot_slot{});
+    std::fill(cold.data() + b, cold.data() + e, cold_slot{});
   }
   void assign(std::size_t k) {
     hot.assign(k, hot_slot{});
@@ -335,7 +398,7 @@ class summary_accumulator {
             : 1;
     detail::slot_table local;
     detail::holdout_vector hlocal;
-    local.assign(k);
+    local.allocate(k);  // each part empties its own slots (in parallel, first touch)
     if (opt_.has_holdout) hlocal.assign(k, detail::holdout_slot{});
     std::vector<int> state(parts, 0);
     std::vector<std::int64_t> part_last(parts, kmin_);
@@ -546,6 +609,7 @@ class summary_accumulator {
     const auto cal_end = static_cast<std::int32_t>(opt_.end_day);
     const auto width = static_cast<std::uint64_t>(chi - clo);
     const std::int64_t off = base + static_cast<std::int64_t>(clo);
+    tab.clear(clo, chi);
     detail::hot_slot* hot = tab.hot.data() + clo;
     detail::cold_slot* cold = tab.cold.data() + clo;
     detail::holdout_slot* hs = holdout ? htab.data() + clo : nullptr;
