@@ -525,3 +525,25 @@ def test_same_answer_for_any_thread_count(order, holdout):
     pd.testing.assert_frame_equal(frame, ref.loc[frame.index], check_exact=False, rtol=1e-12,
                                   check_dtype=False)
     assert len(frame) == len(ref)
+
+
+def test_first_bad_row_named_for_any_thread_count():
+    # Two bad rows in different threads' customer ranges: the earlier row is named.
+    import sostac
+    log = _big_log(np.random.default_rng(3))
+    log.loc[100_000, "customer_id"] = 19_999  # the last range's customer
+    log.loc[100_000, "amount"] = np.nan
+    log.loc[200_000, "customer_id"] = 0  # the first range's customer
+    log.loc[200_000, "amount"] = -1.0
+    fixed = log.copy()
+    fixed.loc[100_000, "amount"] = 1.0  # then row 200,000 is the first bad one
+    before = sostac.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            sostac.set_num_threads(threads)
+            with pytest.raises(InputError, match=r"^amount\[100000\]: missing or NaN"):
+                SummaryAccumulator(value="amount", end="2027-07-31").add(log)
+            with pytest.raises(InputError, match=r"^amount\[200000\]: negative amount"):
+                summary(fixed, value="amount", end="2027-07-31")
+    finally:
+        sostac.set_num_threads(before)
