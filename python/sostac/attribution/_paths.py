@@ -410,6 +410,16 @@ def _lookback_ticks(lookback: Any, per_day: int, argument: str, exact: bool = Fa
 
 def _flags(s, column: str) -> np.ndarray:
     pd = _pd()
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        # plain numpy flags: no missing values, checked by their range (no copy for
+        # int8 / uint8 / bool)
+        v = s.to_numpy()
+        if len(v) and dtype.kind != "b" and (v.min() < 0 or v.max() > 1):
+            i = int(np.flatnonzero((v != 0) & (v != 1))[0])
+            raise InputError(f"{column}[{i}]: expected a conversion flag 0 or 1, got "
+                             f"{s.iloc[i]!r}")
+        return v.view(np.uint8) if v.dtype.itemsize == 1 else v.astype(np.uint8)
     if s.isna().any():
         raise InputError(f"{column}[{int(np.flatnonzero(s.isna().to_numpy())[0])}]: missing "
                          f"conversion flag")
@@ -427,11 +437,81 @@ def _flags(s, column: str) -> np.ndarray:
     return v.astype(np.uint8)
 
 
+def _arrow_codes(s):
+    """(int32 codes with -1 for missing, unique values) of an Arrow-backed column
+    (pandas' ``str`` dtype with pyarrow storage) by Arrow's dictionary encoding, in
+    order of first appearance like ``pd.factorize``; None for other columns."""
+    chunked = getattr(s.array, "_pa_array", None)
+    if chunked is None or not hasattr(chunked, "dictionary_encode"):
+        return None
+    enc = chunked.dictionary_encode()
+    if enc.num_chunks == 0:
+        return None
+    parts = [c.indices.fill_null(-1) if c.null_count else c.indices for c in enc.chunks]
+    codes = parts[0].to_numpy(zero_copy_only=False) if len(parts) == 1 else \
+        np.concatenate([c.to_numpy(zero_copy_only=False) for c in parts])
+    return np.ascontiguousarray(codes, dtype=np.int32), enc.chunks[0].dictionary.to_pylist()
+
+
+def _user_codes(ids):
+    """(codes, offset) for the accumulator: plain integers in a dense range are their
+    own codes (minus offset; no copy), Arrow strings are dictionary-encoded (int32),
+    others factorized; codes follow the first appearance of each id."""
+    pd = _pd()
+    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
+    if dense is not None:
+        return np.ascontiguousarray(dense[0], dtype=np.int64), int(dense[1])
+    arrow = _arrow_codes(ids)
+    if arrow is not None:
+        return arrow[0], 0
+    codes, _ = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), 0
+
+
+def _channel_codes(ch, channel: str):
+    """(int32 codes into the sorted, trimmed channel names, -1 for none; the names).
+    Names are checked and trimmed once per distinct value, not per row."""
+    pd = _pd()
+    arrow = _arrow_codes(ch)
+    if arrow is not None:
+        raw_codes, uniques = arrow
+    else:
+        raw_codes, uniques = pd.factorize(ch, sort=False)
+    names = pd.Index(uniques, dtype=object).astype(str).str.strip()
+
+    def first_row(code_mask):
+        return int(np.flatnonzero(np.isin(raw_codes, np.flatnonzero(code_mask)))[0])
+
+    blank = np.asarray(names == "", dtype=bool)
+    if blank.any():
+        raise InputError(f"{channel}[{first_row(blank)}]: blank channel name")
+    gt = np.asarray(names.str.contains(">", regex=False), dtype=bool)
+    if gt.any():
+        i = first_row(gt)
+        raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
+                         f"table joins channels by ' > '")
+    ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
+    # -1 (missing) picks the last entry of the lookup
+    return lookup.take(raw_codes), [str(c) for c in ch_names]
+
+
+def _order_error(r, ids, time: str, user: str, presorted_hint: str):
+    row = int(r["order_break"])
+    who = ids.iloc[row]
+    who = who.item() if hasattr(who, "item") else who
+    if r["order_regrouped"]:
+        return InputError(f"{user}[{row}]: the rows of user {who!r} resume after other "
+                          f"users' rows ({presorted_hint})")
+    return InputError(f"{time}[{row}]: touchpoints not in time order for user {who!r}: "
+                      f"earlier than the row before ({presorted_hint})")
+
+
 def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
           channel: str = "channel", conversion: str = "conversion",
           value: Optional[str] = None, lookback: Any = "30D",
           max_length: Optional[int] = None, collapse_repeats: bool = False,
-          half_life: Any = None):
+          half_life: Any = None, presorted: bool = False):
     """The path table of a touchpoint log: one path per conversion, and the
     non-converting journeys.
 
@@ -439,7 +519,8 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
 
     * A row is a touch (``conversion`` 0 / False, with a channel), a conversion with
       its own touch (1 and a channel: the converting session is the last interaction)
-      or a bare conversion (1, channel missing). Rows may come in any order.
+      or a bare conversion (1, channel missing). Rows may come in any order (unless
+      ``presorted``).
     * A conversion closes a path: the user's touches since the previous conversion
       (touches are not reused by the next path) within ``lookback`` before it,
       edges included ([t - lookback, t]); older touches are dropped (counted in
@@ -475,6 +556,14 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         columns ``time_decay`` and ``time_decay_value``: per path an array with one
         credit per touch, summed over the path's conversions (and their value), which
         :func:`heuristic`'s "time_decay" then uses instead of decay by position.
+    presorted : bool
+        True: the rows come grouped by user (each user's rows together) and each
+        user's rows in time order (ties in any order), e.g. a log sorted by (user,
+        time); the builder relies on it and raises naming the first row that breaks
+        it ("timestamp[123]: touchpoints not in time order for user 'u9' ..." or
+        "user_id[7]: the rows of user 'u2' resume after other users' rows ...").
+        False (default): any order; the builder groups and sorts the rows itself, and
+        skips that work when it finds them already in order. The result is the same.
 
     Returns
     -------
@@ -509,35 +598,14 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     n = len(ids)
     if n == 0:
         raise InputError(f"{user}: the touchpoint log is empty")
-    na = ids.isna().to_numpy()
+    na = np.zeros(0, bool) if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iub" \
+        else ids.isna().to_numpy()
     if na.any():
         raise InputError(f"{user}[{int(np.flatnonzero(na)[0])}]: missing user id")
-    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
-    if dense is not None:
-        codes = dense[0].astype(np.int64) - dense[1]
-    else:
-        codes, _ = pd.factorize(ids, sort=False)
+    codes, offset = _user_codes(ids)
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
     flags = _flags(_series(data, conversion, "conversion"), conversion)
-    ch = _series(data, channel, "channel")
-    # Names are checked and trimmed once per distinct value, not per row.
-    raw_codes, uniques = pd.factorize(ch, sort=False)
-    names = pd.Index(uniques).astype(str).str.strip()
-
-    def first_row(code_mask):
-        return int(np.flatnonzero(np.isin(raw_codes, np.flatnonzero(code_mask)))[0])
-
-    blank = np.asarray(names == "", dtype=bool)
-    if blank.any():
-        raise InputError(f"{channel}[{first_row(blank)}]: blank channel name")
-    gt = np.asarray(names.str.contains(">", regex=False), dtype=bool)
-    if gt.any():
-        i = first_row(gt)
-        raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
-                         f"table joins channels by ' > '")
-    ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
-    ch_codes = lookup[np.where(raw_codes >= 0, raw_codes, len(remap))]
+    ch_codes, ch_names = _channel_codes(_series(data, channel, "channel"), channel)
     missing_touch = (ch_codes < 0) & (flags == 0)
     if missing_touch.any():
         raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
@@ -555,11 +623,18 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         half = _lookback_ticks(half_life, per_day, "half_life", exact=True)
         if not half > 0:
             raise InputError(f"half_life: expected a duration > 0, got {half_life!r}")
+    if not isinstance(presorted, (bool, np.bool_)):
+        raise InputError(f"presorted: expected True or False, got {presorted!r}")
     acc = _ca.PathAccumulator()
-    acc.add(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(ticks),
-            np.ascontiguousarray(ch_codes, dtype=np.int32), flags, vals)
-    r = acc.finish([str(c) for c in ch_names], look, int(max_length or 0),
-                   bool(collapse_repeats), half)
+    # views, not copies: the arrays live until finish returns
+    acc.add(codes, np.ascontiguousarray(ticks), ch_codes, flags, vals, user_offset=offset,
+            copy=False)
+    r = acc.finish(ch_names, look, int(max_length or 0), bool(collapse_repeats), half,
+                   presorted=bool(presorted))
+    if "order_break" in r:
+        raise _order_error(r, ids, time, user, "presorted=True: rows must come grouped by "
+                           "user, each user's rows in time order; leave presorted False "
+                           "to sort")
     out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
                         "conversions": r["conversions"], "value": r["value"],
                         "nulls": r["nulls"]})
