@@ -18,6 +18,16 @@
 ///   with the same window measured back from the user's last touch.
 /// The accumulator is mergeable: add() chunks and merge() accumulators in any order
 /// (users may be split across parts); finish() sorts, so the result equals one pass.
+/// add() copies the rows into one set of columns, or with copy = false keeps only
+/// views of the caller's arrays (no copy of the log). finish() makes one pass in add
+/// order: when the rows come grouped by user, each user's in time order (a log
+/// sorted by user and time), it reads them in place with no sort; otherwise a
+/// counting sort of row numbers by user (4 bytes a row) and a sort of each user's few
+/// rows by time. With `presorted` that order is required: the first row that breaks
+/// it throws order_error. Users are cut into fixed chunks of codes, built in
+/// parallel and merged in chunk order, so the table (its row order and every sum) is
+/// the same for any thread count, and for given user codes the same whether or not
+/// the rows came sorted.
 
 #include <sostac/attribution/path_table.hpp>
 #include <sostac/core/error.hpp>
@@ -317,12 +327,12 @@ class path_accumulator {
     };
     constexpr std::size_t grain = 32768;  // users per chunk (fixed: thread-count free)
     const std::size_t chunks = U == 0 ? 0 : (U + grain - 1) / grain;
-    std::vector<detail::path_set> part(chunks);
+    std::vector<detail::path_set> sets(chunks);
     parallel_for(
         chunks,
         [&](std::size_t cb, std::size_t ce) {
           for (std::size_t c = cb; c < ce; ++c)
-            build_chunk(part[c], c * grain, std::min(U, (c + 1) * grain), o, first, count,
+            build_chunk(sets[c], c * grain, std::min(U, (c + 1) * grain), o, first, count,
                         grouped, perm32, perm64, locate);
         },
         1);
@@ -330,7 +340,7 @@ class path_accumulator {
     detail::path_set all;
     all.out.table.channels = std::move(channels);
     built_paths& res = all.out;
-    for (auto& ps : part) {
+    for (auto& ps : sets) {
       built_paths& p = ps.out;
       res.unattributed_conversions += p.unattributed_conversions;
       res.unattributed_value += p.unattributed_value;

@@ -437,20 +437,47 @@ def _flags(s, column: str) -> np.ndarray:
     return v.astype(np.uint8)
 
 
+_SLICE_ROWS = 1_000_000  # rows per slice of the Arrow encoding, at least
+
+
 def _arrow_codes(s):
     """(int32 codes with -1 for missing, unique values) of an Arrow-backed column
     (pandas' ``str`` dtype with pyarrow storage) by Arrow's dictionary encoding, in
-    order of first appearance like ``pd.factorize``; None for other columns."""
+    order of first appearance like ``pd.factorize``; None for other columns. Long
+    columns are encoded in slices on sostac's threads (Arrow releases the GIL); a
+    slice's new values follow the earlier slices', so the codes are the same."""
     chunked = getattr(s.array, "_pa_array", None)
-    if chunked is None or not hasattr(chunked, "dictionary_encode"):
+    if chunked is None or not hasattr(chunked, "dictionary_encode") or len(chunked) == 0:
         return None
-    enc = chunked.dictionary_encode()
-    if enc.num_chunks == 0:
-        return None
-    parts = [c.indices.fill_null(-1) if c.null_count else c.indices for c in enc.chunks]
-    codes = parts[0].to_numpy(zero_copy_only=False) if len(parts) == 1 else \
-        np.concatenate([c.to_numpy(zero_copy_only=False) for c in parts])
-    return np.ascontiguousarray(codes, dtype=np.int32), enc.chunks[0].dictionary.to_pylist()
+    n = len(chunked)
+    pieces = max(1, min(int(_core.get_num_threads()), n // _SLICE_ROWS))
+    cuts = [n * k // pieces for k in range(pieces + 1)]
+
+    def encode(k):
+        enc = chunked.slice(cuts[k], cuts[k + 1] - cuts[k]).dictionary_encode()
+        return [c.indices for c in enc.chunks], enc.chunks[0].dictionary.to_pylist()
+
+    if pieces == 1:
+        done = [encode(0)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(pieces) as pool:
+            done = list(pool.map(encode, range(pieces)))
+    index, uniques = {}, []
+    out = np.empty(n, dtype=np.int32)
+    for k, (parts, values) in enumerate(done):
+        for v in values:
+            if v not in index:
+                index[v] = len(uniques)
+                uniques.append(v)
+        local = np.array([index[v] for v in values] + [-1], dtype=np.int32)
+        at = cuts[k]
+        for c in parts:
+            idx = c.fill_null(len(values)) if c.null_count else c
+            local.take(idx.to_numpy(zero_copy_only=False), out=out[at:at + len(c)])
+            at += len(c)
+    return out, uniques
 
 
 def _user_codes(ids):
