@@ -230,9 +230,11 @@ TEST_CASE("path builder: grouped input, views, presorted and threads", "[attribu
     CHECK_FALSE(e.regrouped());
     CHECK(std::string(e.what()).find("time[5]") != std::string::npos);
   }
-  o.presorted = false;  // sorted instead: what the late touch gives
+  o.presorted = false;  // sorted instead: user 2's a@2 c@3 conv@4 converts, no null
   const auto sorted = bad.finish({"a", "b", "c"}, o);
-  CHECK(sorted.table.size() == 4);
+  CHECK(sorted.table.steps == std::vector<std::int32_t>{0, 1, 1, 1, 0, 2});
+  CHECK(sorted.table.conversions == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK(sorted.table.nulls == std::vector<double>{0.0, 0.0, 0.0});
   // user 0's rows resume after user 2's (split over two parts: the row counts on)
   at::touch_columns head = c, tail = c;
   c.time = time;
