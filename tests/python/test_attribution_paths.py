@@ -824,6 +824,10 @@ def test_arrow_encoding_in_slices_equals_factorize(monkeypatch):
             np.testing.assert_array_equal(got_codes, codes)
             assert got_uniques == list(uniques)
             ch_codes, _ = module._arrow_codes(arrow["channel"])
+            got_ch, got_names = module._channel_codes(arrow["channel"], "channel")
+            want_ch, want_names = module._channel_codes(arrow["channel"].astype(object), "channel")
+            np.testing.assert_array_equal(got_ch, want_ch)
+            assert got_names == want_names
             np.testing.assert_array_equal(ch_codes, pd.factorize(arrow["channel"])[0])
             pd.testing.assert_frame_equal(paths(arrow, value="value"), want)
     finally:

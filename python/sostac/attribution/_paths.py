@@ -440,10 +440,12 @@ def _flags(s, column: str) -> np.ndarray:
 _SLICE_ROWS = 1_000_000  # rows per slice of the Arrow encoding, at least
 
 
-def _arrow_codes(s):
+def _arrow_codes(s, recode=None):
     """(int32 codes with -1 for missing, unique values) of an Arrow-backed column
     (pandas' ``str`` dtype with pyarrow storage) by Arrow's dictionary encoding, in
-    order of first appearance like ``pd.factorize``; None for other columns. Long
+    order of first appearance like ``pd.factorize``; None for other columns.
+    ``recode(uniques)`` may return the final int32 code of each unique value (written
+    straight into the codes: no second code array), or None to keep them. Long
     columns are encoded in slices on sostac's threads (Arrow releases the GIL); a
     slice's new values follow the earlier slices', so the codes are the same."""
     chunked = getattr(s.array, "_pa_array", None)
@@ -465,13 +467,17 @@ def _arrow_codes(s):
         with ThreadPoolExecutor(pieces) as pool:
             done = list(pool.map(encode, range(pieces)))
     index, uniques = {}, []
-    out = np.empty(n, dtype=np.int32)
-    for k, (parts, values) in enumerate(done):
+    for _, values in done:
         for v in values:
             if v not in index:
                 index[v] = len(uniques)
                 uniques.append(v)
-        local = np.array([index[v] for v in values] + [-1], dtype=np.int32)
+    final = recode(uniques) if recode is not None else None
+    if final is None:
+        final = np.arange(len(uniques), dtype=np.int32)
+    out = np.empty(n, dtype=np.int32)
+    for k, (parts, values) in enumerate(done):
+        local = np.append(final[[index[v] for v in values]], -1).astype(np.int32)
         at = cuts[k]
         for c in parts:
             idx = c.fill_null(len(values)) if c.null_count else c
@@ -499,7 +505,19 @@ def _channel_codes(ch, channel: str):
     """(int32 codes into the sorted, trimmed channel names, -1 for none; the names).
     Names are checked and trimmed once per distinct value, not per row."""
     pd = _pd()
-    arrow = _arrow_codes(ch)
+    done = {}
+
+    def recode(uniques):  # valid names: the sorted-name codes in one pass
+        names = pd.Index(uniques, dtype=object).astype(str).str.strip()
+        if (names == "").any() or names.str.contains(">", regex=False).any():
+            return None  # the checks below name the row
+        done["names"], remap = np.unique(np.asarray(names, dtype=object).astype(str),
+                                         return_inverse=True)
+        return remap.astype(np.int32)
+
+    arrow = _arrow_codes(ch, recode)
+    if arrow is not None and "names" in done:
+        return arrow[0], [str(c) for c in done["names"]]
     if arrow is not None:
         raw_codes, uniques = arrow
     else:
