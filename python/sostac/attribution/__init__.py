@@ -9,6 +9,8 @@ docs/attribution.md.
 
 from __future__ import annotations
 
+from ._accumulator import *  # noqa: F401,F403
+from ._accumulator import __all__ as _accumulator_all
 from ._compare import *  # noqa: F401,F403
 from ._compare import __all__ as _compare_all
 from ._models import *  # noqa: F401,F403
@@ -16,4 +18,4 @@ from ._models import __all__ as _models_all
 from ._paths import *  # noqa: F401,F403
 from ._paths import __all__ as _paths_all
 
-__all__ = [*_paths_all, *_models_all, *_compare_all]
+__all__ = [*_paths_all, *_accumulator_all, *_models_all, *_compare_all]
