@@ -70,6 +70,27 @@ def make_log(rows: int, users: int, channels: int, seed: int) -> pd.DataFrame:
                          "conversion": conv.astype(np.int8), "value": value})
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_above(fn):
+    """(result, MiB of peak resident memory above the resident size before fn), or
+    None for the memory where /proc/self/clear_refs may not be written."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current VmRSS
+    except OSError:
+        return fn(), None
+    before = _status_kib("VmRSS")
+    out = fn()
+    return out, (_status_kib("VmHWM") - before) / 1024.0
+
+
 def best(fn, repeats: int):
     out, times = None, []
     for _ in range(repeats):
@@ -81,8 +102,8 @@ def best(fn, repeats: int):
 
 # -- the path table three ways -----------------------------------------------------------
 
-def sostac_paths(log: pd.DataFrame) -> pd.DataFrame:
-    return at.paths(log, value="value", lookback=f"{LOOKBACK_DAYS}D")
+def sostac_paths(log: pd.DataFrame, presorted: bool = False) -> pd.DataFrame:
+    return at.paths(log, value="value", lookback=f"{LOOKBACK_DAYS}D", presorted=presorted)
 
 
 def pandas_paths(log: pd.DataFrame) -> pd.DataFrame:
@@ -290,8 +311,22 @@ def main() -> int:
           f"{args.channels} channels, {args.threads} threads, best of {args.repeats}; "
           f"{platform.machine()}, {os.cpu_count()} CPUs\n")
     ok = True
+    input_mib = log.memory_usage(deep=True).sum() / 2**20
+    # make_log's rows come sorted by (user, time); a log exported in time order is the
+    # usual unsorted case (the builder groups and sorts it)
+    by_time = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    _, mib_sorted = peak_above(lambda: sostac_paths(log))
+    _, mib_by_time = peak_above(lambda: sostac_paths(by_time))
     t_s, ours = best(lambda: sostac_paths(log), args.repeats)
-    rows = [("sostac", t_s)]
+    t_pre, pre = best(lambda: sostac_paths(log, presorted=True), args.repeats)
+    t_bt, bt = best(lambda: sostac_paths(by_time), args.repeats)
+    del by_time
+    for name, other in (("presorted=True", pre), ("time-ordered log", bt)):
+        if not same_tables(ours, other):
+            print(f"CHECK FAILED: sostac's path table of the {name} run differs")
+            ok = False
+    rows = [("sostac", t_s), ("sostac presorted=True", t_pre),
+            ("sostac, log in time order", t_bt)]
     try:
         import duckdb
 
@@ -312,9 +347,14 @@ def main() -> int:
         if not same_tables(ours, ref):
             print("CHECK FAILED: pandas' path table differs from sostac's")
             ok = False
-    print("paths        seconds  x sostac")
+    print("paths                         seconds  x sostac")
     for name, t in rows:
-        print(f"{name:<10} {t:9.3f} {t / t_s:9.1f}")
+        print(f"{name:<28} {t:9.3f} {t / t_s:9.1f}")
+    if mib_sorted is not None:
+        print(f"\nsostac peak memory above the input ({input_mib:,.0f} MiB of columns): "
+              f"{mib_sorted:,.0f} MiB ({1 + mib_sorted / input_mib:.2f}x the input) on the "
+              f"log as made, {mib_by_time:,.0f} MiB ({1 + mib_by_time / input_mib:.2f}x) on "
+              f"the log in time order")
     print(f"\npath table: {len(ours):,} distinct paths, {ours['conversions'].sum():,.0f} "
           f"conversions, {ours['nulls'].sum():,.0f} nulls\n")
 

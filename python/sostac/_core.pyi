@@ -234,14 +234,16 @@ class _Attribution(ModuleType):
         def __init__(self) -> None: ...
         def add(
             self, user: npt.ArrayLike, time: npt.ArrayLike, channel: npt.ArrayLike,
-            conversion: npt.ArrayLike, value: npt.ArrayLike | None = ...,
+            conversion: npt.ArrayLike, value: npt.ArrayLike | None = ..., *,
+            user_offset: int = ..., copy: bool = ...,
         ) -> None: ...
         def merge(self, other: _Attribution.PathAccumulator) -> None: ...
         @property
         def rows(self) -> int: ...
         def finish(
             self, channels: list[str], lookback: int | None = ..., max_length: int = ...,
-            collapse_repeats: bool = ..., half_life: float | None = ...,
+            collapse_repeats: bool = ..., half_life: float | None = ..., *,
+            presorted: bool = ...,
         ) -> dict: ...
     # models part (Markov chains, Shapley values)
     @staticmethod
