@@ -254,6 +254,31 @@ class ParetoATerms {
 
   std::size_t size() const { return tables_.size(); }
 
+  /// Whether the terms use Pfaff's form (alpha < beta).
+  bool pfaff() const { return pfaff_; }
+
+  /// The value of log_a(j, x, t, nullptr) given lt = ln(beta + t) when pfaff(), else
+  /// ln(alpha + t) (P(alive) needs both logs at T anyway): with ln(1 - z) = ln(beta+t) -
+  /// ln(alpha+t), the Pfaff form is log F(a, r+x; a+1; (beta-alpha)/(beta+t)) - a lt,
+  /// and no log is taken here.
+  double log_a_value(std::size_t j, double x, double t, double lt) const {
+    const double lat = lt, lbt = lt;
+    const AA1Series& S = tables_[j];
+    if (S.ok()) {
+      const double a = p_.r + p_.s + x;
+      double lf = std::numeric_limits<double>::quiet_NaN();
+      if (!pfaff_) {
+        const double z = (p_.alpha - p_.beta) / (p_.alpha + t);
+        if (z <= zcap_) lf = S.log_value(z, nullptr) - a * lat;
+      } else {
+        const double w = (p_.beta - p_.alpha) / (p_.beta + t);
+        if (w <= zcap_) lf = S.log_value(w, nullptr) - a * lbt;
+      }
+      if (!std::isnan(lf)) return lf;
+    }
+    return log_a(j, x, t, nullptr);
+  }
+
   /// pareto_log_a_term(p, x, t, g) for the x of index j.
   double log_a(std::size_t j, double x, double t, double* g) const {
     const AA1Series& S = tables_[j];
@@ -370,8 +395,9 @@ inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternR
   sostac::parallel_for(
       d.n,
       [&](std::size_t b, std::size_t e) {
-        auto& acc = part[b / grain];
         for (std::size_t i = b; i < e; ++i) {
+          // one partial sum per chunk of `grain` rows, also when one thread gets them all
+          auto& acc = part[i / grain];
           const double w = d.weight(i);
           if (w == 0.0) continue;
           const auto o = detail::pareto_row_terms(p, d.x[i], d.tx[i], d.T[i], grad != nullptr);
@@ -500,9 +526,10 @@ struct ParetoPrepared {
     sostac::parallel_for(
         rows.n,
         [&](std::size_t b, std::size_t e) {
-          auto& acc = part[b / grain];
           double g1d[4], g2d[4];
           for (std::size_t i = b; i < e; ++i) {
+            // one partial sum per chunk of `grain` rows, also when one thread gets them all
+            auto& acc = part[i / grain];
             const double w = rows.weight(i);
             if (w == 0.0) continue;
             const double x = rows.x[i], T = rows.T[i];
@@ -713,6 +740,15 @@ inline void pareto_nbd_score(const ParetoNbdParams& p, const double* t, const do
     }
   const detail::ParetoATerms terms(p, xs.data(), xs.size(), false);
   const double ls = std::log(p.s);
+  // per distinct x: ln(r+s+x); for x = 0 (where t_x = 0 on every row) the t_x term
+  std::vector<double> lgx(xs.size());
+  for (std::size_t j = 0; j < xs.size(); ++j) lgx[j] = std::log(p.r + p.s + xs[j]);
+  const std::int32_t j0 = slot.empty() ? -1 : slot[0];
+  const double l1_zero =
+      j0 < 0 ? 0.0
+             : terms.log_a_value(static_cast<std::size_t>(j0), 0.0, 0.0,
+                                 std::log(terms.pfaff() ? p.beta : p.alpha));
+  const double pfaff_base = terms.pfaff() ? p.beta : p.alpha;
   sostac::parallel_for(
       n,
       [&](std::size_t b, std::size_t e) {
@@ -738,12 +774,16 @@ inline void pareto_nbd_score(const ParetoNbdParams& p, const double* t, const do
           const std::size_t j = static_cast<std::size_t>(slot[static_cast<std::size_t>(x[i])]);
           double alive = 1.0;
           if (tx[i] < T[i]) {
-            const double l1 = terms.log_a(j, x[i], tx[i], nullptr);
-            const double l2 = terms.log_a(j, x[i], T[i], nullptr);
+            const double laT = std::log(p.alpha + T[i]), lbT = std::log(p.beta + T[i]);
+            const double l1 =
+                x[i] == 0.0 && tx[i] == 0.0
+                    ? l1_zero
+                    : terms.log_a_value(j, x[i], tx[i], std::log(pfaff_base + tx[i]));
+            const double l2 = terms.log_a_value(j, x[i], T[i], terms.pfaff() ? lbT : laT);
             const double q = std::exp(l2 - l1);
             if (q < 1.0) {
-              const double u = -(p.r + x[i]) * std::log(p.alpha + T[i]) - p.s * std::log(p.beta + T[i]);
-              const double v = ls - std::log(p.r + p.s + x[i]) + l1 + std::log1p(-q);
+              const double u = -(p.r + x[i]) * laT - p.s * lbT;
+              const double v = ls - lgx[j] + l1 + std::log1p(-q);
               alive = 1.0 / (1.0 + std::exp(v - u));
             }
           }
@@ -918,9 +958,10 @@ inline double bgbb_log_likelihood(const BgBbParams& p, const PatternRows& d,
   sostac::parallel_for(
       d.n,
       [&](std::size_t b, std::size_t e) {
-        auto& acc = part[b / grain];
         double g[4];
         for (std::size_t i = b; i < e; ++i) {
+          // one partial sum per chunk of `grain` rows, also when one thread gets them all
+          auto& acc = part[i / grain];
           const double w = d.weight(i);
           if (w == 0.0) continue;
           acc[0] += w * detail::bgbb_row(p, d.x[i], d.tx[i], d.T[i], grad ? g : nullptr);
