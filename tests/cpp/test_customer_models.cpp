@@ -261,15 +261,26 @@ struct Rows {
   }
 };
 Rows synthetic_rows(int n) {
+  // simulated from BG/NBD (r, alpha, a, b) = (0.25, 4, 0.8, 2.5) over T ~ U(1, 78)
+  std::mt19937_64 rng(20271204);
+  std::gamma_distribution<double> lam_d(0.25, 1.0 / 4.0);
+  std::gamma_distribution<double> ga(0.8, 1.0), gb(2.5, 1.0);
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
   Rows r;
   for (int i = 0; i < n; ++i) {
-    const double Ti = 1.0 + std::fmod(i * 0.61803398875, 77.0);
-    const double u = std::fmod(i * 0.7548776662, 1.0);
-    const double xi =
-        std::floor(-std::log(1.0 - u) * 1.2 * (0.2 + std::fmod(i * 0.5698402910, 1.0)));
-    r.x.push_back(xi);
+    const double lam = lam_d(rng), ya = ga(rng), p = ya / (ya + gb(rng));
+    const double Ti = 1.0 + 77.0 * unif(rng);
+    double t = 0.0, last = 0.0, x = 0.0;
+    while (true) {
+      t += -std::log(1.0 - unif(rng)) / lam;
+      if (t >= Ti) break;
+      x += 1.0;
+      last = t;
+      if (unif(rng) < p) break;
+    }
+    r.x.push_back(x);
+    r.tx.push_back(last);
     r.T.push_back(Ti);
-    r.tx.push_back(xi > 0 ? Ti * (0.05 + 0.95 * std::fmod(i * 0.414213562, 1.0)) : 0.0);
   }
   return r;
 }
@@ -277,17 +288,23 @@ Rows synthetic_rows(int n) {
 
 TEST_CASE("GaussSeriesTable equals log_hyp2f1's series (hyp2f1.hpp)", "[customer][hyp2f1]") {
   using sostac::customer::detail::GaussSeriesTable;
+  int tables = 0;
   for (double a : {0.25, 1.0, 3.3, 20.2, 119.25})
     for (double b : {0.5, 2.4, 25.0, 121.5})
       for (double c : {0.2, 1.2, 3.1, 122.0}) {
         const GaussSeriesTable S(a, b, c, 0.7);
-        REQUIRE(S.ok());
+        if (!S.ok()) {  // terms beyond 1e250 (large a, b over a small c): the callers fall back
+          CHECK(a * b / c > 1000.0);
+          continue;
+        }
+        ++tables;
         for (double z : {0.0, 1e-3, 0.1, 0.33, 0.5, 0.69, 0.7}) {
           INFO("a=" << a << " b=" << b << " c=" << c << " z=" << z);
           const double want = sostac::customer::log_hyp2f1(a, b, c, z).log_abs;
           CHECK(std::fabs(S.log_value(z) - want) <= 1e-14 * std::max(1.0, std::fabs(want)));
         }
       }
+  CHECK(tables > 60);
   CHECK_FALSE(GaussSeriesTable(1.0, 1.0, -0.5, 0.5).ok());  // c <= 0: the caller falls back
   CHECK_FALSE(GaussSeriesTable(1.0, 1.0, 2.0, 0.9).ok());   // zmax above 0.8
   CHECK_FALSE(GaussSeriesTable(1e4, 1e4, 1.0, 0.8, 200).ok());  // table too long

@@ -426,7 +426,9 @@ namespace detail {
 /// Gamma(r+x)/Gamma(r) once per distinct x: many customers share T (a cohort) and
 /// (x, t_x), so this is several times fewer 2F1 calls than two per row. When a sample
 /// of the rows shows little sharing (continuous times: every (x, t) distinct) the
-/// pairs are not merged and each row computes its two terms directly. Either way the
+/// pairs are not merged and each row computes its two terms directly (the t_x = 0
+/// term of the customers without repeat purchases, one per parameter vector, once:
+/// it is not counted as sharing). Either way the
 /// 2F1 terms come from ParetoATerms (series coefficients once per distinct x).
 struct ParetoPrepared {
   PatternRows rows;
@@ -472,11 +474,17 @@ struct ParetoPrepared {
       std::vector<Ref> refs;
       refs.reserve(2 * sample);
       for (std::size_t q = 0; q < sample; ++q) add_refs(refs, q * d.n / sample);
+      // (x, t_x) = (0, 0), every customer without repeat purchases, is shared without
+      // merging (zero_terms below): it does not count
+      refs.erase(std::remove_if(refs.begin(), refs.end(),
+                                [](const Ref& r) { return r.x == 0.0 && r.t == 0.0; }),
+                 refs.end());
       std::sort(refs.begin(), refs.end(), by_key);
       std::size_t distinct = 0;
       for (std::size_t q = 0; q < refs.size(); ++q)
         if (q == 0 || refs[q].x != refs[q - 1].x || refs[q].t != refs[q - 1].t) ++distinct;
-      merged = static_cast<double>(distinct) < 0.9 * static_cast<double>(refs.size());
+      merged = !refs.empty() &&
+               static_cast<double>(distinct) < 0.9 * static_cast<double>(refs.size());
     }
     if (!merged) return;
     k1.assign(d.n, npos);
@@ -511,6 +519,11 @@ struct ParetoPrepared {
               kl[k] = terms.log_a(key_jx[k], key_x[k], key_t[k], want ? &kg[4 * k] : nullptr);
           },
           1024);
+    // unmerged rows: the t_x = 0 term of x = 0 (no repeat purchases) once per evaluation
+    std::vector<double> zero_l(merged ? 0 : xs.size()), zero_g(merged || !want ? 0 : 4 * xs.size());
+    if (!merged)
+      for (std::size_t j = 0; j < xs.size(); ++j)
+        if (xs[j] == 0.0) zero_l[j] = terms.log_a(j, 0.0, 0.0, want ? &zero_g[4 * j] : nullptr);
     std::vector<double> lgx(xs.size()), dgx(want ? xs.size() : 0);
     const fast_policy pol;
     const double lgr = boost::math::lgamma(p.r, pol), dgr = want ? digamma(p.r, pol) : 0.0;
@@ -554,9 +567,14 @@ struct ParetoPrepared {
               }
             } else if (rows.tx[i] < T) {
               has_v = true;
-              l1 = terms.log_a(kx[i], x, rows.tx[i], want ? g1d : nullptr);
+              if (x == 0.0 && rows.tx[i] == 0.0) {
+                l1 = zero_l[kx[i]];
+                g1 = want ? &zero_g[4 * kx[i]] : nullptr;
+              } else {
+                l1 = terms.log_a(kx[i], x, rows.tx[i], want ? g1d : nullptr);
+                g1 = g1d;
+              }
               l2 = terms.log_a(kx[i], x, T, want ? g2d : nullptr);
-              g1 = g1d;
               g2 = g2d;
             }
             if (has_v) {
