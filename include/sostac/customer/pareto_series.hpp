@@ -84,23 +84,50 @@ class AA1Series {
     const double eps = 1e-17;
     double s = 1.0, zk = 1.0;
     if (d) {
-      double sa = 0.0, sb = 0.0, sz = 0.0;
+      // Odd and even terms in two sets of partial sums (powers step by z^2: two
+      // independent chains), the tail test after each even term.
       const double* c = c_.data();
+      const double z2 = z * z;
+      double po = z, pe = z2;
+      double so = 0.0, sao = 0.0, sbo = 0.0, szo = 0.0;
+      double se = 1.0, sae = 0.0, sbe = 0.0, sze = 0.0;  // term 0 is 1 (its derivatives 0)
+      bool done = false;
       std::size_t k = 1;
-      for (; k < K; ++k) {
-        zk *= z;
-        const double t = c[4 * k] * zk;
-        s += t;
-        sa += c[4 * k + 1] * zk;
-        sb += c[4 * k + 2] * zk;
-        sz += c[4 * k + 3] * zk;
-        const double rho = z * f_[k];
-        if (rho < 1.0 && t * rho * ds_[k] <= eps * s * (1.0 - rho)) break;
+      for (; k + 1 < K; k += 2) {
+        const double* co = c + 4 * k;
+        const double* ce = co + 4;
+        const double te = ce[0] * pe;
+        so += co[0] * po;
+        sao += co[1] * po;
+        sbo += co[2] * po;
+        szo += co[3] * po;
+        se += te;
+        sae += ce[1] * pe;
+        sbe += ce[2] * pe;
+        sze += ce[3] * pe;
+        po *= z2;
+        pe *= z2;
+        const double rho = z * f_[k + 1];
+        if (rho < 1.0 && te * rho * ds_[k + 1] <= eps * (so + se) * (1.0 - rho)) {
+          done = true;
+          break;
+        }
       }
-      if (k >= K && K > 1 && z != 0.0) return std::numeric_limits<double>::quiet_NaN();
-      d[0] = sa / s;
-      d[1] = sb / s;
-      d[2] = z != 0.0 ? sz / (s * z) : a_ * b_ / (a_ + 1.0);
+      if (!done && k < K) {  // an odd last term
+        const double* co = c + 4 * k;
+        const double to = co[0] * po;
+        so += to;
+        sao += co[1] * po;
+        sbo += co[2] * po;
+        szo += co[3] * po;
+        const double rho = z * f_[k];
+        done = rho < 1.0 && to * rho * ds_[k] <= eps * (so + se) * (1.0 - rho);
+      }
+      if (!done && K > 1 && z != 0.0) return std::numeric_limits<double>::quiet_NaN();
+      s = so + se;
+      d[0] = (sao + sae) / s;
+      d[1] = (sbo + sbe) / s;
+      d[2] = z != 0.0 ? (szo + sze) / (s * z) : a_ * b_ / (a_ + 1.0);
       return std::log(s);
     }
     if (!der_) {
