@@ -36,8 +36,8 @@ cu::BgNbdParams bg(const std::array<double, 4>& p) {
 /// E[Y(t)] of every customer in one batched pass (Batch: cu::bg_family_expected_batch),
 /// and with `gradient` its derivative in the natural parameters by the central
 /// differences of natural_gradient (the formula predict_elements uses), each perturbed
-/// parameter vector one more batched pass. Rows are checked first, serially; an error
-/// names the first bad row.
+/// parameter vector one more batched pass. Rows are checked first; an error names the
+/// first bad row.
 template <auto Batch>
 py::dict expected_batched(const farray& params, const farray& t, const farray& x,
                           const farray& tx, const farray& T, bool gradient) {
@@ -59,14 +59,18 @@ py::dict expected_batched(const farray& params, const farray& t, const farray& x
   {
     // Safe without the GIL: only raw buffers of arrays kept alive above are touched.
     py::gil_scoped_release release;
-    for (std::size_t i = 0; i < N; ++i) {
-      try {
-        cu::detail::check_time("t", tp[i]);
-        cu::detail::check_row(xp[i], txp[i], Tp[i]);
-      } catch (const input_error& err) {
-        throw err.at_index(i);
+    // in parallel: parallel_for rethrows the error of the lowest chunk, whose loop
+    // stopped at its first bad row, so the error names the first bad row overall
+    sostac::parallel_for(N, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        try {
+          cu::detail::check_time("t", tp[i]);
+          cu::detail::check_row(xp[i], txp[i], Tp[i]);
+        } catch (const input_error& err) {
+          throw err.at_index(i);
+        }
       }
-    }
+    });
     Batch(bg(p), tp, xp, txp, Tp, N, vp);
     if (gp) {
       constexpr double h = 1e-6;  // as natural_gradient

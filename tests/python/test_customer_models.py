@@ -797,3 +797,39 @@ def test_batched_expected_purchases_equal_the_closed_form_off_the_fast_path(bg):
     for i in range(len(x)):
         want = float(mp_bg_cond(r, al, a, b, t[i], int(x[i]), tx[i], T[i]))
         assert got[i] == pytest.approx(want, rel=1e-10)
+
+
+def test_batched_checks_name_the_first_bad_row_for_any_thread_count():
+    import sostac
+    from sostac import customer as cu
+
+    n = 100_000
+    x = np.ones(n)
+    tx = np.full(n, 2.0)
+    T = np.full(n, 3.0)
+    tx[70_000] = 5.0  # two bad rows in different chunks: the first one is named
+    tx[30_000] = 4.0
+    m = cu.BetaGeo()
+    m._set_fit(
+        {
+            "names": ["r", "alpha", "a", "b"],
+            "params": np.array([0.243, 4.414, 0.793, 2.426]),
+            "standard_errors": np.full(4, 0.1),
+            "covariance": np.eye(4) * 0.01,
+            "log_likelihood": -1.0, "aic": 1.0, "bic": 1.0, "n": 1.0,
+            "iterations": 1, "converged": True, "message": "",
+        }
+    )
+    p = cu.ParetoNBD()
+    p._set_fit({**m._fit, "names": ["r", "alpha", "s", "beta"],
+                "params": np.array([0.553, 10.58, 0.606, 11.67])})
+    try:
+        for threads in (1, 2):
+            sostac.set_num_threads(threads)
+            for call in (lambda: m.expected_purchases(10, x, tx, T),
+                         lambda: p.expected_purchases(10, x, tx, T),
+                         lambda: p.prob_alive(x, tx, T)):
+                with pytest.raises(ValueError, match=r"recency\[30000\]: recency 4 exceeds"):
+                    call()
+    finally:
+        sostac.set_num_threads(0)
