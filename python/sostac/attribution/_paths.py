@@ -15,6 +15,7 @@ The rules (docs/attribution.md, "paths part" sections):
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import statistics
@@ -345,6 +346,8 @@ def assists(paths: Any, level: float = 0.95) -> Assists:
     channel both assists and closes; bounds ratio * exp(+-z sqrt(var)). It is closed
     form (no resampling: the same on every run and thread count, one pass over the
     table), stays positive, and is NaN when the ratio is 0 or undefined.
+    A resampling interval is the option ``bootstrap(paths, model="assists")``
+    (:func:`sostac.attribution.bootstrap`: seeded, the same for any thread count).
 
     Parameters
     ----------
@@ -408,8 +411,73 @@ def _lookback_ticks(lookback: Any, per_day: int, argument: str, exact: bool = Fa
     return int(td.value) * int(per_day) // _NS_PER_DAY
 
 
-def _flags(s, column: str) -> np.ndarray:
+def _conversion_events(events: Any) -> Optional[tuple]:
+    """``conversion_events`` as a tuple of distinct names (None stays None)."""
+    if events is None:
+        return None
+    if isinstance(events, str):
+        return (events,)
+    if isinstance(events, (bytes, dict)) or not hasattr(events, "__iter__"):
+        raise InputError(f"conversion_events: expected an event name or a list of names, "
+                         f"got {events!r}")
+    names = list(events)
+    if not names:
+        raise InputError("conversion_events: expected at least one event name, got none")
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise InputError(f"conversion_events[{i}]: expected an event name (text), "
+                             f"got {name!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def _event_flags(s, column: str, events: tuple):
+    """(flags, seen, names): 1 where the row's event name is in ``events`` (missing
+    names: 0), whether each event occurs, and the distinct names of the column. One
+    factorize of the column, then a lookup per distinct name (no per-row Python)."""
     pd = _pd()
+    if pd.api.types.is_bool_dtype(s.dtype) or _io.is_numeric(s):
+        raise InputError(f"conversion_events: column '{column}' holds {s.dtype} flags, not "
+                         f"event names; drop conversion_events to read it as a flag")
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = np.asarray(s.array.codes)
+        cats = s.cat.categories
+        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+        names = cats[used]
+        hit = np.asarray(cats.isin(events), dtype=np.uint8)
+    else:
+        codes, names = pd.factorize(s, sort=False)
+        names = pd.Index(names)
+        hit = np.asarray(names.isin(events), dtype=np.uint8)
+    flags = np.append(hit, np.uint8(0))[codes]  # code -1 (missing name): the last entry
+    seen = np.asarray(pd.Index(events).isin(names), dtype=bool)
+    return flags, seen, names
+
+
+def _unknown_events(events: tuple, seen: np.ndarray, column: str, names=None):
+    """The error for names of ``events`` that never occur (``seen`` False)."""
+    missing = [e for e, ok in zip(events, seen) if not ok]
+    hint = ""
+    if names is not None and len(names):
+        text = [str(n) for n in names[:10_000]]
+        close = [m for e in missing for m in difflib.get_close_matches(e, text, n=1)]
+        hint = (f"; did you mean {', '.join(repr(c) for c in dict.fromkeys(close))}?"
+                if close else f"; names there include "
+                              f"{', '.join(repr(t) for t in sorted(set(text))[:8])}")
+    return InputError(f"conversion_events: {', '.join(repr(m) for m in missing)} never "
+                      f"occur{'s' if len(missing) == 1 else ''} in column '{column}'{hint}")
+
+
+def _flags(s, column: str, events: Any = None) -> np.ndarray:
+    """The conversion flag per row: a flag column (booleans or 0/1), or with
+    ``events`` (a name or names) an event-name column whose rows named in ``events``
+    convert; a name that never occurs raises (a typo, most likely)."""
+    pd = _pd()
+    events = _conversion_events(events)
+    if events is not None:
+        flags, seen, names = _event_flags(s, column, events)
+        if not seen.all():
+            raise _unknown_events(events, seen, column, names)
+        return flags
     if s.isna().any():
         raise InputError(f"{column}[{int(np.flatnonzero(s.isna().to_numpy())[0])}]: missing "
                          f"conversion flag")
@@ -417,8 +485,8 @@ def _flags(s, column: str) -> np.ndarray:
         return s.to_numpy(dtype=np.uint8)
     if not _io.is_numeric(s):
         raise InputError(f"{column}: expected a conversion flag (booleans or 0/1), got "
-                         f"{s.dtype} values; for an event name pass a flag, e.g. "
-                         f"log['event'].eq('purchase')")
+                         f"{s.dtype} values; for a column of event names pass "
+                         f"conversion_events='purchase' (or a list of names)")
     v = s.to_numpy(dtype=np.float64)
     bad = (v != 0) & (v != 1)
     if bad.any():
@@ -431,7 +499,7 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
           channel: str = "channel", conversion: str = "conversion",
           value: Optional[str] = None, lookback: Any = "30D",
           max_length: Optional[int] = None, collapse_repeats: bool = False,
-          half_life: Any = None):
+          half_life: Any = None, conversion_events: Any = None):
     """The path table of a touchpoint log: one path per conversion, and the
     non-converting journeys.
 
@@ -459,7 +527,7 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     user, time, channel, conversion : str
         Column names: the user id (missing ids raise), the time (any form of
         :func:`sostac.io.to_datetime`; missing times raise), the channel name and the
-        conversion flag (booleans or 0/1).
+        conversion flag (booleans or 0/1), or with ``conversion_events`` the event name.
     value : str, optional
         The conversion value column (read on conversion rows; NaN there raises).
     lookback : str, timedelta or None
@@ -475,6 +543,12 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         columns ``time_decay`` and ``time_decay_value``: per path an array with one
         credit per touch, summed over the path's conversions (and their value), which
         :func:`heuristic`'s "time_decay" then uses instead of decay by position.
+
+    conversion_events : str or list of str, optional
+        Read ``conversion`` as event names (GA4's event_name, Segment's event, ...):
+        the rows named in it are conversions, all others (missing names too) touches.
+        A name that never occurs in the column raises (a typo, most likely).
+        :class:`PathAccumulator` builds the same table from chunks of the log.
 
     Returns
     -------
@@ -518,7 +592,7 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     else:
         codes, _ = pd.factorize(ids, sort=False)
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
-    flags = _flags(_series(data, conversion, "conversion"), conversion)
+    flags = _flags(_series(data, conversion, "conversion"), conversion, conversion_events)
     ch = _series(data, channel, "channel")
     # Names are checked and trimmed once per distinct value, not per row.
     raw_codes, uniques = pd.factorize(ch, sort=False)
@@ -577,6 +651,10 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
 
 
 def _object_column(parts):
+    # np.split of a table without paths (offsets [0]) gives one empty part; a path has
+    # at least one touch, so one empty part means no rows
+    if len(parts) == 1 and len(parts[0]) == 0:
+        parts = []
     col = np.empty(len(parts), dtype=object)
     col[:] = parts
     return col
