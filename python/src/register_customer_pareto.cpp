@@ -94,14 +94,18 @@ py::dict pareto_score(const farray& params, const farray* t, const farray& x, co
   {
     // Safe without the GIL: only raw buffers of arrays kept alive above are touched.
     py::gil_scoped_release release;
-    for (std::size_t i = 0; i < N; ++i) {
-      try {
-        if (tp) check_horizon("t", tp[i]);
-        cu::detail::check_pareto_row(xp[i], txp[i], Tp[i]);
-      } catch (const input_error& err) {
-        throw err.at_index(i);
+    // in parallel: parallel_for rethrows the error of the lowest chunk, whose loop
+    // stopped at its first bad row, so the error names the first bad row overall
+    sostac::parallel_for(N, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        try {
+          if (tp) check_horizon("t", tp[i]);
+          cu::detail::check_pareto_row(xp[i], txp[i], Tp[i]);
+        } catch (const input_error& err) {
+          throw err.at_index(i);
+        }
       }
-    }
+    });
     cu::pareto_nbd_score(pn(p), tp, xp, txp, Tp, N, vp, hz);
     if (gp) {
       constexpr double h = 1e-6;  // as natural_gradient

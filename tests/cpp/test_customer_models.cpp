@@ -251,3 +251,147 @@ TEST_CASE("BG/NBD: bad rows are named", "[customer][bgnbd]") {
   CHECK_THROWS_WITH(sostac::customer::fit_bg_nbd(d0, FitOptions{}),
                     Catch::Contains("without repeat purchases"));
 }
+
+namespace {
+// Synthetic BG/NBD-like rows with continuous times (every row distinct).
+struct Rows {
+  std::vector<double> x, tx, T;
+  sostac::customer::RftData data() const {
+    return {x.data(), tx.data(), T.data(), nullptr, x.size()};
+  }
+};
+Rows synthetic_rows(int n) {
+  // simulated from BG/NBD (r, alpha, a, b) = (0.25, 4, 0.8, 2.5) over T ~ U(1, 78)
+  std::mt19937_64 rng(20271204);
+  std::gamma_distribution<double> lam_d(0.25, 1.0 / 4.0);
+  std::gamma_distribution<double> ga(0.8, 1.0), gb(2.5, 1.0);
+  std::uniform_real_distribution<double> unif(0.0, 1.0);
+  Rows r;
+  for (int i = 0; i < n; ++i) {
+    const double lam = lam_d(rng), ya = ga(rng), p = ya / (ya + gb(rng));
+    const double Ti = 1.0 + 77.0 * unif(rng);
+    double t = 0.0, last = 0.0, x = 0.0;
+    while (true) {
+      t += -std::log(1.0 - unif(rng)) / lam;
+      if (t >= Ti) break;
+      x += 1.0;
+      last = t;
+      if (unif(rng) < p) break;
+    }
+    r.x.push_back(x);
+    r.tx.push_back(last);
+    r.T.push_back(Ti);
+  }
+  return r;
+}
+}  // namespace
+
+TEST_CASE("GaussSeriesTable equals log_hyp2f1's series (hyp2f1.hpp)", "[customer][hyp2f1]") {
+  using sostac::customer::detail::GaussSeriesTable;
+  int tables = 0;
+  for (double a : {0.25, 1.0, 3.3, 20.2, 119.25})
+    for (double b : {0.5, 2.4, 25.0, 121.5})
+      for (double c : {0.2, 1.2, 3.1, 122.0}) {
+        const GaussSeriesTable S(a, b, c, 0.7);
+        if (!S.ok()) {  // terms beyond 1e250 (large a, b over a small c): the callers fall back
+          CHECK(a * b / c > 1000.0);
+          continue;
+        }
+        ++tables;
+        for (double z : {0.0, 1e-3, 0.1, 0.33, 0.5, 0.69, 0.7}) {
+          INFO("a=" << a << " b=" << b << " c=" << c << " z=" << z);
+          const double want = sostac::customer::log_hyp2f1(a, b, c, z).log_abs;
+          CHECK(std::fabs(S.log_value(z) - want) <= 1e-14 * std::max(1.0, std::fabs(want)));
+        }
+      }
+  CHECK(tables > 60);
+  CHECK_FALSE(GaussSeriesTable(1.0, 1.0, -0.5, 0.5).ok());  // c <= 0: the caller falls back
+  CHECK_FALSE(GaussSeriesTable(1.0, 1.0, 2.0, 0.9).ok());   // zmax above 0.8
+  CHECK_FALSE(GaussSeriesTable(1e4, 1e4, 1.0, 0.8, 200).ok());  // table too long
+}
+
+TEST_CASE("BG/NBD and MBG/NBD: batched E[Y(t)] equals the scalar kernels",
+          "[customer][bgnbd]") {
+  using namespace sostac::customer;
+  Rows r = synthetic_rows(4000);
+  r.x.push_back(250);  // a large frequency
+  r.tx.push_back(30);
+  r.T.push_back(31);
+  std::vector<double> t(r.x.size());
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t[i] = i % 11 == 0 ? 400.0 : 0.5 + std::fmod(i * 0.37, 52.0);  // z above 0.8 too
+  std::vector<double> out(r.x.size());
+  // typical; a + b < 1 (c <= 0 at x = 0); a near 1 (interpolated); a + b near 1
+  for (auto p : {BgNbdParams{0.243, 4.414, 0.793, 2.426}, BgNbdParams{1.7, 0.8, 0.3, 0.4},
+                 BgNbdParams{0.5, 6.0, 1.00003, 2.0}, BgNbdParams{0.5, 6.0, 0.6, 0.40002},
+                 BgNbdParams{4.0, 60.0, 3.5, 0.2}}) {
+    bg_family_expected_batch<false>(p, t.data(), r.x.data(), r.tx.data(), r.T.data(),
+                                    r.x.size(), out.data());
+    for (std::size_t i = 0; i < r.x.size(); ++i) {
+      INFO("i=" << i << " a=" << p.a << " b=" << p.b);
+      CHECK(out[i] ==
+            Approx(bg_nbd_conditional_expected(p, t[i], r.x[i], r.tx[i], r.T[i])).epsilon(1e-11));
+    }
+    bg_family_expected_batch<true>(p, t.data(), r.x.data(), r.tx.data(), r.T.data(),
+                                   r.x.size(), out.data());
+    for (std::size_t i = 0; i < r.x.size(); ++i) {
+      INFO("i=" << i << " a=" << p.a << " b=" << p.b);
+      CHECK(out[i] ==
+            Approx(mbg_nbd_conditional_expected(p, t[i], r.x[i], r.tx[i], r.T[i])).epsilon(1e-11));
+    }
+  }
+}
+
+TEST_CASE("BG/NBD: likelihood, fit and scoring are the same bits for 1 and 2 threads",
+          "[customer][bgnbd][threads]") {
+  using namespace sostac::customer;
+  const Rows r = synthetic_rows(120000);  // above 100,000 rows: the warm start runs too
+  Eigen::VectorXd phi(4), g1(4), g2(4);
+  phi << std::log(0.3), std::log(4.0), std::log(0.8), std::log(2.5);
+  std::vector<double> t(r.x.size(), 10.0), e1(r.x.size()), e2(r.x.size());
+  const BgNbdParams p{0.243, 4.414, 0.793, 2.426};
+  sostac::set_num_threads(1);
+  const double f1 = BgNbdLikelihood(r.data())(phi, &g1);
+  const FitResult a = fit_bg_nbd(r.data(), FitOptions{});
+  bg_family_expected_batch<false>(p, t.data(), r.x.data(), r.tx.data(), r.T.data(),
+                                  r.x.size(), e1.data());
+  sostac::set_num_threads(2);
+  const double f2 = BgNbdLikelihood(r.data())(phi, &g2);
+  const FitResult b = fit_bg_nbd(r.data(), FitOptions{});
+  bg_family_expected_batch<false>(p, t.data(), r.x.data(), r.tx.data(), r.T.data(),
+                                  r.x.size(), e2.data());
+  sostac::set_num_threads(0);
+  CHECK(f1 == f2);
+  for (int k = 0; k < 4; ++k) CHECK(g1[k] == g2[k]);
+  REQUIRE(a.converged);
+  CHECK(a.log_likelihood == b.log_likelihood);
+  for (int k = 0; k < 4; ++k) {
+    CHECK(a.params[k] == b.params[k]);
+    CHECK(a.standard_errors[k] == b.standard_errors[k]);
+  }
+  CHECK(e1 == e2);
+}
+
+TEST_CASE("BG/NBD and MBG/NBD: the subsample warm start reaches the cold fit's optimum",
+          "[customer][bgnbd]") {
+  using namespace sostac::customer;
+  const Rows r = synthetic_rows(120000);
+  Eigen::VectorXd start(4);
+  start << 1.0, 10.0, 1.0, 1.0;
+  for (bool modified : {false, true}) {
+    INFO("modified=" << modified);
+    const FitResult warm = modified ? fit_mbg_nbd(r.data(), FitOptions{})
+                                    : fit_bg_nbd(r.data(), FitOptions{});
+    // an explicit start: no subsample
+    const FitResult cold = modified ? fit_mbg_nbd(r.data(), FitOptions{}, start)
+                                    : fit_bg_nbd(r.data(), FitOptions{}, start);
+    REQUIRE(warm.converged);
+    REQUIRE(cold.converged);
+    CHECK(warm.evaluations < cold.evaluations);
+    CHECK(warm.log_likelihood == Approx(cold.log_likelihood).epsilon(1e-12));
+    for (int k = 0; k < 4; ++k) {
+      CHECK(warm.params[k] == Approx(cold.params[k]).epsilon(1e-5));
+      CHECK(warm.standard_errors[k] == Approx(cold.standard_errors[k]).epsilon(1e-4));
+    }
+  }
+}

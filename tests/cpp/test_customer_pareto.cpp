@@ -287,3 +287,67 @@ TEST_CASE("Pareto/NBD: the subsample warm start reaches the cold fit's optimum",
     CHECK(warm.standard_errors[k] == Approx(cold.standard_errors[k]).epsilon(1e-3));
   }
 }
+
+TEST_CASE("Pareto/NBD: likelihood and scoring are the same bits for 1 and 2 threads",
+          "[customer][pareto][threads]") {
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 20000; ++i) {  // continuous times, several chunks of rows
+    const double Ti = 1.0 + std::fmod(i * 0.61803398875, 77.0);
+    const double xi = static_cast<double>(i % 9);
+    x.push_back(xi);
+    T.push_back(Ti);
+    tx.push_back(xi > 0 ? Ti * (0.05 + 0.95 * std::fmod(i * 0.414213562, 1.0)) : 0.0);
+  }
+  PatternRows d{x.data(), tx.data(), T.data(), nullptr, x.size()};
+  const detail::ParetoPrepared prep(d);
+  for (auto p : {ParetoNbdParams{0.553, 10.58, 0.606, 11.67}, ParetoNbdParams{0.3, 80.0, 0.9, 0.5}}) {
+    double g[2][4], g_rows[2][4], f[2], f_rows[2];
+    std::vector<double> alive[2], cond[2], t(x.size(), 10.0);
+    for (int th = 0; th < 2; ++th) {
+      sostac::set_num_threads(th + 1);
+      f[th] = prep.log_likelihood(p, g[th]);
+      f_rows[th] = pareto_nbd_log_likelihood(p, d, g_rows[th]);
+      alive[th].resize(x.size());
+      cond[th].resize(x.size());
+      pareto_nbd_score(p, nullptr, x.data(), tx.data(), T.data(), x.size(), alive[th].data());
+      pareto_nbd_score(p, t.data(), x.data(), tx.data(), T.data(), x.size(), cond[th].data());
+    }
+    sostac::set_num_threads(0);
+    CHECK(f[0] == f[1]);
+    CHECK(f_rows[0] == f_rows[1]);
+    for (int k = 0; k < 4; ++k) {
+      CHECK(g[0][k] == g[1][k]);
+      CHECK(g_rows[0][k] == g_rows[1][k]);
+    }
+    CHECK(alive[0] == alive[1]);
+    CHECK(cond[0] == cond[1]);
+  }
+}
+
+TEST_CASE("Pareto/NBD: batched scoring equals the scalar predictions on every row",
+          "[customer][pareto]") {
+  std::vector<double> x, tx, T, t;
+  for (int i = 0; i < 5000; ++i) {
+    const double Ti = 0.5 + std::fmod(i * 0.61803398875, 120.0);
+    const double xi = i % 13 == 0 ? 0.0 : std::floor(std::fmod(i * 0.7548776662, 1.0) * 40.0);
+    x.push_back(xi);
+    T.push_back(Ti);
+    tx.push_back(xi > 0 ? Ti * (0.01 + 0.99 * std::fmod(i * 0.414213562, 1.0)) : 0.0);
+    t.push_back(i % 17 == 0 ? 0.0 : 0.25 + std::fmod(i * 0.31, 60.0));
+  }
+  tx[7] = T[7];  // recency = T
+  // Pfaff (alpha < beta), alpha > beta, alpha = beta, z above 0.8 at t = 0 (fallback)
+  for (auto p : {ParetoNbdParams{0.553, 10.58, 0.606, 11.67}, ParetoNbdParams{0.51, 9.27, 0.76, 21.4},
+                 ParetoNbdParams{2.0, 40.0, 0.3, 30.0}, ParetoNbdParams{0.8, 3.0, 1.7, 3.0},
+                 ParetoNbdParams{0.3, 80.0, 0.9, 0.5}, ParetoNbdParams{3.6, 3.9, 0.2, 0.65}}) {
+    std::vector<double> alive(x.size()), cond(x.size());
+    pareto_nbd_score(p, nullptr, x.data(), tx.data(), T.data(), x.size(), alive.data());
+    pareto_nbd_score(p, t.data(), x.data(), tx.data(), T.data(), x.size(), cond.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      INFO("i=" << i << " r=" << p.r << " alpha=" << p.alpha << " s=" << p.s << " beta=" << p.beta);
+      CHECK(alive[i] == Approx(pareto_nbd_prob_alive(p, x[i], tx[i], T[i])).epsilon(1e-12));
+      CHECK(cond[i] ==
+            Approx(pareto_nbd_conditional_expected(p, t[i], x[i], tx[i], T[i])).epsilon(1e-12));
+    }
+  }
+}

@@ -737,3 +737,99 @@ def test_long_horizons_match_mpmath(t):
         ref = [cond(*p, t, int(a), b, c) for a, b, c in zip(x, tx, T)]
         assert rel_err(m.expected_purchases(t, x, tx, T), ref) < 1e-8
         assert rel_err(m.expected_purchases_new(t), [new(*p, t)]) < 1e-8
+
+
+def _synthetic(n: int, seed: int):
+    """BG/NBD customers with continuous times (every row distinct)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(0.25, 1 / 4.0, n)
+    p = rng.beta(0.8, 2.5, n)
+    T = rng.uniform(1, 78, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    t = np.zeros(n)
+    alive = np.ones(n, dtype=bool)
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        t[idx] += rng.exponential(1 / lam[idx])
+        bought = t[idx] < T[idx]
+        alive[idx[~bought]] = False
+        got = idx[bought]
+        x[got] += 1
+        tx[got] = t[got]
+        alive[got[rng.random(len(got)) < p[got]]] = False
+    return x, tx, T
+
+
+@pytest.mark.parametrize("model", ["BetaGeo", "ModifiedBetaGeo"])
+def test_fit_and_scoring_are_the_same_bits_for_one_and_two_threads(model):
+    # 120,000 rows: the subsample warm start and several likelihood chunks run
+    import sostac
+    from sostac import customer as cu
+
+    x, tx, T = _synthetic(120_000, 7)
+    out = []
+    try:
+        for threads in (1, 2):
+            sostac.set_num_threads(threads)
+            m = getattr(cu, model)().fit(x, tx, T)
+            e = m.expected_purchases(10, x[:5000], tx[:5000], T[:5000], interval=True)
+            out.append((m.params_, m.standard_errors_, m.log_likelihood_,
+                        e.to_numpy(), m.prob_alive(x, tx, T)))
+    finally:
+        sostac.set_num_threads(0)
+    (p1, s1, l1, e1, a1), (p2, s2, l2, e2, a2) = out
+    assert p1 == p2 and s1 == s2 and l1 == l2
+    np.testing.assert_array_equal(e1, e2)
+    np.testing.assert_array_equal(a1, a2)
+
+
+@needs_data
+def test_batched_expected_purchases_equal_the_closed_form_off_the_fast_path(bg):
+    # t large enough that z = t / (alpha + T + t) > 0.8 takes the scalar kernel, small
+    # t the series tables: both agree with mpmath
+    x = np.array([0.0, 1, 3, 12, 0, 2])
+    tx = np.array([0.0, 10, 20, 30.5, 0, 5])
+    T = np.array([38.0, 38, 30, 31, 2, 39])
+    t = np.array([1.0, 400, 52, 2000, 0.5, 10])
+    got = bg.expected_purchases(t, x, tx, T)
+    r, al, a, b = (bg.params_[k] for k in ("r", "alpha", "a", "b"))
+    for i in range(len(x)):
+        want = float(mp_bg_cond(r, al, a, b, t[i], int(x[i]), tx[i], T[i]))
+        assert got[i] == pytest.approx(want, rel=1e-10)
+
+
+def test_batched_checks_name_the_first_bad_row_for_any_thread_count():
+    import sostac
+    from sostac import customer as cu
+
+    n = 100_000
+    x = np.ones(n)
+    tx = np.full(n, 2.0)
+    T = np.full(n, 3.0)
+    tx[70_000] = 5.0  # two bad rows in different chunks: the first one is named
+    tx[30_000] = 4.0
+    m = cu.BetaGeo()
+    m._set_fit(
+        {
+            "names": ["r", "alpha", "a", "b"],
+            "params": np.array([0.243, 4.414, 0.793, 2.426]),
+            "standard_errors": np.full(4, 0.1),
+            "covariance": np.eye(4) * 0.01,
+            "log_likelihood": -1.0, "aic": 1.0, "bic": 1.0, "n": 1.0,
+            "iterations": 1, "converged": True, "message": "",
+        }
+    )
+    p = cu.ParetoNBD()
+    p._set_fit({**m._fit, "names": ["r", "alpha", "s", "beta"],
+                "params": np.array([0.553, 10.58, 0.606, 11.67])})
+    try:
+        for threads in (1, 2):
+            sostac.set_num_threads(threads)
+            for call in (lambda: m.expected_purchases(10, x, tx, T),
+                         lambda: p.expected_purchases(10, x, tx, T),
+                         lambda: p.prob_alive(x, tx, T)):
+                with pytest.raises(ValueError, match=r"recency\[30000\]: recency 4 exceeds"):
+                    call()
+    finally:
+        sostac.set_num_threads(0)

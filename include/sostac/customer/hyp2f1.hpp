@@ -27,11 +27,14 @@
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace sostac::customer {
 
@@ -346,6 +349,92 @@ inline hyp2f1_result log_hyp2f1(double a, double b, double c, double z,
   }
   return out;
 }
+
+namespace detail {
+
+/// The Gauss series of 2F1(a, b; c; z) at one (a, b, c) with a, b, c > 0, for many z
+/// in [0, zmax] (zmax <= 0.8): the coefficients e_k = (a)_k (b)_k / ((c)_k k!) and the
+/// tail factors of hyp2f1_series are computed once, so each z costs a polynomial
+/// evaluation (four interleaved partial sums, no division). It stops by the same tail
+/// bound as hyp2f1_series (checked every four terms, so it may add up to three more
+/// terms below 1e-17 of the sum), so log_value(z) equals log_hyp2f1(a, b, c, z).log_abs
+/// to rounding (tests/cpp/test_customer_models.cpp). BG/NBD's and MBG/NBD's E[Y(t)]
+/// use one table per distinct frequency.
+class GaussSeriesTable {
+ public:
+  GaussSeriesTable() = default;
+
+  /// ok() is false when the parameters are not all positive, zmax is outside
+  /// [0, 0.8], or more than `max_terms` terms (or an overflowing one) would be needed.
+  GaussSeriesTable(double a, double b, double c, double zmax, std::size_t max_terms = 20000) {
+    if (!(a > 0 && b > 0 && c > 0 && zmax >= 0 && zmax <= 0.8)) return;
+    const double eps = 1e-17;
+    double e = 1.0, zk = 1.0;
+    for (std::size_t k = 0;; ++k) {
+      const double kd = static_cast<double>(k);
+      if (k > 0) {
+        e *= (a + kd - 1.0) * (b + kd - 1.0) / ((c + kd - 1.0) * kd);
+        zk *= zmax;
+      }
+      if (!(e < 1e250)) return;
+      c_.push_back(e);
+      // ratios t_{j+1} / t_j for j >= k are at most z f_k (hyp2f1_series's bound)
+      const double f1 = std::max(1.0, (a + kd) / (c + kd)) * std::max(1.0, (b + kd) / (1.0 + kd));
+      const double f2 = std::max(1.0, (a + kd) / (1.0 + kd)) * std::max(1.0, (b + kd) / (c + kd));
+      f_.push_back(std::min(f1, f2));
+      const double rho = zmax * f_.back();
+      // the sum is >= 1: stop when the tail at zmax is below eps (then for every z <= zmax)
+      if (k > 0 && rho < 1.0 && e * zk * rho <= eps * (1.0 - rho)) break;
+      if (k >= max_terms) {
+        c_.clear();
+        f_.clear();
+        return;
+      }
+    }
+    // pad to a multiple of four with zero terms (their tail factor is that of the last)
+    while (c_.size() % 4 != 0) {
+      c_.push_back(0.0);
+      f_.push_back(f_.back());
+    }
+    ok_ = true;
+  }
+
+  bool ok() const { return ok_; }
+
+  /// log 2F1(a, b; c; z) for 0 <= z <= zmax; NaN if the table ran out first (the
+  /// caller falls back to log_hyp2f1).
+  double log_value(double z) const {
+    if (z == 0.0) return 0.0;
+    const std::size_t K = c_.size();
+    const double eps = 1e-17;
+    const double z2 = z * z, z4 = z2 * z2;
+    double p0 = 1.0, p1 = z, p2 = z2, p3 = z2 * z;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    const double* c = c_.data();
+    for (std::size_t k = 0; k < K; k += 4) {
+      const double t3 = c[k + 3] * p3;
+      s0 += c[k] * p0;
+      s1 += c[k + 1] * p1;
+      s2 += c[k + 2] * p2;
+      s3 += t3;
+      p0 *= z4;
+      p1 *= z4;
+      p2 *= z4;
+      p3 *= z4;
+      // the tail after term k + 3 (hyp2f1_series's test, every fourth term)
+      const double rho = z * f_[k + 3];
+      if (rho < 1.0 && t3 * rho <= eps * ((s0 + s1) + (s2 + s3)) * (1.0 - rho))
+        return std::log((s0 + s1) + (s2 + s3));
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+
+ private:
+  bool ok_ = false;
+  std::vector<double> c_, f_;
+};
+
+}  // namespace detail
 
 /// 2F1(a, b; c; z) as a number (see log_hyp2f1 for the method and domain).
 inline double hyp2f1(double a, double b, double c, double z) {

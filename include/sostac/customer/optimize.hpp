@@ -251,9 +251,13 @@ std::array<double, K> chunked_sum(std::size_t n, Body&& body,
   sostac::parallel_for(
       n,
       [&](std::size_t b, std::size_t e) {
-        std::array<double, K> acc{};
-        for (std::size_t i = b; i < e; ++i) body(i, acc);
-        part[b / grain] = acc;
+        // one thread gets the whole range: still one partial sum per chunk
+        for (std::size_t c = b; c < e; c += grain) {
+          std::array<double, K> acc{};
+          const std::size_t ce = std::min(e, c + grain);
+          for (std::size_t i = c; i < ce; ++i) body(i, acc);
+          part[c / grain] = acc;
+        }
       },
       grain);
   std::array<double, K> total{};

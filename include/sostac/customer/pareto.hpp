@@ -254,6 +254,31 @@ class ParetoATerms {
 
   std::size_t size() const { return tables_.size(); }
 
+  /// Whether the terms use Pfaff's form (alpha < beta).
+  bool pfaff() const { return pfaff_; }
+
+  /// The value of log_a(j, x, t, nullptr) given lt = ln(beta + t) when pfaff(), else
+  /// ln(alpha + t) (P(alive) needs both logs at T anyway): with ln(1 - z) = ln(beta+t) -
+  /// ln(alpha+t), the Pfaff form is log F(a, r+x; a+1; (beta-alpha)/(beta+t)) - a lt,
+  /// and no log is taken here.
+  double log_a_value(std::size_t j, double x, double t, double lt) const {
+    const double lat = lt, lbt = lt;
+    const AA1Series& S = tables_[j];
+    if (S.ok()) {
+      const double a = p_.r + p_.s + x;
+      double lf = std::numeric_limits<double>::quiet_NaN();
+      if (!pfaff_) {
+        const double z = (p_.alpha - p_.beta) / (p_.alpha + t);
+        if (z <= zcap_) lf = S.log_value(z, nullptr) - a * lat;
+      } else {
+        const double w = (p_.beta - p_.alpha) / (p_.beta + t);
+        if (w <= zcap_) lf = S.log_value(w, nullptr) - a * lbt;
+      }
+      if (!std::isnan(lf)) return lf;
+    }
+    return log_a(j, x, t, nullptr);
+  }
+
   /// pareto_log_a_term(p, x, t, g) for the x of index j.
   double log_a(std::size_t j, double x, double t, double* g) const {
     const AA1Series& S = tables_[j];
@@ -370,8 +395,9 @@ inline double pareto_nbd_log_likelihood(const ParetoNbdParams& p, const PatternR
   sostac::parallel_for(
       d.n,
       [&](std::size_t b, std::size_t e) {
-        auto& acc = part[b / grain];
         for (std::size_t i = b; i < e; ++i) {
+          // one partial sum per chunk of `grain` rows, also when one thread gets them all
+          auto& acc = part[i / grain];
           const double w = d.weight(i);
           if (w == 0.0) continue;
           const auto o = detail::pareto_row_terms(p, d.x[i], d.tx[i], d.T[i], grad != nullptr);
@@ -400,7 +426,9 @@ namespace detail {
 /// Gamma(r+x)/Gamma(r) once per distinct x: many customers share T (a cohort) and
 /// (x, t_x), so this is several times fewer 2F1 calls than two per row. When a sample
 /// of the rows shows little sharing (continuous times: every (x, t) distinct) the
-/// pairs are not merged and each row computes its two terms directly. Either way the
+/// pairs are not merged and each row computes its two terms directly (the t_x = 0
+/// term of the customers without repeat purchases, one per parameter vector, once:
+/// it is not counted as sharing). Either way the
 /// 2F1 terms come from ParetoATerms (series coefficients once per distinct x).
 struct ParetoPrepared {
   PatternRows rows;
@@ -446,11 +474,17 @@ struct ParetoPrepared {
       std::vector<Ref> refs;
       refs.reserve(2 * sample);
       for (std::size_t q = 0; q < sample; ++q) add_refs(refs, q * d.n / sample);
+      // (x, t_x) = (0, 0), every customer without repeat purchases, is shared without
+      // merging (zero_terms below): it does not count
+      refs.erase(std::remove_if(refs.begin(), refs.end(),
+                                [](const Ref& r) { return r.x == 0.0 && r.t == 0.0; }),
+                 refs.end());
       std::sort(refs.begin(), refs.end(), by_key);
       std::size_t distinct = 0;
       for (std::size_t q = 0; q < refs.size(); ++q)
         if (q == 0 || refs[q].x != refs[q - 1].x || refs[q].t != refs[q - 1].t) ++distinct;
-      merged = static_cast<double>(distinct) < 0.9 * static_cast<double>(refs.size());
+      merged = !refs.empty() &&
+               static_cast<double>(distinct) < 0.9 * static_cast<double>(refs.size());
     }
     if (!merged) return;
     k1.assign(d.n, npos);
@@ -485,6 +519,11 @@ struct ParetoPrepared {
               kl[k] = terms.log_a(key_jx[k], key_x[k], key_t[k], want ? &kg[4 * k] : nullptr);
           },
           1024);
+    // unmerged rows: the t_x = 0 term of x = 0 (no repeat purchases) once per evaluation
+    std::vector<double> zero_l(merged ? 0 : xs.size()), zero_g(merged || !want ? 0 : 4 * xs.size());
+    if (!merged)
+      for (std::size_t j = 0; j < xs.size(); ++j)
+        if (xs[j] == 0.0) zero_l[j] = terms.log_a(j, 0.0, 0.0, want ? &zero_g[4 * j] : nullptr);
     std::vector<double> lgx(xs.size()), dgx(want ? xs.size() : 0);
     const fast_policy pol;
     const double lgr = boost::math::lgamma(p.r, pol), dgr = want ? digamma(p.r, pol) : 0.0;
@@ -500,9 +539,10 @@ struct ParetoPrepared {
     sostac::parallel_for(
         rows.n,
         [&](std::size_t b, std::size_t e) {
-          auto& acc = part[b / grain];
           double g1d[4], g2d[4];
           for (std::size_t i = b; i < e; ++i) {
+            // one partial sum per chunk of `grain` rows, also when one thread gets them all
+            auto& acc = part[i / grain];
             const double w = rows.weight(i);
             if (w == 0.0) continue;
             const double x = rows.x[i], T = rows.T[i];
@@ -527,9 +567,14 @@ struct ParetoPrepared {
               }
             } else if (rows.tx[i] < T) {
               has_v = true;
-              l1 = terms.log_a(kx[i], x, rows.tx[i], want ? g1d : nullptr);
+              if (x == 0.0 && rows.tx[i] == 0.0) {
+                l1 = zero_l[kx[i]];
+                g1 = want ? &zero_g[4 * kx[i]] : nullptr;
+              } else {
+                l1 = terms.log_a(kx[i], x, rows.tx[i], want ? g1d : nullptr);
+                g1 = g1d;
+              }
               l2 = terms.log_a(kx[i], x, T, want ? g2d : nullptr);
-              g1 = g1d;
               g2 = g2d;
             }
             if (has_v) {
@@ -713,6 +758,15 @@ inline void pareto_nbd_score(const ParetoNbdParams& p, const double* t, const do
     }
   const detail::ParetoATerms terms(p, xs.data(), xs.size(), false);
   const double ls = std::log(p.s);
+  // per distinct x: ln(r+s+x); for x = 0 (where t_x = 0 on every row) the t_x term
+  std::vector<double> lgx(xs.size());
+  for (std::size_t j = 0; j < xs.size(); ++j) lgx[j] = std::log(p.r + p.s + xs[j]);
+  const std::int32_t j0 = slot.empty() ? -1 : slot[0];
+  const double l1_zero =
+      j0 < 0 ? 0.0
+             : terms.log_a_value(static_cast<std::size_t>(j0), 0.0, 0.0,
+                                 std::log(terms.pfaff() ? p.beta : p.alpha));
+  const double pfaff_base = terms.pfaff() ? p.beta : p.alpha;
   sostac::parallel_for(
       n,
       [&](std::size_t b, std::size_t e) {
@@ -738,12 +792,16 @@ inline void pareto_nbd_score(const ParetoNbdParams& p, const double* t, const do
           const std::size_t j = static_cast<std::size_t>(slot[static_cast<std::size_t>(x[i])]);
           double alive = 1.0;
           if (tx[i] < T[i]) {
-            const double l1 = terms.log_a(j, x[i], tx[i], nullptr);
-            const double l2 = terms.log_a(j, x[i], T[i], nullptr);
+            const double laT = std::log(p.alpha + T[i]), lbT = std::log(p.beta + T[i]);
+            const double l1 =
+                x[i] == 0.0 && tx[i] == 0.0
+                    ? l1_zero
+                    : terms.log_a_value(j, x[i], tx[i], std::log(pfaff_base + tx[i]));
+            const double l2 = terms.log_a_value(j, x[i], T[i], terms.pfaff() ? lbT : laT);
             const double q = std::exp(l2 - l1);
             if (q < 1.0) {
-              const double u = -(p.r + x[i]) * std::log(p.alpha + T[i]) - p.s * std::log(p.beta + T[i]);
-              const double v = ls - std::log(p.r + p.s + x[i]) + l1 + std::log1p(-q);
+              const double u = -(p.r + x[i]) * laT - p.s * lbT;
+              const double v = ls - lgx[j] + l1 + std::log1p(-q);
               alive = 1.0 / (1.0 + std::exp(v - u));
             }
           }
@@ -918,9 +976,10 @@ inline double bgbb_log_likelihood(const BgBbParams& p, const PatternRows& d,
   sostac::parallel_for(
       d.n,
       [&](std::size_t b, std::size_t e) {
-        auto& acc = part[b / grain];
         double g[4];
         for (std::size_t i = b; i < e; ++i) {
+          // one partial sum per chunk of `grain` rows, also when one thread gets them all
+          auto& acc = part[i / grain];
           const double w = d.weight(i);
           if (w == 0.0) continue;
           acc[0] += w * detail::bgbb_row(p, d.x[i], d.tx[i], d.T[i], grad ? g : nullptr);

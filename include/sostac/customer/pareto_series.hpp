@@ -10,7 +10,8 @@
 /// moving along, in b and in z) once per distinct x, so each customer's term is a
 /// dot product with the powers of z: no division per term, where the general series
 /// needs one. The sum stops with the same kind of tail bound as the general series
-/// (hyp2f1.hpp), so the values agree with log_hyp2f1 to rounding (checked in
+/// (hyp2f1.hpp; value-only tables test it every fourth term, in four interleaved
+/// partial sums), so the values agree with log_hyp2f1 to rounding (checked in
 /// tests/cpp/test_customer_pareto.cpp). z above 0.8 (and any (a, b) whose table
 /// would need more than 20,000 terms) falls back to log_hyp2f1.
 
@@ -64,6 +65,12 @@ class AA1Series {
         return;
       }
     }
+    if (!der_)  // pad for log_value's blocks of four (zero terms; tail factor of the last)
+      while (c_.size() % 4 != 0) {
+        c_.push_back(0.0);
+        f_.push_back(f_.back());
+        ds_.push_back(ds_.back());
+      }
     ok_ = true;
   }
 
@@ -77,27 +84,78 @@ class AA1Series {
     const double eps = 1e-17;
     double s = 1.0, zk = 1.0;
     if (d) {
-      double sa = 0.0, sb = 0.0, sz = 0.0;
+      // Odd and even terms in two sets of partial sums (powers step by z^2: two
+      // independent chains), the tail test after each even term.
       const double* c = c_.data();
+      const double z2 = z * z;
+      double po = z, pe = z2;
+      double so = 0.0, sao = 0.0, sbo = 0.0, szo = 0.0;
+      double se = 1.0, sae = 0.0, sbe = 0.0, sze = 0.0;  // term 0 is 1 (its derivatives 0)
+      bool done = false;
       std::size_t k = 1;
-      for (; k < K; ++k) {
-        zk *= z;
-        const double t = c[4 * k] * zk;
-        s += t;
-        sa += c[4 * k + 1] * zk;
-        sb += c[4 * k + 2] * zk;
-        sz += c[4 * k + 3] * zk;
-        const double rho = z * f_[k];
-        if (rho < 1.0 && t * rho * ds_[k] <= eps * s * (1.0 - rho)) break;
+      for (; k + 1 < K; k += 2) {
+        const double* co = c + 4 * k;
+        const double* ce = co + 4;
+        const double te = ce[0] * pe;
+        so += co[0] * po;
+        sao += co[1] * po;
+        sbo += co[2] * po;
+        szo += co[3] * po;
+        se += te;
+        sae += ce[1] * pe;
+        sbe += ce[2] * pe;
+        sze += ce[3] * pe;
+        po *= z2;
+        pe *= z2;
+        const double rho = z * f_[k + 1];
+        if (rho < 1.0 && te * rho * ds_[k + 1] <= eps * (so + se) * (1.0 - rho)) {
+          done = true;
+          break;
+        }
       }
-      if (k >= K && K > 1 && z != 0.0) return std::numeric_limits<double>::quiet_NaN();
-      d[0] = sa / s;
-      d[1] = sb / s;
-      d[2] = z != 0.0 ? sz / (s * z) : a_ * b_ / (a_ + 1.0);
+      if (!done && k < K) {  // an odd last term
+        const double* co = c + 4 * k;
+        const double to = co[0] * po;
+        so += to;
+        sao += co[1] * po;
+        sbo += co[2] * po;
+        szo += co[3] * po;
+        const double rho = z * f_[k];
+        done = rho < 1.0 && to * rho * ds_[k] <= eps * (so + se) * (1.0 - rho);
+      }
+      if (!done && K > 1 && z != 0.0) return std::numeric_limits<double>::quiet_NaN();
+      s = so + se;
+      d[0] = (sao + sae) / s;
+      d[1] = (sbo + sbe) / s;
+      d[2] = z != 0.0 ? (szo + sze) / (s * z) : a_ * b_ / (a_ + 1.0);
       return std::log(s);
     }
+    if (!der_) {
+      // Value tables: four interleaved partial sums (independent multiply-adds instead
+      // of one chain), the tail test every fourth term.
+      if (z == 0.0) return 0.0;
+      const double z2 = z * z, z4 = z2 * z2;
+      double p0 = 1.0, p1 = z, p2 = z2, p3 = z2 * z;
+      double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      const double* c = c_.data();
+      for (std::size_t j = 0; j < K; j += 4) {
+        const double t3 = c[j + 3] * p3;
+        s0 += c[j] * p0;
+        s1 += c[j + 1] * p1;
+        s2 += c[j + 2] * p2;
+        s3 += t3;
+        p0 *= z4;
+        p1 *= z4;
+        p2 *= z4;
+        p3 *= z4;
+        const double rho = z * f_[j + 3];
+        if (rho < 1.0 && t3 * rho <= eps * ((s0 + s1) + (s2 + s3)) * (1.0 - rho))
+          return std::log((s0 + s1) + (s2 + s3));
+      }
+      return std::numeric_limits<double>::quiet_NaN();
+    }
     std::size_t k = 1;
-    const std::size_t stride = der_ ? 4 : 1;
+    const std::size_t stride = 4;
     for (; k < K; ++k) {
       zk *= z;
       const double t = c_[stride * k] * zk;
