@@ -319,7 +319,7 @@ TEST_CASE("BG/NBD and MBG/NBD: batched E[Y(t)] equals the scalar kernels",
   r.T.push_back(31);
   std::vector<double> t(r.x.size());
   for (std::size_t i = 0; i < t.size(); ++i)
-    t[i] = i % 11 == 0 ? 400.0 : 0.5 + std::fmod(i * 0.37, 52.0);  // z above 0.8 too
+    t[i] = i % 11 == 0 ? 400.0 : 0.5 + std::fmod(static_cast<double>(i) * 0.37, 52.0);  // z above 0.8 too
   std::vector<double> out(r.x.size());
   // typical; a + b < 1 (c <= 0 at x = 0); a near 1 (interpolated); a + b near 1
   for (auto p : {BgNbdParams{0.243, 4.414, 0.793, 2.426}, BgNbdParams{1.7, 0.8, 0.3, 0.4},
