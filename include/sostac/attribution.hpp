@@ -4,4 +4,5 @@
 
 #include <sostac/attribution/markov.hpp>
 #include <sostac/attribution/path_table.hpp>
+#include <sostac/attribution/path_text.hpp>
 #include <sostac/attribution/paths.hpp>
