@@ -190,6 +190,10 @@ path_text_result parse_texts(std::size_t n, const Text& text, std::string_view s
             std::uint32_t k = 0;
             for (;;) {
               const char* cut = end;  // the next separator at or after p
+              if (sl == 1) {  // names are short: a plain scan beats memchr's call
+                cut = p;
+                while (cut < end && *cut != s0) ++cut;
+              } else
               for (const char* q = p; q < end;) {
                 const void* f = std::memchr(q, s0, static_cast<std::size_t>(end - q));
                 if (!f) break;
