@@ -15,7 +15,9 @@
 /// Transition probabilities are the counts over each state's total out-count. The
 /// absorption probability x = P(conversion | state) solves (I - Q) x = r, Q the
 /// transient part, r the one-step conversion probabilities (sparse LU, no
-/// simulation). Removing channel c sends every state that contains c to (null):
+/// simulation; above markov_options::iterative_above states an adjoint BiCGSTAB
+/// solve, see detail::markov_iterative). Removing channel c sends every state that
+/// contains c to (null):
 ///   RE_c = 1 - P_{-c}(conversion from start) / P(conversion from start),
 /// which is the share of converting journeys of the chain that pass through c (what
 /// ChannelAttribution estimates by simulating journeys). Attributed conversions are
@@ -51,6 +53,8 @@ struct markov_options {
   /// Chains with more transient states than this are solved iteratively (see
   /// detail::markov_iterative); smaller ones by sparse LU.
   std::size_t iterative_above = 1000;
+  double ilu_droptol = 1e-3;  ///< the iteration's incomplete LU: drop tolerance
+  int ilu_fill = 1;           ///< and fill factor
 };
 
 /// The chain and its removal effects. States: 0 = (start), 1..n_states = channel
@@ -142,23 +146,26 @@ struct shared_preconditioner {
   Eigen::ComputationInfo info() const noexcept { return Eigen::Success; }
 };
 
-/// Large chains: the system (I - Q) x = b over all transient states, rows of the
-/// removed states replaced by x_s = 0, solved by BiCGSTAB preconditioned with the
-/// incomplete LU of the full system, to a relative residual of 1e-14 (checked again
-/// on the result; above 1e-11 the sparse LU decides). Direct factorisations of the
-/// chains of higher orders over many channels fill in to dense matrices (every state
-/// reaches every other in k steps), which the iteration avoids; each solve is
-/// sequential, so results do not depend on the thread count.
+/// Large chains: x_start = y . b with (I - Q)^T y = e_start (y: the expected visits
+/// of each state), one solve giving both right-hand sides (conversions, value); a
+/// removal replaces the removed states' rows by x_s = 0 (so b_s = 0 there). BiCGSTAB
+/// preconditioned with the incomplete LU of the full chain's transposed system, to a
+/// relative residual of 1e-14, checked again on the result (above 1e-11 the sparse LU
+/// decides). Direct factorisations of the chains of higher orders over many channels
+/// fill in to dense matrices (every state reaches every other in k steps), which the
+/// iteration avoids; each solve is sequential, so results do not depend on the thread
+/// count.
 struct markov_iterative {
   using sp = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
-  sp a;  // I - Q, rows in state order, the diagonal stored first in each row
-  Eigen::IncompleteLUT<double, int> ilu;
+  sp a;  // I - Q
+  Eigen::IncompleteLUT<double, int> ilu;  // of (I - Q)^T
   Eigen::VectorXd conv, value;
   bool ok = false;
 
   markov_iterative(std::size_t n, const std::vector<std::uint64_t>& first,
                    const std::vector<std::int32_t>& to, const std::vector<double>& prob,
-                   const std::vector<double>& conv_rhs, const std::vector<double>& value_rhs) {
+                   const std::vector<double>& conv_rhs, const std::vector<double>& value_rhs,
+                   double droptol, int fill) {
     std::vector<Eigen::Triplet<double, int>> trip;
     trip.reserve(static_cast<std::size_t>(first[n]) + n);
     for (std::size_t f = 0; f < n; ++f) {
@@ -172,42 +179,40 @@ struct markov_iterative {
     a.makeCompressed();
     conv = Eigen::Map<const Eigen::VectorXd>(conv_rhs.data(), static_cast<Eigen::Index>(n));
     value = Eigen::Map<const Eigen::VectorXd>(value_rhs.data(), static_cast<Eigen::Index>(n));
-    ilu.setDroptol(1e-6);
-    ilu.setFillfactor(4);
-    ilu.compute(a);
+    ilu.setDroptol(droptol);
+    ilu.setFillfactor(fill);
+    const sp at = a.transpose();
+    ilu.compute(at);
     ok = ilu.info() == Eigen::Success;
   }
 
-  /// (x_start for conversions, for value), or ok = false when it did not converge.
+  /// (x_start for conversions, for value); converged = false when the check failed.
   std::pair<double, double> solve(const std::vector<char>* removed, bool& converged) const {
     sp m = a;
-    Eigen::VectorXd bc = conv, bv = value;
     if (removed) {
       for (Eigen::Index r = 0; r < m.outerSize(); ++r) {
         if (!(*removed)[static_cast<std::size_t>(r)]) continue;
         for (sp::InnerIterator it(m, r); it; ++it)
           if (it.col() != r) it.valueRef() = 0.0;
-        bc[r] = 0.0;
-        bv[r] = 0.0;
       }
     }
+    const sp mt = m.transpose();
+    Eigen::VectorXd e0 = Eigen::VectorXd::Zero(m.rows());
+    e0[0] = 1.0;
     Eigen::BiCGSTAB<sp, shared_preconditioner> solver;
     solver.preconditioner().ilu = &ilu;
     solver.setTolerance(1e-14);
     solver.setMaxIterations(5000);
-    solver.compute(m);
-    converged = true;
-    double out[2] = {0, 0};
-    const Eigen::VectorXd* rhs[2] = {&bc, &bv};
-    for (int k = 0; k < 2; ++k) {
-      const double norm = rhs[k]->norm();
-      if (norm == 0) continue;
-      const Eigen::VectorXd x = solver.solve(*rhs[k]);
-      const double res = (*rhs[k] - m * x).norm() / norm;
-      if (!(res <= 1e-11)) converged = false;
-      out[k] = x[0];
+    solver.compute(mt);
+    const Eigen::VectorXd y = solver.solve(e0);
+    converged = (e0 - mt * y).norm() <= 1e-11;
+    double xc = 0, xv = 0;
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      if (removed && (*removed)[static_cast<std::size_t>(r)]) continue;  // b_s = 0
+      xc += y[r] * conv[r];
+      xv += y[r] * value[r];
     }
-    return {out[0], out[1]};
+    return {xc, xv};
   }
 };
 
@@ -401,7 +406,8 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
   std::unique_ptr<detail::markov_iterative> iter;
   if (S + 1 > opt.iterative_above) {
     iter = std::make_unique<detail::markov_iterative>(S + 1, first, res.to, res.probability,
-                                                      conv_rhs, value_rhs);
+                                                      conv_rhs, value_rhs, opt.ilu_droptol,
+                                                      opt.ilu_fill);
     if (!iter->ok) iter.reset();
   }
   auto solve = [&](const std::vector<char>* removed) {
