@@ -448,3 +448,21 @@ def test_markov_iterative_solve_matches_sparse_lu(order):
     assert it["conversion_probability"] == pytest.approx(lu["conversion_probability"],
                                                          rel=1e-12)
     np.testing.assert_array_equal(it["count"], lu["count"])
+
+
+def test_markov_iterative_solve_independent_of_threads():
+    from sostac import _core
+    from sostac.attribution._table import encode
+
+    e = encode(random_table(np.random.default_rng(5), 300, 9, 6))
+    args = (e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels), 2, True)
+    out = []
+    try:
+        for threads in (1, 2, 3):
+            _core.set_num_threads(threads)
+            out.append(_core.attribution.markov(*args, iterative_above=0))
+    finally:
+        _core.set_num_threads(0)
+    for r in out[1:]:
+        for key in ("removal_effect", "value_removal_effect", "conversions", "value"):
+            np.testing.assert_array_equal(r[key], out[0][key])
