@@ -78,7 +78,10 @@ bench: setup
 	$(PY) benchmarks/python/bench_report.py
 	$(PY) benchmarks/python/bench_customer.py
 	$(PY) benchmarks/python/bench_customer_models.py
+	$(PY) benchmarks/python/bench_budget.py
 	$(PY) benchmarks/python/bench_attribution.py
+	$(PY) benchmarks/python/bench_path_accumulator.py
+	$(PY) benchmarks/python/bench_attribution_bootstrap.py
 
 sanitize:
 	cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DSOSTAC_BUILD_TESTS=ON \
@@ -98,6 +101,7 @@ golden: setup
 	Rscript tests/golden/r/generate.R
 	Rscript tests/golden/r/generate_control.R
 	Rscript tests/golden/r/generate_one_sample.R
+	Rscript tests/golden/budget/generate_transforms.R
 	$(PY) -m pip install -q -r tests/golden/py/requirements.txt
 	$(PY) tests/golden/py/generate.py
 	$(PY) tests/golden/py/generate_dispersion.py

@@ -81,6 +81,27 @@ def make_log(rows: int, users: int, channels: int, seed: int) -> pd.DataFrame:
                          "conversion": conv.astype(np.int8), "value": value})
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_above(fn):
+    """(result, MiB of peak resident memory above the resident size before fn), or
+    None for the memory where /proc/self/clear_refs may not be written."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current VmRSS
+    except OSError:
+        return fn(), None
+    before = _status_kib("VmRSS")
+    out = fn()
+    return out, (_status_kib("VmHWM") - before) / 1024.0
+
+
 def best(fn, repeats: int):
     out, times = None, []
     for _ in range(repeats):
@@ -92,8 +113,8 @@ def best(fn, repeats: int):
 
 # -- the path table three ways -----------------------------------------------------------
 
-def sostac_paths(log: pd.DataFrame) -> pd.DataFrame:
-    return at.paths(log, value="value", lookback=f"{LOOKBACK_DAYS}D")
+def sostac_paths(log: pd.DataFrame, presorted: bool = False) -> pd.DataFrame:
+    return at.paths(log, value="value", lookback=f"{LOOKBACK_DAYS}D", presorted=presorted)
 
 
 def pandas_paths(log: pd.DataFrame) -> pd.DataFrame:
@@ -377,6 +398,101 @@ def bench_models(sizes, channel_counts, orders, args) -> bool:
     return ok
 
 
+# -- exact Shapley over 15 channels (models part) ------------------------------------------
+
+def bench_shapley(args) -> bool:
+    """Exact Shapley values over 15 channels on a path table of 1M distinct paths
+    (``--quick``: 20k), both worths, against a numpy reference on the same arrays
+    (the conversions game from a paths x channels presence matrix; the
+    rate game as bincounts per channel set, a reshaped subset-sum and the Shapley sum
+    over the 2^15 coalitions). Best of R wall and CPU seconds; answers must agree to
+    1e-9."""
+    import math
+
+    from sostac._core import attribution as core
+    from sostac.attribution._table import encode
+
+    n_paths = 1_000_000 // (50 if args.quick else 1)
+    n_ch = 15
+    rng = np.random.default_rng(args.seed + 15)
+    names = np.array([f"ch{i:02d}" for i in range(n_ch)], dtype=object)
+    weight = rng.dirichlet(np.full(n_ch, 1.5))
+    want = 3 * n_paths  # duplicates merged below, then the first n_paths kept
+    lengths = np.minimum(rng.geometric(0.2, want), 15)
+    steps = rng.choice(n_ch, lengths.sum(), p=weight)
+    ends = np.cumsum(lengths)
+    tokens = names[steps]
+    text = [" > ".join(tokens[e - k:e])
+            for e, k in zip(ends.tolist(), lengths.tolist())]
+    conv = rng.poisson(0.4 * np.sqrt(lengths)).astype(float)
+    table = pd.DataFrame({"path": text, "conversions": conv,
+                          "value": np.round(conv * rng.gamma(2.0, 30.0, want), 2),
+                          "nulls": rng.poisson(2.0, want).astype(float)})
+    table = table.groupby("path", as_index=False, sort=False).sum().iloc[:n_paths]
+    e = encode(table)
+    args_ = (e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels))
+    print(f"shapley: {len(table):,} distinct paths, {len(e.channels)} channels, "
+          f"{len(e.steps):,} touches; load {os.getloadavg()[0]:.1f}")
+
+    def timed(fn):
+        best_wall, best_cpu, out = float("inf"), float("inf"), None
+        for _ in range(args.repeats):
+            w0, c0 = time.perf_counter(), time.process_time()
+            out = fn()
+            best_wall = min(best_wall, time.perf_counter() - w0)
+            best_cpu = min(best_cpu, time.process_time() - c0)
+        return best_wall, best_cpu, out
+
+    def ref_conversions():
+        path = np.repeat(np.arange(len(table)), np.diff(e.offsets.astype(np.int64)))
+        present = np.zeros((len(table), n_ch), dtype=bool)
+        present[path, e.steps] = True
+        share = e.conversions / present.sum(axis=1)
+        return share @ present
+
+    def ref_rate():
+        size = 1 << n_ch
+        mask = np.bitwise_or.reduceat(np.left_shift(1, e.steps.astype(np.int64)),
+                                      e.offsets[:-1].astype(np.int64))
+        c = np.bincount(mask, weights=e.conversions, minlength=size)
+        j = np.bincount(mask, weights=e.conversions + e.nulls, minlength=size)
+        for f in (c, j):
+            for b in range(n_ch):
+                r = f.reshape(-1, 2, 1 << b)
+                r[:, 1, :] += r[:, 0, :]
+        v = np.divide(c, j, out=np.zeros(size), where=j > 0)
+        pop = np.array([bin(m).count("1") for m in range(size)])
+        w = np.array([1.0 / (n_ch * math.comb(n_ch - 1, s)) for s in range(n_ch)])
+        phi = np.empty(n_ch)
+        for i in range(n_ch):
+            r = v.reshape(-1, 2, 1 << i)
+            without = pop.reshape(-1, 2, 1 << i)[:, 0, :]
+            phi[i] = float((w[without] * (r[:, 1, :] - r[:, 0, :])).sum())
+        return phi
+
+    ok = True
+    t_enc, c_enc, _ = timed(lambda: encode(table))
+    print(f"encode (path text to arrays, shared by every model): {t_enc:.3f} s, cpu "
+          f"{c_enc:.3f} s")
+    print("shapley, 15 channels        full s   cpu s  kernel s  numpy s  x numpy")
+    for worth, ref, key in (("conversions", ref_conversions, "conversions"),
+                            ("rate", ref_rate, "shapley_value")):
+        t_full, c_full, frame = timed(lambda: at.shapley(table, worth=worth))
+        t_kern, _, res = timed(lambda: core.shapley(*args_, worth))
+        t_ref, _, exp = timed(ref)
+        if not np.allclose(res[key], exp, rtol=1e-9, atol=1e-12) or not np.isclose(
+                frame["conversions"].sum(), table["conversions"].sum(), rtol=1e-9):
+            print(f"CHECK FAILED: shapley worth={worth} differs from the numpy reference")
+            ok = False
+        print(f"worth={worth:<12} {t_full:14.3f} {c_full:7.3f} {t_kern:9.4f} {t_ref:8.3f} "
+              f"{t_ref / t_kern:8.1f}")
+    t_ord, _, _ = timed(lambda: at.shapley(table, ordered=True))
+    print(f"ordered (Zhao et al.)   {t_ord:14.3f}")
+    print("(full: sostac.attribution.shapley on the DataFrame, path text parsed; kernel: "
+          "the C++ call on the encoded arrays)\n")
+    return ok
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -419,8 +535,22 @@ def main() -> int:
           f"{args.channels} channels, {args.threads} threads, best of {args.repeats}; "
           f"{platform.machine()}, {os.cpu_count()} CPUs\n")
     ok = True
+    input_mib = log.memory_usage(deep=True).sum() / 2**20
+    # make_log's rows come sorted by (user, time); a log exported in time order is the
+    # usual unsorted case (the builder groups and sorts it)
+    by_time = log.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    _, mib_sorted = peak_above(lambda: sostac_paths(log))
+    _, mib_by_time = peak_above(lambda: sostac_paths(by_time))
     t_s, ours = best(lambda: sostac_paths(log), args.repeats)
-    rows = [("sostac", t_s)]
+    t_pre, pre = best(lambda: sostac_paths(log, presorted=True), args.repeats)
+    t_bt, bt = best(lambda: sostac_paths(by_time), args.repeats)
+    del by_time
+    for name, other in (("presorted=True", pre), ("time-ordered log", bt)):
+        if not same_tables(ours, other):
+            print(f"CHECK FAILED: sostac's path table of the {name} run differs")
+            ok = False
+    rows = [("sostac", t_s), ("sostac presorted=True", t_pre),
+            ("sostac, log in time order", t_bt)]
     try:
         import duckdb
 
@@ -441,9 +571,14 @@ def main() -> int:
         if not same_tables(ours, ref):
             print("CHECK FAILED: pandas' path table differs from sostac's")
             ok = False
-    print("paths        seconds  x sostac")
+    print("paths                         seconds  x sostac")
     for name, t in rows:
-        print(f"{name:<10} {t:9.3f} {t / t_s:9.1f}")
+        print(f"{name:<28} {t:9.3f} {t / t_s:9.1f}")
+    if mib_sorted is not None:
+        print(f"\nsostac peak memory above the input ({input_mib:,.0f} MiB of columns): "
+              f"{mib_sorted:,.0f} MiB ({1 + mib_sorted / input_mib:.2f}x the input) on the "
+              f"log as made, {mib_by_time:,.0f} MiB ({1 + mib_by_time / input_mib:.2f}x) on "
+              f"the log in time order")
     print(f"\npath table: {len(ours):,} distinct paths, {ours['conversions'].sum():,.0f} "
           f"conversions, {ours['nulls'].sum():,.0f} nulls\n")
 
@@ -478,6 +613,7 @@ def main() -> int:
     else:
         print("\n(no .venv-ca: bash scripts/make_attribution_venv.sh for the "
               "ChannelAttribution side)")
+    ok = bench_shapley(args) and ok
     if not args.no_models:
         print()
         ok = bench_models(sizes, model_channels, orders, args) and ok

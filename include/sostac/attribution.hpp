@@ -2,6 +2,7 @@
 // assists, Markov chains, Shapley values).
 #pragma once
 
+#include <sostac/attribution/bootstrap.hpp>
 #include <sostac/attribution/markov.hpp>
 #include <sostac/attribution/path_table.hpp>
 #include <sostac/attribution/path_text.hpp>

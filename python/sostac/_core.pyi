@@ -234,14 +234,16 @@ class _Attribution(ModuleType):
         def __init__(self) -> None: ...
         def add(
             self, user: npt.ArrayLike, time: npt.ArrayLike, channel: npt.ArrayLike,
-            conversion: npt.ArrayLike, value: npt.ArrayLike | None = ...,
+            conversion: npt.ArrayLike, value: npt.ArrayLike | None = ..., *,
+            user_offset: int = ..., copy: bool = ...,
         ) -> None: ...
         def merge(self, other: _Attribution.PathAccumulator) -> None: ...
         @property
         def rows(self) -> int: ...
         def finish(
             self, channels: list[str], lookback: int | None = ..., max_length: int = ...,
-            collapse_repeats: bool = ..., half_life: float | None = ...,
+            collapse_repeats: bool = ..., half_life: float | None = ..., *,
+            presorted: bool = ...,
         ) -> dict: ...
     # models part (Markov chains, Shapley values)
     @staticmethod
@@ -254,8 +256,18 @@ class _Attribution(ModuleType):
     def shapley(
         offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
         value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, worth: str = ...,
+        ordered: bool = ...,
     ) -> dict: ...
     # bootstrap part (seeded bootstrap over paths)
+    @staticmethod
+    def bootstrap(
+        offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
+        value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, model: str = ...,
+        replicates: int = ..., level: float = ..., seed: int = ..., unit: str = ...,
+        order: int = ..., use_nulls: bool = ..., worth: str = ..., heuristic: str = ...,
+        direct: int = ..., half_life: float = ..., first_weight: float = ...,
+        middle_weight: float = ..., last_weight: float = ..., draws: bool = ...,
+    ) -> dict: ...
     # encode part (path text to flat arrays)
     @staticmethod
     def parse_path_text(
@@ -266,6 +278,31 @@ class _Attribution(ModuleType):
     ...
 
 attribution: _Attribution
+
+class _Budget(ModuleType):
+    # transforms part (adstock, saturation)
+    @staticmethod
+    def adstock(
+        x: npt.ArrayLike, kind: str, max_lag: int, normalise: bool, theta: list[float],
+        peak: list[float], shape: list[float], scale: list[float],
+    ) -> np.ndarray: ...
+    @staticmethod
+    def saturation(
+        x: npt.ArrayLike, kind: str, half: list[float], shape: list[float], lam: list[float],
+    ) -> np.ndarray: ...
+    # allocate part (the exact allocator over concave Hill curves)
+    @staticmethod
+    def allocate(
+        beta: list[float], half: list[float], shape: list[float], carry: list[float],
+        lower: list[float], upper: list[float], total: float, objective: str, value: float,
+    ) -> dict: ...
+    @staticmethod
+    def scale_limits(
+        beta: list[float], half: list[float], shape: list[float], carry: list[float],
+        lower: list[float], upper: list[float], break_even_cpa: float,
+    ) -> list[float]: ...
+
+budget: _Budget
 
 class _Customer(ModuleType):
     # summary part (customer summaries and RFM)

@@ -12,6 +12,7 @@ void register_attribution_bootstrap(py::module_& m);
 void register_attribution_encode(py::module_& m);
 void register_attribution_models(py::module_& m);
 void register_attribution_paths(py::module_& m);
+void register_budget(py::module_& m);
 void register_control(py::module_& m);
 void register_customer_models(py::module_& m);
 void register_customer_pareto(py::module_& m);
@@ -46,6 +47,8 @@ PYBIND11_MODULE(_core, m) {
   sostac::python::register_customer_summary(customer);
   sostac::python::register_customer_models(customer);
   sostac::python::register_customer_pareto(customer);
+  auto budget = m.def_submodule("budget", "budget: adstock and saturation of media spend");
+  sostac::python::register_budget(budget);
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);
 }

@@ -8,8 +8,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace py = pybind11;
 
@@ -84,7 +86,7 @@ void register_attribution_models(py::module_& m) {
       "shapley",
       [](const u64array& offsets, const i32array& steps, const farray& conversions,
          const farray& value, const farray& nulls, std::size_t n_channels,
-         const std::string& worth) {
+         const std::string& worth, bool ordered) {
         at::shapley_worth w;
         if (worth == "rate")
           w = at::shapley_worth::rate;
@@ -93,13 +95,18 @@ void register_attribution_models(py::module_& m) {
         else
           throw input_error("worth", "expected \"rate\" or \"conversions\", got \"" + worth +
                                          "\"");
+        if (ordered && w != at::shapley_worth::conversions)
+          throw input_error("worth", "the ordered Shapley value (Zhao et al. 2018) splits "
+                                     "each path's conversions over its touches and is "
+                                     "defined for worth=\"conversions\" only, got \"" +
+                                         worth + "\"");
         const at::path_table_view t =
             models_view(offsets, steps, conversions, value, nulls, n_channels);
         at::shapley_result r;
         {
           // Safe without the GIL: t points into arrays the arguments keep alive.
           py::gil_scoped_release release;
-          r = at::shapley(t, w);
+          r = ordered ? at::ordered_shapley(t) : at::shapley(t, w);
         }
         py::dict d;
         d["worth"] = worth;
@@ -109,11 +116,25 @@ void register_attribution_models(py::module_& m) {
         d["shapley_value"] = to_numpy(r.shapley_value);
         d["conversions"] = to_numpy(r.conversions);
         d["value"] = to_numpy(r.value);
+        if (ordered) {
+          // channels x positions, row-major: [c, j] is channel c at touch j + 1
+          const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.n_channels),
+                                               static_cast<py::ssize_t>(r.n_positions)};
+          py::array_t<double> pc(shape), pv(shape);
+          std::copy(r.position_conversions.begin(), r.position_conversions.end(),
+                    pc.mutable_data());
+          std::copy(r.position_value.begin(), r.position_value.end(),
+                    pv.mutable_data());
+          d["position_conversions"] = pc;
+          d["position_value"] = pv;
+        }
         return d;
       },
       py::arg("offsets"), py::arg("steps"), py::arg("conversions"), py::arg("value"),
       py::arg("nulls"), py::arg("n_channels"), py::arg("worth") = "conversions",
-      "Exact Shapley values of the channels of a path table (encode()'s arrays).");
+      py::arg("ordered") = false,
+      "Exact Shapley values of the channels of a path table (encode()'s arrays); "
+      "ordered=True: Zhao et al.'s ordered variant, with the per-position credits.");
 }
 
 }  // namespace sostac::python

@@ -54,10 +54,25 @@ at::path_table_view view(const carray<std::uint64_t>& offsets, const carray<std:
 
 class py_path_accumulator {
  public:
-  void add(const carray<std::int64_t>& user, const carray<std::int64_t>& time,
+  /// user: int64 codes (minus user_offset) or int32 codes. copy=False keeps the
+  /// arrays (referenced here, so alive) instead of copying their rows.
+  void add(const py::array& user, const carray<std::int64_t>& time,
            const carray<std::int32_t>& channel, const carray<std::uint8_t>& conversion,
-           const std::optional<carray<double>>& value) {
-    const py::ssize_t n = user.size();
+           const std::optional<carray<double>>& value, std::int64_t user_offset, bool copy) {
+    at::touch_columns c;
+    py::object user_arr;
+    if (py::isinstance<py::array_t<std::int32_t>>(user) && user.ndim() == 1 &&
+        (user.flags() & py::array::c_style) && user_offset == 0) {
+      user_arr = user;
+      c.user32 = static_cast<const std::int32_t*>(user.data());
+    } else {
+      auto u = carray<std::int64_t>::ensure(user);
+      if (!u) throw input_error("user", "expected integer user codes");
+      user_arr = u;
+      c.user64 = u.data();
+      c.user_offset = user_offset;
+    }
+    const py::ssize_t n = py::len(user_arr);
     auto same = [n](py::ssize_t m, const char* name) {
       if (m != n)
         throw input_error(name, "expected " + std::to_string(n) + " values like user, got " +
@@ -67,17 +82,30 @@ class py_path_accumulator {
     same(channel.size(), "channel");
     same(conversion.size(), "conversion");
     if (value) same(value->size(), "value");
-    // Safe without the GIL: the arrays are held by the caller and only read.
-    py::gil_scoped_release release;
-    acc_.add(user.data(), time.data(), channel.data(), conversion.data(),
-             value ? value->data() : nullptr, static_cast<std::size_t>(n));
+    c.n = static_cast<std::size_t>(n);
+    c.time = time.data();
+    c.channel = channel.data();
+    c.conversion = conversion.data();
+    c.value = value ? value->data() : nullptr;
+    {
+      // Safe without the GIL: the arrays are held by the caller and only read.
+      py::gil_scoped_release release;
+      acc_.add(c, copy);
+    }
+    if (!copy && n > 0) {
+      keep_.push_back(user_arr);
+      keep_.push_back(time);
+      keep_.push_back(channel);
+      keep_.push_back(conversion);
+      if (value) keep_.push_back(*value);
+    }
   }
   void merge(const py_path_accumulator& o) { acc_.merge(o.acc_); }
   std::size_t rows() const noexcept { return acc_.rows(); }
 
   py::dict finish(std::vector<std::string> channels, std::optional<std::int64_t> lookback,
                   std::size_t max_length, bool collapse_repeats,
-                  std::optional<double> half_life) const {
+                  std::optional<double> half_life, bool presorted) const {
     at::path_builder_options o;
     o.has_lookback = lookback.has_value();
     o.lookback = lookback.value_or(0);
@@ -85,24 +113,39 @@ class py_path_accumulator {
     o.collapse_repeats = collapse_repeats;
     o.has_half_life = half_life.has_value();
     o.half_life = half_life.value_or(0.0);
+    o.presorted = presorted;
     at::built_paths r;
     std::vector<std::string> text;
+    std::optional<at::order_error> broken;
     {
-      // Safe without the GIL: reads only the accumulator's own vectors.
+      // Safe without the GIL: reads only the accumulator's own vectors (and the arrays
+      // it keeps).
       py::gil_scoped_release release;
-      r = acc_.finish(std::move(channels), o);
+      try {
+        r = acc_.finish(std::move(channels), o);
+      } catch (const at::order_error& e) {
+        broken = e;
+      }
       text.reserve(r.table.size());
+      std::string s;
       for (std::size_t i = 0; i < r.table.size(); ++i) {
         const at::path_view pv = r.table.path(i);
-        std::string s;
+        s.clear();
         for (std::size_t j = 0; j < pv.length; ++j) {
           if (j) s += " > ";
           s += r.table.channels[static_cast<std::size_t>(pv.steps[j])];
         }
-        text.push_back(std::move(s));
+        text.push_back(s);
       }
     }
     py::dict d;
+    if (broken) {
+      d["order_break"] = broken->row();
+      d["order_user"] = broken->user();
+      d["order_regrouped"] = broken->regrouped();
+      d["order_message"] = std::string(broken->what());
+      return d;
+    }
     d["path"] = py::cast(std::move(text));
     d["offsets"] = give(std::move(r.table.offsets));
     d["steps"] = give(std::move(r.table.steps));
@@ -122,6 +165,7 @@ class py_path_accumulator {
 
  private:
   at::path_accumulator acc_;
+  std::vector<py::object> keep_;  // the arrays of add(copy=False)
 };
 
 }  // namespace
@@ -196,12 +240,21 @@ void register_attribution_paths(py::module_& m) {
                                   "Touchpoint rows -> the path table (mergeable).")
       .def(py::init<>())
       .def("add", &py_path_accumulator::add, py::arg("user"), py::arg("time"),
-           py::arg("channel"), py::arg("conversion"), py::arg("value") = py::none())
+           py::arg("channel"), py::arg("conversion"), py::arg("value") = py::none(),
+           py::kw_only(), py::arg("user_offset") = 0, py::arg("copy") = true,
+           "Appends rows. user: int64 codes (code = user - user_offset) or int32 codes. "
+           "copy=False keeps references to the arrays instead of copying the rows (they "
+           "must not change before finish).")
       .def("merge", &py_path_accumulator::merge, py::arg("other"))
       .def_property_readonly("rows", &py_path_accumulator::rows)
       .def("finish", &py_path_accumulator::finish, py::arg("channels"),
            py::arg("lookback") = py::none(), py::arg("max_length") = 0,
-           py::arg("collapse_repeats") = false, py::arg("half_life") = py::none());
+           py::arg("collapse_repeats") = false, py::arg("half_life") = py::none(),
+           py::kw_only(), py::arg("presorted") = false,
+           "The path table as a dict of arrays. presorted=True: the rows (in add order) "
+           "must come grouped by user, each user's in time order; else the dict holds "
+           "only order_break (the first row that breaks it), order_user, "
+           "order_regrouped and order_message.");
 }
 
 }  // namespace sostac::python

@@ -25,10 +25,10 @@ namespace cu = sostac::customer;
 using i64array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 
 /// A numpy array that takes over v's buffer (no copy).
-template <class T>
-py::array_t<T> give(std::vector<T>&& v) {
-  auto* heap = new std::vector<T>(std::move(v));
-  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+template <class T, class A>
+py::array_t<T> give(std::vector<T, A>&& v) {
+  auto* heap = new std::vector<T, A>(std::move(v));
+  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T, A>*>(p); });
   return py::array_t<T>(static_cast<py::ssize_t>(heap->size()), heap->data(), owner);
 }
 

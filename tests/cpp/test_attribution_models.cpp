@@ -104,3 +104,49 @@ TEST_CASE("shapley: the rate game's channel limit", "[attribution][shapley]") {
   const auto c = at::shapley(at::path_table_view::of(t), at::shapley_worth::conversions);
   CHECK(c.conversions[20] == Approx(1.0));
 }
+
+TEST_CASE("shapley: the ordered variant worked by hand", "[attribution][shapley]") {
+  // 0 > 1 > 0 (6 conv): 3 to each of {0, 1}, channel 0's over its two touches;
+  // 1 > 2 (4 conv): 2 each; 2 (2 conv); 1 > 1 > 1 > 2 converts nothing (width 4).
+  const auto t =
+      table(3, {{0, 1, 0}, {1, 2}, {2}, {1, 1, 1, 2}}, {6, 4, 2, 0}, {3, 5, 9, 4});
+  const auto view = at::path_table_view::of(t);
+  const auto r = at::ordered_shapley(view);
+  REQUIRE(r.n_positions == 4);
+  const std::vector<double> expected = {1.5, 0, 1.5, 0, 2, 3, 0, 0, 2, 2, 0, 0};
+  REQUIRE(r.position_conversions.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(r.position_conversions[i] == Approx(expected[i]).margin(1e-15));
+    // the table's value is 10 x its conversions
+    CHECK(r.position_value[i] == Approx(10 * expected[i]).margin(1e-14));
+  }
+  // a channel's positions add up to its unordered value, all of them to the total
+  const auto plain = at::shapley(view, at::shapley_worth::conversions);
+  double total = 0;
+  for (std::size_t c = 0; c < 3; ++c) {
+    CHECK(r.conversions[c] == Approx(plain.conversions[c]));
+    CHECK(r.value[c] == Approx(plain.value[c]));
+    total += r.conversions[c];
+  }
+  CHECK(total == Approx(12.0));
+  CHECK(plain.n_positions == 0);
+  CHECK(plain.position_conversions.empty());
+}
+
+TEST_CASE("shapley: the ordered variant's position limit", "[attribution][shapley]") {
+  std::vector<std::int32_t> longest(at::shapley_max_positions, 0);
+  longest.back() = 1;
+  auto t = table(2, {{0}, longest}, {1, 2}, {0, 0});
+  const auto ok = at::ordered_shapley(at::path_table_view::of(t));
+  CHECK(ok.n_positions == at::shapley_max_positions);
+  CHECK(ok.position_conversions[1 * ok.n_positions + at::shapley_max_positions - 1] ==
+        Approx(1.0));
+  longest.push_back(1);
+  t = table(2, {{0}, longest}, {1, 2}, {0, 0});
+  CHECK_THROWS_WITH(at::ordered_shapley(at::path_table_view::of(t)),
+                    Catch::Contains("path[1]") && Catch::Contains("at most 1000") &&
+                        Catch::Contains("max_length"));
+  const auto none = table(1, {{0}}, {0}, {3});
+  CHECK_THROWS_WITH(at::ordered_shapley(at::path_table_view::of(none)),
+                    Catch::Contains("no conversions"));
+}

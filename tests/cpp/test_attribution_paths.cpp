@@ -180,3 +180,84 @@ TEST_CASE("path builder: windows, ties, several conversions, merge", "[attributi
   const std::uint8_t touch[] = {0};
   REQUIRE_THROWS_WITH(one.add(user, time, bad, touch, nullptr, 1), Catch::Contains("channel[0]"));
 }
+
+TEST_CASE("path builder: grouped input, views, presorted and threads", "[attribution]") {
+  // user 0: a@1 b@5 conv@10 | user 2: c@3 conv@4 a@9 | user 1 (after 2: grouped, not
+  // in code order): b@2 b@2 conv@2
+  const std::int64_t user[] = {0, 0, 0, 2, 2, 2, 1, 1, 1};
+  const std::int64_t time[] = {1, 5, 10, 3, 4, 9, 2, 2, 2};
+  const std::int32_t ch[] = {0, 1, -1, 2, -1, 0, 1, 1, -1};
+  const std::uint8_t conv[] = {0, 0, 1, 0, 1, 0, 0, 0, 1};
+  const double val[] = {0, 0, 5, 0, 2, 0, 0, 0, 1};
+  at::path_builder_options o;
+  at::path_accumulator copied;
+  copied.add(user, time, ch, conv, val, 9);
+  const auto want = copied.finish({"a", "b", "c"}, o);
+  // rows in code order of first appearance: user 0, then 1, then 2
+  CHECK(want.table.steps == std::vector<std::int32_t>{0, 1, 1, 1, 2, 0});
+  CHECK(want.table.conversions == std::vector<double>{1.0, 1.0, 1.0, 0.0});
+  CHECK(want.table.nulls == std::vector<double>{0.0, 0.0, 0.0, 1.0});
+  at::touch_columns c;
+  c.n = 9;
+  c.user64 = user;
+  c.time = time;
+  c.channel = ch;
+  c.conversion = conv;
+  c.value = val;
+  at::path_accumulator view;
+  view.add(c, false);
+  o.presorted = true;  // grouped and in time order: the same table
+  for (int threads : {1, 2}) {
+    sostac::set_num_threads(threads);
+    const auto got = view.finish({"a", "b", "c"}, o);
+    CHECK(got.table.steps == want.table.steps);
+    CHECK(got.table.conversions == want.table.conversions);
+    CHECK(got.table.value == want.table.value);
+    CHECK(got.table.nulls == want.table.nulls);
+  }
+  sostac::set_num_threads(0);
+  // time out of order at row 5 (user 2: 9 then 3)
+  const std::int64_t late[] = {1, 5, 10, 3, 4, 2, 2, 2, 2};
+  c.time = late;
+  at::path_accumulator bad;
+  bad.add(c, false);
+  try {
+    (void)bad.finish({"a", "b", "c"}, o);
+    FAIL("expected order_error");
+  } catch (const at::order_error& e) {
+    CHECK(e.row() == 5);
+    CHECK(e.user() == 2);
+    CHECK_FALSE(e.regrouped());
+    CHECK(std::string(e.what()).find("time[5]") != std::string::npos);
+  }
+  o.presorted = false;  // sorted instead: user 2's a@2 c@3 conv@4 converts, no null
+  const auto sorted = bad.finish({"a", "b", "c"}, o);
+  CHECK(sorted.table.steps == std::vector<std::int32_t>{0, 1, 1, 1, 0, 2});
+  CHECK(sorted.table.conversions == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK(sorted.table.nulls == std::vector<double>{0.0, 0.0, 0.0});
+  // user 0's rows resume after user 2's (split over two parts: the row counts on)
+  at::touch_columns head = c, tail = c;
+  c.time = time;
+  head = c;
+  head.n = 4;
+  tail = c;
+  tail.n = 5;
+  tail.user64 = user + 4;
+  tail.time = time + 4;
+  tail.channel = ch + 4;
+  tail.conversion = conv + 4;
+  tail.value = val + 4;
+  at::path_accumulator split;
+  split.add(head, false);
+  split.add(tail, true);
+  const auto again = split.finish({"a", "b", "c"}, o);
+  CHECK(again.table.steps == want.table.steps);
+  CHECK(again.table.value == want.table.value);
+  const std::int64_t back[] = {0, 0, 0, 2, 2, 2, 0, 1, 1};
+  c.user64 = back;
+  at::path_accumulator regrouped;
+  regrouped.add(c, false);
+  o.presorted = true;
+  REQUIRE_THROWS_WITH(regrouped.finish({"a", "b", "c"}, o),
+                      Catch::Contains("user[6]") && Catch::Contains("presorted=True"));
+}

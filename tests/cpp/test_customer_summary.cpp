@@ -49,7 +49,8 @@ TEST_CASE("summary: same-day purchases merge; recency and T are days / 7 in week
   l.push(0, 14, 2, 3);
   l.push(1, 10, 99);  // a single purchase
   const auto r = one_pass(l, opts(21));
-  REQUIRE(r.customer == std::vector<std::int64_t>{0, 1});
+  REQUIRE(std::vector<std::int64_t>(r.customer.begin(), r.customer.end()) ==
+          std::vector<std::int64_t>{0, 1});
   CHECK(r.frequency[0] == 2);
   CHECK(r.recency[0] == Approx(2.0));
   CHECK(r.T[0] == Approx(3.0));
@@ -214,7 +215,8 @@ TEST_CASE("summary: empty input and no end") {
   cu::summary_options o;
   o.period = cu::period_unit::day;
   const auto r = one_pass(l, o);  // end = the last day seen
-  REQUIRE(r.customer == std::vector<std::int64_t>{5});
+  REQUIRE(std::vector<std::int64_t>(r.customer.begin(), r.customer.end()) ==
+          std::vector<std::int64_t>{5});
   CHECK(r.T[0] == 14);
   CHECK(r.recency[0] == 14);
 }
@@ -361,5 +363,53 @@ TEST_CASE("rfm: the radix selection equals a sort, across buckets, inside one bu
     CHECK(cu::quantile_scores(counts.data(), n, 5, lower) == expected(as_double, 5, lower));
     CHECK(cu::quantile_scores(counts.data(), n, 5, lower) ==
           cu::quantile_scores(as_double.data(), n, 5, lower));
+  }
+}
+
+TEST_CASE("summary: the same answer, bit for bit, for any thread count") {
+  // Large enough (>= 2^17 rows) for add to split the customers between threads; in
+  // time order (the per-thread pass), and with one row going back in time (the
+  // sorted path). Each customer's amounts are summed in row order in both paths, so
+  // the time-ordered answer also equals a brute-force sum in row order.
+  std::mt19937_64 rng(14);
+  log_t l;
+  const std::size_t n = 300'000;
+  const std::int64_t k = 5'000;
+  for (std::size_t i = 0; i < n; ++i)
+    l.push(static_cast<std::int64_t>(rng() % k), static_cast<std::int64_t>(i * 100 / n),
+           static_cast<double>(rng() % 10'000) / 100.0, static_cast<std::int64_t>(rng() % 24));
+  std::sort(l.t.begin(), l.t.end());
+  std::vector<double> total(k, 0.0);
+  std::vector<std::int64_t> rows(k, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    total[static_cast<std::size_t>(l.id[i])] += l.v[i];
+    ++rows[static_cast<std::size_t>(l.id[i])];
+  }
+  log_t back = l;
+  back.t[n - 5] = 0;  // before every other row of its customer
+  for (const log_t* log : {&l, &back}) {
+    std::vector<cu::summary_result> got;
+    for (int threads : {1, 2, 3}) {
+      sostac::set_num_threads(threads);
+      got.push_back(one_pass(*log, opts(120)));
+    }
+    sostac::set_num_threads(0);
+    for (std::size_t j = 1; j < got.size(); ++j) {
+      CHECK(got[j].customer == got[0].customer);
+      CHECK(got[j].frequency == got[0].frequency);
+      CHECK(got[j].recency == got[0].recency);
+      CHECK(got[j].T == got[0].T);
+      CHECK(got[j].monetary == got[0].monetary);
+      CHECK(got[j].transactions == got[0].transactions);
+      CHECK(got[j].total == got[0].total);
+      CHECK(got[j].days_since_last == got[0].days_since_last);
+    }
+    if (log == &l) {
+      REQUIRE(got[0].customer.size() == static_cast<std::size_t>(k));
+      for (std::size_t c = 0; c < static_cast<std::size_t>(k); ++c) {
+        CHECK(got[0].total[c] == total[c]);  // exactly: the same order of additions
+        CHECK(got[0].transactions[c] == rows[c]);
+      }
+    }
   }
 }

@@ -387,8 +387,10 @@ def test_shapley_limit_and_options():
         attribution.shapley(many.iloc[:3].assign(nulls=0.0), worth="rate")
     with pytest.raises(InputError, match="worth"):
         attribution.shapley(many, worth="count")
-    with pytest.raises(NotImplementedError, match="ordered"):
-        attribution.shapley(many, ordered=True)
+    # the ordered variant (tests/python/test_attribution_shapley.py) is the conversions
+    # game's only
+    with pytest.raises(InputError, match="worth"):
+        attribution.shapley(many, ordered=True, worth="rate")
 
 
 @needs_data

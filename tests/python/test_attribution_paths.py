@@ -679,3 +679,156 @@ def test_a_log_of_bare_conversions_only():
     t = paths(log)
     assert len(t) == 0 and list(t.columns) == ["path", "conversions", "value", "nulls"]
     assert t.attrs["unattributed_conversions"] == 2.0
+
+
+# -- presorted input, the grouped fast path, views --------------------------------------------
+
+def _sorted(log):
+    return log.sort_values(["user_id", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_small_logs(), st.sampled_from([None, 0, 2]), st.booleans(), st.randoms())
+def test_presorted_equals_the_default_and_names_the_first_unsorted_row(log, lookback, collapse,
+                                                                       rnd):
+    kw = dict(value="value", lookback=None if lookback is None else f"{lookback}D",
+              collapse_repeats=collapse)
+    s = _sorted(log)
+    a = paths(s, **kw)
+    pd.testing.assert_frame_equal(paths(s, presorted=True, **kw), a)
+    # the default gives the same table for any row order (dense integer ids: same codes)
+    order = list(range(len(log)))
+    rnd.shuffle(order)
+    shuffled = s.iloc[order].reset_index(drop=True)
+    got, want = _as_dict(paths(shuffled, **kw)), _as_dict(a)
+    assert got.keys() == want.keys()
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-12)
+    # the first row that breaks (grouped by user, time non-decreasing), by a plain loop
+    u, t = shuffled["user_id"].tolist(), shuffled["timestamp"].tolist()
+    seen, bad = set(), None
+    for i in range(len(u)):
+        if i and u[i] == u[i - 1]:
+            if t[i] < t[i - 1]:
+                bad = (i, "time")
+                break
+        else:
+            if u[i] in seen:
+                bad = (i, "user")
+                break
+            seen.add(u[i])
+    if bad is None:
+        pd.testing.assert_frame_equal(paths(shuffled, presorted=True, **kw),
+                                      paths(shuffled, **kw))
+    elif bad[1] == "time":
+        with pytest.raises(InputError, match=rf"^timestamp\[{bad[0]}\]: touchpoints not in time "
+                                             rf"order for user {u[bad[0]]!r}.*presorted=True"):
+            paths(shuffled, presorted=True, **kw)
+    else:
+        with pytest.raises(InputError, match=rf"^user_id\[{bad[0]}\]: the rows of user "
+                                             rf"{u[bad[0]]!r} resume after other users' rows"):
+            paths(shuffled, presorted=True, **kw)
+
+
+def test_presorted_errors_by_hand():
+    log = pd.DataFrame({"user_id": ["u1", "u1", "u9", "u9", "u9"],
+                        "timestamp": pd.to_datetime(["2027-01-01", "2027-01-02", "2027-01-05",
+                                                     "2027-01-03", "2027-01-06"]),
+                        "channel": ["a", "b", "a", "b", "c"], "conversion": [0, 1, 0, 0, 1]})
+    with pytest.raises(InputError, match=r"timestamp\[3\]: touchpoints not in time order for "
+                                         r"user 'u9'.*\(presorted=True"):
+        paths(log, presorted=True)
+    regrouped = log.iloc[[0, 2, 1, 3, 4]].reset_index(drop=True)
+    with pytest.raises(InputError, match=r"user_id\[2\]: the rows of user 'u1' resume"):
+        paths(regrouped, presorted=True)
+    with pytest.raises(InputError, match=r"presorted: expected True or False"):
+        paths(log, presorted="yes")
+    # sorted: equal to the default; ties at one time may come in any order
+    tie = pd.DataFrame({"user_id": [3, 3, 3, 5], "timestamp": pd.to_datetime(["2027-01-01"] * 4),
+                        "channel": ["b", None, "a", "c"], "conversion": [0, 1, 0, 0]})
+    assert _as_dict(paths(tie, presorted=True)) == {"a > b": [1.0, 0.0, 0.0],
+                                                    "c": [0.0, 0.0, 1.0]}
+
+
+def test_grouped_and_sorting_paths_agree_over_many_chunks_and_threads():
+    import sostac
+
+    log = _log(41, users=90000, rows=200000)  # 3 chunks of 32768 users
+    s = _sorted(log.assign(user_id=log["user_id"].str[1:].astype(np.int64)))
+    shuffled = s.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    try:
+        out = {}
+        for threads in (1, 2, 3):
+            sostac.set_num_threads(threads)
+            out[threads] = (paths(s, value="value", lookback="9D"),
+                            paths(s, value="value", lookback="9D", presorted=True),
+                            paths(shuffled, value="value", lookback="9D"))
+    finally:
+        sostac.set_num_threads(0)
+    for threads in (2, 3):
+        for a, b in zip(out[1], out[threads]):
+            pd.testing.assert_frame_equal(a, b)
+    # dense integer ids give the same user codes in any row order: the same table,
+    # bit for bit, grouped or sorted
+    pd.testing.assert_frame_equal(out[1][0], out[1][1])
+    pd.testing.assert_frame_equal(out[1][0], out[1][2])
+
+
+def test_accumulator_views_int32_codes_and_offsets():
+    log = _sorted(_log(42, users=30, rows=300))
+    codes, _ = pd.factorize(log["user_id"])
+    ch, names = pd.factorize(log["channel"], sort=True)
+    ticks = log["timestamp"].astype("datetime64[ns]").to_numpy().view("i8")
+    conv = log["conversion"].to_numpy(np.uint8)
+    val = log["value"].to_numpy(float)
+    ref = _core.attribution.PathAccumulator()
+    ref.add(codes.astype(np.int64), ticks, ch.astype(np.int32), conv, val)
+    want = ref.finish(list(names), None, 0, False)
+    views = _core.attribution.PathAccumulator()
+    half = len(log) // 2
+    # int32 codes as a view, then int64 ids with an offset copied
+    views.add(codes[:half].astype(np.int32), ticks[:half], ch[:half].astype(np.int32),
+              conv[:half], val[:half], copy=False)
+    views.add(codes[half:].astype(np.int64) + 1000, ticks[half:], ch[half:].astype(np.int32),
+              conv[half:], val[half:], user_offset=1000)
+    assert views.rows == len(log)
+    for presorted in (False, True):
+        got = views.finish(list(names), None, 0, False, presorted=presorted)
+        assert got["path"] == want["path"]
+        for k in ("offsets", "steps", "conversions", "value", "nulls"):
+            np.testing.assert_array_equal(got[k], want[k])
+    broken = _core.attribution.PathAccumulator()
+    broken.add(codes[::-1].astype(np.int64), ticks[::-1], ch[::-1].astype(np.int32),
+               conv[::-1], val[::-1], copy=False)
+    r = broken.finish(list(names), None, 0, False, presorted=True)
+    assert set(r) == {"order_break", "order_user", "order_regrouped", "order_message"}
+    assert "presorted=True" in r["order_message"]
+
+
+def test_arrow_encoding_in_slices_equals_factorize(monkeypatch):
+    import sostac
+    from sostac.attribution import _paths as module
+
+    log = _log(43, users=50, rows=500)
+    arrow = log.assign(user_id=log["user_id"].astype("str"),
+                       channel=log["channel"].astype("str"))
+    assert hasattr(arrow["channel"].array, "_pa_array")
+    want = paths(log.assign(user_id=log["user_id"].astype(object),
+                            channel=log["channel"].astype(object)), value="value")
+    codes, uniques = pd.factorize(arrow["user_id"])
+    try:
+        sostac.set_num_threads(3)
+        for rows in (1_000_000, 7):
+            monkeypatch.setattr(module, "_SLICE_ROWS", rows)
+            got_codes, got_uniques = module._arrow_codes(arrow["user_id"])
+            np.testing.assert_array_equal(got_codes, codes)
+            assert got_uniques == list(uniques)
+            ch_codes, _ = module._arrow_codes(arrow["channel"])
+            got_ch, got_names = module._channel_codes(arrow["channel"], "channel")
+            want_ch, want_names = module._channel_codes(arrow["channel"].astype(object), "channel")
+            np.testing.assert_array_equal(got_ch, want_ch)
+            assert got_names == want_names
+            np.testing.assert_array_equal(ch_codes, pd.factorize(arrow["channel"])[0])
+            pd.testing.assert_frame_equal(paths(arrow, value="value"), want)
+    finally:
+        sostac.set_num_threads(0)

@@ -449,3 +449,101 @@ def test_without_pandas_one_line(monkeypatch):
                  lambda: SummaryAccumulator(end="2027-01-02")):
         with pytest.raises(MissingExtraError, match=r'pip install "sostac\[pandas\]"'):
             call()
+
+
+# -- thread count ----------------------------------------------------------------------
+
+def _big_log(rng, rows=300_000, customers=20_000, order="time"):
+    t = np.sort(rng.integers(0, 200 * 86_400 * 10**9, rows))
+    log = pd.DataFrame({
+        "customer_id": rng.integers(0, customers, rows),
+        "timestamp": (t + np.datetime64("2027-01-01", "ns").astype(np.int64)).view("M8[ns]"),
+        "amount": np.round(rng.gamma(2.0, 20.0, rows), 2),
+    })
+    if order == "shuffled":
+        log = log.iloc[rng.permutation(rows)].reset_index(drop=True)
+    elif order == "one_back":  # in time order but for one row near the end (sorted path)
+        i = rows - 10
+        c = log["customer_id"].iloc[i]
+        log.loc[i, "timestamp"] = log.loc[log["customer_id"] == c, "timestamp"].iloc[0]
+    return log
+
+
+def _reference(log, end, holdout_end=None):
+    """pandas: per (customer, day) then per customer (lifetimes' rule)."""
+    d = pd.DataFrame({"c": log["customer_id"], "d": log["timestamp"].dt.floor("D"),
+                      "a": log["amount"]})
+    cut = pd.Timestamp(end)
+    cal = d[d["d"] <= cut]
+    day = cal.groupby(["c", "d"])["a"].sum().reset_index()
+    g = day.groupby("c")
+    freq = g.size() - 1
+    out = pd.DataFrame({
+        "frequency": freq.astype(float),
+        "recency": (g["d"].max() - g["d"].min()).dt.days / 7.0,
+        "T": (cut - g["d"].min()).dt.days / 7.0,
+        "monetary": ((g["a"].sum() - g["a"].first()) / freq.where(freq > 0)).fillna(0.0),
+    })
+    if holdout_end is not None:
+        hold = d[d["d"] > cut].groupby(["c", "d"])["a"].sum().reset_index().groupby("c")
+        out["frequency_holdout"] = hold.size().reindex(out.index, fill_value=0).astype(float)
+        mean = (hold["a"].sum() / hold.size()).reindex(out.index, fill_value=0.0)
+        out["monetary_holdout"] = mean
+    out.index.name = "customer_id"
+    return out
+
+
+@pytest.mark.parametrize("order", ["time", "shuffled", "one_back"])
+@pytest.mark.parametrize("holdout", [False, True])
+def test_same_answer_for_any_thread_count(order, holdout):
+    import sostac
+    rng = np.random.default_rng(14 + holdout)
+    log = _big_log(rng, order=order)
+    kw = dict(value="amount", end="2027-05-31") if holdout else \
+        dict(value="amount", end="2027-07-31")
+    if holdout:
+        kw["holdout_end"] = "2027-07-31"
+    before = sostac.get_num_threads()
+    try:
+        got = {}
+        for threads in (1, 2, 3):
+            sostac.set_num_threads(threads)
+            acc = SummaryAccumulator(**kw).add(log)
+            got[threads] = (acc.finish(), acc.rfm() if not holdout else None,
+                            summary(log, **kw))
+    finally:
+        sostac.set_num_threads(before)
+    for threads in (2, 3):  # bit for bit, not to a tolerance
+        pd.testing.assert_frame_equal(got[threads][0], got[1][0], check_exact=True)
+        pd.testing.assert_frame_equal(got[threads][2], got[1][0], check_exact=True)
+        if not holdout:
+            pd.testing.assert_frame_equal(got[threads][1], got[1][1], check_exact=True)
+    ref = _reference(log, kw["end"], kw.get("holdout_end"))
+    frame = got[1][0]
+    if holdout:
+        frame = frame.drop(columns="duration_holdout")
+    pd.testing.assert_frame_equal(frame, ref.loc[frame.index], check_exact=False, rtol=1e-12,
+                                  check_dtype=False)
+    assert len(frame) == len(ref)
+
+
+def test_first_bad_row_named_for_any_thread_count():
+    # Two bad rows in different threads' customer ranges: the earlier row is named.
+    import sostac
+    log = _big_log(np.random.default_rng(3))
+    log.loc[100_000, "customer_id"] = 19_999  # the last range's customer
+    log.loc[100_000, "amount"] = np.nan
+    log.loc[200_000, "customer_id"] = 0  # the first range's customer
+    log.loc[200_000, "amount"] = -1.0
+    fixed = log.copy()
+    fixed.loc[100_000, "amount"] = 1.0  # then row 200,000 is the first bad one
+    before = sostac.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            sostac.set_num_threads(threads)
+            with pytest.raises(InputError, match=r"^amount\[100000\]: missing or NaN"):
+                SummaryAccumulator(value="amount", end="2027-07-31").add(log)
+            with pytest.raises(InputError, match=r"^amount\[200000\]: negative amount"):
+                summary(fixed, value="amount", end="2027-07-31")
+    finally:
+        sostac.set_num_threads(before)

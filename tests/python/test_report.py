@@ -272,7 +272,7 @@ def test_demo_writes_the_report_and_ends_with_its_path(tmp_path):
                  "x-creative: inconclusive",
                  "attribution (Markov chain (order 1); last touch in brackets): ",
                  "display 1,776 [911]",
-                 "display profitable (25 [24.4, 25.7]; last touch losing 48.8)"):
+                 "display profitable (25 [24.4, 25.6]; last touch losing 48.8)"):
         assert line in text, line
     # credited for its assists, display no longer loses money: no budget moves from it
     assert "recommendation: move" not in text

@@ -75,3 +75,10 @@ def test_stub_lists_every_metrics_name():
     stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
     stubbed |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)}
     assert stubbed == {n for n in dir(_core.metrics) if not n.startswith("_")}
+
+
+def test_stub_lists_every_budget_name():
+    tree = _stub_tree()
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Budget")
+    stubbed = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    assert stubbed == {n for n in dir(_core.budget) if not n.startswith("_")}

@@ -21,6 +21,21 @@
 /// phi_i / v(N) for the rate game (a channel whose presence lowers the rate gets a
 /// negative share). Value: the same game with each path's value in place of its
 /// conversions.
+///
+/// The ordered Shapley value (Zhao, Mahboobi and Bagheri 2018, "Shapley value methods
+/// for attribution modeling in online advertising", arXiv:1804.05327, section 3):
+/// with R(S) the conversions of the journeys whose channel set is exactly S, the
+/// simplified Shapley value phi_i = sum_{S containing i} R(S) / |S| is split over the
+/// touches: channel i at the j-th touch gets
+///   phi_i^j = sum_{S containing i} 1/|S| sum over the journeys u with set(u) = S whose
+///             j-th touch is i of r(u) / N_i(u),
+/// N_i(u) the touches of i on u (a repeated channel shares its part evenly among its
+/// touches). So sum_j phi_i^j = phi_i (the conversions game above) and
+/// sum_{i,j} phi_i^j = the total conversions. Computed per path in one pass over the
+/// steps, O(steps) time and O(n_channels * longest path) memory; positions are
+/// limited to shapley_max_positions. Defined for the conversions game only: the rate
+/// game's Harsanyi dividends are not carried by any journey, so they have no touches
+/// to be split over.
 
 #include <sostac/attribution/path_table.hpp>
 
@@ -33,6 +48,8 @@
 namespace sostac::attribution {
 
 inline constexpr std::size_t shapley_max_channels = 20;
+/// The longest path the ordered variant takes (its output is channels x positions).
+inline constexpr std::size_t shapley_max_positions = 1000;
 
 enum class shapley_worth { conversions, rate };
 
@@ -43,6 +60,10 @@ struct shapley_result {
   double grand_worth = 0;  ///< v(N): the total conversions, or the overall rate
   /// Per channel: the Shapley value of the game and the attributed totals.
   std::vector<double> shapley_value, conversions, value;
+  /// Ordered variant only (else 0 and empty): the longest path's touches k, and the
+  /// conversions and value credited to channel c at touch j (0-based) at [c * k + j].
+  std::size_t n_positions = 0;
+  std::vector<double> position_conversions, position_value;
 };
 
 namespace detail {
@@ -162,6 +183,79 @@ inline shapley_result shapley(const path_table_view& t,
     res.conversions[c] = res.total_conversions * res.shapley_value[c] / res.grand_worth;
     res.value[c] = value_worth != 0 ? res.total_value * phi_value[c] / value_worth : 0.0;
   }
+  return res;
+}
+
+/// The ordered Shapley value of Zhao et al. (2018) (see the file comment): the
+/// conversions game's values split over the touch positions, exact, one pass over the
+/// steps. Throws input_error when the longest path has more than
+/// shapley_max_positions touches.
+inline shapley_result ordered_shapley(const path_table_view& t) {
+  check_path_table(t);
+  if (t.n == 0) throw input_error("paths", "the path table is empty");
+  const std::size_t n = t.n_channels;
+  shapley_result res;
+  res.worth = shapley_worth::conversions;
+  res.n_channels = n;
+  std::size_t longest = 0, longest_at = 0;
+  for (std::size_t i = 0; i < t.n; ++i) {
+    res.total_conversions += t.conversions[i];
+    res.total_value += t.value[i];
+    const auto len = static_cast<std::size_t>(t.offsets[i + 1] - t.offsets[i]);
+    if (len > longest) {
+      longest = len;
+      longest_at = i;
+    }
+  }
+  if (!(res.total_conversions > 0))
+    throw input_error("conversions", "the path table has no conversions; Shapley "
+                                     "attribution needs at least one converting path");
+  if (longest > shapley_max_positions)
+    throw input_error(
+        "path[" + std::to_string(longest_at) + "]",
+        "the ordered Shapley value credits every touch position, at most " +
+            std::to_string(shapley_max_positions) + ", and this path has " +
+            std::to_string(longest) + " touches; keep the last touches "
+            "(sostac.attribution.paths(..., max_length=k)) or drop the longest paths, "
+            "or use ordered=False, which has no such limit");
+  const std::size_t k = longest;
+  res.n_positions = k;
+  res.position_conversions.assign(n * k, 0.0);
+  res.position_value.assign(n * k, 0.0);
+  // count[c] = touches of c on the current path (reset through stamp); distinct = |set|
+  std::vector<std::size_t> stamp(n, static_cast<std::size_t>(-1)), count(n, 0);
+  for (std::size_t i = 0; i < t.n; ++i) {
+    const std::uint64_t b = t.offsets[i], e = t.offsets[i + 1];
+    if (t.conversions[i] == 0 && t.value[i] == 0) continue;
+    std::size_t distinct = 0;
+    for (std::uint64_t j = b; j < e; ++j) {
+      const auto c = static_cast<std::size_t>(t.steps[j]);
+      if (stamp[c] != i) {
+        stamp[c] = i;
+        count[c] = 0;
+        ++distinct;
+      }
+      ++count[c];
+    }
+    const double conv = t.conversions[i] / static_cast<double>(distinct);
+    const double val = t.value[i] / static_cast<double>(distinct);
+    for (std::uint64_t j = b; j < e; ++j) {
+      const auto c = static_cast<std::size_t>(t.steps[j]);
+      const double per_touch = 1.0 / static_cast<double>(count[c]);
+      const std::size_t cell = c * k + static_cast<std::size_t>(j - b);
+      res.position_conversions[cell] += conv * per_touch;
+      res.position_value[cell] += val * per_touch;
+    }
+  }
+  res.shapley_value.assign(n, 0.0);
+  res.value.assign(n, 0.0);
+  for (std::size_t c = 0; c < n; ++c)
+    for (std::size_t j = 0; j < k; ++j) {
+      res.shapley_value[c] += res.position_conversions[c * k + j];
+      res.value[c] += res.position_value[c * k + j];
+    }
+  res.conversions = res.shapley_value;
+  res.grand_worth = res.total_conversions;
   return res;
 }
 

@@ -21,6 +21,14 @@ inline std::atomic<int>& thread_setting() {
   static std::atomic<int> n{0};  // 0 = not set by the caller
   return n;
 }
+/// True on a thread running a parallel_for chunk: a kernel called from inside another
+/// kernel's parallel loop (a bootstrap replicate refitting a model) runs serially
+/// instead of starting threads of its own (T x T threads). Results do not change:
+/// chunk boundaries never depend on the thread count.
+inline bool& in_parallel_region() noexcept {
+  thread_local bool flag = false;
+  return flag;
+}
 }  // namespace detail
 
 /// Threads a kernel may use: the value set by set_num_threads, else
@@ -52,7 +60,9 @@ void parallel_for(std::size_t size, Body&& body, std::size_t grain = 16384) {
   grain = std::max<std::size_t>(grain, 1);
   const std::size_t chunks = (size + grain - 1) / grain;
   const std::size_t threads =
-      std::min<std::size_t>(chunks, static_cast<std::size_t>(num_threads()));
+      detail::in_parallel_region()
+          ? 1
+          : std::min<std::size_t>(chunks, static_cast<std::size_t>(num_threads()));
   if (threads <= 1) {
     body(std::size_t{0}, size);
     return;
@@ -60,6 +70,10 @@ void parallel_for(std::size_t size, Body&& body, std::size_t grain = 16384) {
   std::atomic<std::size_t> next{0};
   std::vector<std::exception_ptr> errors(chunks);
   auto worker = [&] {
+    struct region {  // restores the flag on exit (the calling thread had it false)
+      region() noexcept { detail::in_parallel_region() = true; }
+      ~region() { detail::in_parallel_region() = false; }
+    } guard;
     for (std::size_t c; (c = next.fetch_add(1)) < chunks;) {
       const std::size_t begin = c * grain;
       const std::size_t end = std::min(size, begin + grain);

@@ -17,10 +17,11 @@ recommendations rest on that model. The rules:
   model is that cost over the model's conversions, its ROAS the model's value over
   the cost;
 - the interval of a model's conversions (and so of its CPA and ROAS) is a seeded
-  Poisson bootstrap over the distinct paths (each path's conversions and nulls
-  resampled as Poisson counts, values in proportion; BOOTSTRAP replicates, the
-  percentile interval at the report's level): it carries the journeys' sampling
-  noise and the model's dependence on it, not the choice of model;
+  Poisson bootstrap over the journeys of the distinct paths (each path's conversions
+  and nulls resampled as Poisson counts, values in proportion; BOOTSTRAP replicates,
+  the percentile interval at the report's level; :func:`sostac.attribution.bootstrap`,
+  in C++, the same for any thread count): it carries the journeys' sampling noise and
+  the model's dependence on it, not the choice of model;
 - the verdict follows what works' rule: profitable when the CPA's upper bound is below
   the break-even CPA, losing when its lower bound is above.
 """
@@ -56,48 +57,21 @@ def _credit(paths, models) -> Any:
     return at.compare(paths, models=tuple(models)).to_frame()
 
 
-def _model_credit(enc, model: str, conversions, value, nulls):
-    """(conversions, value) per channel under one model, from encoded arrays (the
-    kernels directly, so that the bootstrap encodes the path table once)."""
-    from .._core import attribution as ca
-
-    k = len(enc.channels)
-    if model == "markov":
-        r = ca.markov(enc.offsets, enc.steps, conversions, value, nulls, k, 1, True)
-    elif model == "shapley":
-        r = ca.shapley(enc.offsets, enc.steps, conversions, value, nulls, k, "conversions")
-    else:
-        direct = enc.channels.index("direct") if "direct" in enc.channels else -1
-        r = ca.heuristic(enc.offsets, enc.steps, conversions, value, k, model, direct, 1.0,
-                         0.4, 0.2, 0.4)
-    return np.asarray(r["conversions"], dtype=float), np.asarray(r["value"], dtype=float)
-
-
 def _bootstrap(paths, model: str, channels: List[str], level: float):
     """(low, high) of the model's conversions and value per channel (in the order of
-    ``channels``): a seeded Poisson bootstrap over the distinct paths (see the module
-    docstring)."""
-    from ..attribution._table import encode
+    ``channels``; 0 for a channel the path table lacks): the seeded Poisson bootstrap
+    over the journeys of :func:`sostac.attribution.bootstrap` (C++, the same for any
+    thread count; see the module docstring)."""
+    from ..attribution import bootstrap
 
-    enc = encode(paths)
-    rng = np.random.default_rng(SEED)
-    per = np.divide(enc.value, enc.conversions, out=np.zeros_like(enc.value),
-                    where=enc.conversions > 0)
-    where = np.array([enc.channels.index(c) if c in enc.channels else -1 for c in channels])
-    draws_c = np.zeros((BOOTSTRAP, len(channels)))
-    draws_v = np.zeros((BOOTSTRAP, len(channels)))
-    for b in range(BOOTSTRAP):
-        c = rng.poisson(enc.conversions).astype(float)
-        n = rng.poisson(enc.nulls).astype(float)
-        if not (c > 0).any():
-            continue
-        cv, vv = _model_credit(enc, model, c, np.ascontiguousarray(per * c), n)
-        draws_c[b] = np.where(where >= 0, cv[where], 0.0)
-        draws_v[b] = np.where(where >= 0, vv[where], 0.0)
-    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
-    lo_c, hi_c = np.percentile(draws_c, q, axis=0)
-    lo_v, hi_v = np.percentile(draws_v, q, axis=0)
-    return lo_c, hi_c, lo_v, hi_v
+    b = bootstrap(paths, model=model, replicates=BOOTSTRAP, level=level, seed=SEED)
+    b = b.set_index("channel").reindex(channels)
+
+    def col(name: str) -> np.ndarray:
+        return b[name].fillna(0.0).to_numpy(dtype=float)
+
+    return (col("conversions_low"), col("conversions_high"), col("value_low"),
+            col("value_high"))
 
 
 def _verdict(cost: float, orders: float, cpa_low: float, cpa_high: float,

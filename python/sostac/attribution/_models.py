@@ -151,20 +151,34 @@ def shapley(paths: Any, ordered: bool = False, *, worth: str = "conversions"):
     their conversion rate, conversions / (conversions + nulls), over all 2^n
     coalitions (at most 20 channels).
 
+    ``ordered=True`` is the ordered Shapley value of Zhao, Mahboobi and Bagheri (2018,
+    arXiv:1804.05327): the conversions game's value of each channel split over the
+    positions it is touched at. On a path with k distinct channels and c conversions
+    a channel touched m times gets c / (k m) at each of its touches, so a channel's
+    positions add up to its unordered value and all of them to the total conversions.
+    Exact in one pass over the touches; paths of at most 1000 touches (an error names
+    the longest path beyond that; keep the last touches with
+    ``paths(..., max_length=k)``). Only for ``worth="conversions"``.
+
     Parameters
     ----------
     paths : DataFrame
         A path table (columns path, conversions, value, nulls).
     ordered : bool
-        The ordered variant (Zhao et al. 2018); not available yet.
+        False: one value per channel. True: the ordered variant (Zhao et al. 2018),
+        with the per-position breakdown as extra columns.
     worth : {"conversions", "rate"}
-        The coalition value.
+        The coalition value (``"conversions"`` only when ``ordered``).
 
     Returns
     -------
     DataFrame
         channel, shapley_value (of the game: conversions, or rate points summing to
-        the overall rate), conversions and value (summing to the totals).
+        the overall rate), conversions and value (summing to the totals). With
+        ``ordered=True`` also ``position_1`` ... ``position_k`` (k the longest path's
+        touches): the conversions credited to the channel at its j-th touch from the
+        start of the path, summing over j to ``conversions``; and
+        ``value_position_1`` ... ``value_position_k``, the same for value.
 
     Examples
     --------
@@ -173,20 +187,33 @@ def shapley(paths: Any, ordered: bool = False, *, worth: str = "conversions"):
     ...                   "value": [20.0, 10.0], "nulls": [1, 3]})
     >>> sostac.attribution.shapley(t)["conversions"].tolist()
     [1.0, 2.0]
+    >>> o = sostac.attribution.shapley(t, ordered=True)
+    >>> o[["channel", "position_1", "position_2"]].values.tolist()
+    [['a', 1.0, 0.0], ['b', 1.0, 1.0]]
     """
     import pandas as pd
 
-    if ordered:
-        raise NotImplementedError("ordered: the ordered Shapley variant (Zhao et al. 2018) "
-                                  "is not available yet; use ordered=False")
+    if not isinstance(ordered, (bool, np.bool_)):
+        raise InputError(f"ordered: expected True or False, got {ordered!r}")
     if worth not in ("conversions", "rate"):
         raise InputError(f"worth: expected 'conversions' or 'rate', got {worth!r}")
+    if ordered and worth != "conversions":
+        raise InputError("worth: the ordered Shapley value (Zhao et al. 2018) splits "
+                         "each path's conversions over its touches and is defined "
+                         f"for worth='conversions' only, got {worth!r}")
     e = encode(paths)
-    r = _attr.shapley(e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels),
-                      worth)
-    return pd.DataFrame({
+    r = _attr.shapley(e.offsets, e.steps, e.conversions, e.value, e.nulls,
+                      len(e.channels), worth, ordered=bool(ordered))
+    columns = {
         "channel": list(e.channels),
         "shapley_value": r["shapley_value"],
         "conversions": r["conversions"],
         "value": r["value"],
-    })
+    }
+    if ordered:
+        pc, pv = r["position_conversions"], r["position_value"]
+        for j in range(pc.shape[1]):
+            columns[f"position_{j + 1}"] = pc[:, j]
+        for j in range(pv.shape[1]):
+            columns[f"value_position_{j + 1}"] = pv[:, j]
+    return pd.DataFrame(columns)

@@ -15,6 +15,7 @@ The rules (docs/attribution.md, "paths part" sections):
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import statistics
@@ -345,6 +346,8 @@ def assists(paths: Any, level: float = 0.95) -> Assists:
     channel both assists and closes; bounds ratio * exp(+-z sqrt(var)). It is closed
     form (no resampling: the same on every run and thread count, one pass over the
     table), stays positive, and is NaN when the ratio is 0 or undefined.
+    A resampling interval is the option ``bootstrap(paths, model="assists")``
+    (:func:`sostac.attribution.bootstrap`: seeded, the same for any thread count).
 
     Parameters
     ----------
@@ -408,8 +411,83 @@ def _lookback_ticks(lookback: Any, per_day: int, argument: str, exact: bool = Fa
     return int(td.value) * int(per_day) // _NS_PER_DAY
 
 
-def _flags(s, column: str) -> np.ndarray:
+def _conversion_events(events: Any) -> Optional[tuple]:
+    """``conversion_events`` as a tuple of distinct names (None stays None)."""
+    if events is None:
+        return None
+    if isinstance(events, str):
+        return (events,)
+    if isinstance(events, (bytes, dict)) or not hasattr(events, "__iter__"):
+        raise InputError(f"conversion_events: expected an event name or a list of names, "
+                         f"got {events!r}")
+    names = list(events)
+    if not names:
+        raise InputError("conversion_events: expected at least one event name, got none")
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise InputError(f"conversion_events[{i}]: expected an event name (text), "
+                             f"got {name!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def _event_flags(s, column: str, events: tuple):
+    """(flags, seen, names): 1 where the row's event name is in ``events`` (missing
+    names: 0), whether each event occurs, and the distinct names of the column. One
+    factorize of the column, then a lookup per distinct name (no per-row Python)."""
     pd = _pd()
+    if pd.api.types.is_bool_dtype(s.dtype) or _io.is_numeric(s):
+        raise InputError(f"conversion_events: column '{column}' holds {s.dtype} flags, not "
+                         f"event names; drop conversion_events to read it as a flag")
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = np.asarray(s.array.codes)
+        cats = s.cat.categories
+        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+        names = cats[used]
+        hit = np.asarray(cats.isin(events), dtype=np.uint8)
+    else:
+        codes, names = pd.factorize(s, sort=False)
+        names = pd.Index(names)
+        hit = np.asarray(names.isin(events), dtype=np.uint8)
+    flags = np.append(hit, np.uint8(0))[codes]  # code -1 (missing name): the last entry
+    seen = np.asarray(pd.Index(events).isin(names), dtype=bool)
+    return flags, seen, names
+
+
+def _unknown_events(events: tuple, seen: np.ndarray, column: str, names=None):
+    """The error for names of ``events`` that never occur (``seen`` False)."""
+    missing = [e for e, ok in zip(events, seen) if not ok]
+    hint = ""
+    if names is not None and len(names):
+        text = [str(n) for n in names[:10_000]]
+        close = [m for e in missing for m in difflib.get_close_matches(e, text, n=1)]
+        hint = (f"; did you mean {', '.join(repr(c) for c in dict.fromkeys(close))}?"
+                if close else f"; names there include "
+                              f"{', '.join(repr(t) for t in sorted(set(text))[:8])}")
+    return InputError(f"conversion_events: {', '.join(repr(m) for m in missing)} never "
+                      f"occur{'s' if len(missing) == 1 else ''} in column '{column}'{hint}")
+
+
+def _flags(s, column: str, events: Any = None) -> np.ndarray:
+    """The conversion flag per row: a flag column (booleans or 0/1), or with
+    ``events`` (a name or names) an event-name column whose rows named in ``events``
+    convert; a name that never occurs raises (a typo, most likely)."""
+    pd = _pd()
+    events = _conversion_events(events)
+    if events is not None:
+        flags, seen, names = _event_flags(s, column, events)
+        if not seen.all():
+            raise _unknown_events(events, seen, column, names)
+        return flags
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        # plain numpy flags: no missing values, checked by their range (no copy for
+        # int8 / uint8 / bool)
+        v = s.to_numpy()
+        if len(v) and dtype.kind != "b" and (v.min() < 0 or v.max() > 1):
+            i = int(np.flatnonzero((v != 0) & (v != 1))[0])
+            raise InputError(f"{column}[{i}]: expected a conversion flag 0 or 1, got "
+                             f"{s.iloc[i]!r}")
+        return v.view(np.uint8) if v.dtype.itemsize == 1 else v.astype(np.uint8)
     if s.isna().any():
         raise InputError(f"{column}[{int(np.flatnonzero(s.isna().to_numpy())[0])}]: missing "
                          f"conversion flag")
@@ -417,8 +495,8 @@ def _flags(s, column: str) -> np.ndarray:
         return s.to_numpy(dtype=np.uint8)
     if not _io.is_numeric(s):
         raise InputError(f"{column}: expected a conversion flag (booleans or 0/1), got "
-                         f"{s.dtype} values; for an event name pass a flag, e.g. "
-                         f"log['event'].eq('purchase')")
+                         f"{s.dtype} values; for a column of event names pass "
+                         f"conversion_events='purchase' (or a list of names)")
     v = s.to_numpy(dtype=np.float64)
     bad = (v != 0) & (v != 1)
     if bad.any():
@@ -427,11 +505,127 @@ def _flags(s, column: str) -> np.ndarray:
     return v.astype(np.uint8)
 
 
+_SLICE_ROWS = 1_000_000  # rows per slice of the Arrow encoding, at least
+
+
+def _arrow_codes(s, recode=None):
+    """(int32 codes with -1 for missing, unique values) of an Arrow-backed column
+    (pandas' ``str`` dtype with pyarrow storage) by Arrow's dictionary encoding, in
+    order of first appearance like ``pd.factorize``; None for other columns.
+    ``recode(uniques)`` may return the final int32 code of each unique value (written
+    straight into the codes: no second code array), or None to keep them. Long
+    columns are encoded in slices on sostac's threads (Arrow releases the GIL); a
+    slice's new values follow the earlier slices', so the codes are the same."""
+    chunked = getattr(s.array, "_pa_array", None)
+    if chunked is None or not hasattr(chunked, "dictionary_encode") or len(chunked) == 0:
+        return None
+    n = len(chunked)
+    pieces = max(1, min(int(_core.get_num_threads()), n // _SLICE_ROWS))
+    cuts = [n * k // pieces for k in range(pieces + 1)]
+
+    def encode(k):
+        enc = chunked.slice(cuts[k], cuts[k + 1] - cuts[k]).dictionary_encode()
+        return [c.indices for c in enc.chunks], enc.chunks[0].dictionary.to_pylist()
+
+    if pieces == 1:
+        done = [encode(0)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(pieces) as pool:
+            done = list(pool.map(encode, range(pieces)))
+    index, uniques = {}, []
+    for _, values in done:
+        for v in values:
+            if v not in index:
+                index[v] = len(uniques)
+                uniques.append(v)
+    final = recode(uniques) if recode is not None else None
+    if final is None:
+        final = np.arange(len(uniques), dtype=np.int32)
+    out = np.empty(n, dtype=np.int32)
+    for k, (parts, values) in enumerate(done):
+        local = np.append(final[[index[v] for v in values]], -1).astype(np.int32)
+        at = cuts[k]
+        for c in parts:
+            idx = c.fill_null(len(values)) if c.null_count else c
+            local.take(idx.to_numpy(zero_copy_only=False), out=out[at:at + len(c)])
+            at += len(c)
+    return out, uniques
+
+
+def _user_codes(ids):
+    """(codes, offset) for the accumulator: plain integers in a dense range are their
+    own codes (minus offset; no copy), Arrow strings are dictionary-encoded (int32),
+    others factorized; codes follow the first appearance of each id."""
+    pd = _pd()
+    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
+    if dense is not None:
+        return np.ascontiguousarray(dense[0], dtype=np.int64), int(dense[1])
+    arrow = _arrow_codes(ids)
+    if arrow is not None:
+        return arrow[0], 0
+    codes, _ = pd.factorize(ids, sort=False)
+    return codes.astype(np.int64, copy=False), 0
+
+
+def _channel_codes(ch, channel: str):
+    """(int32 codes into the sorted, trimmed channel names, -1 for none; the names).
+    Names are checked and trimmed once per distinct value, not per row."""
+    pd = _pd()
+    done = {}
+
+    def recode(uniques):  # valid names: the sorted-name codes in one pass
+        names = pd.Index(uniques, dtype=object).astype(str).str.strip()
+        if (names == "").any() or names.str.contains(">", regex=False).any():
+            return None  # the checks below name the row
+        done["names"], remap = np.unique(np.asarray(names, dtype=object).astype(str),
+                                         return_inverse=True)
+        return remap.astype(np.int32)
+
+    arrow = _arrow_codes(ch, recode)
+    if arrow is not None and "names" in done:
+        return arrow[0], [str(c) for c in done["names"]]
+    if arrow is not None:
+        raw_codes, uniques = arrow
+    else:
+        raw_codes, uniques = pd.factorize(ch, sort=False)
+    names = pd.Index(uniques, dtype=object).astype(str).str.strip()
+
+    def first_row(code_mask):
+        return int(np.flatnonzero(np.isin(raw_codes, np.flatnonzero(code_mask)))[0])
+
+    blank = np.asarray(names == "", dtype=bool)
+    if blank.any():
+        raise InputError(f"{channel}[{first_row(blank)}]: blank channel name")
+    gt = np.asarray(names.str.contains(">", regex=False), dtype=bool)
+    if gt.any():
+        i = first_row(gt)
+        raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
+                         f"table joins channels by ' > '")
+    ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
+    # -1 (missing) picks the last entry of the lookup
+    return lookup.take(raw_codes), [str(c) for c in ch_names]
+
+
+def _order_error(r, ids, time: str, user: str, presorted_hint: str):
+    row = int(r["order_break"])
+    who = ids.iloc[row]
+    who = who.item() if hasattr(who, "item") else who
+    if r["order_regrouped"]:
+        return InputError(f"{user}[{row}]: the rows of user {who!r} resume after other "
+                          f"users' rows ({presorted_hint})")
+    return InputError(f"{time}[{row}]: touchpoints not in time order for user {who!r}: "
+                      f"earlier than the row before ({presorted_hint})")
+
+
 def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
           channel: str = "channel", conversion: str = "conversion",
           value: Optional[str] = None, lookback: Any = "30D",
           max_length: Optional[int] = None, collapse_repeats: bool = False,
-          half_life: Any = None):
+          half_life: Any = None, conversion_events: Any = None,
+          presorted: bool = False):
     """The path table of a touchpoint log: one path per conversion, and the
     non-converting journeys.
 
@@ -439,7 +633,8 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
 
     * A row is a touch (``conversion`` 0 / False, with a channel), a conversion with
       its own touch (1 and a channel: the converting session is the last interaction)
-      or a bare conversion (1, channel missing). Rows may come in any order.
+      or a bare conversion (1, channel missing). Rows may come in any order (unless
+      ``presorted``).
     * A conversion closes a path: the user's touches since the previous conversion
       (touches are not reused by the next path) within ``lookback`` before it,
       edges included ([t - lookback, t]); older touches are dropped (counted in
@@ -459,7 +654,7 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     user, time, channel, conversion : str
         Column names: the user id (missing ids raise), the time (any form of
         :func:`sostac.io.to_datetime`; missing times raise), the channel name and the
-        conversion flag (booleans or 0/1).
+        conversion flag (booleans or 0/1), or with ``conversion_events`` the event name.
     value : str, optional
         The conversion value column (read on conversion rows; NaN there raises).
     lookback : str, timedelta or None
@@ -475,6 +670,20 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         columns ``time_decay`` and ``time_decay_value``: per path an array with one
         credit per touch, summed over the path's conversions (and their value), which
         :func:`heuristic`'s "time_decay" then uses instead of decay by position.
+
+    conversion_events : str or list of str, optional
+        Read ``conversion`` as event names (GA4's event_name, Segment's event, ...):
+        the rows named in it are conversions, all others (missing names too) touches.
+        A name that never occurs in the column raises (a typo, most likely).
+        :class:`PathAccumulator` builds the same table from chunks of the log.
+    presorted : bool
+        True: the rows come grouped by user (each user's rows together) and each
+        user's rows in time order (ties in any order), e.g. a log sorted by (user,
+        time); the builder relies on it and raises naming the first row that breaks
+        it ("timestamp[123]: touchpoints not in time order for user 'u9' ..." or
+        "user_id[7]: the rows of user 'u2' resume after other users' rows ...").
+        False (default): any order; the builder groups and sorts the rows itself, and
+        skips that work when it finds them already in order. The result is the same.
 
     Returns
     -------
@@ -509,35 +718,14 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
     n = len(ids)
     if n == 0:
         raise InputError(f"{user}: the touchpoint log is empty")
-    na = ids.isna().to_numpy()
+    na = np.zeros(0, bool) if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iub" \
+        else ids.isna().to_numpy()
     if na.any():
         raise InputError(f"{user}[{int(np.flatnonzero(na)[0])}]: missing user id")
-    dense = _dense_ids(ids)  # plain integers in a dense range: the id is the code
-    if dense is not None:
-        codes = dense[0].astype(np.int64) - dense[1]
-    else:
-        codes, _ = pd.factorize(ids, sort=False)
+    codes, offset = _user_codes(ids)
     ticks, per_day, _ = _time_ticks(_series(data, time, "time"), time)
-    flags = _flags(_series(data, conversion, "conversion"), conversion)
-    ch = _series(data, channel, "channel")
-    # Names are checked and trimmed once per distinct value, not per row.
-    raw_codes, uniques = pd.factorize(ch, sort=False)
-    names = pd.Index(uniques).astype(str).str.strip()
-
-    def first_row(code_mask):
-        return int(np.flatnonzero(np.isin(raw_codes, np.flatnonzero(code_mask)))[0])
-
-    blank = np.asarray(names == "", dtype=bool)
-    if blank.any():
-        raise InputError(f"{channel}[{first_row(blank)}]: blank channel name")
-    gt = np.asarray(names.str.contains(">", regex=False), dtype=bool)
-    if gt.any():
-        i = first_row(gt)
-        raise InputError(f"{channel}[{i}]: channel name with '>' ({ch.iloc[i]!r}); the path "
-                         f"table joins channels by ' > '")
-    ch_names, remap = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-    lookup = np.append(remap.astype(np.int32), np.int32(-1))  # the last entry: no channel
-    ch_codes = lookup[np.where(raw_codes >= 0, raw_codes, len(remap))]
+    flags = _flags(_series(data, conversion, "conversion"), conversion, conversion_events)
+    ch_codes, ch_names = _channel_codes(_series(data, channel, "channel"), channel)
     missing_touch = (ch_codes < 0) & (flags == 0)
     if missing_touch.any():
         raise InputError(f"{channel}[{int(np.flatnonzero(missing_touch)[0])}]: missing channel "
@@ -555,11 +743,18 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         half = _lookback_ticks(half_life, per_day, "half_life", exact=True)
         if not half > 0:
             raise InputError(f"half_life: expected a duration > 0, got {half_life!r}")
+    if not isinstance(presorted, (bool, np.bool_)):
+        raise InputError(f"presorted: expected True or False, got {presorted!r}")
     acc = _ca.PathAccumulator()
-    acc.add(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(ticks),
-            np.ascontiguousarray(ch_codes, dtype=np.int32), flags, vals)
-    r = acc.finish([str(c) for c in ch_names], look, int(max_length or 0),
-                   bool(collapse_repeats), half)
+    # views, not copies: the arrays live until finish returns
+    acc.add(codes, np.ascontiguousarray(ticks), ch_codes, flags, vals, user_offset=offset,
+            copy=False)
+    r = acc.finish(ch_names, look, int(max_length or 0), bool(collapse_repeats), half,
+                   presorted=bool(presorted))
+    if "order_break" in r:
+        raise _order_error(r, ids, time, user, "presorted=True: rows must come grouped by "
+                           "user, each user's rows in time order; leave presorted False "
+                           "to sort")
     out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
                         "conversions": r["conversions"], "value": r["value"],
                         "nulls": r["nulls"]})
@@ -577,6 +772,10 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
 
 
 def _object_column(parts):
+    # np.split of a table without paths (offsets [0]) gives one empty part; a path has
+    # at least one touch, so one empty part means no rows
+    if len(parts) == 1 and len(parts[0]) == 0:
+        parts = []
     col = np.empty(len(parts), dtype=object)
     col[:] = parts
     return col

@@ -15,6 +15,7 @@ The rules (docs/customer.md, "Summary and RFM"):
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -471,8 +472,16 @@ def _segment_rules(segments: Any, bins: int) -> List[Tuple[str, Dict[str, Tuple[
     return rules
 
 
-def _segment_table(rules, bins: int) -> Tuple[np.ndarray, List[str]]:
+def _segment_table(rules, bins: int) -> Tuple[np.ndarray, Tuple[str, ...]]:
     """Segment code of each of the bins**3 RFM codes (first matching rule; 'Other')."""
+    key = (bins, tuple((name, tuple(sorted(rule.items()))) for name, rule in rules))
+    return _segment_table_of(key)
+
+
+@functools.lru_cache(maxsize=32)
+def _segment_table_of(key) -> Tuple[np.ndarray, Tuple[str, ...]]:
+    """_segment_table of the hashable (bins, rules); the table is read-only."""
+    bins, rules = key[0], [(name, dict(rule)) for name, rule in key[1]]
     names = []
     for name, _ in rules:
         if name not in names:
@@ -489,7 +498,15 @@ def _segment_table(rules, bins: int) -> Tuple[np.ndarray, List[str]]:
     if (table < 0).any():
         table[table < 0] = len(names)
         names.append(OTHER)
-    return table, names
+    table.flags.writeable = False
+    return table, tuple(names)
+
+
+@functools.lru_cache(maxsize=16)
+def _rfm_codes(bins: int) -> Tuple[str, ...]:
+    """The bins**3 RFM codes "111".."555", in code order."""
+    return tuple(f"{a}{b}{c}" for a in range(1, bins + 1) for b in range(1, bins + 1)
+                 for c in range(1, bins + 1))
 
 
 def _rfm_frame(result: dict, labels, bins: int, segments: Any):
@@ -508,14 +525,13 @@ def _rfm_frame(result: dict, labels, bins: int, segments: Any):
     code *= bins
     code += m
     code -= 1
-    codes = [f"{a}{b}{c}" for a in range(1, bins + 1) for b in range(1, bins + 1)
-             for c in range(1, bins + 1)]
+    codes = list(_rfm_codes(bins))
     cols = {"recency": recency, "frequency": result["transactions"], "monetary": monetary,
             "r_score": r, "f_score": f, "m_score": m,
             "rfm": pd.Categorical.from_codes(code, categories=codes)}
     if rules is not None:
         table, names = _segment_table(rules, bins)
-        cols["segment"] = pd.Categorical.from_codes(table[code], categories=names)
+        cols["segment"] = pd.Categorical.from_codes(table[code], categories=list(names))
     out = pd.DataFrame(cols, index=labels(result["customer"]), copy=False)
     out.attrs.update({"end": _iso(result["end_day"]) if len(out) else None, "bins": bins})
     return out
