@@ -18,6 +18,17 @@ Workloads (defaults; ``--quick`` divides the sizes by 50):
   ``.venv-ca`` exists (``scripts/make_attribution_venv.sh``); its removal effects are
   compared with sostac's exact ones (their Monte Carlo error is printed, not
   asserted).
+* models on generated path tables (the issue's sizes; ``--distinct``,
+  ``--model-channels``, ``--orders``; ``--models-only`` skips the log): 1M and 10M
+  distinct paths over 12 and 100 channels (``make_path_table``, seeded), sostac's
+  heuristics and Markov order 1 and 2 end to end from the DataFrame, against
+  ChannelAttribution in the same run: a subprocess in its interpreter on the same
+  table (a CSV file), timed inside it excluding the read, ``ncore`` = threads. Checks:
+  heuristics equal to 1e-9; Markov conversions sum to the total, and the largest
+  relative difference of ChannelAttribution's simulated conversions is printed. A
+  ChannelAttribution run that would not fit in the available memory is not started
+  (said so), one that fails or exceeds ``--ca-timeout`` is reported.
+  Quick: ``--models-only --distinct 100000 --model-channels 12 --repeats 1``.
 
 Threads: ``sostac.set_num_threads(T)`` and DuckDB ``SET threads = T``; pandas is
 single-threaded. Best of R runs of ``time.perf_counter``. Checks: the three engines'
@@ -165,34 +176,226 @@ CA_SCRIPT = r"""
 import json, sys, time
 import pandas as pd
 import ChannelAttribution as ca
-t = pd.read_csv(sys.argv[1])
 from importlib.metadata import version
-out = {"version": version("ChannelAttribution")}
-t0 = time.perf_counter()
-h = ca.heuristic_models(t, "path", "conversions", var_value="value", sep=">")
-out["heuristic_s"] = time.perf_counter() - t0
-for order in (1, 2):
+path, threads, orders, heuristics = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+t = pd.read_csv(path)  # IO: not timed
+out = {"version": version("ChannelAttribution"), "rows": len(t)}
+if heuristics == "1":
+    t0 = time.perf_counter()
+    h = ca.heuristic_models(t, "path", "conversions", var_value="value", sep=">",
+                            flg_pro=False)
+    out["heuristic_s"] = time.perf_counter() - t0
+    out["heuristic"] = {m: dict(zip(h["channel_name"], h[m + "_touch_conversions"]))
+                        for m in ("first", "last", "linear")}
+for order in [int(o) for o in orders.split(",") if o]:
     t0 = time.perf_counter()
     m = ca.markov_model(t, "path", "conversions", var_value="value", var_null="nulls",
-                        order=order, sep=">", seed=1, verbose=0)
+                        order=order, sep=">", ncore=threads, seed=1, verbose=0,
+                        flg_pro=False)
     out[f"markov{order}_s"] = time.perf_counter() - t0
     res = m["result"] if isinstance(m, dict) else m
     out[f"markov{order}"] = dict(zip(res["channel_name"], res["total_conversions"]))
+    print(json.dumps(out), flush=True)  # what finished, should a later order fail
 print(json.dumps(out))
 """
 
 
-def run_ca(table: pd.DataFrame):
-    if not CA.exists():
-        return None
+def ca_python(arg) -> Path:
+    """The ChannelAttribution interpreter: --ca-python, else this checkout's .venv-ca,
+    else the main checkout's (a git worktree shares it)."""
+    if arg:
+        return Path(arg)
+    for root in (ROOT, ROOT.parent / "main"):
+        if (root / ".venv-ca" / "bin" / "python").exists():
+            return root / ".venv-ca" / "bin" / "python"
+    return CA
+
+
+def run_ca(table: pd.DataFrame, *, python: Path = CA, threads: int = 1,
+           orders=(1, 2), heuristics: bool = True, timeout: float = 1800):
+    """ChannelAttribution on `table` in its interpreter (a subprocess reading the same
+    table from a CSV file; its times are measured inside it, excluding the read).
+    Returns its JSON (what finished) and a note when it failed or was stopped."""
+    if not Path(python).exists():
+        return None, "no .venv-ca (bash scripts/make_attribution_venv.sh)"
     with tempfile.TemporaryDirectory() as tmp:
         f = os.path.join(tmp, "paths.csv")
-        table.to_csv(f, index=False)
-        proc = subprocess.run([str(CA), "-c", CA_SCRIPT, f], capture_output=True, text=True)
-    if proc.returncode != 0:
-        print("ChannelAttribution failed:", proc.stderr.strip().splitlines()[-1:])
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        try:
+            import pyarrow as pa
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(pa.Table.from_pandas(table[["path", "conversions", "value",
+                                                        "nulls"]], preserve_index=False), f)
+        except ImportError:  # pragma: no cover
+            table.to_csv(f, index=False)
+        cmd = [str(python), "-c", CA_SCRIPT, f, str(threads),
+               ",".join(str(o) for o in orders), "1" if heuristics else "0"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            stdout, note = proc.stdout, None
+            if proc.returncode != 0:
+                tail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+                note = f"failed (exit {proc.returncode}: {tail[:120]})"
+        except subprocess.TimeoutExpired as e:
+            stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+            note = f"stopped after {timeout:.0f} s"
+    lines = [ln for ln in stdout.strip().splitlines() if ln.startswith("{")]
+    return (json.loads(lines[-1]) if lines else None), note
+
+
+# -- models on generated path tables (the issue's sizes) ------------------------------------
+
+def make_path_table(n: int, channels: int, seed: int) -> pd.DataFrame:
+    """`n` distinct paths over `channels` channels (names of 4 characters joined by
+    " > "), generated directly as a path table: lengths geometric (mean about 5,
+    at most 16, or 9 with more than 12 channels), channels drawn with Dirichlet
+    weights; journeys per path 1 + Poisson(2), converting with a probability that
+    depends on the path's channels; value = conversions x Gamma(2, 30). The path column
+    is Arrow-backed (pandas' str dtype), as read_csv / read_parquet give it."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    C = channels
+    lmax = 16 if C <= 12 else 9  # (C + 1) ** lmax < 2 ** 63: a path's key is exact
+    weight = rng.dirichlet(np.full(C, 1.5))
+    effect = rng.normal(0.0, 0.6, C)
+    base = np.int64(C + 1)
+    powers = base ** np.arange(lmax, dtype=np.int64)
+    keys, parts = [], []
+    have = 0
+    while have < n:
+        m = max(int((n - have) * 1.5), n // 4) + 1000
+        length = np.minimum(rng.geometric(0.2, m), lmax).astype(np.int64)
+        off = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(length, out=off[1:])
+        codes = rng.choice(C, int(off[-1]), p=weight).astype(np.int64)
+        pos = np.arange(off[-1], dtype=np.int64) - np.repeat(off[:-1], length)
+        key = np.add.reduceat((codes + 1) * powers[pos], off[:-1])
+        keys.append(key)
+        parts.append((length, codes))
+        allk = np.concatenate(keys)
+        _, first = np.unique(allk, return_index=True)
+        have = len(first)
+    lengths = np.concatenate([p[0] for p in parts])
+    codes = np.concatenate([p[1] for p in parts])
+    off = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=off[1:])
+    keep = np.sort(first)[:n]
+    length = lengths[keep]
+    take = np.repeat(off[keep], length) + (np.arange(length.sum()) -
+                                           np.repeat(np.cumsum(length) - length, length))
+    codes = codes[take]
+    # text: each touch is 4 name bytes then " > " (none after a path's last touch)
+    names = np.frombuffer("".join(f"c{i:03d}" if C > 99 else f"ch{i:02d}"
+                                  for i in range(C)).encode(), dtype=np.uint8).reshape(C, 4)
+    text_len = 7 * length - 3
+    text_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(text_len, out=text_off[1:])
+    path_start = np.repeat(text_off[:-1], length)
+    within = np.arange(len(codes)) - np.repeat(np.cumsum(length) - length, length)
+    at_byte = path_start + 7 * within
+    buf = np.empty(int(text_off[-1]), dtype=np.uint8)
+    for k in range(4):
+        buf[at_byte + k] = names[codes, k]
+    last = np.zeros(len(codes), dtype=bool)
+    last[np.cumsum(length) - 1] = True
+    sep_at = at_byte[~last]
+    for k, ch in enumerate(b" > "):
+        buf[sep_at + 4 + k] = ch
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(text_off), pa.py_buffer(buf))
+    path = pa.table({"path": arr}).to_pandas()["path"]
+    score = np.add.reduceat(effect[codes], np.r_[0, np.cumsum(length)[:-1]]) / length
+    p = 1.0 / (1.0 + np.exp(-(score - 1.5)))
+    journeys = 1 + rng.poisson(2.0, n)
+    conv = rng.binomial(journeys, p).astype(np.float64)
+    value = np.round(conv * rng.gamma(2.0, 30.0, n), 2)
+    return pd.DataFrame({"path": path, "conversions": conv, "value": value,
+                         "nulls": (journeys - conv).astype(np.float64)})
+
+
+def mem_available_gb() -> float:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 2**20
+    except OSError:  # pragma: no cover
+        pass
+    return float("nan")
+
+
+def rel_diff(ours: dict, theirs: dict) -> float:
+    """Max over channels of |theirs - ours| / max(|ours|, 1) (a missing channel is 0)."""
+    return max(abs(theirs.get(c, 0.0) - v) / max(abs(v), 1.0) for c, v in ours.items())
+
+
+def bench_models(sizes, channel_counts, orders, args) -> bool:
+    """sostac against ChannelAttribution on generated path tables: heuristics (first,
+    last, linear), Markov of each order; end to end from the DataFrame (encoding the
+    path text included). Prints times, ratios and the cross-checks; False when a
+    check failed."""
+    ok = True
+    python = ca_python(args.ca_python)
+    print(f"models on generated path tables ({args.threads} threads, best of "
+          f"{args.repeats}; ChannelAttribution: {python if python.exists() else 'absent'})")
+    for n in sizes:
+        for C in channel_counts:
+            t0 = time.perf_counter()
+            table = make_path_table(n, C, args.seed + C)
+            gen = time.perf_counter() - t0
+            total = float(table["conversions"].sum())
+            print(f"\n{n:,} distinct paths, {C} channels ({table['path'].str.len().sum() / 1e6:.0f}"
+                  f" MB of text, {total:,.0f} conversions; generated in {gen:.1f} s)")
+            ours = {}
+            t_h, h = best(lambda: at.heuristic(table, models=("first", "last", "linear")),
+                          args.repeats)
+            ours["heuristic_s"] = t_h
+            for order in orders:
+                t_m, r = best(lambda: at.markov(table, order=order), args.repeats)
+                ours[f"markov{order}_s"] = t_m
+                ours[f"markov{order}"] = dict(zip(r.removal_effects["channel"],
+                                                  r.removal_effects["conversions"]))
+                s = r.removal_effects["conversions"].sum()
+                if abs(s - total) > 1e-9 * total:
+                    print(f"CHECK FAILED: markov order {order}: conversions sum to {s}")
+                    ok = False
+            need = 0.7e-6 * n * (1 + C / 100)  # GB: ChannelAttribution took 6.6 GB at 10M
+            free = mem_available_gb()
+            if args.no_ca:
+                theirs, note = None, "not run (--no-ca)"
+            elif need > 0.8 * free:
+                theirs, note = None, (f"not run: needs about {need:.1f} GB, "
+                                      f"{free:.1f} GB available")
+            else:
+                theirs, note = run_ca(table, python=python, threads=args.threads,
+                                      orders=orders, timeout=args.ca_timeout)
+            print(f"{'model':<28} {'sostac s':>9} {'ChannelAttribution s':>21} {'x':>7}")
+            rows = [("heuristics (first, last, linear)", "heuristic_s")] + \
+                [(f"markov order {o}", f"markov{o}_s") for o in orders]
+            for name, key in rows:
+                other = theirs.get(key) if theirs else None
+                print(f"{name:<28} {ours[key]:9.3f} "
+                      f"{(f'{other:21.3f}' if other else '-'.rjust(21))} "
+                      f"{(f'{other / ours[key]:7.1f}' if other else '-'.rjust(7))}")
+            if note:
+                print(f"ChannelAttribution: {note}")
+            if theirs and "heuristic" in theirs:
+                for m in ("first", "last", "linear"):
+                    mine = dict(zip(h["channel"], h[f"{m}_conversions"]))
+                    d = max(abs(theirs["heuristic"][m].get(c, 0.0) - v) / max(abs(v), 1.0)
+                            for c, v in mine.items())
+                    if d > 1e-9:
+                        print(f"CHECK FAILED: heuristic {m}: ChannelAttribution differs by {d:.3g}")
+                        ok = False
+                print("heuristics: equal to ChannelAttribution's to 1e-9 (relative)")
+            for order in orders:
+                if theirs and f"markov{order}" in theirs:
+                    print(f"markov order {order}: ChannelAttribution's simulated conversions "
+                          f"differ from the exact ones by up to "
+                          f"{rel_diff(ours[f'markov{order}'], theirs[f'markov{order}']):.1%}"
+                          f" of a channel's (its Monte Carlo error)")
+            del table
+    return ok
 
 
 # -- exact Shapley over 15 channels (models part) ------------------------------------------
@@ -300,12 +503,33 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--no-pandas", action="store_true", help="skip the (slow) pandas side")
     ap.add_argument("--quick", action="store_true", help="sizes / 50, one repeat")
+    ap.add_argument("--models-only", action="store_true",
+                    help="only the models on generated path tables (no touchpoint log)")
+    ap.add_argument("--no-models", action="store_true",
+                    help="skip the models on generated path tables")
+    ap.add_argument("--distinct", default="1000000,10000000",
+                    help="distinct paths of the generated path tables (comma-separated)")
+    ap.add_argument("--model-channels", default="12,100",
+                    help="channels of the generated path tables (comma-separated)")
+    ap.add_argument("--orders", default="1,2", help="Markov orders (comma-separated)")
+    ap.add_argument("--ca-python", default=None,
+                    help="ChannelAttribution's interpreter (default: .venv-ca/bin/python)")
+    ap.add_argument("--no-ca", action="store_true", help="skip ChannelAttribution")
+    ap.add_argument("--ca-timeout", type=float, default=1800,
+                    help="seconds before a ChannelAttribution run is stopped")
     args = ap.parse_args()
+    sizes = [int(float(x)) for x in args.distinct.split(",") if x]
+    model_channels = [int(x) for x in args.model_channels.split(",") if x]
+    orders = tuple(int(x) for x in args.orders.split(",") if x)
     if args.quick:
         args.rows //= 50
         args.users //= 50
         args.repeats = 1
+        sizes = [max(1000, x // 50) for x in sizes]
     sostac.set_num_threads(args.threads)
+    if args.models_only:
+        os.system("uptime")
+        return 0 if bench_models(sizes, model_channels, orders, args) else 1
     log = make_log(args.rows, args.users, args.channels, args.seed)
     print(f"bench_attribution: {args.rows:,} touchpoints, {args.users:,} users, "
           f"{args.channels} channels, {args.threads} threads, best of {args.repeats}; "
@@ -372,7 +596,7 @@ def main() -> int:
         if not all(abs(s - total) <= 1e-9 * total for s in sums):
             print(f"CHECK FAILED: {name}: conversions do not sum to the total")
             ok = False
-    ca_out = run_ca(ours)
+    ca_out, _ = run_ca(ours, python=ca_python(args.ca_python), threads=args.threads)
     print("models on the path table       sostac s   ChannelAttribution s   x")
     pairs = {"heuristics (first, last, linear)": "heuristic_s", "markov order 1": "markov1_s",
              "markov order 2": "markov2_s"}
@@ -390,6 +614,9 @@ def main() -> int:
         print("\n(no .venv-ca: bash scripts/make_attribution_venv.sh for the "
               "ChannelAttribution side)")
     ok = bench_shapley(args) and ok
+    if not args.no_models:
+        print()
+        ok = bench_models(sizes, model_channels, orders, args) and ok
     return 0 if ok else 1
 
 

@@ -5,4 +5,5 @@
 #include <sostac/attribution/bootstrap.hpp>
 #include <sostac/attribution/markov.hpp>
 #include <sostac/attribution/path_table.hpp>
+#include <sostac/attribution/path_text.hpp>
 #include <sostac/attribution/paths.hpp>

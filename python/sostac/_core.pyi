@@ -250,7 +250,7 @@ class _Attribution(ModuleType):
     def markov(
         offsets: npt.ArrayLike, steps: npt.ArrayLike, conversions: npt.ArrayLike,
         value: npt.ArrayLike, nulls: npt.ArrayLike, n_channels: int, order: int = ...,
-        use_nulls: bool = ...,
+        use_nulls: bool = ..., iterative_above: int = ...,
     ) -> dict: ...
     @staticmethod
     def shapley(
@@ -269,6 +269,12 @@ class _Attribution(ModuleType):
         middle_weight: float = ..., last_weight: float = ..., draws: bool = ...,
     ) -> dict: ...
     # encode part (path text to flat arrays)
+    @staticmethod
+    def parse_path_text(
+        chunks: list[tuple[npt.ArrayLike, npt.ArrayLike]], sep: str = ..., wide: bool = ...,
+    ) -> dict: ...
+    @staticmethod
+    def parse_path_lines(data: bytes, n: int, sep: str = ...) -> dict: ...
     ...
 
 attribution: _Attribution

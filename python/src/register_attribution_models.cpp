@@ -49,14 +49,14 @@ void register_attribution_models(py::module_& m) {
       "markov",
       [](const u64array& offsets, const i32array& steps, const farray& conversions,
          const farray& value, const farray& nulls, std::size_t n_channels, int order,
-         bool use_nulls) {
+         bool use_nulls, std::size_t iterative_above) {
         const at::path_table_view t =
             models_view(offsets, steps, conversions, value, nulls, n_channels);
         at::markov_result r;
         {
           // Safe without the GIL: t points into arrays the arguments keep alive.
           py::gil_scoped_release release;
-          r = at::markov(t, at::markov_options{order, use_nulls});
+          r = at::markov(t, at::markov_options{order, use_nulls, iterative_above});
         }
         py::dict d;
         d["order"] = r.order;
@@ -80,7 +80,7 @@ void register_attribution_models(py::module_& m) {
       },
       py::arg("offsets"), py::arg("steps"), py::arg("conversions"), py::arg("value"),
       py::arg("nulls"), py::arg("n_channels"), py::arg("order") = 1,
-      py::arg("use_nulls") = true,
+      py::arg("use_nulls") = true, py::arg("iterative_above") = at::markov_options{}.iterative_above,
       "Markov-chain removal effects of a path table (encode()'s arrays), solved exactly.");
   m.def(
       "shapley",

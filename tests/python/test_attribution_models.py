@@ -430,3 +430,41 @@ def test_markov_within_channelattribution_monte_carlo(sample, order):
         tol = 4 * se + 1e-12
         bad = diff[diff > tol]
         assert bad.empty, f"order {order} {col}: {bad.to_dict()} vs tol {tol[bad.index].to_dict()}"
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_markov_iterative_solve_matches_sparse_lu(order):
+    # Chains above markov_options::iterative_above states are solved by BiCGSTAB with
+    # the full chain's incomplete LU; forced both ways on one table, the numbers agree.
+    from sostac import _core
+    from sostac.attribution._table import encode
+
+    table = random_table(np.random.default_rng(11 + order), 400, 7, 7)
+    e = encode(table)
+    args = (e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels), order, True)
+    lu = _core.attribution.markov(*args, iterative_above=10**9)
+    it = _core.attribution.markov(*args, iterative_above=0)
+    assert lu["n_states"] == it["n_states"] >= 7
+    for key in ("removal_effect", "value_removal_effect", "conversions", "value"):
+        np.testing.assert_allclose(it[key], lu[key], rtol=1e-10, atol=1e-12)
+    assert it["conversion_probability"] == pytest.approx(lu["conversion_probability"],
+                                                         rel=1e-12)
+    np.testing.assert_array_equal(it["count"], lu["count"])
+
+
+def test_markov_iterative_solve_independent_of_threads():
+    from sostac import _core
+    from sostac.attribution._table import encode
+
+    e = encode(random_table(np.random.default_rng(5), 300, 9, 6))
+    args = (e.offsets, e.steps, e.conversions, e.value, e.nulls, len(e.channels), 2, True)
+    out = []
+    try:
+        for threads in (1, 2, 3):
+            _core.set_num_threads(threads)
+            out.append(_core.attribution.markov(*args, iterative_above=0))
+    finally:
+        _core.set_num_threads(0)
+    for r in out[1:]:
+        for key in ("removal_effect", "value_removal_effect", "conversions", "value"):
+            np.testing.assert_array_equal(r[key], out[0][key])

@@ -15,7 +15,9 @@
 /// Transition probabilities are the counts over each state's total out-count. The
 /// absorption probability x = P(conversion | state) solves (I - Q) x = r, Q the
 /// transient part, r the one-step conversion probabilities (sparse LU, no
-/// simulation). Removing channel c sends every state that contains c to (null):
+/// simulation; above markov_options::iterative_above states an adjoint BiCGSTAB
+/// solve, see detail::markov_iterative). Removing channel c sends every state that
+/// contains c to (null):
 ///   RE_c = 1 - P_{-c}(conversion from start) / P(conversion from start),
 /// which is the share of converting journeys of the chain that pass through c (what
 /// ChannelAttribution estimates by simulating journeys). Attributed conversions are
@@ -28,12 +30,15 @@
 #include <sostac/attribution/shapley_values.hpp>
 #include <sostac/core/parallel.hpp>
 
+#include <Eigen/IterativeLinearSolvers>
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -45,6 +50,11 @@ namespace sostac::attribution {
 struct markov_options {
   int order = 1;          ///< 1..4
   bool use_nulls = true;  ///< ChannelAttribution's var_null given
+  /// Chains with more transient states than this are solved iteratively (see
+  /// detail::markov_iterative); smaller ones by sparse LU.
+  std::size_t iterative_above = 1000;
+  double ilu_droptol = 1e-3;  ///< the iteration's incomplete LU: drop tolerance
+  int ilu_fill = 1;           ///< and fill factor
 };
 
 /// The chain and its removal effects. States: 0 = (start), 1..n_states = channel
@@ -121,6 +131,91 @@ inline std::pair<double, double> markov_solve(std::size_t n_transient,
   return {x(0, 0), x(0, 1)};
 }
 
+/// The incomplete LU of the full chain's system, shared as the preconditioner of
+/// every removal system (which differ from it in the removed rows only).
+struct shared_preconditioner {
+  const Eigen::IncompleteLUT<double, int>* ilu = nullptr;
+  template <class M>
+  shared_preconditioner& analyzePattern(const M&) { return *this; }
+  template <class M>
+  shared_preconditioner& factorize(const M&) { return *this; }
+  template <class M>
+  shared_preconditioner& compute(const M&) { return *this; }
+  template <class R>
+  auto solve(const Eigen::MatrixBase<R>& b) const { return ilu->solve(b); }
+  Eigen::ComputationInfo info() const noexcept { return Eigen::Success; }
+};
+
+/// Large chains: x_start = y . b with (I - Q)^T y = e_start (y: the expected visits
+/// of each state), one solve giving both right-hand sides (conversions, value); a
+/// removal replaces the removed states' rows by x_s = 0 (so b_s = 0 there). BiCGSTAB
+/// preconditioned with the incomplete LU of the full chain's transposed system, to a
+/// relative residual of 1e-14, checked again on the result (above 1e-11 the sparse LU
+/// decides). Direct factorisations of the chains of higher orders over many channels
+/// fill in to dense matrices (every state reaches every other in k steps), which the
+/// iteration avoids; each solve is sequential, so results do not depend on the thread
+/// count.
+struct markov_iterative {
+  using sp = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+  sp a;  // I - Q
+  Eigen::IncompleteLUT<double, int> ilu;  // of (I - Q)^T
+  Eigen::VectorXd conv, value;
+  bool ok = false;
+
+  markov_iterative(std::size_t n, const std::vector<std::uint64_t>& first,
+                   const std::vector<std::int32_t>& to, const std::vector<double>& prob,
+                   const std::vector<double>& conv_rhs, const std::vector<double>& value_rhs,
+                   double droptol, int fill) {
+    std::vector<Eigen::Triplet<double, int>> trip;
+    trip.reserve(static_cast<std::size_t>(first[n]) + n);
+    for (std::size_t f = 0; f < n; ++f) {
+      trip.emplace_back(static_cast<int>(f), static_cast<int>(f), 1.0);
+      for (std::uint64_t e = first[f]; e < first[f + 1]; ++e)
+        if (static_cast<std::size_t>(to[e]) < n)
+          trip.emplace_back(static_cast<int>(f), to[e], -prob[e]);
+    }
+    a.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+    a.setFromTriplets(trip.begin(), trip.end());
+    a.makeCompressed();
+    conv = Eigen::Map<const Eigen::VectorXd>(conv_rhs.data(), static_cast<Eigen::Index>(n));
+    value = Eigen::Map<const Eigen::VectorXd>(value_rhs.data(), static_cast<Eigen::Index>(n));
+    ilu.setDroptol(droptol);
+    ilu.setFillfactor(fill);
+    const sp at = a.transpose();
+    ilu.compute(at);
+    ok = ilu.info() == Eigen::Success;
+  }
+
+  /// (x_start for conversions, for value); converged = false when the check failed.
+  std::pair<double, double> solve(const std::vector<char>* removed, bool& converged) const {
+    sp m = a;
+    if (removed) {
+      for (Eigen::Index r = 0; r < m.outerSize(); ++r) {
+        if (!(*removed)[static_cast<std::size_t>(r)]) continue;
+        for (sp::InnerIterator it(m, r); it; ++it)
+          if (it.col() != r) it.valueRef() = 0.0;
+      }
+    }
+    const sp mt = m.transpose();
+    Eigen::VectorXd e0 = Eigen::VectorXd::Zero(m.rows());
+    e0[0] = 1.0;
+    Eigen::BiCGSTAB<sp, shared_preconditioner> solver;
+    solver.preconditioner().ilu = &ilu;
+    solver.setTolerance(1e-14);
+    solver.setMaxIterations(5000);
+    solver.compute(mt);
+    const Eigen::VectorXd y = solver.solve(e0);
+    converged = (e0 - mt * y).norm() <= 1e-11;
+    double xc = 0, xv = 0;
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      if (removed && (*removed)[static_cast<std::size_t>(r)]) continue;  // b_s = 0
+      xc += y[r] * conv[r];
+      xv += y[r] * value[r];
+    }
+    return {xc, xv};
+  }
+};
+
 }  // namespace detail
 
 /// The Markov chain of the path table and its removal effects (see the file comment).
@@ -167,8 +262,14 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
       seq_off[i + 1] = seq.size();
     }
   } else {
+    // The tuple numbers index a table when (C+1)^k is at most 4M, else a hash map.
+    std::uint64_t span = 1;
+    for (int q = 0; q < k && span <= (std::uint64_t{1} << 22); ++q) span *= C + 1;
+    const bool table = span <= (std::uint64_t{1} << 22);
+    std::vector<std::int32_t> table_ids(table ? span : 0, 0);  // 0: not seen
     std::unordered_map<std::uint64_t, std::int32_t> ids;
-    ids.reserve(1024);
+    if (!table) ids.reserve(1024);
+    std::int32_t n_ids = 0;
     for (std::size_t i = 0; i < t.n; ++i) {
       const std::size_t len = static_cast<std::size_t>(t.offsets[i + 1] - t.offsets[i]);
       const std::int32_t* p = t.steps + t.offsets[i];
@@ -179,13 +280,19 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
         std::uint64_t key = 0;
         for (std::size_t q = 0; q < w; ++q)
           key = key * (C + 1) + static_cast<std::uint64_t>(p[s0 + q]) + 1;
-        auto [it, fresh] = ids.try_emplace(key, static_cast<std::int32_t>(ids.size() + 1));
-        if (fresh) {
+        std::int32_t* slot;
+        if (table) {
+          slot = &table_ids[key];
+        } else {
+          slot = &ids.try_emplace(key, 0).first->second;
+        }
+        if (*slot == 0) {
+          *slot = ++n_ids;
           res.state_channels.insert(res.state_channels.end(), p + s0, p + s0 + w);
           res.state_offsets.push_back(res.state_channels.size());
         }
-        if (it->second != last) seq.push_back(it->second);
-        last = it->second;
+        if (*slot != last) seq.push_back(*slot);
+        last = *slot;
       }
       seq_off[i + 1] = seq.size();
     }
@@ -196,17 +303,36 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
   const auto conv_state = static_cast<std::int32_t>(S + 1);
   const auto null_state = static_cast<std::int32_t>(S + 2);
 
-  // Transition counts: dense when the square fits in 1M cells, else a hash map.
+  // Transition counts. The state after s is fixed by s and the channel of the next
+  // touch (order 1: that channel; order k: s's last k - 1 channels and it), so the
+  // counts leaving s have C + 2 slots (channels, conversion, null) when (S + 1) x
+  // (C + 2) fits in 16M cells; else a hash map keyed by (from, to).
   std::vector<double> end_value(S + 1, 0.0);  // value of conversions leaving each state
-  const bool dense = N <= 1024;
-  std::vector<double> cells(dense ? N * N : 0, 0.0);
+  const std::size_t W = C + 2;
+  const bool slotted = (S + 1) * W <= (std::size_t{1} << 24);
+  std::vector<double> cells(slotted ? (S + 1) * W : 0, 0.0), start_cells(slotted ? S + 1 : 0, 0.0);
+  std::vector<std::int32_t> succ(slotted ? (S + 1) * W : 0, 0), last_channel(S + 1, 0);
+  for (std::size_t st = 1; st <= S; ++st)
+    last_channel[st] = res.state_channels[static_cast<std::size_t>(res.state_offsets[st] - 1)];
   std::unordered_map<std::uint64_t, double> sparse_cells;
   auto add = [&](std::int32_t f, std::int32_t to, double w) {
-    const std::uint64_t key = static_cast<std::uint64_t>(f) * N + static_cast<std::uint64_t>(to);
-    if (dense)
-      cells[key] += w;
-    else
-      sparse_cells[key] += w;
+    if (slotted) {
+      if (f == 0) {  // (start) -> a transient state (paths are not empty)
+        start_cells[static_cast<std::size_t>(to)] += w;
+        return;
+      }
+      const std::size_t slot = to == conv_state   ? C
+                               : to == null_state ? C + 1
+                                                  : static_cast<std::size_t>(last_channel[static_cast<std::size_t>(to)]);
+      const std::size_t cell = static_cast<std::size_t>(f) * W + slot;
+      if (succ[cell] != to) {
+        if (succ[cell] != 0) throw std::logic_error("markov: two successors in one slot");
+        succ[cell] = to;
+      }
+      cells[cell] += w;
+    } else {
+      sparse_cells[static_cast<std::uint64_t>(f) * N + static_cast<std::uint64_t>(to)] += w;
+    }
   };
   for (std::size_t i = 0; i < t.n; ++i) {
     const double cv = t.conversions[i], nu = opt.use_nulls ? t.nulls[i] : 0.0;
@@ -223,21 +349,39 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
     }
     if (nu > 0) add(prev, null_state, nu);
   }
-  std::vector<std::uint64_t> keys;
-  if (dense) {
-    for (std::size_t c = 0; c < cells.size(); ++c)
-      if (cells[c] != 0) keys.push_back(c);
+  std::vector<std::uint64_t> keys;  // from * N + to, ascending
+  std::vector<double> key_count;
+  if (slotted) {
+    for (std::size_t st = 1; st <= S; ++st)
+      if (start_cells[st] != 0) {
+        keys.push_back(st);
+        key_count.push_back(start_cells[st]);
+      }
+    std::vector<std::pair<std::int32_t, double>> row;
+    for (std::size_t f = 1; f <= S; ++f) {
+      row.clear();
+      for (std::size_t slot = 0; slot < W; ++slot)
+        if (cells[f * W + slot] != 0) row.emplace_back(succ[f * W + slot], cells[f * W + slot]);
+      std::sort(row.begin(), row.end());
+      for (const auto& [to, c] : row) {
+        keys.push_back(static_cast<std::uint64_t>(f) * N + static_cast<std::uint64_t>(to));
+        key_count.push_back(c);
+      }
+    }
   } else {
     keys.reserve(sparse_cells.size());
     for (const auto& kv : sparse_cells) keys.push_back(kv.first);
     std::sort(keys.begin(), keys.end());
+    key_count.reserve(keys.size());
+    for (std::uint64_t key : keys) key_count.push_back(sparse_cells[key]);
   }
   std::vector<double> out(S + 1, 0.0);
   res.from.reserve(keys.size());
   res.to.reserve(keys.size());
   res.count.reserve(keys.size());
-  for (std::uint64_t key : keys) {
-    const double c = dense ? cells[key] : sparse_cells[key];
+  for (std::size_t e = 0; e < keys.size(); ++e) {
+    const std::uint64_t key = keys[e];
+    const double c = key_count[e];
     res.from.push_back(static_cast<std::int32_t>(key / N));
     res.to.push_back(static_cast<std::int32_t>(key % N));
     res.count.push_back(c);
@@ -259,8 +403,23 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
   std::vector<std::uint64_t> first(S + 2, 0);  // transitions leaving s: [first[s], first[s+1])
   for (std::int32_t f : res.from) ++first[static_cast<std::size_t>(f) + 1];
   for (std::size_t s = 0; s <= S; ++s) first[s + 1] += first[s];
-  const auto full = detail::markov_solve(S + 1, first, res.to, res.probability, conv_rhs,
-                                         value_rhs, nullptr);
+  std::unique_ptr<detail::markov_iterative> iter;
+  if (S + 1 > opt.iterative_above) {
+    iter = std::make_unique<detail::markov_iterative>(S + 1, first, res.to, res.probability,
+                                                      conv_rhs, value_rhs, opt.ilu_droptol,
+                                                      opt.ilu_fill);
+    if (!iter->ok) iter.reset();
+  }
+  auto solve = [&](const std::vector<char>* removed) {
+    if (iter) {
+      bool converged = false;
+      const auto x = iter->solve(removed, converged);
+      if (converged) return x;
+    }
+    return detail::markov_solve(S + 1, first, res.to, res.probability, conv_rhs, value_rhs,
+                                removed);
+  };
+  const auto full = solve(nullptr);
   res.conversion_probability = full.first;
   res.expected_value = full.second;
   // States containing each channel.
@@ -280,8 +439,7 @@ inline markov_result markov(const path_table_view& t, const markov_options& opt 
         for (std::size_t c = b; c < e; ++c) {
           if (holds[c].empty()) continue;
           for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 1;
-          const auto without = detail::markov_solve(S + 1, first, res.to, res.probability,
-                                                    conv_rhs, value_rhs, &removed);
+          const auto without = solve(&removed);
           for (std::int32_t s : holds[c]) removed[static_cast<std::size_t>(s)] = 0;
           const double re = (full.first - without.first) / full.first;
           res.removal_effect[c] = std::min(1.0, std::max(0.0, re));

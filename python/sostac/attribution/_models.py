@@ -74,7 +74,8 @@ def markov(paths: Any, order: int = 1, var_null: bool = True) -> MarkovResult:
 
     The chain of order ``order`` (1 to 4) over (start), the channel tuples the paths
     pass through, (conversion) and (null), as ChannelAttribution's ``markov_model``
-    forms it; the absorption probabilities come from a sparse LU solve, not from
+    forms it; the absorption probabilities come from a sparse LU solve (chains of
+    more than 1,000 states: BiCGSTAB to a relative residual of 1e-14), not from
     simulated journeys, so the numbers are the same on every run and for any thread
     count. A channel's removal effect is ``1 - P(conversion without it) /
     P(conversion)``; conversions and value are split in proportion to the removal

@@ -8,12 +8,12 @@ channel names, offsets, steps (channel codes), conversions, value, nulls.
 
 from __future__ import annotations
 
-import re
 from typing import Any, List, NamedTuple
 
 import numpy as np
 
 from .._core import InputError
+from .._core import attribution as _attr
 
 SEP = " > "
 COLUMNS = ("path", "conversions", "value", "nulls")
@@ -28,36 +28,50 @@ class Encoded(NamedTuple):
     nulls: np.ndarray
 
 
-def _split(text, sep: str):
-    """(int32 channel codes in sorted name order, names, touches per path) of a column
-    of path text, names stripped. One join and one split of the whole column, the
-    separators counted per path with numpy, names factorized once and then trimmed per
-    distinct name: no per-row Python work."""
-    import pandas as pd
+def _arrow_chunks(text):
+    """The (offsets, data) numpy views of each chunk of an Arrow-backed string column
+    (pandas' ``str`` dtype with pyarrow storage, ``string[pyarrow]``, ArrowDtype), and
+    whether the offsets are 64-bit; None for any other column. No copy."""
+    to_arrow = getattr(getattr(text, "array", None), "__arrow_array__", None)
+    if to_arrow is None:
+        return None
+    try:
+        import pyarrow as pa
 
-    values = text.astype(str).to_numpy(dtype=object)
-    big = "\n".join(values)
-    raw = np.frombuffer(big.encode("utf-8"), dtype=np.uint8)
-    ends = np.flatnonzero(raw == ord("\n"))
-    if len(ends) != len(values) - 1 or "\n" in sep:
-        raise InputError("paths: a path contains a line break")
-    if len(sep.encode("utf-8")) == 1:
-        sep_pos = np.flatnonzero(raw == ord(sep))
-    else:  # pragma: no cover - the path table's separator is ">"
-        sep_pos = np.array([m.start() for m in re.finditer(re.escape(sep), big)], dtype=np.int64)
-    ends = np.append(ends, len(raw))
-    lengths = np.diff(np.searchsorted(sep_pos, ends), prepend=0) + 1
-    tokens = big.replace("\n", sep).split(sep)
-    raw_codes, uniques = pd.factorize(np.asarray(tokens, dtype=object), sort=False)
-    stripped = pd.Index(uniques).astype(str).str.strip()
-    empty = np.flatnonzero(np.asarray(stripped == "", dtype=bool))
-    if len(empty):
-        pos = int(np.flatnonzero(np.isin(raw_codes, empty))[0])
-        i = int(np.searchsorted(np.cumsum(lengths), pos, side="right"))
-        raise InputError(f"path[{i}]: empty channel name in {values[i]!r}")
-    names, remap = np.unique(np.asarray(stripped, dtype=object).astype(str), return_inverse=True)
-    codes = remap.astype(np.int32)[raw_codes]
-    return codes, [str(n) for n in names], lengths.astype(np.int64)
+        data = to_arrow()
+    except Exception:  # pragma: no cover - not an Arrow array after all
+        return None
+    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+    if pa.types.is_large_string(data.type):
+        wide, dtype = True, np.int64
+    elif pa.types.is_string(data.type):
+        wide, dtype = False, np.int32
+    else:
+        return None
+    out = []
+    for c in chunks:
+        if len(c) == 0:
+            continue
+        _, off, buf = c.buffers()
+        o = np.frombuffer(off, dtype=dtype)[c.offset:c.offset + len(c) + 1]
+        d = np.frombuffer(buf, dtype=np.uint8) if buf is not None and buf.size \
+            else np.zeros(1, dtype=np.uint8)
+        out.append((o, d))
+    return out, wide
+
+
+def _split(text, sep: str):
+    """(int32 channel codes in sorted name order, names, uint64 offsets) of a column of
+    path text, names stripped (sostac/attribution/path_text.hpp): straight from the
+    Arrow buffers of a pyarrow-backed column, else from one utf-8 buffer of the texts
+    joined by line breaks. No per-row Python work."""
+    arrow = _arrow_chunks(text)
+    if arrow is not None:
+        r = _attr.parse_path_text(arrow[0], sep, arrow[1])
+    else:
+        values = text.astype(str).to_numpy(dtype=object)
+        r = _attr.parse_path_lines("\n".join(values).encode("utf-8"), len(values), sep)
+    return r["steps"], list(r["channels"]), r["offsets"]
 
 
 def encode(paths: Any, *, sep: str = ">") -> Encoded:
@@ -76,9 +90,7 @@ def encode(paths: Any, *, sep: str = ">") -> Encoded:
     if text.isna().any():
         i = int(np.flatnonzero(text.isna().to_numpy())[0])
         raise InputError(f"path[{i}]: missing path")
-    codes, names, lengths = _split(text, sep)
-    offsets = np.zeros(len(paths) + 1, dtype=np.uint64)
-    np.cumsum(lengths, out=offsets[1:])
+    codes, names, offsets = _split(text, sep)
 
     def num(col: str) -> np.ndarray:
         v = pd.to_numeric(paths[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
