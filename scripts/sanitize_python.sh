@@ -39,4 +39,5 @@ LD_PRELOAD="$ASAN_LIB:$UBSAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
   "$OLDPWD/tests/python/test_attribution_models.py" \
   "$OLDPWD/tests/python/test_attribution_shapley.py" \
   "$OLDPWD/tests/python/test_attribution_bootstrap.py" \
+  "$OLDPWD/tests/python/test_attribution_encode.py" \
   "$OLDPWD/tests/python/test_budget.py"
