@@ -10,13 +10,14 @@
 ///                 (the average CPA at most the target), lo <= x <= hi
 /// exactly, by the KKT conditions: for a multiplier lambda every channel spends
 /// x_c(lambda) = clamp(f_c'^{-1}(lambda), lo_c, hi_c) (f' is decreasing), and lambda is
-/// found by bisection so that the budget binds (conversions), or lambda = 1 / value
+/// found so that the budget binds (conversions; Illinois regula falsi on log lambda,
+/// each channel's spend by warm-started Newton), or lambda = 1 / value
 /// when that spends less than the total (profit: no channel is pushed past the point
 /// where one more unit of spend earns less than it costs). With a CPA target the
 /// optimum is also on the path x(lambda) (the stationarity condition has the same
 /// form), and the average CPA rises along it as lambda falls (each extra conversion
 /// costs 1 / lambda, more than the average), so it is the smallest lambda at which
-/// both the budget and the target hold. Every search is on a monotone function, to
+/// both the budget and the target hold (bisection on log lambda). Every search is on a monotone function, to
 /// machine precision (docs/budget.md, "Allocation").
 
 #include <sostac/core/error.hpp>
@@ -91,18 +92,33 @@ inline double log_slope_derivative(const response_curve& r, double x) noexcept {
 inline double spend_at(const response_curve& r, double lambda, double guess = 0) {
   if (r.slope(r.lower) <= lambda) return r.lower;
   if (std::isfinite(r.upper) && r.slope(r.upper) >= lambda) return r.upper;
-  double lo = r.lower, hi = std::max(r.lower, r.half / r.carry);
-  if (guess > lo && (!std::isfinite(r.upper) || guess < r.upper) && r.slope(guess) <= lambda)
-    hi = guess;
-  while (r.slope(hi) > lambda) {
-    lo = hi;
-    hi *= 2;
-    if (std::isfinite(r.upper) && hi >= r.upper) {
-      hi = r.upper;
-      break;
+  // bracket [lo, hi] from the guess (the previous multiplier's spend) or the half point
+  const bool usable = guess > r.lower && (!std::isfinite(r.upper) || guess < r.upper);
+  const double start = usable ? guess : std::max(r.lower, r.half / r.carry);
+  double lo = r.lower, hi = start;
+  if (start > r.lower && r.slope(start) > lambda) {
+    lo = start;
+    hi = 2 * start;
+    while (r.slope(hi) > lambda) {
+      lo = hi;
+      hi *= 2;
+      if (std::isfinite(r.upper) && hi >= r.upper) {
+        hi = r.upper;
+        break;
+      }
+    }
+  } else if (!(start > r.lower)) {
+    hi = std::max(r.lower + r.half / r.carry, 1e-300);
+    while (r.slope(hi) > lambda) {
+      lo = hi;
+      hi *= 2;
+      if (std::isfinite(r.upper) && hi >= r.upper) {
+        hi = r.upper;
+        break;
+      }
     }
   }
-  double x = guess > lo && guess < hi ? guess : (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi);
+  double x = start > lo && start < hi ? start : (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi);
   const double log_lambda = std::log(lambda);
   for (int i = 0; i < 200; ++i) {
     const double g = std::log(r.slope(x)) - log_lambda;
@@ -204,12 +220,42 @@ inline allocation allocate(const std::vector<response_curve>& curves, double tot
     lo = hi;
     while (lo > 1e-300 && feasible(lo)) lo /= 16;
     if (feasible(lo)) lo = 0;  // flat curves: nothing to equalise
-    for (int i = 0; i < 400 && lo > 0; ++i) {
-      out.iterations = i + 1;
-      const double mid = std::sqrt(lo * hi);
-      if (!(mid > lo && mid < hi) || hi / lo - 1 <= 4 * std::numeric_limits<double>::epsilon())
-        break;
-      (feasible(mid) ? hi : lo) = mid;
+    if (target) {
+      for (int i = 0; i < 400 && lo > 0; ++i) {
+        out.iterations = i + 1;
+        const double mid = std::sqrt(lo * hi);
+        if (!(mid > lo && mid < hi) || hi / lo - 1 <= 4 * std::numeric_limits<double>::epsilon())
+          break;
+        (feasible(mid) ? hi : lo) = mid;
+      }
+    } else if (lo > 0) {
+      // The budget alone binds: the Illinois variant of regula falsi on
+      // g(t) = sum x(e^t) / total - 1 over t = log lambda, kept in the bracket
+      // [log lo (g > 0), log hi (g <= 0)]; it ends on the feasible side.
+      double t_lo = std::log(lo), t_hi = std::log(hi);
+      double g_lo = spend_sum(lo) / total - 1, g_hi = spend_sum(hi) / total - 1;
+      int side = 0;
+      for (int i = 0; i < 200; ++i) {
+        out.iterations = i + 1;
+        if (t_hi - t_lo <= 4 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::fabs(t_hi)) ||
+            g_hi >= -1e-15)
+          break;
+        double t = t_hi - g_hi * (t_hi - t_lo) / (g_hi - g_lo);
+        if (!(t > t_lo && t < t_hi)) t = 0.5 * (t_lo + t_hi);
+        const double g = spend_sum(std::exp(t)) / total - 1;
+        if (g > 0) {
+          t_lo = t;
+          g_lo = g;
+          if (side == -1) g_hi *= 0.5;
+          side = -1;
+        } else {
+          t_hi = t;
+          g_hi = g;
+          if (side == 1) g_lo *= 0.5;
+          side = 1;
+        }
+      }
+      hi = std::exp(t_hi);
     }
     out.multiplier = hi;
     double rest = total - spend_sum(hi);
