@@ -329,7 +329,8 @@ TEST_CASE("bootstrap: coverage on a seeded simulation", "[attribution][bootstrap
     covered_conv += cv.low[1] <= truth.conversions[1] && truth.conversions[1] <= cv.high[1];
     o.model = at::bootstrap_model::shapley;
     o.worth = at::shapley_worth::rate;
-    const auto& sh = at::bootstrap(at::path_table_view::of(t), o).statistic("shapley_value");
+    const auto rs = at::bootstrap(at::path_table_view::of(t), o);  // kept: sh refers into it
+    const auto& sh = rs.statistic("shapley_value");
     covered_sh += sh.low[2] <= truth_s.shapley_value[2] && truth_s.shapley_value[2] <= sh.high[2];
   }
   // binomial(300, 0.9): sd 5.2 data sets; allow about 3 sd either side
