@@ -1,5 +1,6 @@
 // sostac._core.attribution: bindings for include/sostac/attribution/ (bootstrap part).
 // The seeded Poisson bootstrap over the journeys of a path table (encode()'s arrays).
+#include "attribution_view.hpp"
 #include "bind_util.hpp"
 
 #include <sostac/attribution.hpp>
@@ -17,26 +18,6 @@ namespace sostac::python {
 namespace {
 
 namespace at = sostac::attribution;
-
-using u64array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
-using i32array = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
-
-at::path_table_view bootstrap_view(const u64array& offsets, const i32array& steps,
-                                   const farray& conversions, const farray& value,
-                                   const farray& nulls, std::size_t n_channels) {
-  if (offsets.ndim() != 1 || offsets.size() < 1)
-    throw input_error("offsets", "expected a flat array of n + 1 offsets");
-  const auto n = static_cast<std::size_t>(offsets.size() - 1);
-  same_flat_length<3>({conversions, value, nulls}, {"conversions", "value", "nulls"});
-  if (static_cast<std::size_t>(conversions.size()) != n)
-    throw input_error("conversions", "expected " + std::to_string(n) + " values, got " +
-                                         std::to_string(conversions.size()));
-  const std::uint64_t* off = offsets.data();
-  if (off[n] != static_cast<std::uint64_t>(steps.size()))
-    throw input_error("steps", "expected " + std::to_string(off[n]) + " steps, got " +
-                                   std::to_string(steps.size()));
-  return {n, n_channels, off, steps.data(), conversions.data(), value.data(), nulls.data()};
-}
 
 }  // namespace
 
@@ -75,7 +56,7 @@ void register_attribution_bootstrap(py::module_& m) {
         o.heuristic_opts.middle_weight = middle_weight;
         o.heuristic_opts.last_weight = last_weight;
         const at::path_table_view t =
-            bootstrap_view(offsets, steps, conversions, value, nulls, n_channels);
+            path_table_arrays(offsets, steps, conversions, value, nulls, n_channels);
         at::bootstrap_result r;
         {
           // Safe without the GIL: t points into arrays the arguments keep alive.

@@ -1,6 +1,7 @@
 // sostac._core.attribution: bindings for include/sostac/attribution/ (models part).
 // Markov chains and Shapley values over the flat path-table arrays of
 // sostac/attribution/_table.py encode().
+#include "attribution_view.hpp"
 #include "bind_util.hpp"
 
 #include <sostac/attribution.hpp>
@@ -21,27 +22,6 @@ namespace {
 
 namespace at = sostac::attribution;
 
-using u64array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
-using i32array = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>;
-
-/// The path-table view of encode()'s arrays, after checking their lengths.
-at::path_table_view models_view(const u64array& offsets, const i32array& steps,
-                                const farray& conversions, const farray& value,
-                                const farray& nulls, std::size_t n_channels) {
-  if (offsets.ndim() != 1 || offsets.size() < 1)
-    throw input_error("offsets", "expected a flat array of n + 1 offsets");
-  const auto n = static_cast<std::size_t>(offsets.size() - 1);
-  same_flat_length<3>({conversions, value, nulls}, {"conversions", "value", "nulls"});
-  if (static_cast<std::size_t>(conversions.size()) != n)
-    throw input_error("conversions", "expected " + std::to_string(n) + " values, got " +
-                                         std::to_string(conversions.size()));
-  const std::uint64_t* off = offsets.data();
-  if (off[n] != static_cast<std::uint64_t>(steps.size()))
-    throw input_error("steps", "expected " + std::to_string(off[n]) + " steps, got " +
-                                   std::to_string(steps.size()));
-  return {n, n_channels, off, steps.data(), conversions.data(), value.data(), nulls.data()};
-}
-
 }  // namespace
 
 void register_attribution_models(py::module_& m) {
@@ -51,7 +31,7 @@ void register_attribution_models(py::module_& m) {
          const farray& value, const farray& nulls, std::size_t n_channels, int order,
          bool use_nulls, std::size_t iterative_above) {
         const at::path_table_view t =
-            models_view(offsets, steps, conversions, value, nulls, n_channels);
+            path_table_arrays(offsets, steps, conversions, value, nulls, n_channels);
         at::markov_result r;
         {
           // Safe without the GIL: t points into arrays the arguments keep alive.
@@ -101,7 +81,7 @@ void register_attribution_models(py::module_& m) {
                                      "defined for worth=\"conversions\" only, got \"" +
                                          worth + "\"");
         const at::path_table_view t =
-            models_view(offsets, steps, conversions, value, nulls, n_channels);
+            path_table_arrays(offsets, steps, conversions, value, nulls, n_channels);
         at::shapley_result r;
         {
           // Safe without the GIL: t points into arrays the arguments keep alive.

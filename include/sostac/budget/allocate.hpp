@@ -96,27 +96,24 @@ inline double spend_at(const response_curve& r, double lambda, double guess = 0)
   const bool usable = guess > r.lower && (!std::isfinite(r.upper) || guess < r.upper);
   const double start = usable ? guess : std::max(r.lower, r.half / r.carry);
   double lo = r.lower, hi = start;
+  // from hi, double until f' falls to lambda (or hi reaches the upper bound)
+  auto grow = [&] {
+    while (r.slope(hi) > lambda) {
+      lo = hi;
+      hi *= 2;
+      if (std::isfinite(r.upper) && hi >= r.upper) {
+        hi = r.upper;
+        break;
+      }
+    }
+  };
   if (start > r.lower && r.slope(start) > lambda) {
     lo = start;
     hi = 2 * start;
-    while (r.slope(hi) > lambda) {
-      lo = hi;
-      hi *= 2;
-      if (std::isfinite(r.upper) && hi >= r.upper) {
-        hi = r.upper;
-        break;
-      }
-    }
+    grow();
   } else if (!(start > r.lower)) {
     hi = std::max(r.lower + r.half / r.carry, 1e-300);
-    while (r.slope(hi) > lambda) {
-      lo = hi;
-      hi *= 2;
-      if (std::isfinite(r.upper) && hi >= r.upper) {
-        hi = r.upper;
-        break;
-      }
-    }
+    grow();
   }
   double x = start > lo && start < hi ? start : (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi);
   const double log_lambda = std::log(lambda);

@@ -40,7 +40,7 @@ from .. import _core
 from .. import io as _io
 from .._core import InputError
 from ._paths import (_conversion_events, _event_flags, _flags, _lookback_ticks,
-                     _object_column, _series, _time_ticks, _unknown_events)
+                     _series, _table_frame, _time_ticks, _unknown_events)
 
 __all__ = ["PathAccumulator"]
 
@@ -483,21 +483,7 @@ class PathAccumulator:
                     None if self._value is None else c.value)
         r = acc.finish([str(c) for c in ch_names], look, int(max_length or 0),
                        bool(collapse_repeats), half)
-        # the frame as paths() builds it
-        out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
-                            "conversions": r["conversions"], "value": r["value"],
-                            "nulls": r["nulls"]})
-        out.attrs.update({"users": int(r["users"]),
-                          "unattributed_conversions": float(r["unattributed_conversions"]),
-                          "unattributed_value": float(r["unattributed_value"]),
-                          "expired_touches": int(r["expired_touches"]),
-                          "lookback": None if lookback is None else str(lookback),
-                          "half_life": None if half_life is None else str(half_life)})
-        if half is not None:
-            cuts = r["offsets"][1:-1].astype(np.int64)
-            out["time_decay"] = _object_column(np.split(r["decay_conversions"], cuts))
-            out["time_decay_value"] = _object_column(np.split(r["decay_value"], cuts))
-        return out
+        return _table_frame(r, lookback, half_life)
 
     def _user_codes(self):
         """The builder's user code of each chunk's rows, chunk by chunk (a generator),

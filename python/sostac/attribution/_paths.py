@@ -755,6 +755,13 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
         raise _order_error(r, ids, time, user, "presorted=True: rows must come grouped by "
                            "user, each user's rows in time order; leave presorted False "
                            "to sort")
+    return _table_frame(r, lookback, half_life)
+
+
+def _table_frame(r: dict, lookback: Any, half_life: Any):
+    """The path table DataFrame (and its attrs) of the compiled builder's finish()
+    result; ``paths()`` and ``PathAccumulator.finish()`` both end here."""
+    pd = _pd()
     out = pd.DataFrame({"path": np.asarray(r["path"], dtype=object),
                         "conversions": r["conversions"], "value": r["value"],
                         "nulls": r["nulls"]})
@@ -764,7 +771,7 @@ def paths(touchpoints: Any, *, user: str = "user_id", time: str = "timestamp",
                       "expired_touches": int(r["expired_touches"]),
                       "lookback": None if lookback is None else str(lookback),
                       "half_life": None if half_life is None else str(half_life)})
-    if half is not None:
+    if half_life is not None:
         cuts = r["offsets"][1:-1].astype(np.int64)
         out["time_decay"] = _object_column(np.split(r["decay_conversions"], cuts))
         out["time_decay_value"] = _object_column(np.split(r["decay_value"], cuts))

@@ -86,6 +86,17 @@ def _check_spend(arr: np.ndarray) -> None:
         raise InputError(f"x[{t}, {c}]: expected a finite spend >= 0, got {what}")
 
 
+def _spend(x: Any):
+    """(array, output form, periods, channels, column names) of checked spend: at least
+    one period, every value finite and >= 0."""
+    arr, out = _matrix(x)
+    n, c = arr.shape
+    if n == 0:
+        raise InputError("x: no periods")
+    _check_spend(arr)
+    return arr, out, n, c, getattr(x, "columns", None)
+
+
 def adstock(x: Any, kind: str = "geometric", *, decay: Any = None, peak: Any = None,
             shape: Any = None, scale: Any = None, max_lag: Optional[int] = None,
             normalise: bool = False):
@@ -126,12 +137,7 @@ def adstock(x: Any, kind: str = "geometric", *, decay: Any = None, peak: Any = N
     if kind not in ADSTOCK_KINDS:
         raise InputError(f"kind: unknown adstock {kind!r}; expected one of "
                          f"{', '.join(ADSTOCK_KINDS)}")
-    arr, out = _matrix(x)
-    n, c = arr.shape
-    if n == 0:
-        raise InputError("x: no periods")
-    _check_spend(arr)
-    cols = getattr(x, "columns", None)
+    arr, out, n, c, cols = _spend(x)
     given = {"decay": decay, "peak": peak, "shape": shape, "scale": scale}
     wanted = ADSTOCK_KINDS[kind]
     for name, v in given.items():
@@ -180,12 +186,7 @@ def saturation(x: Any, kind: str = "hill", *, half_saturation: Any = None,
     if kind not in SATURATION_KINDS:
         raise InputError(f"kind: unknown saturation {kind!r}; expected one of "
                          f"{', '.join(SATURATION_KINDS)}")
-    arr, out = _matrix(x)
-    n, c = arr.shape
-    if n == 0:
-        raise InputError("x: no periods")
-    _check_spend(arr)
-    cols = getattr(x, "columns", None)
+    arr, out, n, c, cols = _spend(x)
     if kind == "hill":
         if lam is not None:
             raise InputError("lam: not a parameter of the hill saturation (it takes "
