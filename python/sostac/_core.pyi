@@ -104,6 +104,8 @@ class _Stats(ModuleType):
         x: npt.ArrayLike, n: npt.ArrayLike, prior_alpha: float, prior_beta: float
     ) -> np.ndarray: ...
 
+    # sequential part (group-sequential designs: register_stats_sequential.cpp)
+
 stats: _Stats
 
 class _Plan(ModuleType):
@@ -301,6 +303,8 @@ class _Budget(ModuleType):
         beta: list[float], half: list[float], shape: list[float], carry: list[float],
         lower: list[float], upper: list[float], break_even_cpa: float,
     ) -> list[float]: ...
+
+    # mmm part (the marketing-mix model: register_budget_mmm.cpp)
 
 budget: _Budget
 

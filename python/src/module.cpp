@@ -13,6 +13,7 @@ void register_attribution_encode(py::module_& m);
 void register_attribution_models(py::module_& m);
 void register_attribution_paths(py::module_& m);
 void register_budget(py::module_& m);
+void register_budget_mmm(py::module_& m);
 void register_control(py::module_& m);
 void register_customer_models(py::module_& m);
 void register_customer_pareto(py::module_& m);
@@ -20,6 +21,7 @@ void register_customer_summary(py::module_& m);
 void register_metrics(py::module_& m);
 void register_plan(py::module_& m);
 void register_stats(py::module_& m);
+void register_stats_sequential(py::module_& m);
 }  // namespace sostac::python
 
 PYBIND11_MODULE(_core, m) {
@@ -49,6 +51,8 @@ PYBIND11_MODULE(_core, m) {
   sostac::python::register_customer_pareto(customer);
   auto budget = m.def_submodule("budget", "budget: adstock and saturation of media spend");
   sostac::python::register_budget(budget);
+  sostac::python::register_budget_mmm(budget);
   auto stats = m.def_submodule("stats", "statistics kernels");
   sostac::python::register_stats(stats);
+  sostac::python::register_stats_sequential(stats);
 }

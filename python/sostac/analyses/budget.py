@@ -1,0 +1,1 @@
+"""The Control stage's budget analysis (placeholder for the budget-control work)."""

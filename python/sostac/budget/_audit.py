@@ -1,0 +1,3 @@
+"""(placeholder for the _audit work)"""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""(placeholder for the _mmm work)"""
+
+__all__: list = []

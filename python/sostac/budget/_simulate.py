@@ -1,0 +1,3 @@
+"""(placeholder for the _simulate work)"""
+
+__all__: list = []

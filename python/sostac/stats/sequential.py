@@ -1,0 +1,3 @@
+"""Group-sequential designs (placeholder for the sequential work)."""
+
+__all__: list = []
